@@ -1,0 +1,352 @@
+/** CSV import: text to raw cells (papaparse), a preview, and the selected columns to a numeric table with user-facing errors. */
+
+import Papa from 'papaparse';
+import { DataError } from './errors';
+import type { NumericTable } from './table';
+
+export interface CsvParseOptions {
+  /** Largest accepted text, counted in UTF-16 characters (bytes for ASCII files); default 200 MB. */
+  maxBytes?: number;
+  /** Field delimiter; detected from the first lines when absent. */
+  delimiter?: string;
+}
+
+export interface ParsedCsv {
+  columns: string[];
+  rows: number;
+  /** [rows][columns], raw text, blank lines removed. */
+  cells: string[][];
+  /** 1-based line in the file where each row starts (the header is line 1); without it rows are assumed to follow the header line by line. */
+  lines?: number[];
+}
+
+export interface ColumnSelection {
+  inputs: string[];
+  target: string[];
+  task: 'regression' | 'classification';
+}
+
+export interface CsvTable {
+  /** Columns: inputs, then targets. */
+  table: NumericTable;
+  inputs: string[];
+  targets: string[];
+  /** Classification only: the sorted distinct labels; the target column holds indices into this list. */
+  classes?: string[];
+}
+
+export const DEFAULT_MAX_CSV_BYTES = 200 * 1024 * 1024;
+/** More classes than this almost always means a continuous column was picked as a class label. */
+export const MAX_CLASSES = 1000;
+
+const NUMBER_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const MISSING_MARKERS = new Set(['', 'na', 'n/a', '#n/a', 'nan', 'null', 'none', '?']);
+const LINE_BREAK = /\r\n|\r|\n/g;
+
+/** The number in a cell, or null when the cell is not a finite number. */
+export function parseNumberCell(raw: string): number | null {
+  const text = raw.trim();
+  if (!NUMBER_PATTERN.test(text)) return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+function lineBreakCount(text: string): number {
+  LINE_BREAK.lastIndex = 0;
+  let count = 0;
+  while (LINE_BREAK.exec(text) !== null) count++;
+  return count;
+}
+
+function isBlankRecord(record: string[]): boolean {
+  for (const field of record) if (field.trim() !== '') return false;
+  return true;
+}
+
+/** Parses CSV text with a header row; throws DataError for empty, malformed or ragged files. */
+export function parseCsvText(text: string, options: CsvParseOptions = {}): ParsedCsv {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
+  if (text.length > maxBytes) {
+    throw new DataError(
+      'too_large',
+      `The file is ${formatSize(text.length)}, more than the ${formatSize(maxBytes)} limit. Use a smaller file or a sample of its rows.`,
+      { size: text.length, limit: maxBytes },
+    );
+  }
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') {
+    throw new DataError('csv_empty', 'The file is empty. Choose a CSV file with a header row and at least one data row.');
+  }
+  // Detection runs on a few non-blank lines; the full parse keeps blank lines so that line numbers stay true.
+  const delimiter =
+    options.delimiter ?? Papa.parse<string[]>(body, { preview: 20, skipEmptyLines: 'greedy', delimiter: '' }).meta.delimiter;
+  const parsed = Papa.parse<string[]>(body, { delimiter, skipEmptyLines: false });
+
+  const records = parsed.data;
+  const recordLines = new Array<number>(records.length);
+  const mayHoldLineBreaks = body.includes('"');
+  let line = 1;
+  for (let r = 0; r < records.length; r++) {
+    recordLines[r] = line;
+    line += 1;
+    if (mayHoldLineBreaks) for (const field of records[r]!) if (field.length > 0) line += lineBreakCount(field);
+  }
+
+  const quoteError = parsed.errors.find((error) => error.type === 'Quotes');
+  if (quoteError) {
+    const quoteLine = recordLines[quoteError.row ?? 0] ?? 1;
+    throw new DataError(
+      'csv_quotes',
+      `Row ${quoteLine} has a badly quoted field (${quoteError.message.toLowerCase()}). Close the quotes in that row, or double a quote that belongs inside a field ("").`,
+      { row: quoteLine, reason: quoteError.code },
+    );
+  }
+
+  let headerIndex = 0;
+  while (headerIndex < records.length && isBlankRecord(records[headerIndex]!)) headerIndex++;
+  const header = records[headerIndex];
+  if (header === undefined) {
+    throw new DataError('csv_empty', 'The file is empty. Choose a CSV file with a header row and at least one data row.');
+  }
+  const columns = header.map((name) => name.trim());
+  checkHeader(columns, recordLines[headerIndex]!);
+
+  const cells: string[][] = [];
+  const lines: number[] = [];
+  for (let r = headerIndex + 1; r < records.length; r++) {
+    const record = records[r]!;
+    if (isBlankRecord(record)) continue;
+    if (record.length !== columns.length) {
+      const row = recordLines[r]!;
+      throw new DataError(
+        'csv_ragged',
+        `Row ${row} has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${columns.length}. Make every row have one value per column (check for stray delimiters or unquoted ${describeDelimiter(delimiter)}s).`,
+        { row, expected: columns.length, found: record.length },
+      );
+    }
+    cells.push(record);
+    lines.push(recordLines[r]!);
+  }
+  if (cells.length === 0) {
+    throw new DataError('csv_empty', 'The file has a header row but no data rows. Add at least one row of data below the header.', {
+      columns: columns.slice(),
+    });
+  }
+  return { columns, rows: cells.length, cells, lines };
+}
+
+function checkHeader(columns: string[], headerLine: number): void {
+  const emptyAt = columns.findIndex((name) => name === '');
+  if (emptyAt >= 0) {
+    throw new DataError(
+      'csv_bad_header',
+      `Column ${emptyAt + 1} of the header (row ${headerLine}) has no name. Give every column a name in the first row.`,
+      { column: emptyAt + 1, row: headerLine },
+    );
+  }
+  const seen = new Set<string>();
+  for (const name of columns) {
+    if (seen.has(name)) {
+      throw new DataError('csv_bad_header', `The header names the column "${name}" twice. Give every column a different name.`, {
+        column: name,
+        row: headerLine,
+      });
+    }
+    seen.add(name);
+  }
+}
+
+function describeDelimiter(delimiter: string): string {
+  if (delimiter === ',') return 'comma';
+  if (delimiter === ';') return 'semicolon';
+  if (delimiter === '\t') return 'tab';
+  return `"${delimiter}"`;
+}
+
+function formatSize(characters: number): string {
+  return characters >= 1024 * 1024 ? `${(characters / (1024 * 1024)).toFixed(1)} MB` : `${characters} bytes`;
+}
+
+/** The first rows for display, and which columns are numeric in every row (candidates for inputs and regression targets). */
+export function previewCsv(parsed: ParsedCsv, maxRows: number): { columns: string[]; rows: string[][]; numericColumns: string[] } {
+  const numeric = parsed.columns.map(() => true);
+  for (const record of parsed.cells) {
+    for (let c = 0; c < numeric.length; c++) if (numeric[c] && parseNumberCell(record[c] ?? '') === null) numeric[c] = false;
+  }
+  return {
+    columns: parsed.columns.slice(),
+    rows: parsed.cells.slice(0, Math.max(0, maxRows)).map((record) => record.slice()),
+    numericColumns: parsed.columns.filter((_, c) => numeric[c]),
+  };
+}
+
+function fileLine(parsed: ParsedCsv, row: number): number {
+  return parsed.lines?.[row] ?? row + 2;
+}
+
+function cellError(parsed: ParsedCsv, row: number, column: string, raw: string): DataError {
+  const line = fileLine(parsed, row);
+  const value = raw.trim();
+  const details = { row: line, column, value: raw };
+  if (value === '') {
+    return new DataError(
+      'csv_missing_value',
+      `Row ${line}, column "${column}" is empty; every selected column needs a number in every row. Fill the cell in or delete the row.`,
+      details,
+    );
+  }
+  if (MISSING_MARKERS.has(value.toLowerCase())) {
+    return new DataError(
+      'csv_missing_value',
+      `Row ${line}, column "${column}": "${value}" marks a missing value, which is not a number. Fill the cell in or delete the row.`,
+      details,
+    );
+  }
+  if (/^[+-]?\d+,\d+$/.test(value)) {
+    return new DataError(
+      'csv_non_numeric',
+      `Row ${line}, column "${column}": "${value}" is not a number because it uses a decimal comma. Write decimals with a point (${value.replace(',', '.')}).`,
+      details,
+    );
+  }
+  if (NUMBER_PATTERN.test(value)) {
+    return new DataError(
+      'csv_non_numeric',
+      `Row ${line}, column "${column}": "${value}" is too large to be a finite number. Rescale the column.`,
+      details,
+    );
+  }
+  return new DataError(
+    'csv_non_numeric',
+    `Row ${line}, column "${column}": "${value}" is not a number. Fix the cell or mark the column as ignored.`,
+    details,
+  );
+}
+
+function checkSelection(parsed: ParsedCsv, selection: ColumnSelection): void {
+  const { inputs, target, task } = selection;
+  if (inputs.length === 0) {
+    throw new DataError('csv_bad_selection', 'No input columns are selected. Select at least one column as an input.');
+  }
+  if (target.length === 0) {
+    throw new DataError('csv_bad_selection', 'No target column is selected. Select the column to predict as the target.');
+  }
+  const selected = [...inputs, ...target];
+  const available = parsed.columns;
+  for (const name of selected) {
+    if (!available.includes(name)) {
+      throw new DataError(
+        'csv_missing_column',
+        `Column "${name}" is not in the file (available: ${available.join(', ')}). Pick one of the available columns.`,
+        { column: name, available: available.slice() },
+      );
+    }
+  }
+  for (const name of target) {
+    if (inputs.includes(name)) {
+      throw new DataError(
+        'csv_target_in_inputs',
+        `Column "${name}" is selected both as an input and as a target. Remove it from the inputs or from the targets.`,
+        { column: name },
+      );
+    }
+  }
+  const seen = new Set<string>();
+  for (const name of selected) {
+    if (seen.has(name)) {
+      throw new DataError('csv_bad_selection', `Column "${name}" is selected twice. Select each column once.`, { column: name });
+    }
+    seen.add(name);
+  }
+  if (task === 'classification' && target.length !== 1) {
+    throw new DataError(
+      'csv_classification_targets',
+      `Classification needs exactly one target column holding the class labels, but ${target.length} are selected (${target.join(', ')}). Keep only the label column as the target.`,
+      { targets: target.slice() },
+    );
+  }
+}
+
+/** Sorted distinct labels: numerically when every label is a number (so 2 comes before 10), otherwise by code point. */
+function classLabels(parsed: ParsedCsv, columnIndex: number, column: string): { classes: string[]; labelOf: (raw: string) => string } {
+  let allNumeric = true;
+  for (let r = 0; r < parsed.rows; r++) {
+    const raw = parsed.cells[r]![columnIndex]!;
+    const label = raw.trim();
+    if (label === '' || MISSING_MARKERS.has(label.toLowerCase())) throw cellError(parsed, r, column, raw);
+    if (allNumeric && parseNumberCell(label) === null) allNumeric = false;
+  }
+  // Numeric labels are canonicalised so that "1" and "1.0" are one class.
+  const labelOf = allNumeric ? (raw: string) => String(parseNumberCell(raw)) : (raw: string) => raw.trim();
+  const distinct = new Set<string>();
+  for (let r = 0; r < parsed.rows; r++) distinct.add(labelOf(parsed.cells[r]![columnIndex]!));
+  const classes = [...distinct].sort(allNumeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (classes.length < 2) {
+    throw new DataError(
+      'csv_too_few_classes',
+      `The target column "${column}" has only one class (${classes[0]}); classification needs at least two. Pick a column with several labels or use regression.`,
+      { column, classes },
+    );
+  }
+  if (classes.length > MAX_CLASSES) {
+    throw new DataError(
+      'csv_too_many_classes',
+      `The target column "${column}" has ${classes.length} distinct labels, more than the ${MAX_CLASSES} a classifier accepts. If it holds measurements, choose regression instead.`,
+      { column, classes: classes.length, limit: MAX_CLASSES },
+    );
+  }
+  return { classes, labelOf };
+}
+
+/** Turns the selected columns into a numeric table (inputs, then targets); every cell used must be a finite number, except class labels. */
+export function csvToTable(parsed: ParsedCsv, selection: ColumnSelection): CsvTable {
+  checkSelection(parsed, selection);
+  const inputs = selection.inputs.slice();
+  const targets = selection.target.slice();
+  const classification = selection.task === 'classification';
+  const columns = [...inputs, ...targets];
+  const sourceIndex = columns.map((name) => parsed.columns.indexOf(name));
+  const width = columns.length;
+  // Class labels are text; only the numeric columns are read cell by cell below.
+  const numericWidth = classification ? inputs.length : width;
+
+  const rows = parsed.rows;
+  const data = new Float64Array(rows * width); // [rows][inputs..., targets...]
+  for (let r = 0; r < rows; r++) {
+    const record = parsed.cells[r]!;
+    for (let c = 0; c < numericWidth; c++) {
+      const raw = record[sourceIndex[c]!] ?? '';
+      const value = parseNumberCell(raw);
+      if (value === null) throw cellError(parsed, r, columns[c]!, raw);
+      data[r * width + c] = value;
+    }
+  }
+
+  let classes: string[] | undefined;
+  if (classification) {
+    const targetIndex = sourceIndex[width - 1]!;
+    const labels = classLabels(parsed, targetIndex, targets[0]!);
+    classes = labels.classes;
+    const classIndex = new Map(classes.map((label, index) => [label, index]));
+    for (let r = 0; r < rows; r++) data[r * width + width - 1] = classIndex.get(labels.labelOf(parsed.cells[r]![targetIndex]!))!;
+  }
+
+  if (rows >= 2) checkConstantInputs(data, rows, width, inputs);
+  const table: NumericTable = { columns, rows, data };
+  return classes === undefined ? { table, inputs, targets } : { table, inputs, targets, classes };
+}
+
+function checkConstantInputs(data: Float64Array, rows: number, width: number, inputs: string[]): void {
+  for (let c = 0; c < inputs.length; c++) {
+    const first = data[c]!;
+    let constant = true;
+    for (let r = 1; r < rows && constant; r++) if (data[r * width + c] !== first) constant = false;
+    if (constant) {
+      throw new DataError(
+        'csv_constant_column',
+        `Input column "${inputs[c]}" has the same value (${first}) in every row; a constant column carries no information. Mark it as ignored.`,
+        { column: inputs[c]!, value: first },
+      );
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** The public face of app/data: dataset creation (formulas, CSV), splits and standardisation. */
+
+export { DataError, isDataError, type DataErrorCode, type DataErrorDetails } from './errors';
+export { columnIndex, selectRows, type NumericTable } from './table';
+export { MAX_FORMULA_ROWS, MAX_FORMULA_VARS, makeFormulaDataset, parseFormula, type CompiledFormula, type FormulaSpec } from './formula';
+export {
+  DEFAULT_MAX_CSV_BYTES,
+  MAX_CLASSES,
+  csvToTable,
+  parseCsvText,
+  parseNumberCell,
+  previewCsv,
+  type ColumnSelection,
+  type CsvParseOptions,
+  type CsvTable,
+  type ParsedCsv,
+} from './csv';
+export { splitTrainTest, type SplitOptions } from './split';
+export { applyStandardizer, fitStandardizer, invertStandardizer, type Standardizer } from './standardize';
+export { irisCsv } from './samples/iris';

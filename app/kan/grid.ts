@@ -1,0 +1,142 @@
+/**
+ * Grid adaptation: moving knots to where the activations are (grid update) and extending a spline to a finer grid
+ * (refine). Both refit coefficients by least squares so that the learned curves do not move.
+ */
+import { basisCount, evaluateSpline, BasisScratch, gridPointsOf, padGrid, paddedKnotCount } from './bspline';
+import { type KanLayer, assignOffsets, layerForward } from './layer';
+import { Kan } from './model';
+import { fitSplineCoefficients } from './splinefit';
+
+/**
+ * Grid points for one input node from its samples: quantiles blended with the uniform grid over [min, max] by gridEps
+ * (1 = uniform, 0 = pure quantiles), as the paper's grid update. A node that sees (almost) a constant keeps a grid of
+ * non-zero width around that value: a collapsed grid would make the next least-squares fit singular (pykan issue #416).
+ */
+export function adaptiveGridPoints(samples: Float64Array, G: number, gridEps: number, fallbackHalfWidth: number): Float64Array {
+  const sorted = Float64Array.from(samples).sort();
+  const n = sorted.length;
+  const lo = sorted[0]!;
+  const hi = sorted[n - 1]!;
+  const pts = new Float64Array(G + 1);
+  const minWidth = 1e-6 * Math.max(1, Math.abs(lo), Math.abs(hi));
+  if (!(hi - lo > minWidth)) {
+    const centre = (lo + hi) / 2;
+    const half = Math.max(fallbackHalfWidth, 1e-3);
+    for (let q = 0; q <= G; q++) pts[q] = centre - half + (2 * half * q) / G;
+    return pts;
+  }
+  for (let q = 0; q <= G; q++) {
+    const adaptive = q === G ? hi : sorted[Math.floor((n * q) / G)]!;
+    const uniform = lo + ((hi - lo) * q) / G;
+    pts[q] = gridEps * uniform + (1 - gridEps) * adaptive;
+  }
+  pts[0] = lo;
+  pts[G] = hi;
+  // With gridEps > 0 the blend is strictly increasing; with gridEps = 0 repeated quantiles must still be separated.
+  const minGap = ((hi - lo) / G) * 1e-3;
+  for (let q = 1; q <= G; q++) if (pts[q]! - pts[q - 1]! < minGap) pts[q] = pts[q - 1]! + minGap;
+  return pts;
+}
+
+/**
+ * Moves every layer's knots to its current activations on x (all layers, first to last, each using the activations
+ * produced by the already-updated layers before it), refitting coefficients so each edge keeps its shape.
+ */
+export function updateGridFromSamples(kan: Kan, x: Float64Array, n: number, gridEps = 0.02): void {
+  let cur = x;
+  for (const layer of kan.layers) {
+    updateLayerGrid(kan.params, layer, cur, n, gridEps);
+    const next = new Float64Array(n * layer.nOut);
+    layerForward(layer, kan.params, cur, n, next, null, null);
+    cur = next;
+  }
+}
+
+/** Grid update of one layer whose input activations are x [n][nIn]. */
+export function updateLayerGrid(params: Float64Array, layer: KanLayer, x: Float64Array, n: number, gridEps: number): void {
+  const { nIn, nOut, G, k } = layer;
+  const nb = basisCount(G, k);
+  const knotLen = paddedKnotCount(G, k);
+  const column = new Float64Array(n);
+  const values = new Float64Array(n * nOut);
+  const scratch = new BasisScratch(k);
+  for (let i = 0; i < nIn; i++) {
+    for (let s = 0; s < n; s++) column[s] = x[s * nIn + i]!;
+    const koff = i * knotLen;
+    for (let s = 0; s < n; s++) {
+      for (let j = 0; j < nOut; j++) {
+        values[s * nOut + j] = evaluateSpline(layer.knots, koff, G, k, params, layer.coefOffset + (i * nOut + j) * nb, column[s]!, scratch);
+      }
+    }
+    const old = gridPointsOf(layer.knots, koff, G, k);
+    const pts = adaptiveGridPoints(column, G, gridEps, (old[G]! - old[0]!) / 2);
+    padGrid(pts, k, layer.knots, koff);
+    const coef = fitSplineCoefficients(layer.knots, koff, G, k, column, values, nOut);
+    for (let j = 0; j < nOut; j++) params.set(coef.subarray(j * nb, (j + 1) * nb), layer.coefOffset + (i * nOut + j) * nb);
+  }
+}
+
+/**
+ * Grid extension G -> newG: each layer's grid points are re-spaced (piecewise-linearly following the old knot
+ * distribution, so an adapted grid stays adapted) and every spline is least-squares fitted to the coarse one on the
+ * training activations plus a dense uniform sweep of the grid. Returns the new model and the largest deviation of any
+ * output on the training inputs.
+ */
+export function refineGrid(kan: Kan, newG: number, x: Float64Array, n: number): { kan: Kan; maxDeviation: number } {
+  if (!Number.isInteger(newG) || newG < 1) throw new Error(`refine: the new grid size must be a positive integer; got ${newG}`);
+  const acts = kan.activations(x, n);
+  const layers: KanLayer[] = kan.layers.map((old) => ({
+    ...old,
+    G: newG,
+    knots: new Float64Array(old.nIn * paddedKnotCount(newG, old.k)),
+    mask: old.mask.slice(),
+    symMask: old.symMask.slice(),
+    symFns: old.symFns.slice(),
+  }));
+  let total = 0;
+  for (const layer of layers) total = assignOffsets(layer, total);
+  const params = new Float64Array(total);
+  kan.layers.forEach((old, l) => {
+    const layer = layers[l]!;
+    const { nIn, nOut, k } = old;
+    const edges = nIn * nOut;
+    const oldNb = basisCount(old.G, k);
+    const newNb = basisCount(newG, k);
+    params.set(kan.params.subarray(old.wbOffset, old.wbOffset + edges), layer.wbOffset);
+    params.set(kan.params.subarray(old.wsOffset, old.wsOffset + edges), layer.wsOffset);
+    params.set(kan.params.subarray(old.symOffset, old.symOffset + 4 * edges), layer.symOffset);
+    const oldKnotLen = paddedKnotCount(old.G, k);
+    const newKnotLen = paddedKnotCount(newG, k);
+    const input = acts[l]!;
+    const scratch = new BasisScratch(k);
+    for (let i = 0; i < nIn; i++) {
+      const oldPts = gridPointsOf(old.knots, i * oldKnotLen, old.G, k);
+      const pts = new Float64Array(newG + 1);
+      for (let q = 0; q <= newG; q++) {
+        const pos = (q * old.G) / newG;
+        const lo = Math.min(Math.floor(pos), old.G - 1);
+        pts[q] = oldPts[lo]! + (pos - lo) * (oldPts[lo + 1]! - oldPts[lo]!);
+      }
+      padGrid(pts, k, layer.knots, i * newKnotLen);
+      const sweep = 4 * (newG + k) + 1;
+      const xs = new Float64Array(n + sweep);
+      for (let s = 0; s < n; s++) xs[s] = input[s * nIn + i]!;
+      for (let q = 0; q < sweep; q++) xs[n + q] = pts[0]! + ((pts[newG]! - pts[0]!) * q) / (sweep - 1);
+      const ys = new Float64Array(xs.length * nOut);
+      for (let s = 0; s < xs.length; s++) {
+        for (let j = 0; j < nOut; j++) {
+          ys[s * nOut + j] = evaluateSpline(old.knots, i * oldKnotLen, old.G, k, kan.params, old.coefOffset + (i * nOut + j) * oldNb, xs[s]!, scratch);
+        }
+      }
+      const coef = fitSplineCoefficients(layer.knots, i * newKnotLen, newG, k, xs, ys, nOut, { ridge: 1e-12 });
+      for (let j = 0; j < nOut; j++) params.set(coef.subarray(j * newNb, (j + 1) * newNb), layer.coefOffset + (i * nOut + j) * newNb);
+    }
+  });
+  const refined = new Kan(layers, params);
+  refined.regularization = { ...kan.regularization };
+  const before = acts[acts.length - 1]!;
+  const after = refined.forward(x, n);
+  let maxDeviation = 0;
+  for (let q = 0; q < before.length; q++) maxDeviation = Math.max(maxDeviation, Math.abs(before[q]! - after[q]!));
+  return { kan: refined, maxDeviation };
+}

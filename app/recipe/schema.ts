@@ -1,0 +1,193 @@
+/**
+ * The recipe: one JSON description of an experiment (data, models, ordered steps) shared by the CLI, the app and the
+ * store. Validated with zod; unknown keys are rejected, and every error names the path of the bad field.
+ */
+import { z } from 'zod';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const range = z.tuple([finite, finite]).refine(([lo, hi]) => lo < hi, 'range must be [lo, hi] with lo < hi');
+const posInt = z.number().int().min(1);
+
+export const formulaDataSchema = z.strictObject({
+  formula: z.string().min(1).max(10_000),
+  vars: posInt.max(100),
+  range: z.union([range, z.array(range).min(1)]).default([-1, 1]),
+  train: posInt.max(5_000_000).default(1000),
+  test: z.number().int().min(0).max(5_000_000).default(1000),
+  noise: finite.min(0).default(0),
+});
+
+export const csvDataSchema = z.strictObject({
+  /** A path (CLI: relative to the recipe file) or, in the app, a stored dataset id prefixed "dataset:". */
+  csv: z.string().min(1),
+  inputs: z.array(z.string().min(1)).min(1).optional(),
+  target: z.array(z.string().min(1)).min(1),
+  task: z.enum(['regression', 'classification']).default('regression'),
+  testFraction: finite.gt(0).lt(1).default(0.2),
+  /** Standardise inputs (mean 0, std 1); statistics are kept so formulas map back to raw units. */
+  standardize: z.boolean().default(true),
+});
+
+export const kanSchema = z.strictObject({
+  width: z.array(posInt.max(100_000)).min(2),
+  grid: posInt.max(10_000).default(3),
+  k: posInt.max(10).default(3),
+  gridRange: z.union([range, z.array(range)]).optional(),
+  base: z.enum(['silu', 'identity', 'zero']).default('silu'),
+  noiseScale: finite.min(0).optional(),
+  scaleBaseMu: finite.optional(),
+  scaleBaseSigma: finite.optional(),
+});
+
+export const mlpSchema = z.strictObject({
+  width: z.array(posInt.max(100_000)).min(2),
+  activation: z.enum(['silu', 'tanh', 'relu']).default('silu'),
+  weightDecay: finite.min(0).optional(),
+});
+
+export const fitStepSchema = z.strictObject({
+  opt: z.enum(['lbfgs', 'adam']).default('lbfgs'),
+  steps: z.number().int().min(0).max(1_000_000),
+  lr: finite.gt(0).optional(),
+  batch: z.number().int().optional(),
+  maxIter: posInt.max(1000).optional(),
+  lamb: finite.min(0).default(0),
+  lambL1: finite.min(0).optional(),
+  lambEntropy: finite.min(0).optional(),
+  lambCoef: finite.min(0).optional(),
+  lambCoefDiff: finite.min(0).optional(),
+  updateGrid: z.boolean().optional(),
+  gridUpdateNum: posInt.optional(),
+  startGridUpdateStep: z.number().int().optional(),
+  stopGridUpdateStep: z.number().int().min(0).optional(),
+  gridEps: finite.min(0).max(1).optional(),
+  /** Which models this fit trains; by default the KAN and, when the recipe has one, the MLP. */
+  models: z.array(z.enum(['kan', 'mlp'])).min(1).optional(),
+});
+
+export const pruneStepSchema = z.strictObject({
+  nodeThreshold: finite.min(0).default(1e-2),
+  edgeThreshold: finite.min(0).default(3e-2),
+  /** Specific nodes ("layer.index", hidden layers only) or edges ("layer.in.out") to prune by name. */
+  nodes: z.array(z.string().regex(/^\d+\.\d+$/, 'a node is named "layer.index", e.g. "1.3"')).optional(),
+  edges: z.array(z.string().regex(/^\d+\.\d+\.\d+$/, 'an edge is named "layer.in.out", e.g. "0.1.2"')).optional(),
+});
+
+export const fixSymbolicStepSchema = z.strictObject({
+  layer: z.number().int().min(0),
+  input: z.number().int().min(0),
+  output: z.number().int().min(0),
+  fn: z.string().min(1),
+  /** Fit (a, b, c, d) to the edge's activations (default); false keeps a = c = 1, b = d = 0. */
+  fitParams: z.boolean().default(true),
+});
+
+export const autoSymbolicStepSchema = z.strictObject({
+  lib: z.array(z.string().min(1)).min(1).optional(),
+  /** An edge whose best candidate fits worse than this R^2 stays numeric. */
+  r2Threshold: finite.min(-1).max(1).default(0.9),
+  /** Trade-off between fit and simplicity in the ranking score (0 = fit only). */
+  weightSimple: finite.min(0).max(1).default(0.8),
+});
+
+export const formulaStepSchema = z.strictObject({
+  digits: posInt.max(17).default(4),
+  simplify: z.boolean().default(true),
+});
+
+export const customFunctionSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a function name is letters, digits and _'),
+  expr: z.string().min(1).max(1000),
+  complexity: finite.min(0).max(100),
+});
+
+export const stepSchema = z.union([
+  z.strictObject({ fit: fitStepSchema }),
+  z.strictObject({ refine: z.strictObject({ grid: posInt.max(10_000) }) }),
+  z.strictObject({ updateGrid: z.strictObject({ gridEps: finite.min(0).max(1).default(0.02) }) }),
+  z.strictObject({ prune: pruneStepSchema }),
+  z.strictObject({ fixSymbolic: fixSymbolicStepSchema }),
+  z.strictObject({ unfixSymbolic: z.strictObject({ layer: z.number().int().min(0), input: z.number().int().min(0), output: z.number().int().min(0) }) }),
+  z.strictObject({ autoSymbolic: autoSymbolicStepSchema }),
+  z.strictObject({ formula: formulaStepSchema }),
+]);
+
+export const recipeSchema = z.strictObject({
+  name: z.string().max(200).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  data: z.union([formulaDataSchema, csvDataSchema]),
+  kan: kanSchema,
+  mlp: mlpSchema.optional(),
+  steps: z.array(stepSchema).max(10_000),
+  /** Compute backend: 'auto' measures and picks; or a named backend. */
+  backend: z.string().min(1).default('auto'),
+  customFunctions: z.array(customFunctionSchema).optional(),
+});
+
+export type Recipe = z.output<typeof recipeSchema>;
+export type RecipeInput = z.input<typeof recipeSchema>;
+export type RecipeStep = z.output<typeof stepSchema>;
+export type FitStep = z.output<typeof fitStepSchema>;
+export type FormulaData = z.output<typeof formulaDataSchema>;
+export type CsvData = z.output<typeof csvDataSchema>;
+
+export class RecipeError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(message);
+    this.name = 'RecipeError';
+  }
+}
+
+/** Validates and fills defaults; throws RecipeError naming the first bad field's path ("steps[0].fit.steps"). */
+export function parseRecipe(input: unknown): Recipe {
+  const result = recipeSchema.safeParse(input);
+  if (result.success) return checkShapes(result.data);
+  const { issue, path } = mostSpecificIssue(result.error.issues[0]!, []);
+  const where = formatPath(path);
+  throw new RecipeError(`recipe${where ? ` field ${where}` : ''}: ${describeIssue(issue)}`, where);
+}
+
+/**
+ * For a union (a step, the data block) zod reports every branch's failure; the branch that got furthest into the input
+ * (longest path) is the one the user meant, so its issue is reported.
+ */
+function mostSpecificIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { issue: z.core.$ZodIssue; path: PropertyKey[] } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { issue, path };
+  let best: { issue: z.core.$ZodIssue; path: PropertyKey[] } | null = null;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      if (inner.code === 'unrecognized_keys' && inner.path.length === 0) continue; // the wrong branch entirely
+      const candidate = mostSpecificIssue(inner, path);
+      if (!best || candidate.path.length > best.path.length) best = candidate;
+    }
+  }
+  return best ?? { issue, path };
+}
+
+/** Checks that need several fields at once: widths must match the data. */
+function checkShapes(recipe: Recipe): Recipe {
+  const nIn = 'formula' in recipe.data ? recipe.data.vars : recipe.data.inputs?.length;
+  if (nIn !== undefined && recipe.kan.width[0] !== nIn) {
+    throw new RecipeError(`recipe field kan.width: the KAN has ${recipe.kan.width[0]} inputs but the data has ${nIn} input variables; set kan.width[0] to ${nIn}`, 'kan.width');
+  }
+  if (recipe.mlp && recipe.mlp.width[0] !== recipe.kan.width[0]) {
+    throw new RecipeError(`recipe field mlp.width: the MLP has ${recipe.mlp.width[0]} inputs but the KAN has ${recipe.kan.width[0]}; they train on the same data`, 'mlp.width');
+  }
+  if (recipe.mlp && recipe.mlp.width[recipe.mlp.width.length - 1] !== recipe.kan.width[recipe.kan.width.length - 1]) {
+    throw new RecipeError('recipe field mlp.width: the MLP and the KAN must have the same number of outputs', 'mlp.width');
+  }
+  return recipe;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
+  if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
+  return issue.message;
+}

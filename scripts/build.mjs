@@ -1,0 +1,52 @@
+// Builds the Node side (CLI, worker, Electron main + preload, bench) with esbuild, and the renderer with Vite.
+// `node scripts/build.mjs` builds everything; `node scripts/build.mjs main` only the Node side.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const only = process.argv[2];
+const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu'];
+
+const nodeEntries = [
+  ['main/cli/index.ts', 'dist/main/cli.js'],
+  ['main/training/worker.ts', 'dist/main/worker.js'],
+  ['bench/index.ts', 'dist/bench/index.js'],
+].filter(([src]) => existsSync(path.join(root, src)));
+
+await Promise.all(nodeEntries.map(([src, out]) => build({
+  entryPoints: [path.join(root, src)],
+  outfile: path.join(root, out),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external,
+  banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+})));
+
+// Electron loads main and preload as CommonJS.
+const electronEntries = [
+  ['main/electron/main.ts', 'dist/main/electron-main.cjs'],
+  ['main/electron/preload.ts', 'dist/main/preload.cjs'],
+].filter(([src]) => existsSync(path.join(root, src)));
+await Promise.all(electronEntries.map(([src, out]) => build({
+  entryPoints: [path.join(root, src)],
+  outfile: path.join(root, out),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+})));
+
+if (only !== 'main' && existsSync(path.join(root, 'renderer/index.html'))) {
+  const vite = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (vite.status !== 0) process.exit(vite.status ?? 1);
+}
