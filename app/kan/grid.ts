@@ -109,18 +109,14 @@ export function refineGrid(kan: Kan, newG: number, x: Float64Array, n: number): 
     const newKnotLen = paddedKnotCount(newG, k);
     const input = acts[l]!;
     const scratch = new BasisScratch(k);
+    const column = new Float64Array(n);
     for (let i = 0; i < nIn; i++) {
-      const oldPts = gridPointsOf(old.knots, i * oldKnotLen, old.G, k);
-      const pts = new Float64Array(newG + 1);
-      for (let q = 0; q <= newG; q++) {
-        const pos = (q * old.G) / newG;
-        const lo = Math.min(Math.floor(pos), old.G - 1);
-        pts[q] = oldPts[lo]! + (pos - lo) * (oldPts[lo + 1]! - oldPts[lo]!);
-      }
+      for (let s = 0; s < n; s++) column[s] = input[s * nIn + i]!;
+      const pts = refinedGridPoints(gridPointsOf(old.knots, i * oldKnotLen, old.G, k), newG, column);
       padGrid(pts, k, layer.knots, i * newKnotLen);
       const sweep = 4 * (newG + k) + 1;
       const xs = new Float64Array(n + sweep);
-      for (let s = 0; s < n; s++) xs[s] = input[s * nIn + i]!;
+      xs.set(column);
       for (let q = 0; q < sweep; q++) xs[n + q] = pts[0]! + ((pts[newG]! - pts[0]!) * q) / (sweep - 1);
       const ys = new Float64Array(xs.length * nOut);
       for (let s = 0; s < xs.length; s++) {
@@ -139,4 +135,29 @@ export function refineGrid(kan: Kan, newG: number, x: Float64Array, n: number): 
   let maxDeviation = 0;
   for (let q = 0; q < before.length; q++) maxDeviation = Math.max(maxDeviation, Math.abs(before[q]! - after[q]!));
   return { kan: refined, maxDeviation };
+}
+
+/**
+ * Grid points of the finer grid: piecewise-linear in the old points (so an adapted grid stays adapted and, for a
+ * multiple of the old G, every old knot is kept and the coarse spline is reproduced exactly). Activations beyond the old
+ * grid are taken in by one extra point at each end, so refining never drops the part of a curve the data uses.
+ */
+export function refinedGridPoints(oldPts: Float64Array, newG: number, samples: Float64Array): Float64Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of samples) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const anchors = Array.from(oldPts);
+  if (lo < anchors[0]!) anchors.unshift(lo);
+  if (hi > anchors[anchors.length - 1]!) anchors.push(hi);
+  const G = anchors.length - 1;
+  const pts = new Float64Array(newG + 1);
+  for (let q = 0; q <= newG; q++) {
+    const pos = (q * G) / newG;
+    const at = Math.min(Math.floor(pos), G - 1);
+    pts[q] = anchors[at]! + (pos - at) * (anchors[at + 1]! - anchors[at]!);
+  }
+  return pts;
 }

@@ -156,8 +156,9 @@ function mostSpecificIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { is
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { issue, path };
   let best: { issue: z.core.$ZodIssue; path: PropertyKey[] } | null = null;
   for (const branch of issue.errors) {
+    // A branch that rejects a key at its own top level is the wrong form entirely ({"train": ...} is no step).
+    if (branch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0)) continue;
     for (const inner of branch) {
-      if (inner.code === 'unrecognized_keys' && inner.path.length === 0) continue; // the wrong branch entirely
       const candidate = mostSpecificIssue(inner, path);
       if (!best || candidate.path.length > best.path.length) best = candidate;
     }

@@ -11,6 +11,9 @@ import { Kan, type KanRegularization } from '../kan/model';
 import { updateGridFromSamples } from '../kan/grid';
 import { Rng } from '../util/rng';
 
+/** pykan runs L-BFGS with every tolerance at 1e-32: each step does its full maxIter iterations, never stopping early. */
+const PYKAN_LBFGS_TOLERANCES = { toleranceGrad: 1e-32, toleranceChange: 1e-32, toleranceCurvature: 1e-32 };
+
 export interface FitOptions {
   opt: 'lbfgs' | 'adam';
   /** Optimiser steps. An L-BFGS step runs up to maxIter iterations, like one optimizer.step() in pykan. */
@@ -121,7 +124,7 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
   const startGrid = options.startGridUpdateStep ?? -1;
   const gridFreq = Math.max(1, Math.floor(stopGrid / gridUpdateNum));
   const updateGrid = isKan && (options.updateGrid ?? true);
-  const lbfgs = options.opt === 'lbfgs' ? new Lbfgs(dim, { lr: options.lr ?? 1, maxIter: options.maxIter ?? 20, historySize: 10 }) : null;
+  const lbfgs = options.opt === 'lbfgs' ? new Lbfgs(dim, { lr: options.lr ?? 1, maxIter: options.maxIter ?? 20, historySize: 10, ...PYKAN_LBFGS_TOLERANCES }) : null;
   const adam = options.opt === 'adam' ? new Adam(dim, { lr: options.lr ?? 1e-3 }) : null;
   let lastGood = model.params.slice();
   let lastRegularization = 0;

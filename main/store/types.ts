@@ -165,6 +165,10 @@ export interface StoreOptions {
   clock?: () => number;
 }
 
+/**
+ * Every method is synchronous. Lookups that return a record (getDataset, getRun, getSnapshot) return null
+ * for an unknown id; every other method throws StoreError 'not_found' for one. Each write is one transaction.
+ */
 export interface ExperimentStore {
   readonly path: string;
 

@@ -13,8 +13,14 @@ const rosenbrock: ObjectiveFn = (x, grad) => {
 
 const ROSENBROCK_START = [-1.2, 1];
 
-/** f(x) = 0.5 (x - xStar)' A (x - xStar) with A = Q diag(eigenvalues) Q', Q a seeded random rotation. */
-function rotatedQuadratic(dim: number, conditionNumber: number, seed: number): { objective: ObjectiveFn; minimum: Float64Array; start: Float64Array } {
+/** Eigenvalues from 1 to conditionNumber, evenly spaced on a log scale (the hard case for L-BFGS) or on a linear one. */
+function spectrum(kind: 'log' | 'linear', dim: number, conditionNumber: number): Float64Array {
+  return Float64Array.from({ length: dim }, (_, k) => (kind === 'log' ? conditionNumber ** (k / (dim - 1)) : 1 + ((conditionNumber - 1) * k) / (dim - 1)));
+}
+
+/** f(x) = 0.5 (x - minimum)' A (x - minimum) with A = Q diag(eigenvalues) Q', Q a seeded random rotation. */
+function rotatedQuadratic(eigenvalues: Float64Array, seed: number): { objective: ObjectiveFn; minimum: Float64Array; start: Float64Array } {
+  const dim = eigenvalues.length;
   const rng = new Rng(seed);
   // Q: [dim][dim] orthonormal rows by Gram-Schmidt on Gaussian rows.
   const q = new Float64Array(dim * dim);
@@ -34,7 +40,7 @@ function rotatedQuadratic(dim: number, conditionNumber: number, seed: number): {
   }
   const hessian = new Float64Array(dim * dim); // [dim][dim]
   for (let k = 0; k < dim; k++) {
-    const eigenvalue = conditionNumber ** (k / (dim - 1));
+    const eigenvalue = eigenvalues[k]!;
     for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) hessian[i * dim + j] = hessian[i * dim + j]! + eigenvalue * q[k * dim + i]! * q[k * dim + j]!;
   }
   const minimum = new Float64Array(dim);
@@ -130,21 +136,33 @@ describe('Lbfgs', () => {
     expect(evaluations).toBe(47);
   });
 
-  it('minimises a 50-D quadratic of condition number 1e4 to within 1e-10 of its minimum', () => {
-    const { objective, minimum, start } = rotatedQuadratic(50, 1e4, 7);
+  it('minimises a 50-D quadratic of condition number 1e4 (linear spectrum) to within 1e-10 of its minimum', () => {
+    const { objective, minimum, start } = rotatedQuadratic(spectrum('linear', 50, 1e4), 7);
     const params = Float64Array.from(start);
     const optimiser = new Lbfgs(50, { maxIter: 1000, maxEval: 2000, toleranceGrad: 1e-11, toleranceChange: 0 });
     const result = optimiser.step(params, objective);
     expect(result.converged).toBe(true);
+    expect(result.iterations).toBeLessThan(500);
     expect(maxAbsDifference(params, minimum)).toBeLessThan(1e-10);
     expect(result.loss).toBe(lossAt(objective, params));
-    expect(result.iterations).toBeLessThan(1000);
+  });
+
+  it("on a log spectrum, torch's absolute y.s > 1e-10 rule freezes the history; toleranceCurvature 1e-32 (pykan's) does not", () => {
+    const errorAfter1000Iterations = (toleranceCurvature: number): number => {
+      const { objective, minimum, start } = rotatedQuadratic(spectrum('log', 50, 1e4), 7);
+      const params = Float64Array.from(start);
+      new Lbfgs(50, { maxIter: 1000, maxEval: 2000, toleranceGrad: 1e-11, toleranceChange: 0, toleranceCurvature }).step(params, objective);
+      return maxAbsDifference(params, minimum);
+    };
+    expect(errorAfter1000Iterations(1e-10)).toBeGreaterThan(1e-6);
+    expect(errorAfter1000Iterations(1e-32)).toBeLessThan(1e-7);
   });
 
   it('accepts only steps satisfying the strong Wolfe conditions (c1 = 1e-4, c2 = 0.9)', () => {
+    const quadratic = rotatedQuadratic(spectrum('log', 10, 1e3), 3);
     for (const [name, objective, start] of [
       ['rosenbrock', rosenbrock, ROSENBROCK_START],
-      ['quadratic', rotatedQuadratic(10, 1e3, 3).objective, rotatedQuadratic(10, 1e3, 3).start],
+      ['quadratic', quadratic.objective, quadratic.start],
     ] as const) {
       // One iteration per call: each call's opening evaluation is the point the previous call accepted.
       const accepted: { x: Float64Array; loss: number; grad: Float64Array }[] = [];
@@ -232,7 +250,7 @@ describe('Lbfgs', () => {
 
   it('is deterministic: two runs give bit-identical params', () => {
     const run = (): Float64Array => {
-      const { objective, start } = rotatedQuadratic(20, 1e3, 11);
+      const { objective, start } = rotatedQuadratic(spectrum('log', 20, 1e3), 11);
       const params = Float64Array.from(start);
       const optimiser = new Lbfgs(20, { maxIter: 60, maxEval: 200 });
       optimiser.step(params, objective);
@@ -279,21 +297,22 @@ describe('Lbfgs', () => {
       expect(maxAbsDifference(params, center)).toBeLessThan(1e-6);
     });
 
-    it('pushed towards a NaN region by an unbounded objective, stays on the finite side', () => {
+    it('pushed by an unbounded objective towards a region of NaN or Inf, stays on the finite side', () => {
       const radius = 3;
-      const objective: ObjectiveFn = (x, grad) => {
-        const norm2 = x[0]! ** 2 + x[1]! ** 2;
-        grad[0] = -1;
-        grad[1] = -2;
-        return norm2 > radius * radius ? Infinity : -x[0]! - 2 * x[1]!;
-      };
-      const params = new Float64Array([0.1, -0.2]);
-      const optimiser = new Lbfgs(2, { maxIter: 50, maxEval: 500 });
-      const result = optimiser.step(params, objective);
-      expect(Number.isFinite(result.loss)).toBe(true);
-      expect(Math.hypot(params[0]!, params[1]!)).toBeLessThanOrEqual(radius);
-      expect(result.loss).toBe(lossAt(objective, params));
-      expect(result.loss).toBeLessThan(-0.3 * radius * Math.sqrt(5));
+      for (const outside of [NaN, Infinity]) {
+        const objective: ObjectiveFn = (x, grad) => {
+          const norm2 = x[0]! ** 2 + x[1]! ** 2;
+          grad[0] = -1;
+          grad[1] = -2;
+          return norm2 > radius * radius ? outside : -x[0]! - 2 * x[1]!;
+        };
+        const params = new Float64Array([0.1, -0.2]);
+        const result = new Lbfgs(2, { maxIter: 50, maxEval: 500 }).step(params, objective);
+        expect(Number.isFinite(result.loss)).toBe(true);
+        expect(Math.hypot(params[0]!, params[1]!)).toBeLessThanOrEqual(radius);
+        expect(result.loss).toBe(lossAt(objective, params));
+        expect(result.loss).toBeLessThan(-0.3 * radius * Math.sqrt(5));
+      }
     });
 
     it('finding no finite point, returns the starting params bit for bit and their loss', () => {
@@ -332,6 +351,7 @@ describe('Lbfgs', () => {
     expect(() => new Lbfgs(0)).toThrow(/dim must be a positive integer/);
     expect(() => new Lbfgs(3, { lr: -1 })).toThrow(/lr must be a positive/);
     expect(() => new Lbfgs(3, { historySize: 0 })).toThrow(/historySize must be a positive integer/);
+    expect(() => new Lbfgs(3, { toleranceCurvature: 0 })).toThrow(/toleranceCurvature must be > 0/);
     expect(() => new Lbfgs(3, { lineSearch: 'armijo' as 'none' })).toThrow(/lineSearch must be/);
     expect(() => new Lbfgs(3).step(new Float64Array(2), rosenbrock)).toThrow(/length 2 .* built for 3/);
   });
@@ -387,7 +407,7 @@ describe('Adam', () => {
   });
 
   it('converges on a quadratic, with setLearningRate lowering the step as it goes', () => {
-    const { objective, minimum, start } = rotatedQuadratic(10, 100, 5);
+    const { objective, minimum, start } = rotatedQuadratic(spectrum('log', 10, 100), 5);
     const run = (): Float64Array => {
       const params = Float64Array.from(start);
       const grad = new Float64Array(10);

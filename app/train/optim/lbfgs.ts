@@ -16,6 +16,12 @@ export interface LbfgsOptions {
   toleranceGrad?: number;
   /** Stop when d.g, the step max|t d| or the loss change falls below this. Default 1e-12. */
   toleranceChange?: number;
+  /**
+   * A step pair (s, y) enters the history only if y.s exceeds this. Default 1e-10, torch's fixed value. Being absolute,
+   * it freezes the history once steps near a minimum get small (y.s ~ curvature * |s|^2), after which convergence is
+   * only linear; pykan's own LBFGS copy uses 1e-32 (its tolerance_ys) for that reason.
+   */
+  toleranceCurvature?: number;
   /** 'none' takes the fixed step lr along the direction. Default 'strong_wolfe'. */
   lineSearch?: 'strong_wolfe' | 'none';
 }
@@ -33,8 +39,6 @@ export interface LbfgsStepResult {
 const ARMIJO_C1 = 1e-4;
 const CURVATURE_C2 = 0.9;
 const LINE_SEARCH_TOLERANCE_CHANGE = 1e-9;
-// A pair with y.s at or below this would make the inverse-Hessian estimate indefinite or overflow.
-const MIN_CURVATURE = 1e-10;
 
 export class Lbfgs {
   readonly dim: number;
@@ -44,6 +48,7 @@ export class Lbfgs {
   private readonly historySize: number;
   private readonly toleranceGrad: number;
   private readonly toleranceChange: number;
+  private readonly toleranceCurvature: number;
   private readonly useLineSearch: boolean;
 
   // History ring buffers: pair p occupies [p * dim, (p + 1) * dim); logical pair k (0 = oldest) is at (historyStart + k) % historySize.
@@ -80,6 +85,7 @@ export class Lbfgs {
     this.historySize = options.historySize ?? 10;
     this.toleranceGrad = options.toleranceGrad ?? 1e-7;
     this.toleranceChange = options.toleranceChange ?? 1e-12;
+    this.toleranceCurvature = options.toleranceCurvature ?? 1e-10;
     const lineSearch = options.lineSearch ?? 'strong_wolfe';
     if (!(this.lr > 0 && Number.isFinite(this.lr))) throw new Error(`Lbfgs: lr must be a positive finite number, got ${this.lr}.`);
     requirePositiveInteger('maxIter', this.maxIter);
@@ -87,6 +93,8 @@ export class Lbfgs {
     requirePositiveInteger('historySize', this.historySize);
     if (!(this.toleranceGrad >= 0)) throw new Error(`Lbfgs: toleranceGrad must be >= 0, got ${this.toleranceGrad}.`);
     if (!(this.toleranceChange >= 0)) throw new Error(`Lbfgs: toleranceChange must be >= 0, got ${this.toleranceChange}.`);
+    // Zero or below would admit pairs with y.s <= 0, making the inverse-Hessian estimate indefinite.
+    if (!(this.toleranceCurvature > 0)) throw new Error(`Lbfgs: toleranceCurvature must be > 0, got ${this.toleranceCurvature}.`);
     if (lineSearch !== 'strong_wolfe' && lineSearch !== 'none') {
       throw new Error(`Lbfgs: lineSearch must be 'strong_wolfe' or 'none', got '${String(lineSearch)}'.`);
     }
@@ -157,6 +165,7 @@ export class Lbfgs {
 
       startOfLine.set(params);
       if (this.useLineSearch) {
+        // As torch 2.x: the line search may spend only the evaluations this call has left.
         evaluations += this.strongWolfe(params, objective, step, loss, slope, this.maxEval - evaluations);
         step = this.lineSearchStep;
         loss = this.lineSearchLoss;
@@ -188,12 +197,12 @@ export class Lbfgs {
     return { loss, evaluations, iterations, converged };
   }
 
-  /** Adds the pair (s = t d, y = g - g_prev) from the last iteration to the ring buffer, unless its curvature y.s is too small. */
+  /** Adds the pair (s = t d, y = g - g_prev) from the last iteration to the ring buffer, unless its curvature y.s is at most toleranceCurvature. */
   private rememberLastStep(): void {
     const { dim, grad, previousGrad, direction, stepLength } = this;
     let ys = 0;
     for (let i = 0; i < dim; i++) ys += (grad[i]! - previousGrad[i]!) * (direction[i]! * stepLength);
-    if (!(ys > MIN_CURVATURE)) return;
+    if (!(ys > this.toleranceCurvature)) return;
     let slot: number;
     if (this.historyCount < this.historySize) {
       slot = (this.historyStart + this.historyCount) % this.historySize;

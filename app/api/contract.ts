@@ -1,0 +1,170 @@
+/**
+ * The typed contract between the renderer and the main process: every operation's request and response, and the events
+ * main pushes, as zod schemas. One transport carries it (Electron IPC through the preload, or the local WebSocket);
+ * both ends validate, and a payload that fails its schema is rejected with the path of the bad field.
+ */
+import { z } from 'zod';
+import { recipeSchema, stepSchema } from '../recipe/schema';
+
+/** Bumped on any incompatible change; a client and a host of different versions refuse each other with a clear error. */
+export const API_VERSION = 1;
+
+const id = z.string().min(1).max(100);
+const name = z.string().trim().min(1).max(200);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const runStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted']);
+const modelKind = z.enum(['kan', 'mlp']);
+/** A step of a run; omitted means the latest step. */
+const stepRef = z.number().int().min(0).optional();
+const edgeRef = { layer: z.number().int().min(0), input: z.number().int().min(0), output: z.number().int().min(0) };
+
+export const datasetInfo = z.object({
+  id, name: z.string(), kind: z.enum(['csv', 'formula']), hash: z.string(), rows: z.number(), size: z.number(),
+  columns: z.array(z.string()), spec: z.unknown(), createdAt: z.number(),
+});
+export const runRow = z.object({
+  id, name: z.string(), datasetId: z.string().nullable(), datasetHash: z.string(), seed: z.number(), backend: z.string(),
+  appVersion: z.string(), status: runStatus, error: z.string().nullable(), createdAt: z.number(),
+  startedAt: z.number().nullable(), finishedAt: z.number().nullable(), parentRunId: z.string().nullable(),
+  parentStep: z.number().nullable(), summary: z.record(z.string(), z.union([z.number(), z.string(), z.null()])),
+  note: z.string(), tags: z.array(z.string()),
+});
+const modelMetrics = z.object({
+  params: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(),
+  trainRmse: z.number().nullable().optional(), testRmse: z.number().nullable().optional(),
+  trainAccuracy: z.number().nullable().optional(), testAccuracy: z.number().nullable().optional(),
+});
+export const stepInfo = z.object({
+  idx: z.number(), kind: z.string(), params: z.unknown(), seconds: z.number(),
+  metrics: z.object({ kan: modelMetrics, mlp: modelMetrics.nullable(), details: z.record(z.string(), z.unknown()) }).partial().passthrough(),
+  snapshotModels: z.array(modelKind),
+});
+export const curvePoint = z.object({
+  stepIdx: z.number(), model: modelKind, iter: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(),
+  trainMetric: z.number().nullable(), testMetric: z.number().nullable(),
+});
+export const formulaOutput = z.object({
+  outputIdx: z.number(), text: z.string(), latex: z.string(), python: z.string(), js: z.string(), testRmse: z.number().nullable(),
+});
+const symbolicCandidate = z.object({
+  name: z.string(), r2: z.number(), complexity: z.number(), score: z.number(),
+  params: z.object({ a: z.number(), b: z.number(), c: z.number(), d: z.number() }), formula: z.string(), latex: z.string(),
+  /** The fitted c*f(a*x+b)+d on the same x grid as the edge's curve. */
+  curve: z.array(z.number()),
+});
+export const edgeView = z.object({
+  layer: z.number(), input: z.number(), output: z.number(),
+  /** 'numeric', 'symbolic' (with its function), or 'pruned'. */
+  kind: z.enum(['numeric', 'symbolic', 'pruned']),
+  symbolic: z.object({ name: z.string(), a: z.number(), b: z.number(), c: z.number(), d: z.number() }).nullable(),
+  importance: z.number(),
+  /** Activation curve phi(x) on an even grid over the edge's input range. */
+  curveX: z.array(z.number()), curveY: z.array(z.number()),
+  /** A sample of the training activations (x, phi(x)). */
+  dataX: z.array(z.number()), dataY: z.array(z.number()),
+});
+export const networkView = z.object({
+  runId: id, step: z.number(), width: z.array(z.number()), inputNames: z.array(z.string()), outputNames: z.array(z.string()),
+  nodeScores: z.array(z.array(z.number())), edges: z.array(edgeView), params: z.number(), task: z.enum(['regression', 'classification']),
+});
+export const settings = z.object({
+  backend: z.string().min(1),
+  threads: z.number().int().min(1).max(256),
+  dataFolder: z.string(),
+  theme: z.enum(['light', 'dark', 'system']),
+});
+const runQuery = z.strictObject({
+  search: z.string().max(1000).optional(),
+  status: z.array(runStatus).optional(),
+  tags: z.array(z.string().max(64)).optional(),
+  datasetId: id.optional(),
+  metric: z.strictObject({ key: z.string().max(100), min: finite.optional(), max: finite.optional() }).optional(),
+  sortBy: z.string().max(100).optional(),
+  sortDir: z.enum(['asc', 'desc']).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  offset: z.number().int().min(0).optional(),
+});
+
+/** Every operation: request schema (strict: unknown keys are rejected) and response schema. */
+export const operations = {
+  'app.info': { request: z.strictObject({}), response: z.object({ version: z.string(), apiVersion: z.number(), storePath: z.string(), backends: z.array(z.object({ name: z.string(), available: z.boolean(), reason: z.string().optional() })) }) },
+
+  'datasets.previewCsv': { request: z.strictObject({ text: z.string().max(200 * 1024 * 1024), maxRows: z.number().int().min(1).max(1000).default(20) }), response: z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())), numericColumns: z.array(z.string()), rowCount: z.number() }) },
+  'datasets.importCsv': { request: z.strictObject({ name, text: z.string().max(200 * 1024 * 1024) }), response: datasetInfo },
+  'datasets.createFormula': { request: z.strictObject({ name, formula: z.string().min(1).max(10_000), vars: z.number().int().min(1).max(100), range: z.union([z.tuple([finite, finite]), z.array(z.tuple([finite, finite]))]), train: z.number().int().min(1).max(1_000_000), test: z.number().int().min(0).max(1_000_000), noise: finite.min(0).default(0), seed: z.number().int().min(0).default(0) }), response: datasetInfo },
+  'datasets.sampleFormula': { request: z.strictObject({ formula: z.string().min(1).max(10_000), vars: z.number().int().min(1).max(100), range: z.union([z.tuple([finite, finite]), z.array(z.tuple([finite, finite]))]), variable: z.number().int().min(0), points: z.number().int().min(2).max(2000).default(200) }), response: z.object({ x: z.array(z.number()), y: z.array(z.number().nullable()) }) },
+  'datasets.samples': { request: z.strictObject({}), response: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), kind: z.enum(['csv', 'formula']) })) },
+  'datasets.addSample': { request: z.strictObject({ sampleId: z.string().min(1).max(100) }), response: datasetInfo },
+  'datasets.list': { request: z.strictObject({}), response: z.array(datasetInfo) },
+  'datasets.preview': { request: z.strictObject({ id, maxRows: z.number().int().min(1).max(1000).default(20) }), response: z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())), numericColumns: z.array(z.string()), rowCount: z.number() }) },
+  'datasets.delete': { request: z.strictObject({ id }), response: z.object({ deleted: z.boolean() }) },
+
+  /** Creates a run from a recipe; data.csv may be "dataset:<id>". start (default true) queues it for training. */
+  'runs.create': { request: z.strictObject({ recipe: recipeSchema, name: name.optional(), datasetId: id.optional(), start: z.boolean().default(true) }), response: runRow },
+  'runs.cancel': { request: z.strictObject({ id }), response: z.object({ cancelled: z.boolean() }) },
+  'runs.list': { request: runQuery, response: z.object({ total: z.number(), rows: z.array(runRow) }) },
+  'runs.get': { request: z.strictObject({ id }), response: runRow.extend({ recipe: z.unknown(), steps: z.array(stepInfo) }) },
+  'runs.curves': { request: z.strictObject({ id, stepIdx: z.number().int().min(0).optional() }), response: z.array(curvePoint) },
+  'runs.delete': { request: z.strictObject({ id }), response: z.object({ deleted: z.boolean() }) },
+  'runs.rename': { request: z.strictObject({ id, name }), response: runRow },
+  'runs.setTags': { request: z.strictObject({ id, tags: z.array(z.string().trim().min(1).max(64)).max(50) }), response: runRow },
+  'runs.setNote': { request: z.strictObject({ id, note: z.string().max(100_000) }), response: runRow },
+  /** A new run with the same recipe (and seed). */
+  'runs.rerun': { request: z.strictObject({ id }), response: runRow },
+  /** A new run that starts from the state after `step` of run `id` and then runs `steps`. */
+  'runs.branch': { request: z.strictObject({ id, step: z.number().int().min(0), steps: z.array(stepSchema).max(1000).default([]), name: name.optional() }), response: runRow },
+  /** Interactive edit: runs `steps` after the run's last step (prune, fix symbolic, fine-tune...); each becomes a step. */
+  'runs.applySteps': { request: z.strictObject({ id, steps: z.array(stepSchema).min(1).max(100) }), response: runRow },
+  /** Undo: removes every step after `step` (the state returns to that step's snapshot). */
+  'runs.revert': { request: z.strictObject({ id, step: z.number().int().min(0) }), response: runRow },
+
+  'model.network': { request: z.strictObject({ runId: id, step: stepRef, points: z.number().int().min(2).max(500).default(41), dataPoints: z.number().int().min(0).max(2000).default(60) }), response: networkView },
+  'model.edge': { request: z.strictObject({ runId: id, step: stepRef, ...edgeRef, points: z.number().int().min(2).max(2000).default(200), dataPoints: z.number().int().min(0).max(5000).default(400) }), response: edgeView },
+  'prune.preview': { request: z.strictObject({ runId: id, step: stepRef, nodeThreshold: finite.min(0), edgeThreshold: finite.min(0) }), response: z.object({ nodes: z.array(z.object({ layer: z.number(), index: z.number(), score: z.number() })), edges: z.array(z.object({ layer: z.number(), input: z.number(), output: z.number(), score: z.number() })) }) },
+  'symbolic.suggest': { request: z.strictObject({ runId: id, step: stepRef, ...edgeRef, topK: z.number().int().min(1).max(50).default(8), lib: z.array(z.string().min(1)).optional() }), response: z.object({ curveX: z.array(z.number()), candidates: z.array(symbolicCandidate) }) },
+  'symbolic.library': { request: z.strictObject({}), response: z.array(z.object({ name: z.string(), complexity: z.number(), latex: z.string() })) },
+  'formula.get': { request: z.strictObject({ runId: id, step: stepRef, digits: z.number().int().min(1).max(17).default(4) }), response: z.object({ outputs: z.array(formulaOutput), modelTestRmse: z.number().nullable(), numericEdges: z.array(z.string()) }) },
+  'formula.export': { request: z.strictObject({ runId: id, step: stepRef, digits: z.number().int().min(1).max(17).default(4), format: z.enum(['latex', 'latex-document', 'text', 'python', 'js']) }), response: z.object({ content: z.string(), filename: z.string(), mime: z.string() }) },
+
+  'settings.get': { request: z.strictObject({}), response: settings },
+  'settings.set': { request: settings.partial().strict(), response: settings },
+  'backends.bench': { request: z.strictObject({ width: z.array(z.number().int().min(1)).min(2).max(10), grid: z.number().int().min(1).max(1000), k: z.number().int().min(1).max(10), batch: z.number().int().min(1).max(100_000) }), response: z.object({ pick: z.string(), timings: z.array(z.object({ name: z.string(), secondsPerStep: z.number().nullable(), error: z.string().optional() })) }) },
+  /** Native dialogs (Electron only; the web host answers with {available: false}). */
+  'dialog.saveText': { request: z.strictObject({ defaultName: z.string().max(255), content: z.string().max(50 * 1024 * 1024) }), response: z.object({ available: z.boolean(), saved: z.boolean(), path: z.string().optional() }) },
+  'dialog.openCsv': { request: z.strictObject({}), response: z.object({ available: z.boolean(), name: z.string().optional(), text: z.string().optional() }) },
+} as const;
+
+export type OperationName = keyof typeof operations;
+export type RequestOf<O extends OperationName> = z.input<(typeof operations)[O]['request']>;
+export type ParsedRequestOf<O extends OperationName> = z.output<(typeof operations)[O]['request']>;
+export type ResponseOf<O extends OperationName> = z.output<(typeof operations)[O]['response']>;
+
+/** Events main pushes to every subscribed renderer. */
+export const events = {
+  'run.progress': z.object({ runId: id, stepIdx: z.number(), model: modelKind, step: z.number(), steps: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(), trainMetric: z.number().nullable(), testMetric: z.number().nullable(), seconds: z.number() }),
+  'run.status': z.object({ runId: id, status: runStatus, error: z.string().nullable() }),
+  'run.step': z.object({ runId: id, step: stepInfo }),
+} as const;
+export type EventName = keyof typeof events;
+export type EventOf<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** Wire messages (both transports). */
+export const requestMessage = z.strictObject({
+  v: z.literal(API_VERSION),
+  id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  op: z.string().max(100),
+  payload: z.unknown(),
+});
+export type RequestMessage = z.output<typeof requestMessage>;
+export interface ApiErrorBody {
+  code: 'bad_request' | 'unknown_operation' | 'not_found' | 'invalid' | 'conflict' | 'failed' | 'version_mismatch';
+  message: string;
+  /** The path of the bad field, for schema errors ("recipe.steps[0].fit.steps"). */
+  path?: string;
+}
+export type ResponseMessage = { id: number; ok: true; result: unknown } | { id: number | null; ok: false; error: ApiErrorBody };
+export interface EventMessage { event: EventName; payload: unknown }
+
+export function isOperation(op: string): op is OperationName {
+  return Object.prototype.hasOwnProperty.call(operations, op);
+}

@@ -1,0 +1,252 @@
+/**
+ * Core engine benchmark (issue 2, section 8): (a) L-BFGS recipes and the grid-extension experiment, (b) one Adam step of
+ * KAN [784,64,10] and MLP [784,256,10] at batch 1024, (c) one forward+backward of [2,5,1] at G = 5, 50, 500, and (d) the
+ * peak memory of each, all on the plain TypeScript Float64 reference kernels.
+ */
+import { BasisScratch, uniformKnots } from '../app/kan/bspline';
+import { updateGridFromSamples } from '../app/kan/grid';
+import { Kan } from '../app/kan/model';
+import { Mlp } from '../app/mlp';
+import { initialState, runSteps, type RunResult } from '../app/recipe/runner';
+import { parseRecipe, type RecipeInput } from '../app/recipe/schema';
+import { Adam } from '../app/train/optim/adam';
+import type { Batch, DifferentiableModel, Task } from '../app/train/types';
+import { Rng } from '../app/util/rng';
+
+type Figures = Record<string, number | string>;
+
+const FORMULA_DATA = { formula: 'exp(sin(pi*x1)+x2^2)', vars: 2, range: [-1, 1] as [number, number], train: 1000, test: 1000 };
+
+/** The recipe of issue 2 without the MLP. */
+const ISSUE_RECIPE: RecipeInput = {
+  seed: 0,
+  data: FORMULA_DATA,
+  kan: { width: [2, 5, 1], grid: 3, k: 3 },
+  steps: [{ fit: { opt: 'lbfgs', steps: 50, lamb: 0.001, lambEntropy: 2 } }, { refine: { grid: 10 } }, { fit: { opt: 'lbfgs', steps: 50 } }],
+};
+
+/** pykan's reference timing: 50 L-BFGS steps of [2,5,1], G=5, N=1000, lambda 0.01. */
+const PYKAN_FIT_RECIPE: RecipeInput = {
+  seed: 0,
+  data: FORMULA_DATA,
+  kan: { width: [2, 5, 1], grid: 5, k: 3 },
+  steps: [{ fit: { opt: 'lbfgs', steps: 50, lamb: 0.01 } }],
+};
+
+/** The paper's grid-extension experiment on [2,1,1]: 200 L-BFGS steps at each grid, refining in between (pykan defaults). */
+const EXTENSION_GRIDS = [3, 5, 10, 20, 50, 100];
+const EXTENSION_RECIPE: RecipeInput = {
+  seed: 0,
+  data: FORMULA_DATA,
+  kan: { width: [2, 1, 1], grid: EXTENSION_GRIDS[0]!, k: 3 },
+  steps: EXTENSION_GRIDS.flatMap((grid, q) => [
+    ...(q === 0 ? [] : [{ refine: { grid } }]),
+    { fit: { opt: 'lbfgs' as const, steps: 200 } },
+  ]),
+};
+
+const noCsv = (): string => {
+  throw new Error('the core benchmark uses formula datasets only');
+};
+
+const MB = 1024 * 1024;
+
+/**
+ * Runs fn and reports its peak memory. The work is synchronous, so memory is sampled at the checkpoints fn calls
+ * (after every optimiser step or repetition) and once at the end: the heap figure is the largest heapUsed seen minus
+ * heapUsed after a full GC before the run; RSS is the largest resident set seen.
+ */
+function withMemory<T>(fn: (checkpoint: () => void) => T): { result: T; peakRssMB: number; heapDeltaMB: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage();
+  let peakRss = before.rss;
+  let peakHeap = before.heapUsed;
+  const checkpoint = (): void => {
+    const now = process.memoryUsage();
+    if (now.rss > peakRss) peakRss = now.rss;
+    if (now.heapUsed > peakHeap) peakHeap = now.heapUsed;
+  };
+  const result = fn(checkpoint);
+  checkpoint();
+  return { result, peakRssMB: peakRss / MB, heapDeltaMB: (peakHeap - before.heapUsed) / MB };
+}
+
+/** Counts Kan.lossAndGrad calls made while fn runs (for the cost per objective evaluation inside L-BFGS). */
+function countingEvaluations<T>(fn: () => T): { result: T; evaluations: number } {
+  const original = Kan.prototype.lossAndGrad;
+  let evaluations = 0;
+  Kan.prototype.lossAndGrad = function (this: Kan, batch: Batch, task: Task, grad: Float64Array) {
+    evaluations++;
+    return original.call(this, batch, task, grad);
+  };
+  try {
+    return { result: fn(), evaluations };
+  } finally {
+    Kan.prototype.lossAndGrad = original;
+  }
+}
+
+function seconds(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Mean seconds per call: one warm-up call, then repeats until minSeconds have passed (at least minRepeats). */
+function timePerCall(fn: () => void, minSeconds: number, minRepeats = 3, checkpoint: () => void = () => {}): { perCall: number; repeats: number } {
+  fn();
+  checkpoint();
+  let repeats = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  while (repeats < minRepeats || elapsed < minSeconds) {
+    fn();
+    checkpoint();
+    repeats++;
+    elapsed = (performance.now() - t0) / 1000;
+  }
+  return { perCall: elapsed / repeats, repeats };
+}
+
+function finalTestRmse(result: RunResult): number {
+  return result.stages[result.stages.length - 1]!.kan.testRmse ?? Number.NaN;
+}
+
+function runRecipe(input: RecipeInput, checkpoint: () => void): { result: RunResult; seconds: number; evaluations: number } {
+  const recipe = parseRecipe(input);
+  const t0 = performance.now();
+  const { result, evaluations } = countingEvaluations(() => runSteps(initialState(recipe, noCsv), { events: { onProgress: checkpoint } }));
+  return { result, seconds: (performance.now() - t0) / 1000, evaluations };
+}
+
+function benchRecipes(out: Figures): void {
+  const issue = withMemory((cp) => runRecipe(ISSUE_RECIPE, cp));
+  const fits = issue.result.result.stages.filter((s) => s.step === 'fit');
+  out['(a) recipe [2,5,1] G3 -> refine 10: seconds'] = issue.result.seconds;
+  out['(a) recipe: seconds per fit stage'] = fits.map((s) => s.seconds.toFixed(3)).join(', ');
+  out['(a) recipe: objective evaluations'] = issue.result.evaluations;
+  out['(a) recipe: ms per evaluation (all-in)'] = (1000 * issue.result.seconds) / issue.result.evaluations;
+  out['(a) recipe: final test RMSE'] = finalTestRmse(issue.result.result);
+  out['(d) recipe: peak RSS MB'] = issue.peakRssMB;
+  out['(d) recipe: heap delta MB'] = issue.heapDeltaMB;
+
+  const pykan = withMemory((cp) => runRecipe(PYKAN_FIT_RECIPE, cp));
+  out['(a) 50 L-BFGS [2,5,1] G5 N1000 lamb 0.01: seconds (pykan 10.8)'] = pykan.result.seconds;
+  out['(a) 50 L-BFGS: objective evaluations'] = pykan.result.evaluations;
+  out['(a) 50 L-BFGS: test RMSE'] = finalTestRmse(pykan.result.result);
+  out['(d) 50 L-BFGS: peak RSS MB'] = pykan.peakRssMB;
+  out['(d) 50 L-BFGS: heap delta MB'] = pykan.heapDeltaMB;
+
+  const extension = withMemory((cp) => runRecipe(EXTENSION_RECIPE, cp));
+  const extensionFits = extension.result.result.stages.filter((s) => s.step === 'fit');
+  out['grid extension [2,1,1] G 3..100 x 200 steps: seconds (pykan 126)'] = extension.result.seconds;
+  out['grid extension: objective evaluations'] = extension.result.evaluations;
+  out['grid extension: test RMSE at G=3,5,10,20,50,100'] = extensionFits.map((s) => (s.kan.testRmse ?? Number.NaN).toExponential(2)).join(', ');
+  out['grid extension: pykan test RMSE'] = '1.7e-2, 4.6e-3, 4.7e-4, 4.6e-5, 2.0e-6, 2.4e-6';
+  out['grid extension: seconds per grid'] = extensionFits.map((s) => s.seconds.toFixed(2)).join(', ');
+  out['(d) grid extension: peak RSS MB'] = extension.peakRssMB;
+  out['(d) grid extension: heap delta MB'] = extension.heapDeltaMB;
+}
+
+/** Two distinct batches of random inputs (uniform [0, 1], like pixel intensities) with random class labels. */
+function randomClassificationBatches(nIn: number, nClasses: number, n: number, rng: Rng): [Batch, Batch] {
+  const make = (): Batch => ({
+    x: new Float64Array(n * nIn).map(() => rng.uniform()),
+    y: new Float64Array(n).map(() => rng.int(nClasses)),
+    n,
+  });
+  return [make(), make()];
+}
+
+/**
+ * Seconds per Adam step (objective + gradient + update). Steps alternate between two batches, as mini-batch training
+ * sees a new batch every step, so no per-batch cache is reused.
+ */
+function adamStep(model: DifferentiableModel, batches: [Batch, Batch], minSeconds: number, checkpoint: () => void): { perCall: number; repeats: number } {
+  const grad = new Float64Array(model.params.length);
+  const adam = new Adam(model.params.length, { lr: 1e-3 });
+  let turn = 0;
+  return timePerCall(() => {
+    model.lossAndGrad(batches[turn++ % 2]!, 'classification', grad);
+    adam.step(model.params, grad);
+  }, minSeconds, 3, checkpoint);
+}
+
+function benchAdam(out: Figures): void {
+  const rng = new Rng(1);
+  const batches = randomClassificationBatches(784, 10, 1024, rng);
+  const kanRun = withMemory((cp) => {
+    const kan = Kan.create({ width: [784, 64, 10], grid: 5, k: 3 }, new Rng(2));
+    // As at the start of a fit: the grids follow the activations, so the second layer's inputs fall inside its grid.
+    updateGridFromSamples(kan, batches[0].x, batches[0].n);
+    cp();
+    return { timing: adamStep(kan, batches, 6, cp), params: kan.parameterCount() };
+  });
+  out['(b) Adam step KAN [784,64,10] G5 k3 batch 1024: seconds'] = kanRun.result.timing.perCall;
+  out['(b) KAN: steps timed / parameters'] = `${kanRun.result.timing.repeats} / ${kanRun.result.params}`;
+  out['(d) KAN Adam: peak RSS MB'] = kanRun.peakRssMB;
+  out['(d) KAN Adam: heap delta MB'] = kanRun.heapDeltaMB;
+
+  const mlpRun = withMemory((cp) => {
+    const mlp = Mlp.create({ width: [784, 256, 10], activation: 'silu' }, new Rng(3));
+    return { timing: adamStep(mlp, batches, 3, cp), params: mlp.parameterCount() };
+  });
+  out['(b) Adam step MLP [784,256,10] batch 1024: seconds'] = mlpRun.result.timing.perCall;
+  out['(b) MLP: steps timed / parameters'] = `${mlpRun.result.timing.repeats} / ${mlpRun.result.params}`;
+  out['(d) MLP Adam: peak RSS MB'] = mlpRun.peakRssMB;
+  out['(d) MLP Adam: heap delta MB'] = mlpRun.heapDeltaMB;
+}
+
+/**
+ * One forward+backward (Kan.lossAndGrad with the regulariser on) of [2,5,1] on N=1000 samples of the issue's formula.
+ * "cached" is the steady state inside a full-batch fit, where the first layer's basis is reused; "fresh input" hands
+ * a new input array each call, so every basis is evaluated.
+ */
+function benchForwardBackward(out: Figures): void {
+  const n = 1000;
+  const rng = new Rng(4);
+  const x = new Float64Array(2 * n).map(() => rng.range(-1, 1));
+  const y = new Float64Array(n);
+  for (let s = 0; s < n; s++) y[s] = Math.exp(Math.sin(Math.PI * x[2 * s]!) + x[2 * s + 1]! ** 2);
+  const copies = [x.slice(), x.slice()];
+  for (const G of [5, 50, 500]) {
+    const run = withMemory((cp) => {
+      const kan = Kan.create({ width: [2, 5, 1], grid: G, k: 3 }, new Rng(5));
+      updateGridFromSamples(kan, x, n);
+      kan.regularization = { lamb: 0.01, lambL1: 1, lambEntropy: 2, lambCoef: 0, lambCoefDiff: 0 };
+      const grad = new Float64Array(kan.params.length);
+      const batch: Batch = { x, y, n };
+      const cached = timePerCall(() => kan.lossAndGrad(batch, 'regression', grad), 0.5, 20, cp);
+      let turn = 0;
+      const fresh = timePerCall(() => kan.lossAndGrad({ x: copies[turn++ % 2]!, y, n }, 'regression', grad), 0.5, 20, cp);
+      return { cached, fresh };
+    });
+    out[`(c) fwd+bwd [2,5,1] N1000 G=${G}: ms (cached first-layer basis)`] = 1000 * run.result.cached.perCall;
+    out[`(c) fwd+bwd [2,5,1] N1000 G=${G}: ms (fresh input)`] = 1000 * run.result.fresh.perCall;
+    out[`(d) fwd+bwd G=${G}: peak RSS MB / heap delta MB`] = `${run.peakRssMB.toFixed(1)} / ${run.heapDeltaMB.toFixed(2)}`;
+  }
+
+  const k = 3;
+  const G = 5;
+  const knots = uniformKnots(-1, 1, G, k);
+  const scratch = new BasisScratch(k);
+  const count = 1 << 20;
+  const xs = new Float64Array(count).map(() => rng.range(-1, 1));
+  const values = new Float64Array(k + 1);
+  const derivs = new Float64Array(k + 1);
+  const sweep = (): void => {
+    for (let q = 0; q < count; q++) scratch.evaluateInto(knots, 0, G, k, xs[q]!, values, 0, derivs, 0);
+  };
+  const perSweep = timePerCall(sweep, 0.5, 3).perCall;
+  out['basis k=3 G=5 values+derivatives: ns per (sample, input)'] = (1e9 * perSweep) / count;
+}
+
+export async function run(): Promise<Figures> {
+  const out: Figures = {};
+  const log = (what: string, t: number): void => console.error(`  core: ${what} done in ${t.toFixed(1)} s`);
+  log('(c) forward+backward', seconds(() => benchForwardBackward(out)));
+  log('(a) recipes', seconds(() => benchRecipes(out)));
+  log('(b) Adam steps', seconds(() => benchAdam(out)));
+  return out;
+}

@@ -1,0 +1,31 @@
+/**
+ * `npm run bench`: runs every benchmark module and prints its figures as a table. Benchmarks report numbers only; they
+ * never pass or fail on time.
+ */
+import { run as runCore } from './core.bench';
+
+type Figures = Record<string, number | string>;
+
+const suites: [string, () => Promise<Figures>][] = [['core', runCore]];
+
+function format(value: number | string): string {
+  if (typeof value === 'string') return value;
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (Number.isInteger(value) && magnitude < 1e9) return String(value);
+  if (magnitude >= 1e-3 && magnitude < 1e6) return value.toPrecision(4);
+  return value.toExponential(3);
+}
+
+function printTable(suite: string, figures: Figures): void {
+  const rows = Object.entries(figures).map(([name, value]) => [name, format(value)] as const);
+  const nameWidth = Math.max(...rows.map(([name]) => name.length), 6);
+  console.log(`\n== ${suite} ==`);
+  for (const [name, value] of rows) console.log(`${name.padEnd(nameWidth)}  ${value}`);
+}
+
+const started = performance.now();
+console.log(`KAN Workbench benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
+for (const [name, runSuite] of suites) printTable(name, await runSuite());
+console.log(`\nbench total: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { RecipeError, parseRecipe } from '../../../app/recipe/schema';
+
+const good = {
+  seed: 0,
+  data: { formula: 'exp(sin(pi*x1)+x2^2)', vars: 2, range: [-1, 1], train: 100, test: 100 },
+  kan: { width: [2, 5, 1], grid: 3, k: 3 },
+  mlp: { width: [2, 32, 32, 1], activation: 'silu' },
+  steps: [{ fit: { opt: 'lbfgs', steps: 50, lamb: 0.001, lambEntropy: 2 } }, { refine: { grid: 10 } }, { fit: { opt: 'lbfgs', steps: 50 } }],
+};
+
+function errorOf(recipe: unknown): RecipeError {
+  try {
+    parseRecipe(recipe);
+  } catch (err) {
+    if (err instanceof RecipeError) return err;
+    throw err;
+  }
+  throw new Error('expected the recipe to be rejected');
+}
+
+describe('recipe validation', () => {
+  it('accepts the reference recipe and fills defaults', () => {
+    const r = parseRecipe(good);
+    expect(r.backend).toBe('auto');
+    expect(r.steps).toHaveLength(3);
+    expect(r.kan.base).toBe('silu');
+    const csv = parseRecipe({ ...good, mlp: undefined, data: { csv: 'file.csv', inputs: ['a', 'b'], target: ['y'] } });
+    expect('csv' in csv.data && csv.data.testFraction).toBe(0.2);
+  });
+
+  it('rejects an unknown key with its path', () => {
+    const err = errorOf({ ...good, steps: [{ fit: { opt: 'lbfgs', steps: 5, lambda: 1 } }] });
+    expect(err.path).toBe('steps[0].fit');
+    expect(err.message).toContain('"lambda"');
+  });
+
+  it('rejects a bad value with its path', () => {
+    expect(errorOf({ ...good, steps: [{ fit: { opt: 'lbfgs', steps: -1 } }] }).path).toBe('steps[0].fit.steps');
+    expect(errorOf({ ...good, kan: { width: [2, 0, 1] } }).path).toBe('kan.width[1]');
+    expect(errorOf({ ...good, steps: [{ refine: { grid: 2.5 } }] }).path).toBe('steps[0].refine.grid');
+    expect(errorOf({ ...good, data: { ...good.data, range: [1, -1] } }).path).toBe('data.range');
+    expect(errorOf({ ...good, steps: [{ fit: { opt: 'sgd', steps: 3 } }] }).path).toBe('steps[0].fit.opt');
+  });
+
+  it('rejects an unknown step kind and a top-level typo', () => {
+    expect(errorOf({ ...good, steps: [{ train: { steps: 3 } }] }).message).toMatch(/step is one of/);
+    expect(errorOf({ ...good, seeds: 1 }).message).toContain('"seeds"');
+  });
+
+  it('checks that widths agree with the data and between models', () => {
+    expect(errorOf({ ...good, kan: { width: [3, 5, 1] } }).message).toContain('set kan.width[0] to 2');
+    expect(errorOf({ ...good, mlp: { width: [2, 8, 2] } }).path).toBe('mlp.width');
+  });
+});
