@@ -13,6 +13,7 @@ const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu'];
 const nodeEntries = [
   ['main/cli/index.ts', 'dist/main/cli.js'],
   ['main/training/worker.ts', 'dist/main/worker.js'],
+  ['main/electron/launch.ts', 'dist/main/launch.js'],
   ['bench/index.ts', 'dist/bench/index.js'],
 ].filter(([src]) => existsSync(path.join(root, src)));
 
@@ -29,10 +30,12 @@ await Promise.all(nodeEntries.map(([src, out]) => build({
   logLevel: 'warning',
 })));
 
-// Electron loads main and preload as CommonJS.
+// Electron loads main and preload as CommonJS; the packaged app's worker is CommonJS too, as it lives outside the asar
+// where no package.json says "type": "module".
 const electronEntries = [
   ['main/electron/main.ts', 'dist/main/electron-main.cjs'],
   ['main/electron/preload.ts', 'dist/main/preload.cjs'],
+  ['main/training/worker.ts', 'dist/main/worker.cjs'],
 ].filter(([src]) => existsSync(path.join(root, src)));
 await Promise.all(electronEntries.map(([src, out]) => build({
   entryPoints: [path.join(root, src)],

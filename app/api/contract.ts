@@ -101,6 +101,8 @@ export const operations = {
 
   /** Creates a run from a recipe; data.csv may be "dataset:<id>". start (default true) queues it for training. */
   'runs.create': { request: z.strictObject({ recipe: recipeSchema, name: name.optional(), datasetId: id.optional(), start: z.boolean().default(true) }), response: runRow },
+  /** Queues a run created with start: false. */
+  'runs.start': { request: z.strictObject({ id }), response: runRow },
   'runs.cancel': { request: z.strictObject({ id }), response: z.object({ cancelled: z.boolean() }) },
   'runs.list': { request: runQuery, response: z.object({ total: z.number(), rows: z.array(runRow) }) },
   'runs.get': { request: z.strictObject({ id }), response: runRow.extend({ recipe: z.unknown(), steps: z.array(stepInfo) }) },

@@ -52,6 +52,203 @@ export function gridPointsOf(padded: Float64Array, offset: number, G: number, k:
 }
 
 /**
+ * Reciprocal knot spans, so that the Cox–de Boor triangle needs no division: out[(j - 1) * len + q] =
+ * 1 / (knots[q + j] - knots[q]) for j = 1..k, len = knots.length (0 where q + j runs past the end). knots may hold
+ * several padded vectors back to back (a layer's [nIn][G+4k+1]); spans straddling two vectors are never read.
+ */
+export function knotReciprocals(knots: Float64Array, k: number, out?: Float64Array): Float64Array {
+  const len = knots.length;
+  const dst = out ?? new Float64Array(k * len);
+  for (let j = 1; j <= k; j++) {
+    const row = (j - 1) * len;
+    for (let q = 0; q < len; q++) dst[row + q] = q + j < len ? 1 / (knots[q + j]! - knots[q]!) : 0;
+  }
+  return dst;
+}
+
+/** Span s in [0, G+2k-1] with t_s <= x < t_{s+1} (binary search, O(log G)), or -1 when x lies outside [t_0, t_{G+2k}). */
+function findSpan(knots: Float64Array, first: number, G: number, k: number, x: number): number {
+  if (!(x >= knots[first]! && x < knots[first + G + 2 * k]!)) return -1;
+  let lo = 0;
+  let hi = G + 2 * k;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (knots[first + mid]! <= x) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The cubic triangle on span t (knots[t] = t_s <= x < knots[t+1]), unrolled, from the six reciprocal spans it needs:
+ * inv1 = 1/(t_{s+1}-t_s), inv2a = 1/(t_{s+1}-t_{s-1}), inv2b = 1/(t_{s+2}-t_s), inv3a..c = 1/(t_{s+1+r}-t_{s-2+r}).
+ * The derivatives come for free: dB/dx = 3 (N_{m,2}/(t_{m+3}-t_m) - N_{m+1,2}/(t_{m+4}-t_{m+1})), and those quotients
+ * are the last level's temporaries.
+ */
+function cubicOnSpan(
+  knots: Float64Array, t: number, x: number,
+  inv1: number, inv2a: number, inv2b: number, inv3a: number, inv3b: number, inv3c: number,
+  N: Float64Array, vOff: number, D: Float64Array | null, dOff: number,
+): void {
+  const left1 = x - knots[t]!;
+  const left2 = x - knots[t - 1]!;
+  const left3 = x - knots[t - 2]!;
+  const right1 = knots[t + 1]! - x;
+  const right2 = knots[t + 2]! - x;
+  const right3 = knots[t + 3]! - x;
+  // Degree 1: (N_{s-1,1}, N_{s,1}).
+  const a0 = right1 * inv1;
+  const a1 = left1 * inv1;
+  // Degree 2: (N_{s-2,2}, N_{s-1,2}, N_{s,2}).
+  const p = a0 * inv2a;
+  const q = a1 * inv2b;
+  const b0 = right1 * p;
+  const b1 = left2 * p + right2 * q;
+  const b2 = left1 * q;
+  // Degree 3.
+  const t0 = b0 * inv3a;
+  const t1 = b1 * inv3b;
+  const t2 = b2 * inv3c;
+  N[vOff] = right1 * t0;
+  N[vOff + 1] = left3 * t0 + right2 * t1;
+  N[vOff + 2] = left2 * t1 + right3 * t2;
+  N[vOff + 3] = left1 * t2;
+  if (D !== null) {
+    D[dOff] = -3 * t0;
+    D[dOff + 1] = 3 * (t0 - t1);
+    D[dOff + 2] = 3 * (t1 - t2);
+    D[dOff + 3] = 3 * t2;
+  }
+}
+
+/**
+ * BasisScratch.evaluateInto for k = 3 with the reciprocal spans of knotReciprocals(knots, 3): no division, no loop.
+ * Bit-identical to evaluateInto with k = 3 (both compute each reciprocal once as 1 / (t_a - t_b)).
+ */
+export function cubicBasisInto(
+  knots: Float64Array, recip: Float64Array, offset: number, G: number, x: number,
+  N: Float64Array, vOff: number, D: Float64Array | null, dOff: number,
+): number {
+  const s = findSpan(knots, offset + 3, G, 3, x);
+  if (s < 0) return NO_SUPPORT;
+  const t = offset + 3 + s;
+  const len = knots.length;
+  cubicOnSpan(knots, t, x, recip[t]!, recip[len + t - 1]!, recip[len + t]!, recip[2 * len + t - 2]!, recip[2 * len + t - 1]!, recip[2 * len + t]!, N, vOff, D, dOff);
+  return s - 3;
+}
+
+/**
+ * What the column kernel precomputes from a layer's knots [vectors][G+4k+1], rebuilt whenever they change:
+ *   recip: knotReciprocals(knots, k);
+ *   binScale [vectors], spanStart [vectors][bins+1]: each vector's support [t_0, t_{G+2k}) cut into `bins` equal bins;
+ *     spanStart[v][b] is a span s with t_s < x for every x in bin b (bin = floor((x - t_0) * binScale[v])), so that
+ *     finding the span of x is a table read plus a step or two instead of a binary search: O(1) for any G.
+ */
+export interface KnotTables {
+  recip: Float64Array;
+  bins: number;
+  binScale: Float64Array;
+  spanStart: Int32Array;
+}
+
+export function buildKnotTables(knots: Float64Array, G: number, k: number): KnotTables {
+  const len = paddedKnotCount(G, k);
+  const vectors = Math.floor(knots.length / len);
+  const spans = G + 2 * k;
+  const bins = 4 * spans;
+  const binScale = new Float64Array(vectors);
+  const spanStart = new Int32Array(vectors * (bins + 1));
+  for (let v = 0; v < vectors; v++) {
+    const first = v * len + k;
+    const lo = knots[first]!;
+    const scale = bins / (knots[first + spans]! - lo);
+    binScale[v] = scale;
+    // Bin of each knot by the very arithmetic of the lookup: since it is monotone in x, a knot in a lower bin than x's
+    // lies below x. spanStart[b] = the last span whose knot sits in a bin below b (0 for bin 0).
+    let s = 0;
+    for (let b = 0; b <= bins; b++) {
+      while (s + 1 < spans && Math.floor((knots[first + s + 1]! - lo) * scale) < b) s++;
+      spanStart[v * (bins + 1) + b] = s;
+    }
+  }
+  return { recip: knotReciprocals(knots, k), bins, binScale, spanStart };
+}
+
+/**
+ * The cubic basis of a whole column of samples xs[xStart + q * xStride], q = 0..count-1, against knot vector `vector`
+ * of a layer's knots with their tables (buildKnotTables(knots, G, 3)): the hot path of the layer kernels, free of
+ * division and binary search. Sample q is cell c = cell0 + q: starts[c] = start + startShift, values (derivatives when
+ * derivs is given) at values[c * 4 ..]; where x has no support, starts[c] = noSupportStart and zeros. Same numbers as
+ * cubicBasisInto; the arithmetic is written out here rather than shared through a helper because a helper call that
+ * V8 declines to inline boxes every double argument.
+ */
+export function cubicBasisColumn(
+  knots: Float64Array, tables: KnotTables, vector: number, G: number,
+  xs: Float64Array, xStart: number, xStride: number, count: number,
+  starts: Int32Array, startShift: number, noSupportStart: number, values: Float64Array, cell0: number, derivs: Float64Array | null,
+): void {
+  const { recip, bins, spanStart } = tables;
+  const first = vector * paddedKnotCount(G, 3) + 3;
+  const spans = G + 6;
+  const lo = knots[first]!;
+  const hi = knots[first + spans]!;
+  const scale = tables.binScale[vector]!;
+  const lookup = vector * (bins + 1);
+  const r2 = knots.length;
+  const r3 = 2 * knots.length;
+  for (let q = 0; q < count; q++) {
+    const x = xs[xStart + q * xStride]!;
+    const cell = cell0 + q;
+    const v = cell * 4;
+    if (!(x >= lo && x < hi)) {
+      starts[cell] = noSupportStart;
+      values[v] = 0;
+      values[v + 1] = 0;
+      values[v + 2] = 0;
+      values[v + 3] = 0;
+      if (derivs !== null) {
+        derivs[v] = 0;
+        derivs[v + 1] = 0;
+        derivs[v + 2] = 0;
+        derivs[v + 3] = 0;
+      }
+      continue;
+    }
+    let span = spanStart[lookup + Math.floor((x - lo) * scale)]!;
+    while (knots[first + span + 1]! <= x) span++;
+    starts[cell] = span - 3 + startShift;
+    const t = first + span;
+    const left1 = x - knots[t]!;
+    const left2 = x - knots[t - 1]!;
+    const left3 = x - knots[t - 2]!;
+    const right1 = knots[t + 1]! - x;
+    const right2 = knots[t + 2]! - x;
+    const right3 = knots[t + 3]! - x;
+    const inv1 = recip[t]!;
+    const a0 = right1 * inv1;
+    const a1 = left1 * inv1;
+    const p = a0 * recip[r2 + t - 1]!;
+    const pq = a1 * recip[r2 + t]!;
+    const b0 = right1 * p;
+    const b1 = left2 * p + right2 * pq;
+    const b2 = left1 * pq;
+    const t0 = b0 * recip[r3 + t - 2]!;
+    const t1 = b1 * recip[r3 + t - 1]!;
+    const t2 = b2 * recip[r3 + t]!;
+    values[v] = right1 * t0;
+    values[v + 1] = left3 * t0 + right2 * t1;
+    values[v + 2] = left2 * t1 + right3 * t2;
+    values[v + 3] = left1 * t2;
+    if (derivs !== null) {
+      derivs[v] = -3 * t0;
+      derivs[v + 1] = 3 * (t0 - t1);
+      derivs[v + 2] = 3 * (t1 - t2);
+      derivs[v + 3] = 3 * t2;
+    }
+  }
+}
+
+/**
  * Scratch space for one evaluation; reuse it across calls to stay allocation-free.
  * values[r], derivs[r] belong to basis index start + r (r = 0..k).
  */
@@ -80,47 +277,66 @@ export class BasisScratch {
 
   /** As evaluate, writing values to values[vOff..vOff+k] and derivatives (when derivs is given) to derivs[dOff..]. */
   evaluateInto(knots: Float64Array, offset: number, G: number, k: number, x: number, N: Float64Array, vOff: number, D: Float64Array | null, dOff: number): number {
-    const first = offset + k; // t_0
-    const last = offset + k + G + 2 * k; // t_{G+2k}
-    if (!(x >= knots[first]! && x < knots[last]!)) return NO_SUPPORT;
-    // Binary search for span s with t_s <= x < t_{s+1}, s in [0, G+2k-1]: O(log G).
-    let lo = 0;
-    let hi = G + 2 * k;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (knots[first + mid]! <= x) lo = mid;
-      else hi = mid;
+    const s = findSpan(knots, offset + k, G, k, x);
+    if (s < 0) return NO_SUPPORT;
+    const t = offset + k + s; // knots[t + j] = t_{s+j}; valid for j down to -s-k and up to G+3k-s
+    if (k === 3) {
+      cubicOnSpan(
+        knots, t, x,
+        1 / (knots[t + 1]! - knots[t]!), 1 / (knots[t + 1]! - knots[t - 1]!), 1 / (knots[t + 2]! - knots[t]!),
+        1 / (knots[t + 1]! - knots[t - 2]!), 1 / (knots[t + 2]! - knots[t - 1]!), 1 / (knots[t + 3]! - knots[t]!),
+        N, vOff, D, dOff,
+      );
+      return s - 3;
     }
-    const s = lo;
-    const t = first + s; // knots[t + j] = t_{s+j}; valid for j down to -s-k and up to G+3k-s
+    this.triangle(knots, null, t, k, x, N, vOff, D, dOff);
+    return s - k;
+  }
+
+  /**
+   * As evaluateInto, with the reciprocal spans of knotReciprocals(knots, k) replacing every division: the layer kernels'
+   * path. Equal to evaluateInto up to rounding (bit-identical for k = 3).
+   */
+  evaluateWithReciprocals(knots: Float64Array, recip: Float64Array, offset: number, G: number, k: number, x: number, N: Float64Array, vOff: number, D: Float64Array | null, dOff: number): number {
+    if (k === 3) return cubicBasisInto(knots, recip, offset, G, x, N, vOff, D, dOff);
+    const s = findSpan(knots, offset + k, G, k, x);
+    if (s < 0) return NO_SUPPORT;
+    this.triangle(knots, recip, offset + k + s, k, x, N, vOff, D, dOff);
+    return s - k;
+  }
+
+  /** The Cox–de Boor triangle of any order on span t; divides by knot spans, or multiplies by recip when given. */
+  private triangle(knots: Float64Array, recip: Float64Array | null, t: number, k: number, x: number, N: Float64Array, vOff: number, D: Float64Array | null, dOff: number): void {
     const left = this.left;
     const right = this.right;
     const lower = this.lower;
+    const len = knots.length;
     N[vOff] = 1;
     for (let j = 1; j <= k; j++) {
       left[j] = x - knots[t + 1 - j]!;
       right[j] = knots[t + j]! - x;
+      // Span t_{s+r+1} - t_{s+r+1-j} of level j: its reciprocal sits at recip[(j-1) * len + t + r + 1 - j].
+      const row = (j - 1) * len + t + 1 - j;
       let saved = 0;
       for (let r = 0; r < j; r++) {
-        const temp = N[vOff + r]! / (right[r + 1]! + left[j - r]!);
+        const temp = recip === null ? N[vOff + r]! / (right[r + 1]! + left[j - r]!) : N[vOff + r]! * recip[row + r]!;
         N[vOff + r] = saved + right[r + 1]! * temp;
         saved = left[j - r]! * temp;
       }
       N[vOff + j] = saved;
       if (D !== null && j === k - 1) for (let r = 0; r < k; r++) lower[r] = N[vOff + r]!;
     }
-    if (D !== null) {
-      if (k === 1) lower[0] = 1;
-      // dB_{m,k}/dx = k N_{m,k-1}/(t_{m+k}-t_m) - k N_{m+1,k-1}/(t_{m+k+1}-t_{m+1}), with m = s - k + r.
-      for (let r = 0; r <= k; r++) {
-        const m = r - k; // relative to s
-        let d = 0;
-        if (r >= 1) d += lower[r - 1]! / (knots[t + m + k]! - knots[t + m]!);
-        if (r <= k - 1) d -= lower[r]! / (knots[t + m + k + 1]! - knots[t + m + 1]!);
-        D[dOff + r] = k * d;
-      }
+    if (D === null) return;
+    if (k === 1) lower[0] = 1;
+    // dB_{m,k}/dx = k N_{m,k-1}/(t_{m+k}-t_m) - k N_{m+1,k-1}/(t_{m+k+1}-t_{m+1}), with m = s - k + r.
+    const row = (k - 1) * len + t - k;
+    for (let r = 0; r <= k; r++) {
+      const m = r - k; // relative to s
+      let d = 0;
+      if (r >= 1) d += recip === null ? lower[r - 1]! / (knots[t + m + k]! - knots[t + m]!) : lower[r - 1]! * recip[row + r]!;
+      if (r <= k - 1) d -= recip === null ? lower[r]! / (knots[t + m + k + 1]! - knots[t + m + 1]!) : lower[r]! * recip[row + r + 1]!;
+      D[dOff + r] = k * d;
     }
-    return s - k;
   }
 }
 

@@ -9,7 +9,7 @@
  *   mask [nIn][nOut]: 1 where the numeric branch is active; symMask [nIn][nOut]: 1 where the symbolic branch is.
  * Activations x [n][nIn], outputs y [n][nOut].
  */
-import { BasisScratch, NO_SUPPORT, basisCount, paddedKnotCount } from './bspline';
+import { BasisScratch, NO_SUPPORT, type KnotTables, basisCount, buildKnotTables, cubicBasisColumn, paddedKnotCount } from './bspline';
 
 export type BaseKind = 'silu' | 'identity' | 'zero';
 
@@ -77,16 +77,21 @@ export function baseDerivative(kind: BaseKind, x: number): number {
 }
 
 /**
- * What the backward pass needs from the forward pass, per (sample, input): the basis span start, the k+1 basis values
- * and derivatives, and the base branch with its derivative. Buffers grow with n and are reused.
+ * What the backward pass needs from the forward pass, per cell = i * n + s (input-major, so that one input's column is
+ * contiguous): row [cell], the row of the first basis in the padded weight block (start + k, see spreadWeights; 0 with
+ * all values zero where x has no support); values, derivs [cell][k+1], the k+1 basis values and derivatives; base,
+ * baseDeriv [cell], the base branch and its derivative; order [i][n] (when sorted), each column's samples sorted by
+ * row, so that samples sharing their k+1 weight rows are processed in pairs. Buffers grow with n and are reused.
  */
 export class LayerCache {
-  x = new Float64Array(0);
-  start = new Int32Array(0);
+  x: Float64Array = new Float64Array(0);
+  row = new Int32Array(0);
   values = new Float64Array(0);
   derivs = new Float64Array(0);
   base = new Float64Array(0);
   baseDeriv = new Float64Array(0);
+  order = new Int32Array(0);
+  sorted = false;
   n = 0;
   /** The input array and knots the basis was computed for: the first layer sees the same data on every evaluation. */
   private basisInput: Float64Array | null = null;
@@ -94,9 +99,11 @@ export class LayerCache {
 
   ensure(n: number, nIn: number, k: number): void {
     this.n = n;
+    this.basisInput = null;
     const cells = n * nIn;
-    if (this.start.length < cells) {
-      this.start = new Int32Array(cells);
+    if (this.row.length < cells) {
+      this.row = new Int32Array(cells);
+      this.order = new Int32Array(cells);
       this.base = new Float64Array(cells);
       this.baseDeriv = new Float64Array(cells);
     }
@@ -108,9 +115,7 @@ export class LayerCache {
 
   /** True when the cached basis belongs to exactly this input array (same object, unchanged data assumed) and knots. */
   holdsBasisFor(x: Float64Array, n: number, knots: Float64Array): boolean {
-    if (this.basisInput !== x || this.n !== n || this.basisKnots.length !== knots.length) return false;
-    for (let q = 0; q < knots.length; q++) if (this.basisKnots[q] !== knots[q]) return false;
-    return true;
+    return this.basisInput === x && this.n === n && sameValues(this.basisKnots, knots);
   }
 
   remember(x: Float64Array, knots: Float64Array): void {
@@ -121,76 +126,327 @@ export class LayerCache {
   }
 }
 
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let q = 0; q < a.length; q++) if (a[q] !== b[q]) return false;
+  return true;
+}
+
+/** Knot tables per knot array, rebuilt only when the knots change (grid update and refine write knots in place). */
+const tableMemo = new WeakMap<Float64Array, { G: number; k: number; snapshot: Float64Array; tables: KnotTables }>();
+
+function knotTablesOf(knots: Float64Array, G: number, k: number): KnotTables {
+  const memo = tableMemo.get(knots);
+  if (memo !== undefined && memo.G === G && memo.k === k && sameValues(memo.snapshot, knots)) return memo.tables;
+  const tables = buildKnotTables(knots, G, k);
+  tableMemo.set(knots, { G, k, snapshot: knots.slice(), tables });
+  return tables;
+}
+
+/**
+ * Work buffers of the layer kernels, shared by all layers (the kernels never run re-entrantly) and grown on demand:
+ *   weights [nb+2k][nOut]: ws * coef of one input's edges, transposed so that the loop over outputs is contiguous, with
+ *     k zero rows each side so that bases whose index falls off the grid (near its ends) multiply zeros, not branches;
+ *   gradWeights [nb+2k][nOut], gradBase [nOut]: one input's gradient sums over samples; regRow [nOut]: the
+ *     regulariser's weight regCoef / n of one input's edges; rowCounts [nb+2k+1]: the counting sort of samples by row;
+ *   column*: the basis of one input column when no LayerCache is kept; transposed [nIn][n]: the layer input by columns.
+ */
+class KernelWorkspace {
+  weights = new Float64Array(0);
+  gradWeights = new Float64Array(0);
+  gradBase = new Float64Array(0);
+  regRow = new Float64Array(0);
+  rowCounts = new Int32Array(0);
+  columnRow = new Int32Array(0);
+  columnOrder = new Int32Array(0);
+  columnValues = new Float64Array(0);
+  columnBase = new Float64Array(0);
+  transposed = new Float64Array(0);
+  basis = new BasisScratch(3);
+
+  reserveTranspose(size: number): void {
+    if (this.transposed.length < size) this.transposed = new Float64Array(size);
+  }
+
+  reserve(rows: number, nOut: number, k: number): void {
+    if (this.weights.length < rows * nOut) {
+      this.weights = new Float64Array(rows * nOut);
+      this.gradWeights = new Float64Array(rows * nOut);
+    }
+    if (this.gradBase.length < nOut) {
+      this.gradBase = new Float64Array(nOut);
+      this.regRow = new Float64Array(nOut);
+    }
+    if (this.rowCounts.length < rows + 1) this.rowCounts = new Int32Array(rows + 1);
+    if (this.basis.k !== k) this.basis = new BasisScratch(k);
+  }
+
+  reserveColumn(n: number, k: number): void {
+    if (this.columnRow.length < n) {
+      this.columnRow = new Int32Array(n);
+      this.columnOrder = new Int32Array(n);
+      this.columnBase = new Float64Array(n);
+    }
+    if (this.columnValues.length < n * (k + 1)) this.columnValues = new Float64Array(n * (k + 1));
+  }
+}
+
+const workspace = new KernelWorkspace();
+
+/** weights[(m + k) * nOut + j] = ws[i][j] * coef[i][j][m] for input i; the k rows on either side are zero. */
+function spreadWeights(L: KanLayer, params: Float64Array, i: number, weights: Float64Array): void {
+  const { nOut, k, coefOffset, wsOffset } = L;
+  const nb = basisCount(L.G, k);
+  weights.fill(0, 0, k * nOut);
+  weights.fill(0, (nb + k) * nOut, (nb + 2 * k) * nOut);
+  for (let j = 0; j < nOut; j++) {
+    const e = i * nOut + j;
+    const ws = params[wsOffset + e]!;
+    const c0 = coefOffset + e * nb;
+    for (let m = 0; m < nb; m++) weights[(m + k) * nOut + j] = ws * params[c0 + m]!;
+  }
+}
+
+/**
+ * Below this many outputs, pairing samples that share weight rows saves less than sorting them by row costs: samples
+ * are then taken in their natural order.
+ */
+const PAIRED_MIN_OUTPUTS = 8;
+
+/**
+ * Basis of input column i, whose n samples are xs[xStart + s * xStride], into cells cell0 + s: row, k+1 values (and
+ * derivatives when derivs is given), base(x) (and base'(x) when baseDeriv is given), and, when order is given, the
+ * samples sorted by row into order[cell0 ..].
+ */
+function fillBasisColumn(
+  L: KanLayer, tables: KnotTables, xs: Float64Array, xStart: number, xStride: number, n: number, i: number, cell0: number,
+  rows: Int32Array, values: Float64Array, derivs: Float64Array | null, base: Float64Array, baseDeriv: Float64Array | null,
+  order: Int32Array | null,
+): void {
+  const { G, k, knots } = L;
+  if (k === 3) cubicBasisColumn(knots, tables, i, G, xs, xStart, xStride, n, rows, 3, 0, values, cell0, derivs);
+  else genericBasisColumn(knots, tables.recip, i * paddedKnotCount(G, k), G, k, xs, xStart, xStride, n, rows, values, cell0, derivs, workspace.basis);
+  baseColumn(L.base, xs, xStart, xStride, n, base, baseDeriv, cell0);
+  if (order !== null) sortByRow(rows, cell0, n, basisCount(G, k) + 2 * k, order, workspace.rowCounts);
+}
+
+/** out [nIn][n] = x [n][nIn] transposed, in tiles so that both sides are read and written a cache line at a time. */
+function transposeInto(x: Float64Array, n: number, nIn: number, out: Float64Array): void {
+  const tile = 32;
+  for (let s0 = 0; s0 < n; s0 += tile) {
+    const s1 = Math.min(n, s0 + tile);
+    for (let i0 = 0; i0 < nIn; i0 += tile) {
+      const i1 = Math.min(nIn, i0 + tile);
+      for (let s = s0; s < s1; s++) for (let i = i0; i < i1; i++) out[i * n + s] = x[s * nIn + i]!;
+    }
+  }
+}
+
+function genericBasisColumn(
+  knots: Float64Array, recip: Float64Array, knotOffset: number, G: number, k: number,
+  xs: Float64Array, xStart: number, xStride: number, n: number,
+  rows: Int32Array, values: Float64Array, cell0: number, derivs: Float64Array | null, scratch: BasisScratch,
+): void {
+  const kp = k + 1;
+  for (let s = 0; s < n; s++) {
+    const cell = cell0 + s;
+    const vOff = cell * kp;
+    const start = scratch.evaluateWithReciprocals(knots, recip, knotOffset, G, k, xs[xStart + s * xStride]!, values, vOff, derivs, vOff);
+    if (start === NO_SUPPORT) {
+      rows[cell] = 0;
+      values.fill(0, vOff, vOff + kp);
+      if (derivs !== null) derivs.fill(0, vOff, vOff + kp);
+    } else {
+      rows[cell] = start + k;
+    }
+  }
+}
+
+/** base(x) and base'(x) of a column into cells cell0 + s; silu and its derivative share one exp. */
+function baseColumn(kind: BaseKind, xs: Float64Array, xStart: number, xStride: number, n: number, base: Float64Array, baseDeriv: Float64Array | null, cell0: number): void {
+  if (kind === 'silu') {
+    for (let s = 0; s < n; s++) {
+      const xi = xs[xStart + s * xStride]!;
+      const sigmoid = 1 / (1 + Math.exp(-xi));
+      base[cell0 + s] = xi * sigmoid;
+      if (baseDeriv !== null) baseDeriv[cell0 + s] = sigmoid * (1 + xi * (1 - sigmoid));
+    }
+    return;
+  }
+  const identity = kind === 'identity';
+  for (let s = 0; s < n; s++) {
+    base[cell0 + s] = identity ? xs[xStart + s * xStride]! : 0;
+    if (baseDeriv !== null) baseDeriv[cell0 + s] = identity ? 1 : 0;
+  }
+}
+
+/** Counting sort: order[cell0 + q], q = 0..n-1, lists the samples s by increasing rows[cell0 + s] (rows < rowCount). */
+function sortByRow(rows: Int32Array, cell0: number, n: number, rowCount: number, order: Int32Array, counts: Int32Array): void {
+  counts.fill(0, 0, rowCount + 1);
+  for (let s = 0; s < n; s++) counts[rows[cell0 + s]! + 1]!++;
+  for (let r = 1; r <= rowCount; r++) counts[r]! += counts[r - 1]!;
+  for (let s = 0; s < n; s++) order[cell0 + counts[rows[cell0 + s]!]!++] = s;
+}
+
+function allOnes(mask: Float64Array): boolean {
+  for (let e = 0; e < mask.length; e++) if (mask[e] !== 1) return false;
+  return true;
+}
+
+function anyNonZero(mask: Float64Array): boolean {
+  for (let e = 0; e < mask.length; e++) if (mask[e] !== 0) return true;
+  return false;
+}
+
 /**
  * y [n][nOut] = layer(x [n][nIn]). When edgeAbsSum is given, adds sum over samples of |phi_e| of every active numeric
- * edge into it ([nIn][nOut]; the regulariser's edge magnitudes). When cache is given, fills it for layerBackward.
+ * edge into it ([nIn][nOut]; the regulariser's edge magnitudes). When cache is given, fills it for layerBackward. With
+ * reuseBasis, a cache that already holds the basis of this very x array and these knots is reused instead of
+ * recomputed: only sound when x is never overwritten between calls (a model's own input, not a recycled buffer).
+ *
+ * Loop order: input i outermost, so that one input's transposed weights [nb+2k][nOut] stay in L1 while all samples
+ * stream past; per (sample, input) the nOut edges are k+2 contiguous multiply-adds each (base + k+1 bases).
  */
 export function layerForward(
   L: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array,
-  cache: LayerCache | null, edgeAbsSum: Float64Array | null,
+  cache: LayerCache | null, edgeAbsSum: Float64Array | null, reuseBasis = false,
 ): void {
-  const { nIn, nOut, G, k, knots, mask, symMask, symFns, coefOffset, wbOffset, wsOffset } = L;
-  const nb = basisCount(G, k);
-  const kp = k + 1;
-  const knotLen = paddedKnotCount(G, k);
-  const scratch = new BasisScratch(k);
-  const reuseBasis = cache !== null && cache.holdsBasisFor(x, n, knots);
-  if (cache && !reuseBasis) cache.ensure(n, nIn, k);
-  const values = cache ? cache.values : scratch.values;
-  const derivs = cache ? cache.derivs : null;
-  const starts = cache ? cache.start : null;
-  const bases = cache ? cache.base : null;
-  const baseDerivs = cache ? cache.baseDeriv : null;
-  const baseKind = L.base;
+  const { nIn, nOut, G, k, knots, mask, symMask } = L;
+  const padded = basisCount(G, k) + 2 * k;
+  const tables = knotTablesOf(knots, G, k);
+  const reuse = reuseBasis && cache !== null && cache.holdsBasisFor(x, n, knots);
+  if (cache !== null && !reuse) cache.ensure(n, nIn, k);
+  const ws = workspace;
+  ws.reserve(padded, nOut, k);
+  if (cache === null) ws.reserveColumn(n, k);
+  const rows = cache !== null ? cache.row : ws.columnRow;
+  const values = cache !== null ? cache.values : ws.columnValues;
+  const bases = cache !== null ? cache.base : ws.columnBase;
+  if (cache !== null && !reuse) cache.sorted = nOut >= PAIRED_MIN_OUTPUTS;
+  const sorted = cache !== null ? cache.sorted : nOut >= PAIRED_MIN_OUTPUTS;
+  const order = sorted ? (cache !== null ? cache.order : ws.columnOrder) : null;
+  // The cubic, unmasked case (nearly every training evaluation) has its own unrolled loops.
+  const cubic = k === 3 && allOnes(mask);
   y.fill(0, 0, n * nOut);
-  const hasSymbolic = symMask.some((m) => m !== 0);
-  for (let s = 0; s < n; s++) {
-    const yRow = s * nOut;
-    for (let i = 0; i < nIn; i++) {
-      const cell = s * nIn + i;
-      const xi = x[cell]!;
-      const vOff = cache ? cell * kp : 0;
-      let start: number;
-      let b: number;
-      if (reuseBasis) {
-        start = starts![cell]!;
-        b = bases![cell]!;
-      } else {
-        start = scratch.evaluateInto(knots, i * knotLen, G, k, xi, values, vOff, derivs, vOff);
-        b = baseValue(baseKind, xi);
-        if (starts) {
-          starts[cell] = start;
-          bases![cell] = b;
-          baseDerivs![cell] = baseDerivative(baseKind, xi);
-        }
-      }
-      // Bases whose index falls outside 0..nb-1 near the ends of the extended grid are skipped.
-      const rLo = start === NO_SUPPORT ? 0 : Math.max(0, -start);
-      const rHi = start === NO_SUPPORT ? -1 : Math.min(k, nb - 1 - start);
-      const edge0 = i * nOut;
+  // Columns of a wide input are read from a transposed copy: a strided walk down x would miss the cache on every sample.
+  const transposed = !reuse && nIn > 1;
+  if (transposed) {
+    ws.reserveTranspose(n * nIn);
+    transposeInto(x, n, nIn, ws.transposed);
+  }
+  const xs = transposed ? ws.transposed : x;
+  for (let i = 0; i < nIn; i++) {
+    const cell0 = cache !== null ? i * n : 0;
+    if (!reuse) {
+      const xStart = transposed ? i * n : i;
+      const xStride = transposed ? 1 : nIn;
+      if (cache !== null) fillBasisColumn(L, tables, xs, xStart, xStride, n, i, cell0, rows, values, cache.derivs, bases, cache.baseDeriv, order);
+      else fillBasisColumn(L, tables, xs, xStart, xStride, n, i, cell0, rows, values, null, bases, null, order);
+    }
+    spreadWeights(L, params, i, ws.weights);
+    if (cubic) forwardCubicColumn(params, L.wbOffset + i * nOut, ws.weights, nOut, n, cell0, rows, values, bases, order, y, edgeAbsSum, i * nOut);
+    else forwardColumn(params, L.wbOffset + i * nOut, ws.weights, nOut, k, n, cell0, rows, values, bases, mask, y, edgeAbsSum, i * nOut);
+  }
+  if (anyNonZero(symMask)) symbolicForward(L, params, x, n, y);
+  if (cache !== null) cache.remember(x, knots);
+}
+
+/**
+ * Adds the numeric edges of one input (cubic, unmasked) to y. Samples come in row order (when order is given, else in
+ * their own), and two consecutive samples with the same row share one load of the five weights per output.
+ */
+function forwardCubicColumn(
+  params: Float64Array, wb0: number, weights: Float64Array, nOut: number, n: number, cell0: number,
+  rows: Int32Array, values: Float64Array, bases: Float64Array, order: Int32Array | null,
+  y: Float64Array, edgeAbsSum: Float64Array | null, edge0: number,
+): void {
+  let q = 0;
+  while (q < n) {
+    const s1 = order !== null ? order[cell0 + q]! : q;
+    const c1 = cell0 + s1;
+    const row = rows[c1]!;
+    const w0 = row * nOut;
+    const w1 = w0 + nOut;
+    const w2 = w1 + nOut;
+    const w3 = w2 + nOut;
+    const b1 = bases[c1]!;
+    const v10 = values[4 * c1]!;
+    const v11 = values[4 * c1 + 1]!;
+    const v12 = values[4 * c1 + 2]!;
+    const v13 = values[4 * c1 + 3]!;
+    const y1 = s1 * nOut;
+    const s2 = q + 1 < n ? (order !== null ? order[cell0 + q + 1]! : q + 1) : -1;
+    if (s2 >= 0 && rows[cell0 + s2] === row) {
+      const c2 = cell0 + s2;
+      const b2 = bases[c2]!;
+      const v20 = values[4 * c2]!;
+      const v21 = values[4 * c2 + 1]!;
+      const v22 = values[4 * c2 + 2]!;
+      const v23 = values[4 * c2 + 3]!;
+      const y2 = s2 * nOut;
       for (let j = 0; j < nOut; j++) {
-        const e = edge0 + j;
-        const m = mask[e]!;
-        if (m === 0) continue;
-        const cOff = coefOffset + e * nb + start;
-        let spline = 0;
-        for (let r = rLo; r <= rHi; r++) spline += params[cOff + r]! * values[vOff + r]!;
-        const phi = params[wbOffset + e]! * b + params[wsOffset + e]! * spline;
-        y[yRow + j]! += m * phi;
-        if (edgeAbsSum) edgeAbsSum[e]! += Math.abs(phi);
+        const wb = params[wb0 + j]!;
+        const x0 = weights[w0 + j]!;
+        const x1 = weights[w1 + j]!;
+        const x2 = weights[w2 + j]!;
+        const x3 = weights[w3 + j]!;
+        const phi1 = b1 * wb + v10 * x0 + v11 * x1 + v12 * x2 + v13 * x3;
+        const phi2 = b2 * wb + v20 * x0 + v21 * x1 + v22 * x2 + v23 * x3;
+        y[y1 + j]! += phi1;
+        y[y2 + j]! += phi2;
+        if (edgeAbsSum !== null) edgeAbsSum[edge0 + j]! += Math.abs(phi1) + Math.abs(phi2);
       }
-      if (hasSymbolic) {
-        for (let j = 0; j < nOut; j++) {
-          const e = edge0 + j;
-          const fn = symFns[e];
-          if (symMask[e] === 0 || !fn) continue;
-          const p = L.symOffset + 4 * e;
-          y[yRow + j]! += symMask[e]! * (params[p + 2]! * fn.f(params[p]! * xi + params[p + 1]!) + params[p + 3]!);
-        }
+      q += 2;
+    } else {
+      for (let j = 0; j < nOut; j++) {
+        const phi = b1 * params[wb0 + j]! + v10 * weights[w0 + j]! + v11 * weights[w1 + j]! + v12 * weights[w2 + j]! + v13 * weights[w3 + j]!;
+        y[y1 + j]! += phi;
+        if (edgeAbsSum !== null) edgeAbsSum[edge0 + j]! += Math.abs(phi);
       }
+      q += 1;
     }
   }
-  if (cache) cache.remember(x, knots);
+}
+
+/** Adds the numeric edges of one input to y, any order k, honouring the mask (masked edges add nothing). */
+function forwardColumn(
+  params: Float64Array, wb0: number, weights: Float64Array, nOut: number, k: number, n: number, cell0: number,
+  rows: Int32Array, values: Float64Array, bases: Float64Array, mask: Float64Array,
+  y: Float64Array, edgeAbsSum: Float64Array | null, edge0: number,
+): void {
+  const kp = k + 1;
+  for (let s = 0; s < n; s++) {
+    const cell = cell0 + s;
+    const b = bases[cell]!;
+    const vOff = cell * kp;
+    const w0 = rows[cell]! * nOut;
+    const yRow = s * nOut;
+    for (let j = 0; j < nOut; j++) {
+      const m = mask[edge0 + j]!;
+      if (m === 0) continue;
+      let phi = b * params[wb0 + j]!;
+      for (let r = 0; r < kp; r++) phi += values[vOff + r]! * weights[w0 + r * nOut + j]!;
+      y[yRow + j]! += m * phi;
+      if (edgeAbsSum !== null) edgeAbsSum[edge0 + j]! += Math.abs(phi);
+    }
+  }
+}
+
+function symbolicForward(L: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array): void {
+  const { nIn, nOut, symMask, symFns, symOffset } = L;
+  for (let e = 0; e < nIn * nOut; e++) {
+    const fn = symFns[e];
+    const weight = symMask[e]!;
+    if (weight === 0 || !fn) continue;
+    const i = Math.floor(e / nOut);
+    const j = e - i * nOut;
+    const p = symOffset + 4 * e;
+    const a = params[p]!;
+    const b = params[p + 1]!;
+    const c = params[p + 2]!;
+    const d = params[p + 3]!;
+    for (let s = 0; s < n; s++) y[s * nOut + j]! += weight * (c * fn.f(a * x[s * nIn + i]! + b) + d);
+  }
 }
 
 /**
@@ -198,6 +454,10 @@ export function layerForward(
  * gy [n][nOut]: d(objective)/d(y). regCoef [nIn][nOut] (or null): d(objective)/d(mean_s |phi_e|) for the magnitude
  * regulariser. Accumulates parameter gradients into grad (same layout as params) and, if gx is given, writes
  * d(objective)/d(x) [n][nIn].
+ *
+ * Per input i, with g_s,j = d(objective)/d(phi_ij(x_s)) and W = ws * coef transposed as in the forward pass:
+ *   dW[m][j] = sum_s g_s,j B_m(x_s),  d coef = ws * dW,  d ws = sum_m coef_m dW[m],  d wb = sum_s g_s,j b(x_s),
+ *   gx[s][i] = b'(x_s) sum_j g_s,j wb_j + sum_r B'_r(x_s) sum_j g_s,j W[start+r][j].
  */
 export function layerBackward(
   L: KanLayer, params: Float64Array, cache: LayerCache, gy: Float64Array,
@@ -205,78 +465,228 @@ export function layerBackward(
 ): void {
   // Everything the loops touch is hoisted into locals: layer objects come in several shapes (created, cloned, refined),
   // and property loads on them inside the hot loops would be polymorphic.
-  const { nIn, nOut, G, k, mask, symMask, symFns, coefOffset, wbOffset, wsOffset } = L;
+  const { nIn, nOut, G, k, mask, symMask, coefOffset, wbOffset, wsOffset } = L;
   const n = cache.n;
   const nb = basisCount(G, k);
-  const kp = k + 1;
+  const padded = nb + 2 * k;
   const invN = 1 / n;
-  const values = cache.values;
-  const derivs = cache.derivs;
-  const starts = cache.start;
-  const bases = cache.base;
-  const baseDerivs = cache.baseDeriv;
-  const hasSymbolic = symMask.some((m) => m !== 0);
-  const withReg = regCoef !== null;
-  for (let s = 0; s < n; s++) {
-    const yRow = s * nOut;
-    for (let i = 0; i < nIn; i++) {
-      const cell = s * nIn + i;
-      const start = starts[cell]!;
-      const b = bases[cell]!;
-      const db = baseDerivs[cell]!;
-      const vOff = cell * kp;
-      const rLo = start === NO_SUPPORT ? 0 : Math.max(0, -start);
-      const rHi = start === NO_SUPPORT ? -1 : Math.min(k, nb - 1 - start);
-      let gxi = 0;
-      const edge0 = i * nOut;
-      for (let j = 0; j < nOut; j++) {
-        const e = edge0 + j;
-        const m = mask[e]!;
-        if (m === 0) continue;
-        const cOff = coefOffset + e * nb + start;
-        let spline = 0;
-        let splineDeriv = 0;
-        for (let r = rLo; r <= rHi; r++) {
-          const c = params[cOff + r]!;
-          spline += c * values[vOff + r]!;
-          splineDeriv += c * derivs[vOff + r]!;
-        }
-        const wb = params[wbOffset + e]!;
-        const ws = params[wsOffset + e]!;
-        let g = gy[yRow + j]! * m;
-        if (withReg) {
-          const phi = wb * b + ws * spline;
-          g += regCoef[e]! * invN * (phi > 0 ? 1 : phi < 0 ? -1 : 0);
-        }
-        if (g === 0) continue;
-        grad[wbOffset + e]! += g * b;
-        grad[wsOffset + e]! += g * spline;
-        const gws = g * ws;
-        for (let r = rLo; r <= rHi; r++) grad[cOff + r]! += gws * values[vOff + r]!;
-        gxi += g * (wb * db + ws * splineDeriv);
-      }
-      if (hasSymbolic) {
-        const xi = cache.x[cell]!;
-        for (let j = 0; j < nOut; j++) {
-          const e = edge0 + j;
-          const fn = symFns[e];
-          if (symMask[e] === 0 || !fn) continue;
-          const g = gy[yRow + j]! * symMask[e]!;
-          if (g === 0) continue;
-          const p = L.symOffset + 4 * e;
-          const a = params[p]!;
-          const c = params[p + 2]!;
-          const z = a * xi + params[p + 1]!;
-          const fz = fn.f(z);
-          const cdf = c * fn.df(z);
-          grad[p]! += g * cdf * xi;
-          grad[p + 1]! += g * cdf;
-          grad[p + 2]! += g * fz;
-          grad[p + 3]! += g;
-          gxi += g * cdf * a;
-        }
-      }
-      if (gx) gx[cell] = gxi;
+  const ws = workspace;
+  ws.reserve(padded, nOut, k);
+  const { weights, gradWeights, gradBase, regRow } = ws;
+  const masked = !allOnes(mask);
+  const cubic = k === 3 && !masked;
+  for (let i = 0; i < nIn; i++) {
+    spreadWeights(L, params, i, weights);
+    gradWeights.fill(0, 0, padded * nOut);
+    gradBase.fill(0, 0, nOut);
+    const wb0 = wbOffset + i * nOut;
+    const edge0 = i * nOut;
+    const cell0 = i * n;
+    // The regulariser's d(objective)/d(phi) = regCoef / n * sign(phi), on active edges only.
+    if (regCoef !== null) for (let j = 0; j < nOut; j++) regRow[j] = mask[edge0 + j] === 0 ? 0 : regCoef[edge0 + j]! * invN;
+    if (cubic && regCoef === null && gx === null) {
+      backwardCubicColumnPairs(nOut, n, cell0, cache, gy, gradWeights, gradBase);
+    } else if (cubic) {
+      backwardCubicColumn(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
+    } else {
+      backwardColumn(params, wb0, weights, nOut, k, n, cell0, i, nIn, cache, gy, mask, edge0, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
     }
+    for (let j = 0; j < nOut; j++) {
+      const e = edge0 + j;
+      if (mask[e] === 0) continue;
+      const wsValue = params[wsOffset + e]!;
+      const c0 = coefOffset + e * nb;
+      let gradWs = 0;
+      for (let m = 0; m < nb; m++) {
+        const dW = gradWeights[(m + k) * nOut + j]!;
+        grad[c0 + m]! += wsValue * dW;
+        gradWs += params[c0 + m]! * dW;
+      }
+      grad[wsOffset + e]! += gradWs;
+      grad[wbOffset + e]! += gradBase[j]!;
+    }
+  }
+  if (anyNonZero(symMask)) symbolicBackward(L, params, cache, gy, grad, gx);
+}
+
+/**
+ * Gradient sums of one input's edges (cubic, unmasked, no regulariser, no input gradient: a first layer's common case),
+ * samples in row order when sorted: two consecutive samples with the same row update the five gradient rows once per
+ * output.
+ */
+function backwardCubicColumnPairs(
+  nOut: number, n: number, cell0: number, cache: LayerCache, gy: Float64Array,
+  gradWeights: Float64Array, gradBase: Float64Array,
+): void {
+  const { row: rows, values, base: bases } = cache;
+  const order = cache.sorted ? cache.order : null;
+  let q = 0;
+  while (q < n) {
+    const s1 = order !== null ? order[cell0 + q]! : q;
+    const c1 = cell0 + s1;
+    const row = rows[c1]!;
+    const w0 = row * nOut;
+    const w1 = w0 + nOut;
+    const w2 = w1 + nOut;
+    const w3 = w2 + nOut;
+    const b1 = bases[c1]!;
+    const v10 = values[4 * c1]!;
+    const v11 = values[4 * c1 + 1]!;
+    const v12 = values[4 * c1 + 2]!;
+    const v13 = values[4 * c1 + 3]!;
+    const g1 = s1 * nOut;
+    const s2 = q + 1 < n ? (order !== null ? order[cell0 + q + 1]! : q + 1) : -1;
+    if (s2 >= 0 && rows[cell0 + s2] === row) {
+      const c2 = cell0 + s2;
+      const b2 = bases[c2]!;
+      const v20 = values[4 * c2]!;
+      const v21 = values[4 * c2 + 1]!;
+      const v22 = values[4 * c2 + 2]!;
+      const v23 = values[4 * c2 + 3]!;
+      const g2 = s2 * nOut;
+      for (let j = 0; j < nOut; j++) {
+        const ga = gy[g1 + j]!;
+        const gb = gy[g2 + j]!;
+        gradBase[j]! += ga * b1 + gb * b2;
+        gradWeights[w0 + j]! += ga * v10 + gb * v20;
+        gradWeights[w1 + j]! += ga * v11 + gb * v21;
+        gradWeights[w2 + j]! += ga * v12 + gb * v22;
+        gradWeights[w3 + j]! += ga * v13 + gb * v23;
+      }
+      q += 2;
+    } else {
+      for (let j = 0; j < nOut; j++) {
+        const ga = gy[g1 + j]!;
+        gradBase[j]! += ga * b1;
+        gradWeights[w0 + j]! += ga * v10;
+        gradWeights[w1 + j]! += ga * v11;
+        gradWeights[w2 + j]! += ga * v12;
+        gradWeights[w3 + j]! += ga * v13;
+      }
+      q += 1;
+    }
+  }
+}
+
+/** Gradient sums of one input's edges (cubic, unmasked), with the regulariser (regRow) and the input gradient when given. */
+function backwardCubicColumn(
+  params: Float64Array, wb0: number, weights: Float64Array, nOut: number, n: number, cell0: number, i: number, nIn: number,
+  cache: LayerCache, gy: Float64Array, regRow: Float64Array | null,
+  gradWeights: Float64Array, gradBase: Float64Array, gx: Float64Array | null,
+): void {
+  const { row: rows, values, derivs, base: bases, baseDeriv: baseDerivs } = cache;
+  for (let s = 0; s < n; s++) {
+    const cell = cell0 + s;
+    const b = bases[cell]!;
+    const vOff = 4 * cell;
+    const w0 = rows[cell]! * nOut;
+    const w1 = w0 + nOut;
+    const w2 = w1 + nOut;
+    const w3 = w2 + nOut;
+    const v0 = values[vOff]!;
+    const v1 = values[vOff + 1]!;
+    const v2 = values[vOff + 2]!;
+    const v3 = values[vOff + 3]!;
+    const gyRow = s * nOut;
+    let sumBase = 0;
+    let sum0 = 0;
+    let sum1 = 0;
+    let sum2 = 0;
+    let sum3 = 0;
+    for (let j = 0; j < nOut; j++) {
+      const wbj = params[wb0 + j]!;
+      const x0 = weights[w0 + j]!;
+      const x1 = weights[w1 + j]!;
+      const x2 = weights[w2 + j]!;
+      const x3 = weights[w3 + j]!;
+      let gj = gy[gyRow + j]!;
+      if (regRow !== null) gj += regRow[j]! * Math.sign(b * wbj + v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3);
+      sumBase += gj * wbj;
+      sum0 += gj * x0;
+      sum1 += gj * x1;
+      sum2 += gj * x2;
+      sum3 += gj * x3;
+      gradBase[j]! += gj * b;
+      gradWeights[w0 + j]! += gj * v0;
+      gradWeights[w1 + j]! += gj * v1;
+      gradWeights[w2 + j]! += gj * v2;
+      gradWeights[w3 + j]! += gj * v3;
+    }
+    if (gx !== null) gx[s * nIn + i] = baseDerivs[cell]! * sumBase + derivs[vOff]! * sum0 + derivs[vOff + 1]! * sum1 + derivs[vOff + 2]! * sum2 + derivs[vOff + 3]! * sum3;
+  }
+}
+
+/** Gradient sums of one input's edges for any order k, honouring the mask; regulariser and input gradient when given. */
+function backwardColumn(
+  params: Float64Array, wb0: number, weights: Float64Array, nOut: number, k: number, n: number, cell0: number, i: number, nIn: number,
+  cache: LayerCache, gy: Float64Array, mask: Float64Array, edge0: number, regRow: Float64Array | null,
+  gradWeights: Float64Array, gradBase: Float64Array, gx: Float64Array | null,
+): void {
+  const { row: rows, values, derivs, base: bases, baseDeriv: baseDerivs } = cache;
+  const kp = k + 1;
+  for (let s = 0; s < n; s++) {
+    const cell = cell0 + s;
+    const b = bases[cell]!;
+    const db = baseDerivs[cell]!;
+    const vOff = cell * kp;
+    const w0 = rows[cell]! * nOut;
+    const gyRow = s * nOut;
+    let gxi = 0;
+    for (let j = 0; j < nOut; j++) {
+      const wbj = params[wb0 + j]!;
+      let gj = gy[gyRow + j]! * mask[edge0 + j]!;
+      if (regRow !== null) {
+        let phi = b * wbj;
+        for (let r = 0; r < kp; r++) phi += values[vOff + r]! * weights[w0 + r * nOut + j]!;
+        gj += regRow[j]! * Math.sign(phi);
+      }
+      gradBase[j]! += gj * b;
+      let slope = db * wbj;
+      for (let r = 0; r < kp; r++) {
+        const w = w0 + r * nOut + j;
+        gradWeights[w]! += gj * values[vOff + r]!;
+        slope += derivs[vOff + r]! * weights[w]!;
+      }
+      gxi += gj * slope;
+    }
+    if (gx !== null) gx[s * nIn + i] = gxi;
+  }
+}
+
+/** Gradient of the symbolic branches c * f(a x + b) + d; adds to gx, which the numeric pass has written. */
+function symbolicBackward(L: KanLayer, params: Float64Array, cache: LayerCache, gy: Float64Array, grad: Float64Array, gx: Float64Array | null): void {
+  const { nIn, nOut, symMask, symFns, symOffset } = L;
+  const n = cache.n;
+  const x = cache.x;
+  for (let e = 0; e < nIn * nOut; e++) {
+    const fn = symFns[e];
+    const weight = symMask[e]!;
+    if (weight === 0 || !fn) continue;
+    const i = Math.floor(e / nOut);
+    const j = e - i * nOut;
+    const p = symOffset + 4 * e;
+    const a = params[p]!;
+    const b = params[p + 1]!;
+    const c = params[p + 2]!;
+    let gradA = 0;
+    let gradB = 0;
+    let gradC = 0;
+    let gradD = 0;
+    for (let s = 0; s < n; s++) {
+      const g = gy[s * nOut + j]! * weight;
+      if (g === 0) continue;
+      const xi = x[s * nIn + i]!;
+      const z = a * xi + b;
+      const cdf = c * fn.df(z);
+      gradA += g * cdf * xi;
+      gradB += g * cdf;
+      gradC += g * fn.f(z);
+      gradD += g;
+      if (gx !== null) gx[s * nIn + i]! += g * cdf * a;
+    }
+    grad[p]! += gradA;
+    grad[p + 1]! += gradB;
+    grad[p + 2]! += gradC;
+    grad[p + 3]! += gradD;
   }
 }

@@ -41,11 +41,25 @@ export interface KanRegularization {
 
 export const NO_REGULARIZATION: KanRegularization = { lamb: 0, lambL1: 1, lambEntropy: 2, lambCoef: 0, lambCoefDiff: 0 };
 
+/** Per-layer buffers reused across lossAndGrad calls (an L-BFGS fit makes about a thousand of them). */
+interface LossWorkspace {
+  n: number;
+  caches: LayerCache[];
+  /** outputs[l]: [n][n_{l+1}]. */
+  outputs: Float64Array[];
+  /** inputGrads[l]: d(objective)/d(input of layer l) [n][n_l]; empty for l = 0, whose input gradient is not needed. */
+  inputGrads: Float64Array[];
+  /** edgeAbs[l]: mean |phi_e| per edge [n_l][n_{l+1}]. */
+  edgeAbs: Float64Array[];
+  /** d(objective)/d(output) [n][nOut]. */
+  outputGrad: Float64Array;
+}
+
 export class Kan implements DifferentiableModel {
   layers: KanLayer[];
   params: Float64Array;
   regularization: KanRegularization = { ...NO_REGULARIZATION };
-  private caches: LayerCache[] = [];
+  private workspace: LossWorkspace = { n: -1, caches: [], outputs: [], inputGrads: [], edgeAbs: [], outputGrad: new Float64Array(0) };
 
   constructor(layers: KanLayer[], params: Float64Array) {
     this.layers = layers;
@@ -130,39 +144,57 @@ export class Kan implements DifferentiableModel {
     const { x, y, n } = batch;
     const reg = this.regularization;
     const useActReg = reg.lamb > 0 && (reg.lambL1 !== 0 || reg.lambEntropy !== 0);
-    while (this.caches.length < this.layers.length) this.caches.push(new LayerCache());
-    const outs: Float64Array[] = [];
-    const edgeAbs: (Float64Array | null)[] = [];
+    const layers = this.layers;
+    const work = this.workspaceFor(n);
     let cur = x;
-    this.layers.forEach((layer, l) => {
-      const out = new Float64Array(n * layer.nOut);
-      const abs = useActReg ? new Float64Array(layer.nIn * layer.nOut) : null;
-      layerForward(layer, this.params, cur, n, out, this.caches[l]!, abs);
-      outs.push(out);
-      edgeAbs.push(abs);
+    for (let l = 0; l < layers.length; l++) {
+      const layer = layers[l]!;
+      const out = work.outputs[l]!;
+      const abs = useActReg ? work.edgeAbs[l]! : null;
+      if (abs) abs.fill(0);
+      // Only the model's own input may keep its basis between calls: hidden activations live in recycled buffers.
+      layerForward(layer, this.params, cur, n, out, work.caches[l]!, abs, l === 0);
       cur = out;
-    });
+    }
     const pred = cur;
-    const nOut = this.nOut;
-    let gy = new Float64Array(n * nOut);
-    const loss = predictionLoss(task, pred, y, n, nOut, gy);
+    let gy = work.outputGrad;
+    const loss = predictionLoss(task, pred, y, n, this.nOut, gy);
     grad.fill(0);
     let objective = loss;
-    const regCoefs: (Float64Array | null)[] = edgeAbs.map((abs) => {
-      if (!abs) return null;
+    const regCoefs: (Float64Array | null)[] = layers.map((_, l) => {
+      if (!useActReg) return null;
+      const abs = work.edgeAbs[l]!;
       for (let e = 0; e < abs.length; e++) abs[e]! /= n;
       const { value, coef } = magnitudeRegularizer(abs, reg);
       objective += value;
       return coef;
     });
     if (reg.lamb > 0 && (reg.lambCoef !== 0 || reg.lambCoefDiff !== 0)) objective += this.coefficientRegularizer(grad);
-    for (let l = this.layers.length - 1; l >= 0; l--) {
-      const layer = this.layers[l]!;
-      const gx = l > 0 ? new Float64Array(n * layer.nIn) : null;
-      layerBackward(layer, this.params, this.caches[l]!, gy, regCoefs[l]!, grad, gx);
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const gx = l > 0 ? work.inputGrads[l]! : null;
+      layerBackward(layers[l]!, this.params, work.caches[l]!, gy, regCoefs[l]!, grad, gx);
       if (gx) gy = gx;
     }
     return { objective, loss };
+  }
+
+  /** The buffers of lossAndGrad for batches of n samples, rebuilt only when n or a layer's shape changes. */
+  private workspaceFor(n: number): LossWorkspace {
+    const layers = this.layers;
+    const w = this.workspace;
+    const fits = w.n === n && w.caches.length === layers.length
+      && layers.every((layer, l) => w.outputs[l]!.length === n * layer.nOut && w.inputGrads[l]!.length === n * layer.nIn && w.edgeAbs[l]!.length === layer.nIn * layer.nOut);
+    if (fits) return w;
+    const caches = layers.map((_, l) => w.caches[l] ?? new LayerCache());
+    this.workspace = {
+      n,
+      caches,
+      outputs: layers.map((layer) => new Float64Array(n * layer.nOut)),
+      inputGrads: layers.map((layer, l) => new Float64Array(l > 0 ? n * layer.nIn : 0)),
+      edgeAbs: layers.map((layer) => new Float64Array(layer.nIn * layer.nOut)),
+      outputGrad: new Float64Array(n * this.nOut),
+    };
+    return this.workspace;
   }
 
   /** lambda * (lambCoef * sum_e mean|coef_e| + lambCoefDiff * sum_e mean|diff coef_e|) over active numeric edges; adds its gradient. */

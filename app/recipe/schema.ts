@@ -65,9 +65,13 @@ export const fitStepSchema = z.strictObject({
   models: z.array(z.enum(['kan', 'mlp'])).min(1).optional(),
 });
 
+/**
+ * Without nodes/edges: prune by attribution thresholds (defaults 1e-2 and 3e-2, as pykan). With names: those are pruned,
+ * and thresholds apply too only when given.
+ */
 export const pruneStepSchema = z.strictObject({
-  nodeThreshold: finite.min(0).default(1e-2),
-  edgeThreshold: finite.min(0).default(3e-2),
+  nodeThreshold: finite.min(0).optional(),
+  edgeThreshold: finite.min(0).optional(),
   /** Specific nodes ("layer.index", hidden layers only) or edges ("layer.in.out") to prune by name. */
   nodes: z.array(z.string().regex(/^\d+\.\d+$/, 'a node is named "layer.index", e.g. "1.3"')).optional(),
   edges: z.array(z.string().regex(/^\d+\.\d+\.\d+$/, 'an edge is named "layer.in.out", e.g. "0.1.2"')).optional(),
@@ -91,8 +95,11 @@ export const autoSymbolicStepSchema = z.strictObject({
 });
 
 export const formulaStepSchema = z.strictObject({
+  /** Significant digits of the constants. */
   digits: posInt.max(17).default(4),
   simplify: z.boolean().default(true),
+  /** Numeric edges left: written as phi_l_i_j(...) in the formula ('mark'), or an error naming them. */
+  numericEdges: z.enum(['mark', 'error']).default('mark'),
 });
 
 export const customFunctionSchema = z.strictObject({

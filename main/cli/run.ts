@@ -1,11 +1,25 @@
-/** `kanbench run RECIPE.json`: runs a recipe headless with a progress bar and a summary (or one JSON object with --json). */
+/**
+ * `kanbench run RECIPE.json`: runs a recipe headless with a progress bar and a summary (or one JSON object with --json),
+ * and records the run in the experiment store (its CSV stored as a dataset, every step with its snapshots) unless
+ * --no-store.
+ */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseRecipe } from '../../app/recipe/schema';
-import { initialState, runSteps, summarizeRun, type StageResult } from '../../app/recipe/runner';
-import { ProgressBar, formatNumber } from './progress';
+
+import { parseCsvText } from '../../app/data';
+import { summarizeRun, type StageResult } from '../../app/recipe/runner';
+import { parseRecipe, type Recipe } from '../../app/recipe/schema';
+import { openStore, type ExperimentStore } from '../store';
+import { resolveStoreLocation } from '../services/paths';
+import { TRAINING_BACKEND } from '../training/backend';
+import { datasetRef, formulaDataHash } from '../training/dataset-ref';
+import { executeRun } from '../training/execute';
+import { APP_VERSION } from '../version';
 import { UsageError } from './errors';
+import { ProgressBar, formatNumber } from './progress';
+
+const USAGE = 'usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH] [--quiet]';
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -20,25 +34,87 @@ export async function runCommand(args: string[]): Promise<number> {
     },
   });
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new UsageError('usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH]');
+  if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
   const baseDir = path.dirname(path.resolve(file));
-  const readCsv = (ref: string): string => readFileSync(path.resolve(baseDir, ref), 'utf8');
+  const readCsv = (ref: string): string => readCsvFile(path.resolve(baseDir, ref));
   const bar = new ProgressBar(process.stderr, !values.quiet);
-  const state = initialState(recipe, readCsv);
   const steps = recipe.steps;
-  const result = runSteps(state, {
-    events: {
-      onProgress: (index, model, p) => {
-        bar.update((index + p.step / Math.max(1, p.steps)) / steps.length, `step ${index + 1}/${steps.length} fit ${model} ${p.step}/${p.steps} train ${formatNumber(p.trainMetric)} test ${formatNumber(p.testMetric)}`);
-      },
-      onStepEnd: (stage) => bar.log(describeStage(stage, steps.length)),
-    },
+
+  const store = values['no-store'] ? null : openStore(resolveStoreLocation({ db: values.db }).dbPath);
+  try {
+    const runId = store ? createStoredRun(store, recipe, file, readCsv) : null;
+    let result;
+    try {
+      result = executeRun({
+        recipe,
+        readCsv,
+        from: 0,
+        restore: null,
+        progressIntervalMs: 50,
+        curveBatchMs: 500,
+        onProgress: (p) => {
+          bar.update((p.stepIdx + p.step / Math.max(1, p.steps)) / steps.length, `step ${p.stepIdx + 1}/${steps.length} fit ${p.model} ${p.step}/${p.steps} train ${formatNumber(p.trainMetric ?? Number.NaN)} test ${formatNumber(p.testMetric ?? Number.NaN)}`);
+        },
+        onCurves: (points) => {
+          if (store && runId) store.appendCurvePoints(runId, points);
+        },
+        onStep: (step, summary, stage) => {
+          if (store && runId) {
+            store.transaction(() => {
+              store.recordStep(runId, step);
+              store.setRunSummary(runId, summary);
+            });
+          }
+          bar.log(describeStage(stage, steps.length));
+        },
+      });
+    } catch (error) {
+      if (store && runId) store.setRunStatus(runId, 'failed', { error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    if (store && runId) store.setRunStatus(runId, result.status);
+    const summary = summarizeRun(result);
+    if (values.json) process.stdout.write(`${JSON.stringify(runId ? { ...summary, runId } : summary)}\n`);
+    else process.stdout.write(humanSummary(summary) + (runId ? `run ${runId} saved in ${store!.path}\n` : ''));
+    return 0;
+  } finally {
+    store?.close();
+  }
+}
+
+/** The run as the app will see it: a CSV becomes a stored dataset, so the run can be reopened and re-run without the file. */
+function createStoredRun(store: ExperimentStore, recipe: Recipe, recipeFile: string, readCsv: (ref: string) => string): string {
+  let stored: Recipe = recipe;
+  let datasetId: string | null = null;
+  let datasetHash: string;
+  if ('csv' in recipe.data) {
+    const text = readCsv(recipe.data.csv);
+    const parsed = parseCsvText(text);
+    const dataset = store.putDataset({
+      name: path.basename(recipe.data.csv), kind: 'csv', spec: { source: 'csv', file: recipe.data.csv },
+      columns: parsed.columns, rows: parsed.rows, bytes: new TextEncoder().encode(text),
+    });
+    datasetId = dataset.id;
+    datasetHash = dataset.hash;
+    stored = { ...recipe, data: { ...recipe.data, csv: datasetRef(dataset.id) } };
+  } else {
+    datasetHash = formulaDataHash(recipe);
+  }
+  const run = store.createRun({
+    name: recipe.name ?? path.basename(recipeFile, path.extname(recipeFile)),
+    datasetId, datasetHash, recipe: stored, seed: recipe.seed, backend: TRAINING_BACKEND, appVersion: APP_VERSION,
   });
-  const summary = summarizeRun(result);
-  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else process.stdout.write(humanSummary(summary));
-  return 0;
+  store.setRunStatus(run.id, 'running');
+  return run.id;
+}
+
+function readCsvFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the CSV ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
 }
 
 function readJson(file: string): unknown {
@@ -55,7 +131,7 @@ function readJson(file: string): unknown {
   }
 }
 
-function describeStage(stage: StageResult, total: number): string {
+export function describeStage(stage: StageResult, total: number): string {
   const m = stage.kan;
   const metric = m.testRmse !== undefined ? `test RMSE ${formatNumber(m.testRmse)}` : `test accuracy ${formatNumber(m.testAccuracy)}`;
   const mlp = stage.mlp ? `; MLP ${stage.mlp.testRmse !== undefined ? formatNumber(stage.mlp.testRmse) : formatNumber(stage.mlp.testAccuracy)}` : '';
@@ -76,4 +152,3 @@ function humanSummary(summary: Record<string, unknown>): string {
   if (formula?.text) lines.push(`formula: ${formula.text}`);
   return `${lines.join('\n')}\n`;
 }
-

@@ -80,32 +80,21 @@ export function buildRunListSql(query: RunQuery): RunListSql {
     params.push(query.datasetId);
   }
 
+  let metricRange: { key: string; min: number; max: number } | null = null;
   if (query.metric !== undefined) {
     const key = requireMetricKey(query.metric.key);
     const min = query.metric.min === undefined ? -Infinity : requireFinite(query.metric.min, `metric.min`);
     const max = query.metric.max === undefined ? Infinity : requireFinite(query.metric.max, `metric.max`);
     if (min > max) invalid(`metric.min (${min}) is above metric.max (${max}); swap them.`);
-    where.push(`r.id IN (SELECT run_id FROM run_metrics WHERE key = ? AND num >= ? AND num <= ?)`);
-    params.push(key, min, max);
+    metricRange = { key, min, max };
   }
+  const metricWhere = `r.id IN (SELECT run_id FROM run_metrics WHERE key = ? AND num >= ? AND num <= ?)`;
+  const metricParams = metricRange ? [metricRange.key, metricRange.min, metricRange.max] : [];
 
   const sortDir = query.sortDir ?? 'desc';
   if (sortDir !== 'asc' && sortDir !== 'desc') invalid(`sortDir must be 'asc' or 'desc', got ${JSON.stringify(sortDir)}.`);
   const dir = sortDir === 'asc' ? 'ASC' : 'DESC';
   const sortBy = query.sortBy ?? 'created_at';
-  let join = '';
-  let orderBy: string;
-  if (sortBy === 'created_at') {
-    orderBy = `r.created_at ${dir}, r.id ${dir}`;
-  } else if (sortBy === 'name') {
-    orderBy = `r.name COLLATE NOCASE ${dir}, r.created_at DESC, r.id`;
-  } else if (sortBy === 'status') {
-    orderBy = `r.status ${dir}, r.created_at DESC, r.id`;
-  } else {
-    // Numbers first, then strings, then runs that lack the metric, whatever the direction.
-    join = `LEFT JOIN run_metrics sm ON sm.run_id = r.id AND sm.key = ?`;
-    orderBy = `sm.run_id IS NULL, sm.num IS NULL, sm.num ${dir}, sm.text ${dir}, r.created_at DESC, r.id`;
-  }
 
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
@@ -114,14 +103,48 @@ export function buildRunListSql(query: RunQuery): RunListSql {
   const offset = query.offset ?? 0;
   if (!Number.isSafeInteger(offset) || offset < 0) invalid(`offset must be a whole number >= 0, got ${String(offset)}.`);
 
-  const whereSql = where.length > 0 ? `WHERE ${where.join('\n  AND ')}` : '';
+  const allWhere = metricRange ? [...where, metricWhere] : where;
+  const countSql = `SELECT count(*) AS total FROM runs r ${whereClause(allWhere)}`;
+  const countParams = [...params, ...metricParams];
+
+  if (sortBy === 'created_at' || sortBy === 'name' || sortBy === 'status') {
+    const orderBy = {
+      created_at: `r.created_at ${dir}, r.id ${dir}`,
+      name: `r.name COLLATE NOCASE ${dir}, r.created_at DESC, r.id`,
+      status: `r.status ${dir}, r.created_at DESC, r.id`,
+    }[sortBy as 'created_at' | 'name' | 'status'];
+    return {
+      countSql,
+      countParams,
+      pageSql: `SELECT r.id FROM runs r ${whereClause(allWhere)} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      pageParams: [...countParams, limit, offset],
+    };
+  }
+  if (metricRange !== null && metricRange.key === sortBy) {
+    // Filtering and sorting on one metric: walk its (key, num) index in order and stop after one page.
+    return {
+      countSql,
+      countParams,
+      pageSql: `SELECT r.id FROM run_metrics sm JOIN runs r ON r.id = sm.run_id
+                ${whereClause(['sm.key = ? AND sm.num >= ? AND sm.num <= ?', ...where])}
+                ORDER BY sm.num ${dir}, r.created_at DESC, r.id LIMIT ? OFFSET ?`,
+      pageParams: [...metricParams, ...params, limit, offset],
+    };
+  }
+  // Numbers first, then strings, then runs that lack the metric, whatever the direction.
   return {
-    countSql: `SELECT count(*) AS total FROM runs r ${whereSql}`,
-    countParams: params,
-    pageSql: `SELECT r.id FROM runs r ${join} ${whereSql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-    // The sort key's bind comes first because its JOIN precedes WHERE.
-    pageParams: join === '' ? [...params, limit, offset] : [sortBy, ...params, limit, offset],
+    countSql,
+    countParams,
+    pageSql: `SELECT r.id FROM runs r LEFT JOIN run_metrics sm ON sm.run_id = r.id AND sm.key = ?
+              ${whereClause(allWhere)}
+              ORDER BY sm.run_id IS NULL, sm.num IS NULL, sm.num ${dir}, sm.text ${dir}, r.created_at DESC, r.id
+              LIMIT ? OFFSET ?`,
+    pageParams: [requireMetricKey(sortBy), ...countParams, limit, offset],
   };
+}
+
+function whereClause(conditions: string[]): string {
+  return conditions.length > 0 ? `WHERE ${conditions.join('\n  AND ')}` : '';
 }
 
 export function requireMetricKey(value: unknown): string {

@@ -197,6 +197,33 @@ function prepareStatements(db: Db) {
     renameRun: db.prepare<[string, string]>(`UPDATE runs SET name = ? WHERE id = ?`),
     detachChildren: db.prepare<[string]>(`UPDATE runs SET parent_run_id = NULL, parent_step = NULL WHERE parent_run_id = ?`),
     deleteRun: db.prepare<[string]>(`DELETE FROM runs WHERE id = ?`),
+    reopenRun: db.prepare<[string, string]>(
+      `UPDATE runs SET status = 'queued', error = NULL, finished_at = NULL, recipe_json = ? WHERE id = ?`,
+    ),
+    setRecipe: db.prepare<[string, string]>(`UPDATE runs SET recipe_json = ? WHERE id = ?`),
+    deleteStepsAfter: db.prepare<[string, number]>(`DELETE FROM steps WHERE run_id = ? AND idx > ?`),
+    deleteCurvesAfter: db.prepare<[string, number]>(`DELETE FROM curves WHERE run_id = ? AND step_idx > ?`),
+    copySteps: db.prepare<[string, string, number]>(
+      `INSERT INTO steps (run_id, idx, kind, params_json, metrics_json, seconds, started_at, finished_at)
+       SELECT ?, idx, kind, params_json, metrics_json, seconds, started_at, finished_at FROM steps
+       WHERE run_id = ? AND idx <= ?`,
+    ),
+    copySnapshots: db.prepare<[string, string, number]>(
+      `INSERT INTO snapshots (run_id, step_idx, model, bytes)
+       SELECT ?, step_idx, model, bytes FROM snapshots WHERE run_id = ? AND step_idx <= ?`,
+    ),
+    copyFormulas: db.prepare<[string, string, number]>(
+      `INSERT INTO formulas (run_id, step_idx, output_idx, text, latex, python, js, test_rmse)
+       SELECT ?, step_idx, output_idx, text, latex, python, js, test_rmse FROM formulas WHERE run_id = ? AND step_idx <= ?`,
+    ),
+    copyCurves: db.prepare<[string, string, number]>(
+      `INSERT INTO curves (run_id, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric)
+       SELECT ?, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric FROM curves
+       WHERE run_id = ? AND step_idx <= ?`,
+    ),
+    runIdsByPrefix: db.prepare<[string, string, number], string>(
+      `SELECT id FROM runs WHERE id >= ? AND id < ? || char(1114111) ORDER BY id LIMIT ?`,
+    ).pluck(),
 
     tagsOfRun: db.prepare<[string], string>(`SELECT tag FROM run_tags WHERE run_id = ? ORDER BY tag`).pluck(),
     tagsOfRuns: db.prepare<[string], { run_id: string; tag: string }>(
@@ -649,6 +676,55 @@ class SqliteExperimentStore implements ExperimentStore {
       this.sql.detachChildren.run(id);
       this.sql.deleteRun.run(id);
     });
+  }
+
+  reopenRun(id: string, recipe: unknown): RunRecord {
+    const recipeJson = toJson(recipe, 'recipe');
+    return this.write(() => {
+      const current = this.requireRunStatus(id);
+      if (current === 'queued' || current === 'running') {
+        throw new StoreError('conflict', `run ${id} is ${current}; wait for it to finish or cancel it first.`);
+      }
+      this.sql.reopenRun.run(recipeJson, id);
+      return this.readRun(id);
+    });
+  }
+
+  truncateSteps(runId: string, lastIdx: number, recipe: unknown): RunRecord {
+    const last = requireIndex(lastIdx, 'step');
+    const recipeJson = toJson(recipe, 'recipe');
+    return this.write(() => {
+      const current = this.requireRunStatus(runId);
+      if (current === 'queued' || current === 'running') {
+        throw new StoreError('conflict', `run ${runId} is ${current}; wait for it to finish or cancel it before reverting.`);
+      }
+      if (!this.sql.stepExists.get(runId, last)) notFound(`step ${last} of run ${runId}`);
+      this.sql.deleteStepsAfter.run(runId, last);
+      this.sql.deleteCurvesAfter.run(runId, last);
+      this.sql.setRecipe.run(recipeJson, runId);
+      return this.readRun(runId);
+    });
+  }
+
+  copySteps(sourceRunId: string, targetRunId: string, lastIdx: number): void {
+    const last = requireIndex(lastIdx, 'step');
+    this.write(() => {
+      this.requireRunStatus(sourceRunId);
+      this.requireRunStatus(targetRunId);
+      if (!this.sql.stepExists.get(sourceRunId, last)) notFound(`step ${last} of run ${sourceRunId}`);
+      // Steps first: snapshots and formulas reference them.
+      this.sql.copySteps.run(targetRunId, sourceRunId, last);
+      this.sql.copySnapshots.run(targetRunId, sourceRunId, last);
+      this.sql.copyFormulas.run(targetRunId, sourceRunId, last);
+      this.sql.copyCurves.run(targetRunId, sourceRunId, last);
+    });
+  }
+
+  findRunIds(prefix: string, limit: number): string[] {
+    const text = requireText(prefix, 'run id prefix');
+    if (text.length === 0) return [];
+    // A range on the primary key rather than LIKE, so the index answers it and % or _ in the prefix mean nothing.
+    return this.sql.runIdsByPrefix.all(text, text, requireIndex(limit, 'limit'));
   }
 
   /** Call once at startup, before any training starts: nothing can still be running from a previous process. */

@@ -194,6 +194,14 @@ export interface ExperimentStore {
   renameRun(runId: string, name: string): void;
   deleteRun(id: string): void;
   markInterruptedRuns(): number;
+  /** Puts a finished run back in the queue with a new recipe (interactive steps appended); its steps stay. */
+  reopenRun(id: string, recipe: unknown): RunRecord;
+  /** Removes every step after lastIdx (with snapshots, formulas and curves) and replaces the recipe: an undo. */
+  truncateSteps(runId: string, lastIdx: number, recipe: unknown): RunRecord;
+  /** Copies steps 0..lastIdx of one run (with snapshots, formulas and curves) into another, for a branch. */
+  copySteps(sourceRunId: string, targetRunId: string, lastIdx: number): void;
+  /** Ids of runs that start with prefix (a short id typed at the command line), at most limit of them. */
+  findRunIds(prefix: string, limit: number): string[];
 
   /** Runs several calls as one atomic commit (calls inside nest as savepoints). */
   transaction<T>(work: () => T): T;

@@ -1,0 +1,194 @@
+/**
+ * Turning edges of a KAN into symbolic functions: ranking the library for one edge, fixing an edge to a function,
+ * undoing it, and doing it for every numeric edge at once (autoSymbolic).
+ *
+ * The samples of edge (l, i, j) are the layer's input activations x = acts[l][:, i] on the given network inputs and the
+ * values of the edge's numeric branch there (w_b * base(x) + w_s * spline(x), whatever its masks say).
+ *
+ * Ranking score (lower is better), as pykan's suggest_symbolic:
+ *   score = weightSimple * complexity + (1 - weightSimple) * log2(1 + 1e-5 - R^2)
+ * The log term rewards fit quality steeply near R^2 = 1 (R^2 = 0.99 -> -6.6, R^2 = 1 -> -16.6); weightSimple = 0.8 makes one
+ * unit of complexity worth about a 16-fold lower 1 - R^2.
+ */
+import { column, evaluateEdgesFrom, isEdgeActive } from '../kan/edges';
+import type { Kan } from '../kan/model';
+import { type EdgeSamples, type SymbolicFit, fitSymbolic, prepareEdgeSamples } from './fit';
+import { BUILTIN_LIBRARY, type LibraryFunction } from './library';
+
+/** Network inputs [n][nIn] on which edges are sampled (the training inputs, as the model sees them). */
+export interface NetworkSamples {
+  x: Float64Array;
+  n: number;
+}
+
+export interface EdgeId {
+  layer: number;
+  input: number;
+  output: number;
+}
+
+export interface Suggestion extends SymbolicFit {
+  name: string;
+  complexity: number;
+  score: number;
+}
+
+export interface RankOptions {
+  /** Functions to try; default the whole built-in library. */
+  lib?: readonly LibraryFunction[];
+  /** Weight of complexity against fit in the score, in [0, 1]; default 0.8. */
+  weightSimple?: number;
+}
+
+export interface SuggestOptions extends RankOptions {
+  /** How many suggestions to return; default 5. */
+  topK?: number;
+}
+
+export interface Ranking {
+  /** Every fitted candidate, best score first. */
+  ranked: Suggestion[];
+  /** Candidates with no argument range inside their domain on these samples. */
+  excluded: string[];
+}
+
+export const edgeLabel = (e: EdgeId): string => `${e.layer}.${e.input}.${e.output}`;
+
+export function symbolicScore(r2: number, complexity: number, weightSimple: number): number {
+  return weightSimple * complexity + (1 - weightSimple) * Math.log2(1 + 1e-5 - r2);
+}
+
+/** The samples (x, numeric-branch y) of one edge; acts are the model's activations on samples when already computed. */
+export function edgeSamples(kan: Kan, edge: EdgeId, samples: NetworkSamples, acts = kan.activations(samples.x, samples.n)): { x: Float64Array; y: Float64Array } {
+  const layer = checkEdge(kan, edge);
+  const x = column(acts[edge.layer]!, samples.n, layer.nIn, edge.input);
+  const values = evaluateEdgesFrom(layer, kan.params, edge.input, x, 'numeric');
+  return { x, y: column(values, samples.n, layer.nOut, edge.output) };
+}
+
+/** Fits every library function to prepared samples and ranks them by score. */
+export function rankSymbolic(samples: EdgeSamples, options: RankOptions = {}): Ranking {
+  const lib = options.lib ?? BUILTIN_LIBRARY;
+  const weightSimple = options.weightSimple ?? 0.8;
+  if (!(weightSimple >= 0 && weightSimple <= 1)) throw new Error(`weightSimple must be in [0, 1]; got ${weightSimple}`);
+  const ranked: Suggestion[] = [];
+  const excluded: string[] = [];
+  for (const fn of lib) {
+    const fit = fitSymbolic(samples, fn);
+    if (!fit) {
+      excluded.push(fn.name);
+      continue;
+    }
+    ranked.push({ ...fit, name: fn.name, complexity: fn.complexity, score: symbolicScore(fit.r2, fn.complexity, weightSimple) });
+  }
+  ranked.sort((p, q) => p.score - q.score);
+  return { ranked, excluded };
+}
+
+/** The topK best library functions for an edge, best first. */
+export function suggestSymbolic(kan: Kan, edge: EdgeId, samples: NetworkSamples, options: SuggestOptions = {}): Suggestion[] {
+  const { x, y } = edgeSamples(kan, edge, samples);
+  return rankSymbolic(prepareEdgeSamples(x, y), options).ranked.slice(0, options.topK ?? 5);
+}
+
+export interface FixOptions {
+  /** Fit (a, b, c, d) to the edge's samples (default); false sets a = c = 1, b = d = 0. */
+  fitParams?: boolean;
+}
+
+/**
+ * Makes an edge symbolic with f (in place): the numeric branch is switched off (its coefficients are kept, so unfix
+ * restores it) and (a, b, c, d) are fitted to the edge's samples. Returns the fit (null when fitParams is false).
+ */
+export function fixSymbolic(kan: Kan, edge: EdgeId, fn: LibraryFunction, samples: NetworkSamples | null, options: FixOptions = {}): SymbolicFit | null {
+  checkEdge(kan, edge);
+  const fitParams = options.fitParams ?? true;
+  let fit: SymbolicFit | null = null;
+  let p = [1, 0, 1, 0];
+  if (fitParams) {
+    if (!samples) throw new Error(`fixSymbolic(${edgeLabel(edge)}, ${fn.name}): fitting (a, b, c, d) needs samples; pass the training inputs or set fitParams to false`);
+    const { x, y } = edgeSamples(kan, edge, samples);
+    fit = fitSymbolic(prepareEdgeSamples(x, y), fn);
+    if (!fit) throw new Error(`cannot fix edge ${edgeLabel(edge)} to ${fn.name}: no argument range a*x + b over its inputs stays inside the domain of ${fn.name}; choose another function`);
+    p = [fit.a, fit.b, fit.c, fit.d];
+  }
+  setSymbolic(kan, edge, fn, p);
+  return fit;
+}
+
+/** Writes a symbolic choice into the model: function, (a, b, c, d), masks. */
+export function setSymbolic(kan: Kan, edge: EdgeId, fn: LibraryFunction, abcd: readonly number[]): void {
+  const layer = checkEdge(kan, edge);
+  const e = edge.input * layer.nOut + edge.output;
+  layer.mask[e] = 0;
+  layer.symMask[e] = 1;
+  layer.symFns[e] = fn;
+  kan.params.set(abcd.slice(0, 4), layer.symOffset + 4 * e);
+}
+
+/** Makes a symbolic edge numeric again (in place), with the spline it had before it was fixed. */
+export function unfixSymbolic(kan: Kan, edge: EdgeId): void {
+  const layer = checkEdge(kan, edge);
+  const e = edge.input * layer.nOut + edge.output;
+  if (layer.symMask[e] === 0 || !layer.symFns[e]) throw new Error(`edge ${edgeLabel(edge)} is not symbolic, so there is nothing to unfix`);
+  layer.symMask[e] = 0;
+  layer.symFns[e] = null;
+  layer.mask[e] = 1;
+}
+
+export interface AutoSymbolicOptions extends RankOptions {
+  /** An edge whose best candidate reaching this R^2 does not exist stays numeric; default 0.9. */
+  r2Threshold?: number;
+}
+
+export interface AutoSymbolicEdge extends EdgeId {
+  /** The function the edge now has, or null when it stayed numeric. */
+  fn: string | null;
+  r2: number;
+  a?: number;
+  b?: number;
+  c?: number;
+  d?: number;
+  /** When it stayed numeric: the best-scoring candidate and its R^2. */
+  best?: { name: string; r2: number };
+}
+
+/**
+ * Fixes every active numeric edge to the best-scoring library function whose R^2 reaches r2Threshold; an edge with no
+ * such candidate stays numeric (never silently 0). All edges are sampled on the model as it was before this call.
+ */
+export function autoSymbolic(kan: Kan, samples: NetworkSamples, options: AutoSymbolicOptions = {}): AutoSymbolicEdge[] {
+  const r2Threshold = options.r2Threshold ?? 0.9;
+  const acts = kan.activations(samples.x, samples.n);
+  const report: AutoSymbolicEdge[] = [];
+  kan.layers.forEach((layer, l) => {
+    for (let i = 0; i < layer.nIn; i++) {
+      const x = column(acts[l]!, samples.n, layer.nIn, i);
+      const values = evaluateEdgesFrom(layer, kan.params, i, x, 'numeric');
+      for (let j = 0; j < layer.nOut; j++) {
+        const e = i * layer.nOut + j;
+        if (layer.mask[e] === 0 || !isEdgeActive(layer, e) || layer.symMask[e] !== 0) continue;
+        const edge = { layer: l, input: i, output: j };
+        const { ranked } = rankSymbolic(prepareEdgeSamples(x, column(values, samples.n, layer.nOut, j)), options);
+        const choice = ranked.find((s) => s.r2 >= r2Threshold);
+        if (choice) {
+          setSymbolic(kan, edge, choice.fn, [choice.a, choice.b, choice.c, choice.d]);
+          report.push({ ...edge, fn: choice.name, r2: choice.r2, a: choice.a, b: choice.b, c: choice.c, d: choice.d });
+        } else {
+          const top = ranked[0];
+          report.push({ ...edge, fn: null, r2: top?.r2 ?? 0, ...(top ? { best: { name: top.name, r2: top.r2 } } : {}) });
+        }
+      }
+    }
+  });
+  return report;
+}
+
+function checkEdge(kan: Kan, edge: EdgeId): Kan['layers'][number] {
+  const layer = kan.layers[edge.layer];
+  if (!layer) throw new Error(`edge ${edgeLabel(edge)}: the model has edge layers 0..${kan.layers.length - 1}`);
+  if (!(Number.isInteger(edge.input) && edge.input >= 0 && edge.input < layer.nIn && Number.isInteger(edge.output) && edge.output >= 0 && edge.output < layer.nOut)) {
+    throw new Error(`edge ${edgeLabel(edge)} does not exist: layer ${edge.layer} connects inputs 0..${layer.nIn - 1} to outputs 0..${layer.nOut - 1}`);
+  }
+  return layer;
+}

@@ -1,0 +1,117 @@
+/**
+ * Compute backends benchmark (issue 6, item 5): seconds per Adam step (objective, gradient, update) of KAN [784,64,10]
+ * and [100,100,100,1] at G = 5 and 20, batch 1024 and 16384, on every backend that can run here, and the chooser's
+ * pick for each size (the same rule as chooseBackend: fastest, the reference unless another takes at most 95% of its
+ * time). Each backend is first timed on a small batch to estimate a step at full size; a step estimated above the
+ * limit (KANBENCH_BENCH_MAX_STEP_S, default 20 s) is reported as skipped, as is everything once the total budget
+ * (KANBENCH_BENCH_BUDGET_S, default 110 s) is spent, so the whole run stays near two minutes on a 2-core machine.
+ */
+import os from 'node:os';
+import { Kan } from '../app/kan/model';
+import { Adam } from '../app/train/optim/adam';
+import type { Batch, Task } from '../app/train/types';
+import { Rng } from '../app/util/rng';
+import { createTrainable, pickFastest } from '../app/compute/chooser';
+import { AcceleratedKan } from '../app/compute/accelerated-kan';
+import { disposeBackends, listBackends, loadBackend } from '../app/compute/registry';
+import { registerNodeBackends } from '../main/compute';
+import { syntheticBatch } from '../main/cli/bench-backends';
+
+type Figures = Record<string, number | string>;
+
+const WIDTHS = [[784, 64, 10], [100, 100, 100, 1]];
+const GRIDS = [5, 20];
+const BATCHES = [1024, 16384];
+/** Rows of the batch that estimates a full step (and compiles the gpu.js kernels). */
+const PROBE_ROWS = 128;
+/** Most relevant first, so that a spent budget cuts the least informative measurements. */
+const ORDER = ['reference', 'threads', 'gpujs-webgpu', 'gpujs-headlessgl', 'gpujs-webgl2', 'gpujs-webgl', 'gpujs-webasm', 'gpujs-cpu'];
+
+export async function run(): Promise<Figures> {
+  const maxStep = Number(process.env.KANBENCH_BENCH_MAX_STEP_S ?? 20);
+  const budget = Number(process.env.KANBENCH_BENCH_BUDGET_S ?? 110);
+  const started = performance.now();
+  const spent = (): number => (performance.now() - started) / 1000;
+  registerNodeBackends();
+  const infos = await listBackends();
+  const figures: Figures = {
+    machine: `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)}`,
+  };
+  for (const info of infos) if (!info.available) figures[`${info.name} unavailable`] = info.reason;
+  const names = infos.filter((b) => b.available && b.synchronous).map((b) => b.name)
+    .sort((a, b) => rank(a) - rank(b));
+
+  for (const width of WIDTHS) {
+    for (const grid of GRIDS) {
+      for (const n of BATCHES) {
+        const label = `[${width.join(',')}] G${grid} n${n}`;
+        const nOut = width[width.length - 1]!;
+        const task: Task = nOut > 1 ? 'classification' : 'regression';
+        const rng = new Rng(1);
+        const kan = Kan.create({ width, grid, k: 3 }, rng);
+        kan.regularization = { lamb: 0.001, lambL1: 1, lambEntropy: 2, lambCoef: 0, lambCoefDiff: 0 };
+        const batch = syntheticBatch(width[0]!, nOut, n, task, rng);
+        const probe: Batch = { x: batch.x.subarray(0, PROBE_ROWS * width[0]!), y: batch.y.subarray(0, PROBE_ROWS * (task === 'regression' ? nOut : 1)), n: PROBE_ROWS };
+        const seconds: Record<string, number> = {};
+        for (const name of names) {
+          const key = `${label} ${name} s/step`;
+          if (spent() > budget) {
+            figures[key] = `skipped (bench budget of ${budget} s spent)`;
+            continue;
+          }
+          try {
+            const model = createTrainable(kan, await loadBackend(name));
+            const perSample = probeSeconds(model, probe, task) / PROBE_ROWS;
+            const estimate = perSample * n;
+            if (estimate > maxStep) {
+              figures[key] = `skipped (estimated ${estimate.toFixed(0)} s/step > ${maxStep} s)`;
+            } else if (spent() + 2 * estimate > budget) {
+              figures[key] = `skipped (estimated ${estimate.toFixed(1)} s/step would overrun the bench budget)`;
+            } else {
+              const steps = estimate < 1 ? 3 : 1;
+              seconds[name] = adamSeconds(model, batch, task, steps);
+              figures[key] = seconds[name]!;
+            }
+            if (model instanceof AcceleratedKan) model.dispose();
+          } catch (err) {
+            figures[key] = `failed: ${err instanceof Error ? err.message : String(err)}`;
+          }
+        }
+        figures[`${label} pick`] = Object.keys(seconds).length > 0 ? pickFastest(seconds, 0.95) : 'nothing measured';
+        if (seconds.reference !== undefined) {
+          const pick = figures[`${label} pick`] as string;
+          if (pick !== 'reference') figures[`${label} pick speed-up vs reference`] = seconds.reference / seconds[pick]!;
+        }
+      }
+    }
+  }
+  await disposeBackends();
+  figures['bench seconds'] = spent();
+  return figures;
+}
+
+function rank(name: string): number {
+  const at = ORDER.indexOf(name);
+  return at < 0 ? ORDER.length : at;
+}
+
+/** One call to compile and warm up, then one timed call, on the small batch. */
+function probeSeconds(model: ReturnType<typeof createTrainable>, batch: Batch, task: Task): number {
+  const grad = new Float64Array(model.params.length);
+  model.lossAndGrad(batch, task, grad);
+  const started = performance.now();
+  model.lossAndGrad(batch, task, grad);
+  return (performance.now() - started) / 1000;
+}
+
+/** Mean seconds per Adam step over `steps` steps on the full batch (parameters do change: these are real steps). */
+function adamSeconds(model: ReturnType<typeof createTrainable>, batch: Batch, task: Task, steps: number): number {
+  const grad = new Float64Array(model.params.length);
+  const adam = new Adam(model.params.length, { lr: 1e-3 });
+  const started = performance.now();
+  for (let s = 0; s < steps; s++) {
+    model.lossAndGrad(batch, task, grad);
+    adam.step(model.params, grad);
+  }
+  return (performance.now() - started) / 1000 / steps;
+}

@@ -1,0 +1,107 @@
+/**
+ * The Node side of app/compute: registers the backends only Node offers (worker threads, gpu.js on WebGPU through the
+ * device bridge), probes headless-gl quietly, identifies the machine, and keeps backend decisions in the user data
+ * folder. `chooseBackendForRun` is what the CLI, the training worker and the settings screen call.
+ */
+import os from 'node:os';
+import type { Kan } from '../../app/kan/model';
+import type { Batch, Task } from '../../app/train/types';
+import { type BackendDecision, type ChooseOptions, resolveBackend } from '../../app/compute/chooser';
+import { gpuJsEntry, listBackends, registerBackend } from '../../app/compute/registry';
+import { startDeviceBridge } from './device-bridge';
+import { JsonChoiceStore } from './choice-store';
+import { type ThreadsOptions, createThreadsBackend } from './threads';
+import { workerScript } from './worker-script';
+
+export { JsonChoiceStore, CHOICE_FILE_NAME } from './choice-store';
+export { createThreadsBackend } from './threads';
+export { startDeviceBridge } from './device-bridge';
+
+let registered = false;
+
+/** Adds the Node-only backends to the registry (once per process; later calls are no-ops). */
+export function registerNodeBackends(options: ThreadsOptions = {}): void {
+  if (registered) return;
+  registered = true;
+  registerBackend({
+    name: 'threads',
+    description: `reference Float64 kernels split by rows over ${os.availableParallelism()} CPU cores (worker threads)`,
+    precision: 'float64',
+    synchronous: true,
+    probe: async () => {
+      if (os.availableParallelism() < 2) return { available: false, reason: 'only one CPU core' };
+      try {
+        await workerScript('threads-worker');
+        return { available: true, reason: `${os.availableParallelism()} cores` };
+      } catch (err) {
+        return { available: false, reason: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    create: () => createThreadsBackend(options),
+  });
+
+  // gpu.js on WebGPU returns promises: it runs in a device worker, and the bridge makes it synchronous again.
+  let bridge: Promise<Awaited<ReturnType<typeof startDeviceBridge>>> | null = null;
+  const startBridge = (): ReturnType<typeof startDeviceBridge> => (bridge ??= startDeviceBridge('gpujs-webgpu', { kind: 'gpujs', mode: 'webgpu' }));
+  const webgpu = gpuJsEntry('webgpu');
+  registerBackend({
+    ...webgpu,
+    description: `${webgpu.description}, run in a device worker`,
+    synchronous: true,
+    probe: async () => {
+      const started = await startBridge();
+      return { available: started.available, reason: started.reason };
+    },
+    create: async () => {
+      const started = await startBridge();
+      if (!started.backend) throw new Error(`gpujs-webgpu cannot run here: ${started.reason}`);
+      return started.backend;
+    },
+  });
+
+  // gpu.js prints a failed headless-gl context (console.warn); the reason belongs in the probe's answer instead.
+  const headless = gpuJsEntry('headlessgl');
+  registerBackend({
+    ...headless,
+    probe: async () => {
+      const captured: string[] = [];
+      const { warn, error } = console;
+      console.warn = console.error = (...args: unknown[]) => {
+        captured.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+      };
+      try {
+        const result = await headless.probe();
+        return result.available || captured.length === 0 ? result : { available: false, reason: `${result.reason} (${captured[0]!.split('\n')[0]})` };
+      } finally {
+        console.warn = warn;
+        console.error = error;
+      }
+    },
+  });
+}
+
+/** What identifies this machine for remembered decisions: CPU, cores, memory, and which backends can run. */
+export function machineFingerprint(availableBackends: string[]): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const memory = Math.round(os.totalmem() / 2 ** 30);
+  return `${os.platform()}-${os.arch()} ${cpu} x${os.availableParallelism()} ${memory}GiB [${[...availableBackends].sort().join(',')}]`;
+}
+
+export interface RunBackendOptions extends Omit<ChooseOptions, 'machine' | 'store'> {
+  /** 'auto' (measure or recall) or a backend name (a recipe's `backend`, `--backend`, a setting). */
+  requested: string;
+  /** Folder where decisions are remembered; omit to measure without remembering. */
+  userDataFolder?: string;
+}
+
+/** The backend for a training run on this machine, with the reason to record and show. */
+export async function chooseBackendForRun(kan: Kan, batch: Batch, task: Task, options: RunBackendOptions): Promise<BackendDecision> {
+  registerNodeBackends();
+  const available = (await listBackends()).filter((b) => b.available && b.synchronous).map((b) => b.name);
+  const { requested, userDataFolder, ...rest } = options;
+  return resolveBackend(requested, kan, batch, task, {
+    ...rest,
+    machine: machineFingerprint(available),
+    ...(userDataFolder ? { store: JsonChoiceStore.inFolder(userDataFolder) } : {}),
+  });
+}

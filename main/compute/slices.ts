@@ -1,0 +1,77 @@
+/**
+ * One participant's share of a threaded layer pass: the reference kernels of app/kan/layer.ts run on a slice of rows of
+ * arrays in shared memory. The main thread and every worker thread each hold a SliceRunner (their own basis caches).
+ */
+import { type BaseKind, type KanLayer, LayerCache, layerBackward, layerForward } from '../../app/kan/layer';
+
+/** A KanLayer's numeric part as plain data (typed arrays in SharedArrayBuffers), as it crosses to a worker. */
+export interface SliceLayer {
+  nIn: number;
+  nOut: number;
+  G: number;
+  k: number;
+  base: BaseKind;
+  knots: Float64Array;
+  mask: Float64Array;
+  coefOffset: number;
+  wbOffset: number;
+  wsOffset: number;
+  symOffset: number;
+}
+
+export type SliceOp =
+  | {
+    op: 'forward'; l: number; layer: SliceLayer; params: Float64Array; x: Float64Array; s0: number; s1: number; y: Float64Array;
+    absSum: Float64Array | null;
+    /** Same value as last time for this layer: x holds the same data, so the basis may be reused (the first layer). */
+    inputVersion: number;
+  }
+  | {
+    op: 'backward'; l: number; layer: SliceLayer; params: Float64Array; gy: Float64Array; s0: number; s1: number;
+    /** Already scaled by rows/total rows, so the slice's own 1/rows yields the batch's 1/n. */
+    regCoef: Float64Array | null;
+    /** This participant's own gradient buffer (params layout); the layer's part is overwritten. */
+    grad: Float64Array;
+    gx: Float64Array | null;
+  };
+
+export class SliceRunner {
+  private readonly caches = new Map<number, LayerCache>();
+  /** Per layer, the input slice view of the last forward: the reference reuses a basis only for the very same array. */
+  private readonly inputs = new Map<number, { version: number; s0: number; s1: number; view: Float64Array }>();
+  /** Symbolic branch switched off (symMask all zero), per edge count: threaded passes only take numeric edges. */
+  private readonly noSymbolic = new Map<number, Pick<KanLayer, 'symMask' | 'symFns'>>();
+
+  run(op: SliceOp): void {
+    const layer = this.kanLayer(op.layer);
+    const { nIn, nOut } = layer;
+    const rows = op.s1 - op.s0;
+    if (op.op === 'forward') {
+      let cache = this.caches.get(op.l);
+      if (!cache) {
+        cache = new LayerCache();
+        this.caches.set(op.l, cache);
+      }
+      const known = this.inputs.get(op.l);
+      const same = known !== undefined && op.inputVersion >= 0 && known.version === op.inputVersion && known.s0 === op.s0 && known.s1 === op.s1;
+      const view = same ? known.view : op.x.subarray(op.s0 * nIn, op.s1 * nIn);
+      this.inputs.set(op.l, { version: op.inputVersion, s0: op.s0, s1: op.s1, view });
+      layerForward(layer, op.params, view, rows, op.y.subarray(op.s0 * nOut, op.s1 * nOut), cache, op.absSum, op.inputVersion >= 0);
+      return;
+    }
+    const cache = this.caches.get(op.l);
+    if (!cache || cache.n !== rows) throw new Error(`backward of layer ${op.l} on rows ${op.s0}..${op.s1} without its forward pass`);
+    op.grad.fill(0, layer.coefOffset, layer.wsOffset + nIn * nOut);
+    layerBackward(layer, op.params, cache, op.gy.subarray(op.s0 * nOut, op.s1 * nOut), op.regCoef, op.grad, op.gx ? op.gx.subarray(op.s0 * nIn, op.s1 * nIn) : null);
+  }
+
+  private kanLayer(s: SliceLayer): KanLayer {
+    const edges = s.nIn * s.nOut;
+    let off = this.noSymbolic.get(edges);
+    if (!off) {
+      off = { symMask: new Float64Array(edges), symFns: new Array<null>(edges).fill(null) };
+      this.noSymbolic.set(edges, off);
+    }
+    return { ...s, ...off };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Where the compute workers' JavaScript comes from: the bundle built next to the running code (dist/main/<name>.mjs,
+ * built by scripts/build.mjs), or, when running from source (tests, development), the TypeScript entry bundled on the
+ * fly with esbuild into node_modules/.cache, once per process (removed when it exits).
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type WorkerName = 'threads-worker' | 'device-worker';
+
+const builds = new Map<WorkerName, Promise<string>>();
+
+/** Absolute path of a runnable worker script, or a rejection saying how to make one. */
+export function workerScript(name: WorkerName): Promise<string> {
+  let build = builds.get(name);
+  if (!build) {
+    build = locate(name);
+    builds.set(name, build);
+    build.catch(() => builds.delete(name));
+  }
+  return build;
+}
+
+async function locate(name: WorkerName): Promise<string> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // ESM bundles (.mjs: the packaged app has no package.json "type" next to them); top-level await needs ESM.
+  const built = path.join(here, `${name}.mjs`);
+  if (existsSync(built)) return built;
+  // From source: this file is main/compute/worker-script.ts; from a bundle in dist/main the sources are at ../../main/compute.
+  const source = [path.join(here, `${name}.ts`), path.join(here, '..', '..', 'main', 'compute', `${name}.ts`)].find((file) => existsSync(file));
+  if (!source) throw new Error(`the ${name} script is missing: neither ${built} nor its TypeScript source exists; run \`npm run build\``);
+  let esbuild: { build(options: Record<string, unknown>): Promise<unknown> };
+  try {
+    // A computed specifier, so that bundling this file does not pull esbuild itself into the bundle.
+    const builder = 'esbuild';
+    esbuild = (await import(builder)) as typeof esbuild;
+  } catch {
+    throw new Error(`the ${name} script is not built (${built}) and esbuild is not installed to build it from source; run \`npm run build\``);
+  }
+  // Inside the project's node_modules, so that the bundle's external packages (gpu.js, webgpu) resolve from it.
+  const root = path.resolve(path.dirname(source), '..', '..');
+  const outfile = path.join(cacheFolder(root), `${name}-${process.pid}.mjs`);
+  await esbuild.build({
+    entryPoints: [source],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['gpu.js', 'gl', 'webgpu', 'electron'],
+    banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
+    logLevel: 'silent',
+  });
+  process.once('exit', () => rmSync(outfile, { force: true }));
+  return outfile;
+}
+
+function cacheFolder(root: string): string {
+  const folder = path.join(root, 'node_modules', '.cache', 'kanbench-workers');
+  try {
+    mkdirSync(folder, { recursive: true });
+    return folder;
+  } catch {
+    return os.tmpdir();
+  }
+}

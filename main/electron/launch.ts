@@ -1,0 +1,45 @@
+/**
+ * `npm start`: launches the Electron app from the built dist/. Where Electron cannot start (its binary was not
+ * downloaded, or there is no display) it says so in one line and points to `kanbench serve`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FALLBACK = 'run `npx kanbench serve` and open the address it prints in a browser instead.';
+
+function cannotStart(reason: string): never {
+  process.stderr.write(`kanbench: Electron cannot start here (${reason}); ${FALLBACK}\n`);
+  process.exit(1);
+}
+
+/**
+ * The binary the electron package's install step downloaded, as its entry finds it (path.txt names it under dist/), but
+ * without that entry's attempt to download it right now, which hangs or fails where there is no network.
+ */
+function electronBinary(): string | null {
+  let packageDir: string;
+  try {
+    packageDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  } catch {
+    return null;
+  }
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  const pathFile = path.join(packageDir, 'path.txt');
+  const relative = fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8').trim() : null;
+  if (override) return path.join(override, relative ?? 'electron');
+  return relative ? path.join(packageDir, 'dist', relative) : null;
+}
+
+const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const binary = electronBinary();
+if (binary === null || !fs.existsSync(binary)) {
+  cannotStart('the Electron binary is not installed; `npm install` downloads it on a machine with internet access');
+}
+if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) cannotStart('there is no display: DISPLAY and WAYLAND_DISPLAY are unset');
+
+const child = spawn(binary, [appRoot, ...process.argv.slice(2)], { stdio: 'inherit' });
+child.on('error', (error) => cannotStart(error.message));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,195 @@
+/**
+ * The Electron shell: one hardened window (context isolation, sandbox, no Node in the page, strict CSP, no navigation,
+ * no new windows, no permissions) showing the page from app://, the IPC binding, native file dialogs, the application
+ * menu and the window's size and place kept between sessions. Training and the store are the same services the web
+ * host uses.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  screen,
+  session,
+  shell,
+  type WebContents,
+  type WebPreferences,
+} from 'electron';
+
+import { ApiError } from '../../app/api/validate';
+import { startBackend, type Backend } from '../services/backend';
+import type { DialogProvider } from '../services/dialogs';
+import { resolveStoreLocation } from '../services/paths';
+import { rendererCsp } from '../web/csp';
+import { APP_ROOT, APP_SCHEME, serveAppRequest } from './app-protocol';
+import { bindIpc, pageMatcher } from './ipc';
+import { menuTemplate } from './menu';
+import { readWindowState, writeWindowState } from './window-state';
+
+const MAX_CSV_BYTES = 200 * 1024 * 1024;
+
+export function webPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    spellcheck: false,
+  };
+}
+
+/** Every web contents the app creates may not navigate, open windows or embed webviews; https links open in the browser. */
+export function hardenContents(contents: Pick<WebContents, 'on' | 'setWindowOpenHandler'>, openExternal: (url: string) => unknown): void {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+/** The --db flag of `electron . --db PATH` (or --db=PATH). */
+export function dbFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--db') return argv[i + 1];
+    if (arg.startsWith('--db=')) return arg.slice('--db='.length);
+  }
+  return undefined;
+}
+
+/** A file packed beside the asar but unpacked from it (native code and the worker must live on disk). */
+export function unpackedPath(file: string): string {
+  return file.replace(`${path.sep}app.asar${path.sep}`, `${path.sep}app.asar.unpacked${path.sep}`);
+}
+
+export function startShell(): void {
+  const devUrl = app.isPackaged ? null : (process.env.KANBENCH_DEV_URL ?? null);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, (url) => shell.openExternal(url)));
+  app.on('window-all-closed', () => app.quit());
+  app.whenReady().then(
+    () => openWorkbench(devUrl),
+    (error: unknown) => fail(error),
+  ).catch(fail);
+}
+
+async function openWorkbench(devUrl: string | null): Promise<void> {
+  const here = __dirname;
+  const rendererDir = path.join(here, '..', 'renderer');
+  const location = resolveStoreLocation({ db: dbFlag(process.argv) });
+  const configDir = location.settingsFile ? path.dirname(location.settingsFile) : app.getPath('userData');
+
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request.url));
+  if (devUrl) {
+    const devSocket = devUrl.replace(/^http/, 'ws');
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [rendererCsp(`'self' ${devSocket}`)] } });
+    });
+  }
+
+  let window: BrowserWindow | null = null;
+  const backend = startBackend({
+    dbPath: location.dbPath,
+    settingsFile: location.settingsFile,
+    workerFile: unpackedPath(path.join(here, 'worker.cjs')),
+    dialogs: electronDialogs(() => window),
+  });
+
+  const stateFile = path.join(configDir, 'window-state.json');
+  const state = readWindowState(stateFile, screen.getAllDisplays().map((display) => display.workArea));
+  window = new BrowserWindow({
+    ...(state.x === undefined ? {} : { x: state.x, y: state.y }),
+    width: state.width,
+    height: state.height,
+    minWidth: 800,
+    minHeight: 560,
+    show: false,
+    title: 'KAN Workbench',
+    webPreferences: webPreferences(path.join(here, 'preload.cjs')),
+  });
+  const shown = window;
+  if (state.maximized) shown.maximize();
+  shown.once('ready-to-show', () => shown.show());
+  shown.on('close', () => writeWindowState(stateFile, { ...shown.getNormalBounds(), maximized: shown.isMaximized() }));
+
+  const unbind = bindIpc({ ipcMain, api: backend.api, events: backend.events, contents: shown.webContents, isOurPage: pageMatcher(APP_ROOT, devUrl) });
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate({
+        isMac: process.platform === 'darwin',
+        isPackaged: app.isPackaged,
+        openDataFolder: () => void shell.openPath(path.dirname(backend.store.path)),
+        openLink: (url) => void shell.openExternal(url),
+      }),
+    ),
+  );
+  closeWithApp(backend, unbind);
+  await shown.loadURL(devUrl ?? `${APP_ROOT}index.html`);
+}
+
+/** On quit, training stops first (runs in flight are marked interrupted) and the store is closed cleanly. */
+function closeWithApp(backend: Backend, unbind: () => void): void {
+  let closed = false;
+  app.on('before-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    closed = true;
+    unbind();
+    backend.close().finally(() => app.quit());
+  });
+}
+
+function electronDialogs(getWindow: () => BrowserWindow | null): DialogProvider {
+  return {
+    async saveText(defaultName, content) {
+      const safeName = path.basename(defaultName).replace(/[\\/:*?"<>|\0]/g, '_') || 'export.txt';
+      const options = { defaultPath: path.join(app.getPath('documents'), safeName) };
+      const window = getWindow();
+      const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+      if (result.canceled || !result.filePath) return null;
+      await fs.promises.writeFile(result.filePath, content, 'utf8');
+      return result.filePath;
+    },
+    async openCsv() {
+      const options = {
+        properties: ['openFile' as const],
+        filters: [{ name: 'CSV', extensions: ['csv', 'tsv', 'txt'] }, { name: 'All files', extensions: ['*'] }],
+      };
+      const window = getWindow();
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+      const file = result.filePaths[0];
+      if (result.canceled || !file) return null;
+      const { size } = await fs.promises.stat(file);
+      if (size > MAX_CSV_BYTES) {
+        throw new ApiError({ code: 'invalid', message: `${path.basename(file)} is ${(size / 1024 / 1024).toFixed(0)} MB; the limit is 200 MB. Use a sample of its rows.` });
+      }
+      return { name: path.basename(file), text: await fs.promises.readFile(file, 'utf8') };
+    },
+  };
+}
+
+function fail(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  const advice = message.includes('NODE_MODULE_VERSION')
+    ? '\n\nbetter-sqlite3 is built for Node.js, not for Electron. Run `npx electron-builder install-app-deps`, then start again (and `npm rebuild better-sqlite3` before using the kanbench command line).'
+    : '';
+  dialog.showErrorBox('KAN Workbench could not start', `${message}${advice}`);
+  app.exit(1);
+}

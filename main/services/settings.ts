@@ -1,0 +1,67 @@
+/** User settings (compute backend, runs trained at once, data folder, theme), kept as one JSON file and validated on read and write. */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { z } from 'zod';
+
+import { settings as settingsSchema } from '../../app/api/contract';
+import { badRequest } from './errors';
+
+export type Settings = z.output<typeof settingsSchema>;
+
+export interface SettingsServiceOptions {
+  /** Where the settings live; null keeps them in memory (tests, a throwaway store). */
+  file: string | null;
+  /** The folder of the experiment store in use, the default data folder. */
+  defaultDataFolder: string;
+  /** Called after every change, e.g. to apply threads to the training host. */
+  onChange?: (settings: Settings) => void;
+  log?: (message: string) => void;
+}
+
+export class SettingsService {
+  private current: Settings;
+
+  constructor(private readonly options: SettingsServiceOptions) {
+    const defaults: Settings = { backend: 'auto', threads: 1, dataFolder: options.defaultDataFolder, theme: 'system' };
+    this.current = { ...defaults, ...this.readFile() };
+  }
+
+  get(): Settings {
+    return { ...this.current };
+  }
+
+  set(changes: Partial<Settings>): Settings {
+    if (changes.dataFolder !== undefined && changes.dataFolder !== '' && !path.isAbsolute(changes.dataFolder)) {
+      badRequest(`dataFolder must be an absolute path (it is used on the next start); got "${changes.dataFolder.slice(0, 200)}".`, 'dataFolder');
+    }
+    const next = settingsSchema.parse({ ...this.current, ...changes });
+    this.current = next;
+    this.writeFile(next);
+    this.options.onChange?.(this.get());
+    return this.get();
+  }
+
+  /** A missing or damaged file gives the defaults: settings are a convenience and must never keep the app from starting. */
+  private readFile(): Partial<Settings> {
+    if (this.options.file === null || !fs.existsSync(this.options.file)) return {};
+    try {
+      const parsed = settingsSchema.partial().strip().safeParse(JSON.parse(fs.readFileSync(this.options.file, 'utf8')));
+      if (parsed.success) return parsed.data;
+      this.options.log?.(`kanbench: ignoring the settings in ${this.options.file}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    } catch (error) {
+      this.options.log?.(`kanbench: ignoring the settings in ${this.options.file}: ${(error as Error).message}`);
+    }
+    return {};
+  }
+
+  private writeFile(value: Settings): void {
+    const file = this.options.file;
+    if (file === null) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Write then rename, so a crash mid-write leaves the old file, never half a file.
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
+    fs.renameSync(temp, file);
+  }
+}

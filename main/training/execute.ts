@@ -1,0 +1,154 @@
+/**
+ * Runs a recipe from a given step and turns what the runner reports into store records: progress (rate-limited), curve
+ * points (in batches), and one step record with snapshots per finished step. The worker thread runs it for the app;
+ * the CLI runs it in-process. No store access here: callers persist what the callbacks hand them.
+ */
+import { Mlp } from '../../app/mlp';
+import type { CsvReader } from '../../app/recipe/data';
+import { initialState, runSteps, type ModelMetrics, type RunResult, type RunState, type StageResult } from '../../app/recipe/runner';
+import type { Recipe } from '../../app/recipe/schema';
+import { deserializeKan, serializeKan } from '../../app/kan/serialize';
+import { customFunction, resolveSymbolicFunction } from '../../app/symbolic/library';
+import type { CurvePoint, ModelKind, NewStep, RunSummary } from '../store';
+import type { ProgressMessage } from './protocol';
+
+export interface ModelSnapshot {
+  kan: Uint8Array;
+  mlp: Uint8Array | null;
+}
+
+export interface ExecuteOptions {
+  recipe: Recipe;
+  readCsv: CsvReader;
+  /** Index of the first recipe step to run; the steps before it are already recorded. */
+  from: number;
+  /** The models after step from - 1; null starts from freshly initialised models. */
+  restore: ModelSnapshot | null;
+  signal?: { readonly aborted: boolean };
+  progressIntervalMs: number;
+  curveBatchMs: number;
+  /** Milliseconds since the epoch, for step timestamps and the rate limits. */
+  clock?: () => number;
+  onStepStart?: (stepIdx: number, kind: string) => void;
+  onProgress?: (progress: ProgressMessage) => void;
+  onCurves?: (points: CurvePoint[]) => void;
+  onStep?: (step: NewStep, summary: RunSummary, stage: StageResult) => void;
+}
+
+/** Builds the state a run continues from: the data prepared from the recipe, and the stored models if there are any. */
+export function restoreState(recipe: Recipe, readCsv: CsvReader, restore: ModelSnapshot | null): RunState {
+  const state = initialState(recipe, readCsv);
+  if (restore) {
+    // Snapshots name their symbolic functions; the recipe's own functions resolve alongside the library.
+    const custom = (recipe.customFunctions ?? []).map(customFunction);
+    state.kan = deserializeKan(restore.kan, (name) => resolveSymbolicFunction(name, custom));
+    if (recipe.mlp && restore.mlp) state.mlp = Mlp.fromParams(recipe.mlp, float64View(restore.mlp));
+  }
+  return state;
+}
+
+export function executeRun(options: ExecuteOptions): RunResult {
+  const clock = options.clock ?? Date.now;
+  const state = restoreState(options.recipe, options.readCsv, options.restore);
+  let stepStartedAt = clock();
+  let pendingProgress: ProgressMessage | null = null;
+  let lastProgressAt = -Infinity;
+  let curveBuffer: CurvePoint[] = [];
+  let lastCurveFlush = clock();
+
+  const sendProgress = (): void => {
+    if (pendingProgress === null) return;
+    options.onProgress?.(pendingProgress);
+    pendingProgress = null;
+    lastProgressAt = clock();
+  };
+  const flushCurves = (): void => {
+    if (curveBuffer.length > 0) options.onCurves?.(curveBuffer);
+    curveBuffer = [];
+    lastCurveFlush = clock();
+  };
+
+  return runSteps(
+    state,
+    {
+      signal: options.signal,
+      events: {
+        onStepStart: (index, step) => {
+          stepStartedAt = clock();
+          options.onStepStart?.(index, Object.keys(step)[0]!);
+        },
+        onProgress: (index, model, p) => {
+          const point: CurvePoint = {
+            stepIdx: index, model, iter: p.step,
+            trainLoss: p.trainLoss, testLoss: p.testLoss, trainMetric: p.trainMetric, testMetric: p.testMetric,
+          };
+          curveBuffer.push(point);
+          pendingProgress = {
+            type: 'progress', stepIdx: index, model, step: p.step, steps: p.steps,
+            trainLoss: finiteOrNull(p.trainLoss), testLoss: finiteOrNull(p.testLoss),
+            trainMetric: finiteOrNull(p.trainMetric), testMetric: finiteOrNull(p.testMetric), seconds: p.seconds,
+          };
+          const now = clock();
+          // The last iteration of a fit always goes out, so a progress bar ends full.
+          if (p.step === p.steps || now - lastProgressAt >= options.progressIntervalMs) sendProgress();
+          if (now - lastCurveFlush >= options.curveBatchMs) flushCurves();
+        },
+        onStepEnd: (stage, endState) => {
+          sendProgress();
+          flushCurves();
+          const step = stepRecordOf(stage, endState, stepStartedAt, clock());
+          options.onStep?.(step, summaryOf(stage, stage.index + 1), stage);
+        },
+      },
+    },
+    options.from,
+  );
+}
+
+/** The store record of a finished step: the step's own settings, metrics, and snapshots of both models. */
+export function stepRecordOf(stage: StageResult, state: RunState, startedAt: number, finishedAt: number): NewStep {
+  const recipeStep = state.recipe.steps[stage.index] as Record<string, unknown> | undefined;
+  const snapshots: { model: ModelKind; bytes: Uint8Array }[] = [{ model: 'kan', bytes: serializeKan(state.kan) }];
+  if (state.mlp) snapshots.push({ model: 'mlp', bytes: new Uint8Array(state.mlp.params.slice().buffer) });
+  return {
+    idx: stage.index,
+    kind: stage.step,
+    params: recipeStep?.[stage.step] ?? {},
+    metrics: { kan: stage.kan, mlp: stage.mlp, details: stage.details },
+    seconds: stage.seconds,
+    startedAt,
+    finishedAt,
+    snapshots,
+  };
+}
+
+/** The flat figures a run list shows and sorts by, taken from the latest step. */
+export function summaryOf(stage: StageResult, stepCount: number): RunSummary {
+  const summary: RunSummary = { steps: stepCount, lastStep: stage.step };
+  const put = (prefix: 'kan' | 'mlp', metrics: ModelMetrics): void => {
+    summary[`${prefix}Params`] = metrics.params;
+    summary[`${prefix}TrainLoss`] = finiteOrNull(metrics.trainLoss);
+    summary[`${prefix}TestLoss`] = finiteOrNull(metrics.testLoss);
+    if (metrics.trainRmse !== undefined) summary[`${prefix}TrainRmse`] = finiteOrNull(metrics.trainRmse);
+    if (metrics.testRmse !== undefined) summary[`${prefix}TestRmse`] = finiteOrNull(metrics.testRmse);
+    if (metrics.trainAccuracy !== undefined) summary[`${prefix}TrainAccuracy`] = finiteOrNull(metrics.trainAccuracy);
+    if (metrics.testAccuracy !== undefined) summary[`${prefix}TestAccuracy`] = finiteOrNull(metrics.testAccuracy);
+  };
+  put('kan', stage.kan);
+  if (stage.mlp) put('mlp', stage.mlp);
+  const formula = stage.details.formula as { text?: unknown } | undefined;
+  if (typeof formula?.text === 'string') summary.formula = formula.text.slice(0, 2000);
+  return summary;
+}
+
+/** An MLP snapshot's bytes as Float64 parameters (copied: stored bytes need not be 8-byte aligned). */
+export function float64View(bytes: Uint8Array): Float64Array {
+  if (bytes.byteLength % 8 !== 0) throw new Error(`MLP snapshot has ${bytes.byteLength} bytes, not a whole number of Float64 parameters`);
+  const out = new Float64Array(bytes.byteLength / 8);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+export function finiteOrNull(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}

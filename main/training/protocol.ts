@@ -1,0 +1,53 @@
+/** The messages between the training host (main thread) and a training worker thread, both directions. */
+import type { CurvePoint, ModelKind, NewStep, RunSummary } from '../store';
+
+/** Where a run starts: step `from` of its recipe, on fresh models (restore null) or on the stored models of the step before. */
+export interface StartJob {
+  type: 'start';
+  runId: string;
+  /** The run's recipe as stored (validated again in the worker). */
+  recipe: unknown;
+  /** The CSV bytes of the run's stored dataset, or null for a formula recipe. */
+  csv: Uint8Array | null;
+  from: number;
+  restore: { kan: Uint8Array; mlp: Uint8Array | null } | null;
+  /** One Int32 set to 1 by the host to cancel; read between training iterations. */
+  abortFlag: SharedArrayBuffer;
+  /** Least milliseconds between two progress messages. */
+  progressIntervalMs: number;
+  /** Least milliseconds between two batches of curve points. */
+  curveBatchMs: number;
+}
+
+export interface SpeedProbeJob {
+  type: 'probe';
+  width: number[];
+  grid: number;
+  k: number;
+  batch: number;
+}
+
+export type HostToWorker = StartJob | SpeedProbeJob;
+
+export interface ProgressMessage {
+  type: 'progress';
+  stepIdx: number;
+  model: ModelKind;
+  step: number;
+  steps: number;
+  trainLoss: number | null;
+  testLoss: number | null;
+  trainMetric: number | null;
+  testMetric: number | null;
+  seconds: number;
+}
+
+export type WorkerToHost =
+  | { type: 'stepStart'; stepIdx: number; kind: string }
+  | ProgressMessage
+  | { type: 'curves'; points: CurvePoint[] }
+  /** A finished step, with its snapshots, and the run's summary after it. */
+  | { type: 'step'; step: NewStep; summary: RunSummary }
+  | { type: 'end'; status: 'done' | 'cancelled' }
+  | { type: 'failed'; message: string }
+  | { type: 'probe'; secondsPerStep: number };

@@ -1,0 +1,47 @@
+/** Entry of a training worker thread: runs one job from the host (a run, or a speed probe) and reports by messages. */
+import { parentPort } from 'node:worker_threads';
+
+import { parseRecipe } from '../../app/recipe/schema';
+import { executeRun } from './execute';
+import type { HostToWorker, StartJob, WorkerToHost } from './protocol';
+import { probeSpeed } from './speed-probe';
+
+const port = parentPort;
+if (!port) throw new Error('main/training/worker.ts runs as a worker thread; start it through the training host');
+
+function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(message, transfer);
+}
+
+function runJob(job: StartJob): void {
+  const abort = new Int32Array(job.abortFlag);
+  const recipe = parseRecipe(job.recipe);
+  const csvText = job.csv ? new TextDecoder().decode(job.csv) : null;
+  const result = executeRun({
+    recipe,
+    readCsv: () => {
+      if (csvText === null) throw new Error('this run has no stored dataset; its recipe names a CSV the app cannot read');
+      return csvText;
+    },
+    from: job.from,
+    restore: job.restore,
+    signal: { get aborted() { return Atomics.load(abort, 0) === 1; } },
+    progressIntervalMs: job.progressIntervalMs,
+    curveBatchMs: job.curveBatchMs,
+    onStepStart: (stepIdx, kind) => post({ type: 'stepStart', stepIdx, kind }),
+    onProgress: (progress) => post(progress),
+    onCurves: (points) => post({ type: 'curves', points }),
+    // Snapshot buffers are fresh copies, so they move to the host instead of being copied again.
+    onStep: (step, summary) => post({ type: 'step', step, summary }, (step.snapshots ?? []).map((s) => s.bytes.buffer as ArrayBuffer)),
+  });
+  post({ type: 'end', status: result.status });
+}
+
+port.on('message', (job: HostToWorker) => {
+  try {
+    if (job.type === 'start') runJob(job);
+    else post({ type: 'probe', secondsPerStep: probeSpeed(job) });
+  } catch (error) {
+    post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  }
+});

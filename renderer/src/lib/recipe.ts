@@ -1,0 +1,133 @@
+/** Turns the setup form and the chosen data into a recipe (app/recipe/schema.ts) for runs.create. */
+import type { RecipeInput } from '../../../app/recipe/schema';
+
+export type Task = 'regression' | 'classification';
+export type Optimizer = 'lbfgs' | 'adam';
+export type MlpActivation = 'silu' | 'tanh' | 'relu';
+
+export type DataChoice =
+  | { kind: 'formula'; formula: string; vars: number; range: [number, number] | [number, number][]; train: number; test: number; noise: number }
+  | { kind: 'csv'; datasetId: string; inputs: string[]; target: string[]; task: Task; testFraction: number; standardize: boolean };
+
+export interface SetupForm {
+  name: string;
+  /** KAN hidden layer widths; inputs and outputs come from the data. */
+  hidden: number[];
+  /** Outputs for classification (the number of classes); regression uses one output per target. */
+  classes: number;
+  grid: number;
+  k: number;
+  optimizer: Optimizer;
+  steps: number;
+  /** null: the optimiser's default (L-BFGS 1, Adam 1e-2). */
+  lr: number | null;
+  lamb: number;
+  mu1: number;
+  mu2: number;
+  updateGrid: boolean;
+  gridUpdateNum: number;
+  /** Grid extension: after the first fit, refine to each of these grids and fit again. */
+  gridSchedule: number[];
+  mlp: { enabled: boolean; hiddenLayers: number; hiddenWidth: number; activation: MlpActivation };
+  seed: number;
+  backend: string;
+}
+
+export function defaultSetupForm(): SetupForm {
+  return {
+    name: '',
+    hidden: [5],
+    classes: 3,
+    grid: 3,
+    k: 3,
+    optimizer: 'lbfgs',
+    steps: 50,
+    lr: null,
+    lamb: 0.001,
+    mu1: 1,
+    mu2: 2,
+    updateGrid: true,
+    gridUpdateNum: 10,
+    gridSchedule: [],
+    mlp: { enabled: true, hiddenLayers: 2, hiddenWidth: 16, activation: 'silu' },
+    seed: 0,
+    backend: 'auto',
+  };
+}
+
+export function inputCount(data: DataChoice): number {
+  return data.kind === 'formula' ? data.vars : data.inputs.length;
+}
+
+export function outputCount(data: DataChoice, form: SetupForm): number {
+  if (data.kind === 'formula') return 1;
+  return data.task === 'classification' ? form.classes : data.target.length;
+}
+
+export function kanWidth(data: DataChoice, form: SetupForm): number[] {
+  return [inputCount(data), ...form.hidden, outputCount(data, form)];
+}
+
+export function mlpWidth(data: DataChoice, form: SetupForm): number[] {
+  return [inputCount(data), ...Array.from({ length: form.mlp.hiddenLayers }, () => form.mlp.hiddenWidth), outputCount(data, form)];
+}
+
+/** "5, 10 20" -> [5, 10, 20]; throws with a message saying what to type. */
+export function parseGridSchedule(text: string): number[] {
+  const parts = text.split(/[\s,;]+/).filter((p) => p.length > 0);
+  return parts.map((part) => {
+    const value = Number(part);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`grid extension "${part}" is not a positive whole number; list grid sizes like "5, 10, 20"`);
+    return value;
+  });
+}
+
+/** Problems the user can fix in the form, each a full sentence; empty when the recipe can be built. */
+export function setupProblems(data: DataChoice | null, form: SetupForm): string[] {
+  const problems: string[] = [];
+  if (!data) return ['Choose a dataset on the Data page first (or add a built-in sample).'];
+  if (data.kind === 'csv') {
+    if (data.inputs.length === 0) problems.push('Mark at least one column as an input on the Data page.');
+    if (data.target.length === 0) problems.push('Mark a column as the target on the Data page.');
+    if (data.task === 'classification' && data.target.length > 1) problems.push('Classification needs exactly one target column (the class label).');
+    if (!(data.testFraction > 0 && data.testFraction < 1)) problems.push('The test fraction must be between 0 and 1, e.g. 0.2.');
+  }
+  if (form.hidden.some((w) => !Number.isInteger(w) || w < 1)) problems.push('Every hidden layer needs at least one node.');
+  if (!Number.isInteger(form.grid) || form.grid < 1) problems.push('The grid must be a whole number of intervals, at least 1.');
+  if (!Number.isInteger(form.k) || form.k < 1 || form.k > 10) problems.push('The spline order k must be a whole number from 1 to 10.');
+  if (!Number.isInteger(form.steps) || form.steps < 1) problems.push('Training needs at least one step.');
+  if (form.lr !== null && !(form.lr > 0)) problems.push('The learning rate must be positive (or empty for the default).');
+  if (![form.lamb, form.mu1, form.mu2].every((v) => Number.isFinite(v) && v >= 0)) problems.push('lambda, mu1 and mu2 must be zero or positive.');
+  if (form.gridSchedule.some((g, i) => g <= (i === 0 ? form.grid : form.gridSchedule[i - 1]!))) problems.push('Grid extension must list growing grid sizes, each larger than the one before (and than the starting grid).');
+  if (data.kind === 'csv' && data.task === 'classification' && (!Number.isInteger(form.classes) || form.classes < 2)) problems.push('Classification needs at least two classes (KAN outputs).');
+  if (form.mlp.enabled && (form.mlp.hiddenLayers < 1 || form.mlp.hiddenWidth < 1)) problems.push('The MLP needs at least one hidden layer of at least one node.');
+  if (!Number.isInteger(form.seed) || form.seed < 0) problems.push('The seed must be a whole number, 0 or more.');
+  return problems;
+}
+
+export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {
+  const fit = {
+    opt: form.optimizer,
+    steps: form.steps,
+    ...(form.lr !== null ? { lr: form.lr } : {}),
+    lamb: form.lamb,
+    lambL1: form.mu1,
+    lambEntropy: form.mu2,
+    updateGrid: form.updateGrid,
+    ...(form.updateGrid ? { gridUpdateNum: form.gridUpdateNum } : {}),
+  };
+  const steps: RecipeInput['steps'] = [{ fit }];
+  for (const grid of form.gridSchedule) steps.push({ refine: { grid } }, { fit: { ...fit } });
+  const recipeData: RecipeInput['data'] = data.kind === 'formula'
+    ? { formula: data.formula, vars: data.vars, range: data.range, train: data.train, test: data.test, noise: data.noise }
+    : { csv: `dataset:${data.datasetId}`, inputs: data.inputs, target: data.target, task: data.task, testFraction: data.testFraction, standardize: data.standardize };
+  return {
+    ...(form.name.trim() ? { name: form.name.trim() } : {}),
+    seed: form.seed,
+    data: recipeData,
+    kan: { width: kanWidth(data, form), grid: form.grid, k: form.k },
+    ...(form.mlp.enabled ? { mlp: { width: mlpWidth(data, form), activation: form.mlp.activation } } : {}),
+    steps,
+    backend: form.backend,
+  };
+}

@@ -1,0 +1,42 @@
+/** The experiment setup form, kept while the user moves between views; builds the recipe from it and the chosen data. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { kanParameterCount, matchMlpWidth, mlpParameterCount } from '../lib/params';
+import { buildRecipe, defaultSetupForm, kanWidth, mlpWidth, setupProblems } from '../lib/recipe';
+import { useDatasetsStore } from './datasets';
+
+export const useSetupStore = defineStore('setup', () => {
+  const datasets = useDatasetsStore();
+  const form = ref(defaultSetupForm());
+
+  const data = computed(() => datasets.dataChoice);
+  const problems = computed(() => setupProblems(data.value, form.value));
+  const kanShape = computed(() => (data.value ? kanWidth(data.value, form.value) : null));
+  const mlpShape = computed(() => (data.value ? mlpWidth(data.value, form.value) : null));
+  const kanParams = computed(() => (kanShape.value && kanShape.value.every((w) => w >= 1) ? kanParameterCount(kanShape.value, form.value.grid, form.value.k) : null));
+  const mlpParams = computed(() => (mlpShape.value && mlpShape.value.every((w) => w >= 1) ? mlpParameterCount(mlpShape.value) : null));
+  const recipe = computed(() => (data.value && problems.value.length === 0 ? buildRecipe(data.value, form.value) : null));
+
+  /** Sets the MLP's hidden width so its parameter count is closest to the KAN's (at the KAN's starting grid). */
+  function matchKanParameters(): void {
+    if (!kanShape.value || kanParams.value === null) return;
+    const nIn = kanShape.value[0]!;
+    const nOut = kanShape.value[kanShape.value.length - 1]!;
+    form.value.mlp.hiddenWidth = matchMlpWidth(nIn, nOut, Math.max(1, form.value.mlp.hiddenLayers), kanParams.value);
+  }
+
+  function addLayer(): void {
+    form.value.hidden.push(form.value.hidden[form.value.hidden.length - 1] ?? 5);
+  }
+
+  function removeLayer(index: number): void {
+    form.value.hidden.splice(index, 1);
+  }
+
+  function resizeLayer(index: number, delta: number): void {
+    const current = form.value.hidden[index];
+    if (current !== undefined) form.value.hidden[index] = Math.max(1, Math.min(1000, current + delta));
+  }
+
+  return { form, data, problems, kanShape, mlpShape, kanParams, mlpParams, recipe, matchKanParameters, addLayer, removeLayer, resizeLayer };
+});

@@ -1,0 +1,283 @@
+// End to end: a new user in Debian's Chromium (driven by playwright-core) against `kanbench serve` with a fresh store
+// imports a CSV, trains a KAN and an MLP, compares, prunes, fixes a symbolic edge, runs auto-symbolic, reads and exports
+// the formula, and finds the run in History after a reload. Screenshots of each view go to KANBENCH_SCREENSHOTS
+// (default test-output/screenshots); timings are printed and written beside them.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve(ROOT, process.env.KANBENCH_SCREENSHOTS ?? 'test-output/screenshots');
+const RUN_NAME = 'e2e sin-square-linear';
+
+let tmp = '';
+let server: ChildProcess | null = null;
+let context: BrowserContext | null = null;
+let page: Page;
+let appUrl = '';
+const pageErrors: string[] = [];
+const timings: Record<string, number> = {};
+
+/** y = sin(pi x1) + x2^2 + 0.5 x3 (x4 is noise the KAN should learn to ignore), 300 rows on a fixed grid of seeds. */
+function knownFormulaCsv(): string {
+  let seed = 12345;
+  const uniform = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return (seed / 2 ** 31) * 2 - 1;
+  };
+  const lines = ['x1,x2,x3,x4,y'];
+  for (let i = 0; i < 300; i++) {
+    const x = [uniform(), uniform(), uniform(), uniform()];
+    const y = Math.sin(Math.PI * x[0]!) + x[1]! ** 2 + 0.5 * x[2]!;
+    lines.push([...x, y].map((v) => v.toFixed(6)).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function startServer(dbPath: string): Promise<{ process: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/kanbench.cjs'), 'serve', '--port', '0', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`kanbench serve printed no address within 30 s; stderr: ${stderr}`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ process: child, url: match[0] });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kanbench serve exited with ${code}; stderr: ${stderr}`));
+    });
+  });
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Clicks a sidebar entry and returns the time until the frame after the view is in the page (ms, measured in the page). */
+async function switchView(view: string): Promise<number> {
+  const ms = await page.evaluate(async (name) => {
+    const t0 = performance.now();
+    (document.querySelector(`[data-nav="${name}"]`) as HTMLButtonElement).click();
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (document.querySelector(`[data-view="${name}"]`)) requestAnimationFrame(() => resolve());
+        else requestAnimationFrame(check);
+      };
+      check();
+    });
+    return performance.now() - t0;
+  }, view);
+  const key = `firstSwitchTo${view[0]!.toUpperCase()}${view.slice(1)}Ms`;
+  if (!(key in timings)) timings[key] = Math.round(ms);
+  return ms;
+}
+
+async function stepCount(): Promise<number> {
+  return page.locator('[data-testid="inspect-steps"] li').count();
+}
+
+/** Waits until the Inspect view shows `steps` steps and no edit is in progress. */
+async function waitForSteps(steps: number, timeout = 90_000): Promise<void> {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid="inspect-steps"] li').length === n && !document.querySelector('[data-testid="inspect-busy"]'),
+    steps,
+    { timeout },
+  );
+  const error = await page.locator('[data-testid="inspect-error"]').count();
+  if (error > 0) throw new Error(`Inspect shows an error: ${await page.locator('[data-testid="inspect-error"]').innerText()}`);
+}
+
+const haveChromium = fs.existsSync(CHROMIUM);
+
+describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', () => {
+  beforeAll(async () => {
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-e2e-'));
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const started = await startServer(path.join(tmp, 'e.db'));
+    server = started.process;
+    appUrl = started.url;
+    context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1280, height: 800 },
+      acceptDownloads: true,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.setDefaultTimeout(30_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    console.log(`e2e timings (ms): ${JSON.stringify(timings)}`);
+    if (fs.existsSync(SHOTS)) fs.writeFileSync(path.join(SHOTS, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+  });
+
+  it('goes from a CSV to an exported formula and finds the run again after a reload', { timeout: 300_000 }, async () => {
+    // First paint: the app's own mark (the frame after mounting) and the browser's first contentful paint.
+    await page.goto(appUrl);
+    await page.waitForSelector('[data-view="data"] h1');
+    const paint = await page.evaluate(async () => {
+      while (performance.getEntriesByName('kanbench:painted').length === 0) await new Promise((r) => setTimeout(r, 10));
+      const fcp = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
+      return { painted: performance.getEntriesByName('kanbench:painted')[0]!.startTime, fcp: fcp?.startTime ?? -1 };
+    });
+    timings.firstMeaningfulPaintMs = Math.round(paint.painted);
+    timings.firstContentfulPaintMs = Math.round(paint.fcp);
+    await page.waitForSelector('[data-sample]');
+
+    // A bad CSV: a row with too few fields. The error shows inline, naming the problem.
+    const bad = path.join(tmp, 'bad.csv');
+    fs.writeFileSync(bad, 'x1,x2,y\n1,2,3\n4,5\n7,8,9\n');
+    await page.setInputFiles('[data-testid="csv-input"]', bad);
+    const badError = page.locator('[data-testid="csv-error"]');
+    await badError.waitFor();
+    expect(await badError.innerText()).toMatch(/bad\.csv: .*(line|row) 3/i);
+    await shot('01-data-bad-csv');
+
+    // The good CSV: preview, import, roles (x1..x4 inputs, y target by default).
+    const good = path.join(tmp, 'sin-square.csv');
+    fs.writeFileSync(good, knownFormulaCsv());
+    await page.setInputFiles('[data-testid="csv-input"]', good);
+    await page.locator('[data-testid="csv-preview"] table').waitFor();
+    expect(await badError.count()).toBe(0);
+    await page.click('[data-action="import-csv"]');
+    await page.locator('[data-testid="dataset-preview"] select[data-role="y"]').waitFor();
+    expect(await page.locator('select[data-role="y"]').inputValue()).toBe('target');
+    expect(await page.locator('select[data-role="x4"]').inputValue()).toBe('input');
+    await shot('02-data');
+
+    // Setup: KAN [4, 8, 4, 1], a short L-BFGS fit, the MLP matched to the KAN's parameter count.
+    await switchView('setup');
+    await page.fill('[data-layer="0"] input', '8');
+    await page.click('[data-action="add-layer"]');
+    await page.fill('[data-layer="1"] input', '4');
+    await page.fill('[data-field="steps"]', '12');
+    await page.fill('[data-field="name"]', RUN_NAME);
+    await page.click('[data-action="match-params"]');
+    const kanParams = Number((await page.locator('[data-testid="kan-params"]').innerText()).replace(/\D/g, ''));
+    const mlpParams = Number((await page.locator('[data-testid="mlp-params"]').innerText()).replace(/\D/g, ''));
+    expect(kanParams).toBe(68 * (3 + 3 + 2));
+    expect(Math.abs(mlpParams - kanParams) / kanParams).toBeLessThan(0.15);
+    await shot('03-setup');
+
+    // Training: progress, then done; loss curves of both models.
+    await page.click('[data-action="create-run"]');
+    await page.waitForSelector('[data-view="training"]');
+    const trainStart = Date.now();
+    await page.waitForSelector('[data-testid="training-progress"][data-status="done"]', { timeout: 120_000 });
+    timings.trainingSeconds = Math.round((Date.now() - trainStart) / 100) / 10;
+    await page.locator('[data-testid="loss-chart"] canvas').first().waitFor();
+    expect(await page.locator('[data-testid="steps-table"] tbody tr').count()).toBe(1);
+    await shot('04-training');
+
+    // Compare: the KAN and the MLP side by side, and the params-vs-error plot.
+    await switchView('compare');
+    await page.locator('[data-testid="compare-table"] tr[data-model="kan"]').waitFor();
+    await page.locator('[data-testid="compare-table"] tr[data-model="mlp"]').waitFor();
+    await page.locator('[data-testid="pareto-chart"] canvas').first().waitFor();
+    await shot('05-compare');
+
+    // Inspect: the [4, 8, 4, 1] network with all 68 edges drawn.
+    await switchView('inspect');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 68 && window.__kanbenchTimings?.inspectTotalMs !== undefined);
+    const inspect = await page.evaluate(() => window.__kanbenchTimings!);
+    timings.inspectDrawMs = Math.round(inspect.inspectTotalMs!);
+    timings.inspectFetchMs = Math.round(inspect.inspectFetchMs!);
+    timings.inspectVueMs = Math.round(inspect.inspectVueMs!);
+    timings.inspectPaintMs = Math.round(inspect.inspectPaintMs!);
+    await shot('06-inspect');
+
+    // Prune with the slider: the preview names what would go, Prune makes it a step.
+    await page.locator('[data-testid="edge-threshold"]').evaluate((el: HTMLInputElement) => {
+      el.value = '45';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => /^[1-9]\d* edges/.test(document.querySelector('[data-testid="prune-preview"]')?.textContent ?? ''));
+    expect(await page.locator('[data-testid="network"] g.edge.removing').count()).toBeGreaterThan(0);
+    await shot('07-inspect-prune-preview');
+    await page.click('[data-action="prune"]');
+    await waitForSteps(2);
+    const activeAfterPrune = await page.locator('[data-testid="network"] g.edge:not(.pruned)').count();
+    expect(activeAfterPrune).toBeLessThan(68);
+
+    // Fix a symbolic function on one edge from its candidates.
+    await page.locator('[data-testid="network"] g.edge[data-kind="numeric"] rect.box').first().click();
+    await page.locator('[data-testid="candidates"] tr[data-candidate]').first().waitFor({ timeout: 60_000 });
+    await shot('08-inspect-edge');
+    const edgeKey = await page.locator('[data-testid="network"] g.edge.selected').getAttribute('data-edge');
+    await page.locator('[data-testid="candidates"] [data-action="fix"]').first().click();
+    await waitForSteps(3);
+    expect(await page.locator(`[data-testid="network"] g.edge[data-edge="${edgeKey}"]`).getAttribute('data-kind')).toBe('symbolic');
+    await page.click('[data-action="close-edge"]');
+
+    // Auto-symbolic on the remaining edges (every edge takes its best candidate: R^2 threshold 0).
+    await page.fill('[data-testid="r2-threshold"]', '0');
+    await page.click('[data-action="auto-symbolic"]');
+    await waitForSteps(4, 150_000);
+    expect(await page.locator('[data-testid="network"] g.edge[data-kind="numeric"]').count()).toBe(0);
+    expect(await stepCount()).toBe(4);
+    await shot('09-inspect-symbolic');
+
+    // Formula: typeset with KaTeX, its error beside the model's; export LaTeX.
+    await switchView('formula');
+    await page.locator('[data-testid="formula-panel"] .katex').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid="formula-rmse"]').first().innerText()).toMatch(/\d/);
+    await shot('10-formula');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="latex"]')]);
+    const saved = path.join(tmp, download.suggestedFilename());
+    await download.saveAs(saved);
+    expect(download.suggestedFilename()).toMatch(/\.tex$/);
+    const tex = fs.readFileSync(saved, 'utf8');
+    expect(tex).toMatch(/\\begin\{document\}/);
+    expect(tex).toMatch(/\\sin|\\exp|x_\{?1/);
+
+    // History after a reload: the run is listed, searchable, and opens again.
+    await page.reload();
+    await page.waitForSelector('[data-view="formula"]');
+    await switchView('history');
+    const row = page.locator(`[data-testid="history-table"] tr[data-run-name="${RUN_NAME}"]`);
+    await row.waitFor();
+    await page.fill('[data-testid="history-search"]', 'sin-square');
+    await page.waitForFunction((name) => {
+      const rows = [...document.querySelectorAll('[data-testid="history-table"] tbody tr')];
+      return rows.length === 1 && rows[0]!.getAttribute('data-run-name') === name;
+    }, RUN_NAME);
+    await row.click();
+    await page.fill('[data-testid="tags-input"]', 'e2e, symbolic');
+    await page.press('[data-testid="tags-input"]', 'Enter');
+    await page.locator(`tr[data-run-name="${RUN_NAME}"] .tag`).nth(1).waitFor();
+    await shot('11-history');
+
+    // The remaining views switch quickly once loaded; the dark theme for the record.
+    for (const view of ['data', 'setup', 'training', 'compare', 'inspect', 'formula', 'history']) timings[`switchAgainTo${view[0]!.toUpperCase()}${view.slice(1)}Ms`] = Math.round(await switchView(view));
+    await page.click('[data-action="theme"]');
+    await switchView('inspect');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length > 0);
+    await shot('12-inspect-dark');
+
+    expect(pageErrors).toEqual([]);
+    expect(timings.firstMeaningfulPaintMs).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,285 @@
+// Tests the API services end to end through the dispatcher (responses checked against the contract), on a real store and training host.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { ApiErrorBody, OperationName, RequestOf, ResponseOf } from '../../app/api/contract';
+import { irisCsv } from '../../app/data';
+import { deserializeKan } from '../../app/kan/serialize';
+import { prepareData } from '../../app/recipe/data';
+import { parseRecipe } from '../../app/recipe/schema';
+import { resolveSymbolicFunction } from '../../app/symbolic/library';
+import { startBackend, type Backend } from '../../main/services/backend';
+import { bundleWorker, tinyRecipe } from './helpers/bundle';
+
+let backend: Backend;
+let removeWorker = (): void => undefined;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-services-'));
+
+beforeAll(async () => {
+  const { workerFile, remove } = await bundleWorker();
+  removeWorker = remove;
+  // One worker starts up front, while the dataset tests run.
+  backend = startBackend({
+    dbPath: path.join(tmp, 'experiments.db'), workerFile, checkResponses: true, log: () => undefined, concurrency: 1, warmWorkers: 1,
+  });
+}, 30_000);
+afterAll(async () => {
+  await backend.close();
+  removeWorker();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function call<O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> {
+  const outcome = await backend.api.call(op, payload);
+  if (!outcome.ok) throw new Error(`${op} failed: ${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.result as ResponseOf<O>;
+}
+
+async function fail(op: string, payload: unknown): Promise<ApiErrorBody> {
+  const outcome = await backend.api.call(op, payload);
+  if (outcome.ok) throw new Error(`${op} succeeded but should have failed`);
+  return outcome.error;
+}
+
+/** A step's model metrics, without its timings. */
+function models(step: { metrics: unknown }): unknown {
+  const { kan, mlp } = step.metrics as { kan: unknown; mlp: unknown };
+  return { kan, mlp };
+}
+
+async function finished(runId: string): Promise<ResponseOf<'runs.get'>> {
+  await backend.host.waitFor(runId);
+  return call('runs.get', { id: runId });
+}
+
+describe('datasets', () => {
+  it('imports a CSV once per content and name, previews it, and explains a broken one', async () => {
+    const iris = await call('datasets.importCsv', { name: 'iris', text: irisCsv });
+    expect(iris).toMatchObject({ kind: 'csv', rows: 150, columns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'] });
+    expect(iris.hash).toBe(createHash('sha256').update(irisCsv).digest('hex'));
+    expect((await call('datasets.importCsv', { name: 'iris', text: irisCsv })).id).toBe(iris.id);
+
+    const preview = await call('datasets.preview', { id: iris.id, maxRows: 2 });
+    expect(preview.rows).toEqual([['5.1', '3.5', '1.4', '0.2', 'setosa'], ['4.9', '3.0', '1.4', '0.2', 'setosa']]);
+    expect(preview.numericColumns).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+    expect(preview.rowCount).toBe(150);
+
+    const broken = await fail('datasets.previewCsv', { text: 'a,b\n1,2\n3\n' });
+    expect(broken).toMatchObject({ code: 'invalid' });
+    expect(broken.message).toMatch(/Row 3 has 1 field but the header has 2/);
+  });
+
+  it('generates a formula dataset whose rows obey the formula, and samples a formula along one variable', async () => {
+    const dataset = await call('datasets.createFormula', { name: 'product', formula: 'x1*x2', vars: 2, range: [-1, 1], train: 40, test: 10 });
+    expect(dataset).toMatchObject({ kind: 'formula', rows: 50, columns: ['x1', 'x2', 'y'] });
+    const { rows } = await call('datasets.preview', { id: dataset.id, maxRows: 1000 });
+    expect(rows).toHaveLength(50);
+    for (const [x1, x2, y] of rows.map((row) => row.map(Number))) expect(y).toBeCloseTo(x1! * x2!, 14);
+
+    expect(await call('datasets.sampleFormula', { formula: 'x1^2 + x2', vars: 2, range: [[-1, 1], [0, 4]], variable: 0, points: 5 })).toEqual({
+      x: [-1, -0.5, 0, 0.5, 1], y: [3, 2.25, 2, 2.25, 3],
+    });
+    const log = await call('datasets.sampleFormula', { formula: 'log(x1)', vars: 1, range: [-1, 1], variable: 0, points: 3 });
+    expect(log.y).toEqual([null, null, 0]);
+    expect(await fail('datasets.sampleFormula', { formula: 'x1', vars: 1, range: [-1, 1], variable: 1 })).toMatchObject({ code: 'bad_request', path: 'variable' });
+    expect((await fail('datasets.createFormula', { name: 'bad', formula: 'x1 +* 2', vars: 1, range: [-1, 1], train: 5, test: 0 })).message).toMatch(/does not parse/);
+  });
+
+  it('lists the samples and adds one as a dataset', async () => {
+    const samples = await call('datasets.samples', {});
+    expect(samples.map((s) => s.id)).toEqual(['iris', 'kan-toy', 'product', 'gaussian']);
+    const toy = await call('datasets.addSample', { sampleId: 'kan-toy' });
+    expect(toy).toMatchObject({ name: 'KAN paper toy function', kind: 'formula', rows: 2000 });
+    expect(await fail('datasets.addSample', { sampleId: 'nope' })).toMatchObject({ code: 'bad_request', path: 'sampleId' });
+  });
+});
+
+describe('runs', () => {
+  let datasetId = '';
+  let baseRun = '';
+  const recipe = tinyRecipe({ mlp: true, fits: 2, fitSteps: 5 });
+
+  beforeAll(async () => {
+    datasetId = (await call('datasets.createFormula', { name: 'x1*x2 data', formula: 'x1*x2', vars: 2, range: [-1, 1], train: 100, test: 40 })).id;
+  });
+
+  it('creates a run on a stored dataset, trains it, and reports every step', async () => {
+    const statuses: string[] = [];
+    const unsubscribe = backend.events.subscribe((event, payload) => {
+      if (event === 'run.status') statuses.push((payload as { status: string }).status);
+    });
+    const created = await call('runs.create', {
+      recipe: { ...recipe, data: { csv: `dataset:${datasetId}`, target: ['y'], standardize: false } }, name: 'product baseline',
+    });
+    baseRun = created.id;
+    expect(created).toMatchObject({ name: 'product baseline', status: 'queued', datasetId, backend: 'ts' });
+    const run = await finished(created.id);
+    unsubscribe();
+    expect(statuses).toEqual(['running', 'done']);
+    expect(run.steps.map((s) => s.kind)).toEqual(['fit', 'fit']);
+    expect((run.recipe as { data: { csv: string } }).data.csv).toBe(`dataset:${datasetId}`);
+    const curves = await call('runs.curves', { id: run.id, stepIdx: 1 });
+    expect(curves.filter((p) => p.model === 'kan').map((p) => p.iter)).toEqual([1, 2, 3, 4, 5]);
+    const last = run.steps[1]!.metrics as { kan: { testRmse: number } };
+    expect(run.summary.kanTestRmse).toBe(last.kan.testRmse);
+    expect(last.kan.testRmse).toBeLessThan(0.2);
+  }, 20_000);
+
+  it('refuses recipes the app cannot run, naming the field', async () => {
+    const fileRecipe = { ...recipe, data: { csv: 'data.csv', target: ['y'] } };
+    expect(await fail('runs.create', { recipe: fileRecipe })).toMatchObject({ code: 'bad_request', path: 'recipe.data.csv' });
+    const wrongColumn = { ...recipe, data: { csv: `dataset:${datasetId}`, target: ['z'] } };
+    const error = await fail('runs.create', { recipe: wrongColumn });
+    expect(error).toMatchObject({ code: 'bad_request', path: 'recipe.data.target[0]' });
+    expect(error.message).toMatch(/column "z" is not in dataset "x1\*x2 data"; its columns are x1, x2, y/);
+    const badShape = { ...recipe, kan: { width: [3, 3, 1] } };
+    expect(await fail('runs.create', { recipe: badShape })).toMatchObject({ code: 'bad_request', path: 'recipe.kan.width' });
+    expect(await fail('runs.create', { recipe: { ...recipe, steps: [{ fit: { steps: -1 } }] } })).toMatchObject({ code: 'bad_request', path: 'recipe.steps[0].fit.steps' });
+    expect(await fail('runs.get', { id: 'missing' })).toMatchObject({ code: 'not_found' });
+  });
+
+  it('re-runs a recipe to the same numbers', async () => {
+    const again = await call('runs.rerun', { id: baseRun });
+    expect(again.name).toBe('product baseline (re-run)');
+    const [a, b] = [await finished(baseRun), await finished(again.id)];
+    expect(b.steps.map(models)).toEqual(a.steps.map(models));
+  }, 20_000);
+
+  it('branches from a stored step and continues exactly as the original did', async () => {
+    const branch = await call('runs.branch', { id: baseRun, step: 0, steps: [recipe.steps[1]!] });
+    expect(branch).toMatchObject({ parentRunId: baseRun, parentStep: 0 });
+    const [parent, child] = [await finished(baseRun), await finished(branch.id)];
+    expect(child.status).toBe('done');
+    expect(child.steps.map((s) => s.idx)).toEqual([0, 1]);
+    // Step 0 is the parent's, copied; step 1 was trained from the parent's snapshot and lands on the same numbers.
+    expect(child.steps[0]!.metrics).toEqual(parent.steps[0]!.metrics);
+    expect(models(child.steps[1]!)).toEqual(models(parent.steps[1]!));
+    expect(await fail('runs.branch', { id: baseRun, step: 7, steps: [] })).toMatchObject({ code: 'bad_request', path: 'step' });
+  }, 20_000);
+
+  it('appends interactive steps to a finished run and reverts them', async () => {
+    const run = await call('runs.create', { recipe: { ...recipe, steps: [recipe.steps[0]!] } });
+    await finished(run.id);
+    const reopened = await call('runs.applySteps', { id: run.id, steps: [{ refine: { grid: 5 } }, recipe.steps[1]!] });
+    expect(reopened.status).toBe('queued');
+    expect(await fail('runs.revert', { id: run.id, step: 0 })).toMatchObject({ code: 'conflict' });
+    const edited = await finished(run.id);
+    expect(edited.status).toBe('done');
+    expect(edited.steps.map((s) => s.kind)).toEqual(['fit', 'refine', 'fit']);
+    expect((edited.recipe as { steps: unknown[] }).steps).toHaveLength(3);
+    // 9 edges, each with G + k = 8 spline coefficients and the two scales w_b, w_s.
+    expect(edited.summary.kanParams).toBe(9 * (5 + 3 + 2));
+
+    const reverted = await call('runs.revert', { id: run.id, step: 0 });
+    expect(reverted.summary.steps).toBe(1);
+    const after = await call('runs.get', { id: run.id });
+    expect(after.steps.map((s) => s.idx)).toEqual([0]);
+    expect((after.recipe as { steps: unknown[] }).steps).toHaveLength(1);
+    expect(await call('runs.curves', { id: run.id })).toHaveLength(10);
+    expect(after.summary.kanTestRmse).toBe((after.steps[0]!.metrics as { kan: { testRmse: number } }).kan.testRmse);
+  }, 20_000);
+
+  it('annotates, finds and deletes runs', async () => {
+    await call('runs.setTags', { id: baseRun, tags: ['paper', ' baseline ', 'paper'] });
+    await call('runs.setNote', { id: baseRun, note: 'the reference run for figure 3' });
+    const renamed = await call('runs.rename', { id: baseRun, name: 'product reference' });
+    expect(renamed).toMatchObject({ tags: ['baseline', 'paper'], note: 'the reference run for figure 3', name: 'product reference' });
+    expect((await call('runs.list', { search: 'figure 3' })).rows.map((r) => r.id)).toEqual([baseRun]);
+    expect((await call('runs.list', { tags: ['paper'] })).total).toBe(1);
+    const good = await call('runs.list', { metric: { key: 'kanTestRmse', max: 1 }, sortBy: 'kanTestRmse', sortDir: 'asc' });
+    expect(good.total).toBeGreaterThanOrEqual(4);
+    const values = good.rows.map((r) => r.summary.kanTestRmse as number);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(await fail('runs.list', { limit: 5000 })).toMatchObject({ code: 'bad_request', path: 'limit' });
+
+    const doomed = await call('runs.create', { recipe: tinyRecipe({ fits: 3, fitSteps: 200, rows: 400 }) });
+    expect(await call('runs.delete', { id: doomed.id })).toEqual({ deleted: true });
+    expect(backend.host.isActive(doomed.id)).toBe(false);
+    expect(await call('runs.delete', { id: doomed.id })).toEqual({ deleted: false });
+    expect(await fail('datasets.delete', { id: datasetId })).toMatchObject({ code: 'conflict' });
+  }, 20_000);
+
+  it('cancels a run created without starting it, and starts one on request', async () => {
+    const idle = await call('runs.create', { recipe, start: false });
+    expect(backend.host.isActive(idle.id)).toBe(false);
+    expect(await call('runs.cancel', { id: idle.id })).toEqual({ cancelled: true });
+    expect((await call('runs.get', { id: idle.id })).status).toBe('cancelled');
+    expect(await fail('runs.start', { id: idle.id })).toMatchObject({ code: 'conflict' });
+    const later = await call('runs.create', { recipe: tinyRecipe({ fits: 1 }), start: false });
+    await call('runs.start', { id: later.id });
+    expect((await finished(later.id)).status).toBe('done');
+  }, 20_000);
+});
+
+describe('model inspection', () => {
+  it('shows every edge with its curve and data, scores, and a pruning preview', async () => {
+    const recipe = tinyRecipe({ fits: 1, fitSteps: 10 });
+    const created = await call('runs.create', { recipe });
+    const run = await finished(created.id);
+    const network = await call('model.network', { runId: run.id, points: 11, dataPoints: 30 });
+    expect(network).toMatchObject({ width: [2, 3, 1], inputNames: ['x1', 'x2'], outputNames: ['y'], task: 'regression', step: 0 });
+    expect(network.edges).toHaveLength(2 * 3 + 3 * 1);
+    expect(network.nodeScores.map((scores) => scores.length)).toEqual([2, 3, 1]);
+    for (const edge of network.edges) {
+      expect(edge.kind).toBe('numeric');
+      expect(edge.curveX).toHaveLength(11);
+      expect(edge.dataY).toHaveLength(30);
+      expect(Number.isFinite(edge.importance)).toBe(true);
+    }
+
+    // The output is the sum of its incoming edges: check against the stored model's own forward pass.
+    const kan = deserializeKan(backend.store.getSnapshot(run.id, 0, 'kan')!, (name) => resolveSymbolicFunction(name));
+    const data = prepareData(parseRecipe(recipe), () => '');
+    const firstLayer = network.edges.filter((e) => e.layer === 0 && e.input === 0);
+    const x = new Float64Array(firstLayer[0]!.dataX.length * 2);
+    const secondLayer = network.edges.filter((e) => e.layer === 1);
+    // dataX of layer-0 edges are training inputs sampled by stride; rebuild those rows and predict them.
+    const stride = data.train.n / 30;
+    for (let s = 0; s < 30; s++) x.set(data.train.x.subarray(Math.floor(s * stride) * 2, Math.floor(s * stride) * 2 + 2), s * 2);
+    expect(Array.from(x.filter((_, i) => i % 2 === 0))).toEqual(firstLayer[0]!.dataX);
+    const predicted = kan.forward(x, 30);
+    for (let s = 0; s < 30; s++) {
+      const sum = secondLayer.reduce((total, edge) => total + edge.dataY[s]!, 0);
+      expect(sum).toBeCloseTo(predicted[s]!, 12);
+    }
+
+    const edge = await call('model.edge', { runId: run.id, layer: 1, input: 2, output: 0, points: 11, dataPoints: 30 });
+    expect(edge).toEqual(network.edges.find((e) => e.layer === 1 && e.input === 2));
+    expect(await fail('model.edge', { runId: run.id, layer: 0, input: 0, output: 5 })).toMatchObject({ code: 'bad_request', path: 'output' });
+    expect(await fail('model.network', { runId: run.id, step: 4 })).toMatchObject({ code: 'bad_request', path: 'step' });
+
+    const everything = await call('prune.preview', { runId: run.id, nodeThreshold: 1e9, edgeThreshold: 0 });
+    // A hidden layer keeps its best node; the other two go.
+    expect(everything.nodes.map((n) => n.layer)).toEqual([1, 1]);
+    const best = network.nodeScores[1]!.indexOf(Math.max(...network.nodeScores[1]!));
+    expect(everything.nodes.map((n) => n.index)).not.toContain(best);
+    expect(await call('prune.preview', { runId: run.id, nodeThreshold: 0, edgeThreshold: 0 })).toEqual({ nodes: [], edges: [] });
+  }, 20_000);
+});
+
+describe('settings and app', () => {
+  it('keeps settings in a file and applies them', async () => {
+    const defaults = await call('settings.get', {});
+    expect(defaults).toEqual({ backend: 'auto', threads: 1, dataFolder: tmp, theme: 'system' });
+    expect(await call('settings.set', { threads: 2, theme: 'dark' })).toMatchObject({ threads: 2, theme: 'dark' });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'settings.json'), 'utf8'))).toMatchObject({ threads: 2, theme: 'dark' });
+    expect(await fail('settings.set', { dataFolder: 'relative/folder' })).toMatchObject({ code: 'bad_request', path: 'dataFolder' });
+    expect(await fail('settings.set', { threads: 0 })).toMatchObject({ code: 'bad_request', path: 'threads' });
+    await call('settings.set', { threads: 1 });
+  });
+
+  it('describes itself, times a training step, and has no native dialogs outside Electron', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await call('app.info', {})).toEqual({ version: pkg.version, apiVersion: 1, storePath: path.join(tmp, 'experiments.db'), backends: [{ name: 'ts', available: true }] });
+    const bench = await call('backends.bench', { width: [2, 3, 1], grid: 3, k: 3, batch: 64 });
+    expect(bench.pick).toBe('ts');
+    expect(bench.timings[0]!.secondsPerStep).toBeGreaterThan(0);
+    expect(bench.timings[0]!.secondsPerStep).toBeLessThan(1);
+    expect(await call('dialog.saveText', { defaultName: 'f.tex', content: 'x' })).toEqual({ available: false, saved: false });
+    expect(await call('dialog.openCsv', {})).toEqual({ available: false });
+  }, 20_000);
+});

@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BasisScratch, NO_SUPPORT, basisCount, buildKnotTables, cubicBasisColumn, cubicBasisInto, evaluateSpline, knotReciprocals, padGrid, paddedKnotCount, uniformKnots,
+} from '../../../app/kan/bspline';
+import { LayerCache, baseValue, layerBackward, layerForward, type KanLayer } from '../../../app/kan/layer';
+import { Kan } from '../../../app/kan/model';
+import { updateGridFromSamples } from '../../../app/kan/grid';
+import { Rng } from '../../../app/util/rng';
+import type { Batch } from '../../../app/train/types';
+
+/** Strictly increasing grid points with spacings drawn from [minGap, minGap + 1), optionally clustered. */
+function randomGrid(G: number, rng: Rng, clustered = false): number[] {
+  const pts = [-1];
+  for (let q = 0; q < G; q++) pts.push(pts[q]! + (clustered && q % 3 !== 0 ? 1e-3 : 0.05) + (clustered ? 0.01 : 1) * rng.uniform());
+  return pts;
+}
+
+/** Textbook Cox–de Boor over the extended knots t (no padding): B_{m,k}(x) and its derivative. */
+function coxDeBoor(t: number[], m: number, k: number, x: number): number {
+  if (k === 0) return t[m]! <= x && x < t[m + 1]! ? 1 : 0;
+  return ((x - t[m]!) / (t[m + k]! - t[m]!)) * coxDeBoor(t, m, k - 1, x) + ((t[m + k + 1]! - x) / (t[m + k + 1]! - t[m + 1]!)) * coxDeBoor(t, m + 1, k - 1, x);
+}
+
+function coxDeBoorDerivative(t: number[], m: number, k: number, x: number): number {
+  return (k / (t[m + k]! - t[m]!)) * coxDeBoor(t, m, k - 1, x) - (k / (t[m + k + 1]! - t[m + 1]!)) * coxDeBoor(t, m + 1, k - 1, x);
+}
+
+/** Sample points: random ones, every knot exactly, and doubles a bit or two either side of each knot. */
+function probePoints(knots: Float64Array, rng: Rng, count: number): number[] {
+  const lo = knots[0]!;
+  const hi = knots[knots.length - 1]!;
+  const xs: number[] = [];
+  for (let q = 0; q < count; q++) xs.push(rng.range(lo - 0.3, hi + 0.3));
+  for (const t of knots) {
+    const ulp = t === 0 ? Number.MIN_VALUE : Math.abs(t) * Number.EPSILON;
+    xs.push(t, t + ulp, t - ulp);
+  }
+  return xs;
+}
+
+describe('division-free basis kernels', () => {
+  it('the cubic kernels equal the textbook recursion (values and derivatives) to 1e-14 on non-uniform grids', () => {
+    const rng = new Rng(11);
+    const k = 3;
+    for (const clustered of [false, true]) {
+      const G = 9;
+      const knots = padGrid(randomGrid(G, rng, clustered), k);
+      const t = Array.from(knots.subarray(k, k + G + 2 * k + 1));
+      const recip = knotReciprocals(knots, k);
+      const v = new Float64Array(4);
+      const d = new Float64Array(4);
+      for (let q = 0; q < 400; q++) {
+        const x = rng.range(t[0]!, t[t.length - 1]!);
+        const start = cubicBasisInto(knots, recip, 0, G, x, v, 0, d, 0);
+        expect(start).not.toBe(NO_SUPPORT);
+        for (let r = 0; r <= k; r++) {
+          const m = start + r;
+          if (m < 0 || m >= basisCount(G, k)) continue; // bases off the ends of the extended grid are never used
+          expect(Math.abs(v[r]! - coxDeBoor(t, m, k, x))).toBeLessThan(1e-14);
+          // Derivatives scale with 1 / (knot spacing); compare relative to that scale.
+          const scale = 1 + Math.abs(coxDeBoorDerivative(t, m, k, x));
+          expect(Math.abs(d[r]! - coxDeBoorDerivative(t, m, k, x)) / scale).toBeLessThan(1e-12);
+        }
+      }
+    }
+  });
+
+  it('cubicBasisInto and the column kernel are bit-identical to evaluateInto, span lookup included', () => {
+    const rng = new Rng(12);
+    for (const [G, clustered] of [[5, false], [5, true], [40, true], [500, false]] as const) {
+      const uniform = !clustered && G === 500;
+      const knots = uniform ? uniformKnots(-1, 1, G, 3) : padGrid(randomGrid(G, rng, clustered), 3);
+      const tables = buildKnotTables(knots, G, 3);
+      const xs = Float64Array.from(probePoints(knots, rng, 300));
+      const starts = new Int32Array(xs.length);
+      const values = new Float64Array(4 * xs.length);
+      const derivs = new Float64Array(4 * xs.length);
+      cubicBasisColumn(knots, tables, 0, G, xs, 0, 1, xs.length, starts, 0, NO_SUPPORT, values, 0, derivs);
+      const scratch = new BasisScratch(3);
+      const v = new Float64Array(4);
+      const d = new Float64Array(4);
+      xs.forEach((x, q) => {
+        const start = scratch.evaluateInto(knots, 0, G, 3, x, v, 0, d, 0);
+        expect(starts[q]).toBe(start);
+        expect(cubicBasisInto(knots, tables.recip, 0, G, x, values, 4 * q, derivs, 4 * q)).toBe(start);
+        if (start === NO_SUPPORT) return;
+        for (let r = 0; r < 4; r++) {
+          expect(values[4 * q + r]).toBe(v[r]);
+          expect(derivs[4 * q + r]).toBe(d[r]);
+        }
+      });
+    }
+  });
+
+  it('the column kernel reads strided columns and several knot vectors, and zeroes points off the grid', () => {
+    const rng = new Rng(13);
+    const G = 6;
+    const len = paddedKnotCount(G, 3);
+    const knots = new Float64Array(3 * len);
+    for (let v = 0; v < 3; v++) padGrid(randomGrid(G, rng, v === 1), 3, knots, v * len);
+    const tables = buildKnotTables(knots, G, 3);
+    const n = 50;
+    const x = new Float64Array(3 * n).map(() => rng.range(-2, 8)); // [n][3]
+    const scratch = new BasisScratch(3);
+    const v = new Float64Array(4);
+    for (let vector = 0; vector < 3; vector++) {
+      const rows = new Int32Array(n).fill(-5);
+      const values = new Float64Array(4 * n).fill(7);
+      cubicBasisColumn(knots, tables, vector, G, x, vector, 3, n, rows, 3, 0, values, 0, null);
+      for (let s = 0; s < n; s++) {
+        const start = scratch.evaluateInto(knots, vector * len, G, 3, x[3 * s + vector]!, v, 0, null, 0);
+        if (start === NO_SUPPORT) {
+          expect(rows[s]).toBe(0);
+          expect(Array.from(values.subarray(4 * s, 4 * s + 4))).toEqual([0, 0, 0, 0]);
+        } else {
+          expect(rows[s]).toBe(start + 3);
+          expect(Array.from(values.subarray(4 * s, 4 * s + 4))).toEqual(Array.from(v));
+        }
+      }
+    }
+  });
+
+  it('evaluateWithReciprocals equals the dividing triangle to 1e-14 for orders 1, 2, 4, 5', () => {
+    const rng = new Rng(14);
+    for (const k of [1, 2, 4, 5]) {
+      const G = 7;
+      const knots = padGrid(randomGrid(G, rng, k === 4), k);
+      const recip = knotReciprocals(knots, k);
+      const scratch = new BasisScratch(k);
+      const a = new Float64Array(k + 1);
+      const da = new Float64Array(k + 1);
+      const b = new Float64Array(k + 1);
+      const db = new Float64Array(k + 1);
+      for (const x of probePoints(knots, rng, 200)) {
+        const start = scratch.evaluateInto(knots, 0, G, k, x, a, 0, da, 0);
+        expect(scratch.evaluateWithReciprocals(knots, recip, 0, G, k, x, b, 0, db, 0)).toBe(start);
+        if (start === NO_SUPPORT) continue;
+        for (let r = 0; r <= k; r++) {
+          expect(Math.abs(a[r]! - b[r]!)).toBeLessThan(1e-14);
+          expect(Math.abs(da[r]! - db[r]!) / (1 + Math.abs(da[r]!))).toBeLessThan(1e-13);
+        }
+      }
+    }
+  });
+});
+
+/** y [n][nOut] of a layer, edge by edge, through evaluateSpline and baseValue only. */
+function naiveLayer(L: KanLayer, params: Float64Array, x: Float64Array, n: number): { y: Float64Array; abs: Float64Array } {
+  const { nIn, nOut, G, k } = L;
+  const nb = basisCount(G, k);
+  const y = new Float64Array(n * nOut);
+  const abs = new Float64Array(nIn * nOut);
+  for (let s = 0; s < n; s++) {
+    for (let i = 0; i < nIn; i++) {
+      const xi = x[s * nIn + i]!;
+      for (let j = 0; j < nOut; j++) {
+        const e = i * nOut + j;
+        if (L.mask[e] === 0) continue;
+        const spline = evaluateSpline(L.knots, i * paddedKnotCount(G, k), G, k, params, L.coefOffset + e * nb, xi);
+        const phi = params[L.wbOffset + e]! * baseValue(L.base, xi) + params[L.wsOffset + e]! * spline;
+        y[s * nOut + j]! += L.mask[e]! * phi;
+        abs[e]! += Math.abs(phi);
+      }
+    }
+  }
+  return { y, abs };
+}
+
+function perturbedKan(width: number[], G: number, k: number, seed: number): Kan {
+  const kan = Kan.create({ width, grid: G, k }, new Rng(seed));
+  const rng = new Rng(seed + 1);
+  for (let i = 0; i < kan.params.length; i++) kan.params[i]! += 0.3 * rng.normal();
+  return kan;
+}
+
+function maxRelativeDifference(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q]! - b[q]!) / (1 + Math.abs(b[q]!)));
+  return worst;
+}
+
+describe('layer kernels', () => {
+  // Many samples on a coarse grid make the paired-sample loops run; a few samples far outside exercise the zero rows.
+  const n = 257;
+  const rng = new Rng(21);
+  const x = new Float64Array(n * 3).map((_, q) => (q % 97 === 0 ? 9 : rng.range(-1.3, 1.3)));
+
+  for (const [k, masked] of [[3, false], [3, true], [2, false]] as const) {
+    it(`forward equals the edge-by-edge reference to 1e-14 (k=${k}${masked ? ', masked' : ''}), with and without a cache`, () => {
+      const kan = perturbedKan([3, 11], 4, k, 5);
+      const L = kan.layers[0]!;
+      if (masked) L.mask[4] = 0;
+      const expected = naiveLayer(L, kan.params, x, n);
+      const y = new Float64Array(n * 11);
+      const abs = new Float64Array(33);
+      layerForward(L, kan.params, x, n, y, new LayerCache(), abs, true);
+      expect(maxRelativeDifference(y, expected.y)).toBeLessThan(1e-14);
+      expect(maxRelativeDifference(abs, expected.abs)).toBeLessThan(1e-13);
+      const plain = new Float64Array(n * 11);
+      layerForward(L, kan.params, x, n, plain, null, null);
+      expect(maxRelativeDifference(plain, expected.y)).toBeLessThan(1e-14);
+    });
+  }
+
+  it('the paired first-layer backward equals the per-sample path with an input gradient', () => {
+    const kan = perturbedKan([3, 11], 4, 3, 6);
+    const L = kan.layers[0]!;
+    const cache = new LayerCache();
+    const y = new Float64Array(n * 11);
+    layerForward(L, kan.params, x, n, y, cache, null);
+    const gy = new Float64Array(n * 11).map(() => rng.normal());
+    const paired = new Float64Array(kan.params.length);
+    layerBackward(L, kan.params, cache, gy, null, paired, null);
+    const single = new Float64Array(kan.params.length);
+    layerBackward(L, kan.params, cache, gy, null, single, new Float64Array(n * 3));
+    expect(maxRelativeDifference(paired, single)).toBeLessThan(1e-13);
+    expect(paired.some((g) => g !== 0)).toBe(true);
+  });
+
+  it('keeps the first layer basis only while the input array and knots are unchanged', () => {
+    const kan = perturbedKan([3, 4, 2], 5, 3, 7);
+    const batch: Batch = { x, y: new Float64Array(n * 2).map(() => rng.normal()), n };
+    const grad = new Float64Array(kan.params.length);
+    kan.lossAndGrad(batch, 'regression', grad);
+    // Knots move in place: the cached basis must be dropped.
+    updateGridFromSamples(kan, x, n);
+    const after = kan.lossAndGrad(batch, 'regression', grad).objective;
+    const fresh = kan.clone().lossAndGrad({ ...batch, x: x.slice() }, 'regression', new Float64Array(grad.length)).objective;
+    expect(after).toBe(fresh);
+  });
+
+  it('gives the same objective and gradient whatever batch sizes came before (reused buffers)', () => {
+    const kan = perturbedKan([3, 5, 2], 6, 3, 8);
+    kan.regularization = { lamb: 0.01, lambL1: 1, lambEntropy: 2, lambCoef: 0, lambCoefDiff: 0 };
+    const make = (count: number, seed: number): Batch => {
+      const r = new Rng(seed);
+      return { x: new Float64Array(count * 3).map(() => r.range(-1, 1)), y: new Float64Array(count * 2).map(() => r.normal()), n: count };
+    };
+    const small = make(17, 1);
+    const large = make(40, 2);
+    const reference = new Float64Array(kan.params.length);
+    const expected = kan.clone().lossAndGrad(small, 'regression', reference).objective;
+    const grad = new Float64Array(kan.params.length);
+    for (const batch of [large, small, large, small]) kan.lossAndGrad(batch, 'regression', grad);
+    expect(kan.lossAndGrad(small, 'regression', grad).objective).toBe(expected);
+    expect(Array.from(grad)).toEqual(Array.from(reference));
+  });
+});
