@@ -25,6 +25,8 @@ export default defineConfig({
     target: 'es2022',
     // ECharts (core, three chart types, two renderers) is one lazily loaded chunk of ~580 kB.
     chunkSizeWarningLimit: 700,
+    // The build runs on slow CI machines too, where plugin time is no news; real warnings still show.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   // Vitest reads this file too; without this it would look for tests under renderer/ only.
   test: { root: '.' },

@@ -3,7 +3,7 @@
  * KAN [784,64,10] and MLP [784,256,10] at batch 1024, (c) one forward+backward of [2,5,1] at G = 5, 50, 500, and (d) the
  * peak memory of each, all on the plain TypeScript Float64 reference kernels.
  */
-import { BasisScratch, uniformKnots } from '../app/kan/bspline';
+import { BasisScratch, NO_SUPPORT, buildKnotTables, cubicBasisColumn, uniformKnots } from '../app/kan/bspline';
 import { updateGridFromSamples } from '../app/kan/grid';
 import { Kan } from '../app/kan/model';
 import { Mlp } from '../app/mlp';
@@ -87,17 +87,30 @@ function countingEvaluations<T>(fn: () => T): { result: T; evaluations: number }
   }
 }
 
-function seconds(fn: () => void): number {
+/** Wall-clock and CPU seconds (this process, all threads) of fn: on a shared machine the CPU figure is the steadier one. */
+function measure<T>(fn: () => T): { result: T; wall: number; cpu: number } {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  fn();
-  return (performance.now() - t0) / 1000;
+  const result = fn();
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { result, wall, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
-/** Mean seconds per call: one warm-up call, then repeats until minSeconds have passed (at least minRepeats). */
-function timePerCall(fn: () => void, minSeconds: number, minRepeats = 3, checkpoint: () => void = () => {}): { perCall: number; repeats: number } {
+interface PerCall {
+  /** Mean wall-clock seconds per call. */
+  wall: number;
+  /** Mean CPU seconds per call. */
+  cpu: number;
+  repeats: number;
+}
+
+/** Seconds per call: one warm-up call, then repeats until minSeconds of wall time have passed (at least minRepeats). */
+function timePerCall(fn: () => void, minSeconds: number, minRepeats = 3, checkpoint: () => void = () => {}): PerCall {
   fn();
   checkpoint();
   let repeats = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let elapsed = 0;
   while (repeats < minRepeats || elapsed < minSeconds) {
@@ -106,33 +119,39 @@ function timePerCall(fn: () => void, minSeconds: number, minRepeats = 3, checkpo
     repeats++;
     elapsed = (performance.now() - t0) / 1000;
   }
-  return { perCall: elapsed / repeats, repeats };
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: elapsed / repeats, cpu: (cpu.user + cpu.system) / 1e6 / repeats, repeats };
+}
+
+/** "1.234 s (cpu 1.200)" with the given scale and unit. */
+function wallAndCpu(t: { wall: number; cpu: number }, scale = 1, unit = 's', digits = 3): string {
+  return `${(t.wall * scale).toFixed(digits)} ${unit} (cpu ${(t.cpu * scale).toFixed(digits)})`;
 }
 
 function finalTestRmse(result: RunResult): number {
   return result.stages[result.stages.length - 1]!.kan.testRmse ?? Number.NaN;
 }
 
-function runRecipe(input: RecipeInput, checkpoint: () => void): { result: RunResult; seconds: number; evaluations: number } {
+/** Runs a recipe (data generation included) and counts its objective evaluations. */
+function runRecipe(input: RecipeInput, checkpoint: () => void): { result: RunResult; wall: number; cpu: number; evaluations: number } {
   const recipe = parseRecipe(input);
-  const t0 = performance.now();
-  const { result, evaluations } = countingEvaluations(() => runSteps(initialState(recipe, noCsv), { events: { onProgress: checkpoint } }));
-  return { result, seconds: (performance.now() - t0) / 1000, evaluations };
+  const { result, wall, cpu } = measure(() => countingEvaluations(() => runSteps(initialState(recipe, noCsv), { events: { onProgress: checkpoint } })));
+  return { result: result.result, wall, cpu, evaluations: result.evaluations };
 }
 
 function benchRecipes(out: Figures): void {
   const issue = withMemory((cp) => runRecipe(ISSUE_RECIPE, cp));
   const fits = issue.result.result.stages.filter((s) => s.step === 'fit');
-  out['(a) recipe [2,5,1] G3 -> refine 10: seconds'] = issue.result.seconds;
+  out['(a) recipe [2,5,1] G3 -> refine 10 (target 0.5 s)'] = wallAndCpu(issue.result);
   out['(a) recipe: seconds per fit stage'] = fits.map((s) => s.seconds.toFixed(3)).join(', ');
   out['(a) recipe: objective evaluations'] = issue.result.evaluations;
-  out['(a) recipe: ms per evaluation (all-in)'] = (1000 * issue.result.seconds) / issue.result.evaluations;
+  out['(a) recipe: ms per evaluation, all-in'] = wallAndCpu(issue.result, 1000 / issue.result.evaluations, 'ms');
   out['(a) recipe: final test RMSE'] = finalTestRmse(issue.result.result);
   out['(d) recipe: peak RSS MB'] = issue.peakRssMB;
   out['(d) recipe: heap delta MB'] = issue.heapDeltaMB;
 
   const pykan = withMemory((cp) => runRecipe(PYKAN_FIT_RECIPE, cp));
-  out['(a) 50 L-BFGS [2,5,1] G5 N1000 lamb 0.01: seconds (pykan 10.8)'] = pykan.result.seconds;
+  out['(a) 50 L-BFGS [2,5,1] G5 N1000 lamb 0.01 (pykan 10.8 s)'] = wallAndCpu(pykan.result);
   out['(a) 50 L-BFGS: objective evaluations'] = pykan.result.evaluations;
   out['(a) 50 L-BFGS: test RMSE'] = finalTestRmse(pykan.result.result);
   out['(d) 50 L-BFGS: peak RSS MB'] = pykan.peakRssMB;
@@ -140,7 +159,7 @@ function benchRecipes(out: Figures): void {
 
   const extension = withMemory((cp) => runRecipe(EXTENSION_RECIPE, cp));
   const extensionFits = extension.result.result.stages.filter((s) => s.step === 'fit');
-  out['grid extension [2,1,1] G 3..100 x 200 steps: seconds (pykan 126)'] = extension.result.seconds;
+  out['grid extension [2,1,1] G 3..100 x 200 steps (pykan 126 s)'] = wallAndCpu(extension.result);
   out['grid extension: objective evaluations'] = extension.result.evaluations;
   out['grid extension: test RMSE at G=3,5,10,20,50,100'] = extensionFits.map((s) => (s.kan.testRmse ?? Number.NaN).toExponential(2)).join(', ');
   out['grid extension: pykan test RMSE'] = '1.7e-2, 4.6e-3, 4.7e-4, 4.6e-5, 2.0e-6, 2.4e-6';
@@ -163,7 +182,7 @@ function randomClassificationBatches(nIn: number, nClasses: number, n: number, r
  * Seconds per Adam step (objective + gradient + update). Steps alternate between two batches, as mini-batch training
  * sees a new batch every step, so no per-batch cache is reused.
  */
-function adamStep(model: DifferentiableModel, batches: [Batch, Batch], minSeconds: number, checkpoint: () => void): { perCall: number; repeats: number } {
+function adamStep(model: DifferentiableModel, batches: [Batch, Batch], minSeconds: number, checkpoint: () => void): PerCall {
   const grad = new Float64Array(model.params.length);
   const adam = new Adam(model.params.length, { lr: 1e-3 });
   let turn = 0;
@@ -179,12 +198,13 @@ function benchAdam(out: Figures): void {
   const kanRun = withMemory((cp) => {
     const kan = Kan.create({ width: [784, 64, 10], grid: 5, k: 3 }, new Rng(2));
     // As at the start of a fit: the grids follow the activations, so the second layer's inputs fall inside its grid.
-    updateGridFromSamples(kan, batches[0].x, batches[0].n);
+    const gridUpdate = measure(() => updateGridFromSamples(kan, batches[0].x, batches[0].n));
     cp();
-    return { timing: adamStep(kan, batches, 6, cp), params: kan.parameterCount() };
+    return { timing: adamStep(kan, batches, 5, cp), params: kan.parameterCount(), gridUpdate };
   });
-  out['(b) Adam step KAN [784,64,10] G5 k3 batch 1024: seconds'] = kanRun.result.timing.perCall;
+  out['(b) Adam step KAN [784,64,10] G5 k3 batch 1024 (efficient-kan 0.30 s)'] = wallAndCpu(kanRun.result.timing);
   out['(b) KAN: steps timed / parameters'] = `${kanRun.result.timing.repeats} / ${kanRun.result.params}`;
+  out['(b) KAN: one grid update on the batch (fit does ~10)'] = wallAndCpu(kanRun.result.gridUpdate);
   out['(d) KAN Adam: peak RSS MB'] = kanRun.peakRssMB;
   out['(d) KAN Adam: heap delta MB'] = kanRun.heapDeltaMB;
 
@@ -192,7 +212,7 @@ function benchAdam(out: Figures): void {
     const mlp = Mlp.create({ width: [784, 256, 10], activation: 'silu' }, new Rng(3));
     return { timing: adamStep(mlp, batches, 3, cp), params: mlp.parameterCount() };
   });
-  out['(b) Adam step MLP [784,256,10] batch 1024: seconds'] = mlpRun.result.timing.perCall;
+  out['(b) Adam step MLP [784,256,10] batch 1024'] = wallAndCpu(mlpRun.result.timing);
   out['(b) MLP: steps timed / parameters'] = `${mlpRun.result.timing.repeats} / ${mlpRun.result.params}`;
   out['(d) MLP Adam: peak RSS MB'] = mlpRun.peakRssMB;
   out['(d) MLP Adam: heap delta MB'] = mlpRun.heapDeltaMB;
@@ -222,31 +242,40 @@ function benchForwardBackward(out: Figures): void {
       const fresh = timePerCall(() => kan.lossAndGrad({ x: copies[turn++ % 2]!, y, n }, 'regression', grad), 0.5, 20, cp);
       return { cached, fresh };
     });
-    out[`(c) fwd+bwd [2,5,1] N1000 G=${G}: ms (cached first-layer basis)`] = 1000 * run.result.cached.perCall;
-    out[`(c) fwd+bwd [2,5,1] N1000 G=${G}: ms (fresh input)`] = 1000 * run.result.fresh.perCall;
+    out[`(c) fwd+bwd [2,5,1] N1000 G=${G}, first-layer basis cached`] = wallAndCpu(run.result.cached, 1000, 'ms');
+    out[`(c) fwd+bwd [2,5,1] N1000 G=${G}, fresh input`] = wallAndCpu(run.result.fresh, 1000, 'ms');
     out[`(d) fwd+bwd G=${G}: peak RSS MB / heap delta MB`] = `${run.peakRssMB.toFixed(1)} / ${run.heapDeltaMB.toFixed(2)}`;
   }
 
-  const k = 3;
-  const G = 5;
-  const knots = uniformKnots(-1, 1, G, k);
-  const scratch = new BasisScratch(k);
-  const count = 1 << 20;
-  const xs = new Float64Array(count).map(() => rng.range(-1, 1));
-  const values = new Float64Array(k + 1);
-  const derivs = new Float64Array(k + 1);
-  const sweep = (): void => {
-    for (let q = 0; q < count; q++) scratch.evaluateInto(knots, 0, G, k, xs[q]!, values, 0, derivs, 0);
-  };
-  const perSweep = timePerCall(sweep, 0.5, 3).perCall;
-  out['basis k=3 G=5 values+derivatives: ns per (sample, input)'] = (1e9 * perSweep) / count;
+  benchBasis(out, rng);
+}
+
+/** ns per (sample, input) of the cubic basis with derivatives: the reference evaluateInto and the layers' column kernel. */
+function benchBasis(out: Figures, rng: Rng): void {
+  const count = 1 << 18;
+  for (const G of [5, 500]) {
+    const knots = uniformKnots(-1, 1, G, 3);
+    const tables = buildKnotTables(knots, G, 3);
+    const xs = new Float64Array(count).map(() => rng.range(-1, 1));
+    const scratch = new BasisScratch(3);
+    const one = new Float64Array(4);
+    const oneDeriv = new Float64Array(4);
+    const reference = timePerCall(() => {
+      for (let q = 0; q < count; q++) scratch.evaluateInto(knots, 0, G, 3, xs[q]!, one, 0, oneDeriv, 0);
+    }, 0.3, 3);
+    const starts = new Int32Array(count);
+    const values = new Float64Array(4 * count);
+    const derivs = new Float64Array(4 * count);
+    const column = timePerCall(() => cubicBasisColumn(knots, tables, 0, G, xs, 0, 1, count, starts, 0, NO_SUPPORT, values, 0, derivs), 0.3, 3);
+    out[`basis k=3 G=${G}, values+derivatives, per point: evaluateInto / column kernel`] = `${wallAndCpu(reference, 1e9 / count, 'ns', 1)} / ${wallAndCpu(column, 1e9 / count, 'ns', 1)}`;
+  }
 }
 
 export async function run(): Promise<Figures> {
   const out: Figures = {};
-  const log = (what: string, t: number): void => console.error(`  core: ${what} done in ${t.toFixed(1)} s`);
-  log('(c) forward+backward', seconds(() => benchForwardBackward(out)));
-  log('(a) recipes', seconds(() => benchRecipes(out)));
-  log('(b) Adam steps', seconds(() => benchAdam(out)));
+  const log = (what: string, t: { wall: number }): void => console.error(`  core: ${what} done in ${t.wall.toFixed(1)} s`);
+  log('(c) forward+backward', measure(() => benchForwardBackward(out)));
+  log('(a) recipes', measure(() => benchRecipes(out)));
+  log('(b) Adam steps', measure(() => benchAdam(out)));
   return out;
 }

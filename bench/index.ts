@@ -2,6 +2,7 @@
  * `npm run bench`: runs every benchmark module and prints its figures as a table. Benchmarks report numbers only; they
  * never pass or fail on time.
  */
+import os from 'node:os';
 import { run as runCore } from './core.bench';
 
 type Figures = Record<string, number | string>;
@@ -26,6 +27,8 @@ function printTable(suite: string, figures: Figures): void {
 }
 
 const started = performance.now();
-console.log(`KAN Workbench benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
+// Times are wall clock, with this process's CPU time beside them: on a shared machine the CPU time is the steadier figure.
+const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`KAN Workbench benchmarks: node ${process.version}, ${process.platform}/${process.arch}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load}`);
 for (const [name, runSuite] of suites) printTable(name, await runSuite());
-console.log(`\nbench total: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`\nbench total: ${((performance.now() - started) / 1000).toFixed(1)} s; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -143,7 +143,8 @@ export type ResponseOf<O extends OperationName> = z.output<(typeof operations)[O
 
 /** Events main pushes to every subscribed renderer. */
 export const events = {
-  'run.progress': z.object({ runId: id, stepIdx: z.number(), model: modelKind, step: z.number(), steps: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(), trainMetric: z.number().nullable(), testMetric: z.number().nullable(), seconds: z.number() }),
+  /** `at`: when the figures were measured, in milliseconds since the epoch (sub-millisecond), for latency and ETA displays. */
+  'run.progress': z.object({ runId: id, stepIdx: z.number(), model: modelKind, step: z.number(), steps: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(), trainMetric: z.number().nullable(), testMetric: z.number().nullable(), seconds: z.number(), at: z.number() }),
   'run.status': z.object({ runId: id, status: runStatus, error: z.string().nullable() }),
   'run.step': z.object({ runId: id, step: stepInfo }),
 } as const;

@@ -139,7 +139,7 @@ export function cubicBasisInto(
 
 /**
  * What the column kernel precomputes from a layer's knots [vectors][G+4k+1], rebuilt whenever they change:
- *   recip: knotReciprocals(knots, k);
+ *   recip: knotReciprocals(knots, k) (equal wherever read: spans that straddle two vectors are not kept up to date);
  *   binScale [vectors], spanStart [vectors][bins+1]: each vector's support [t_0, t_{G+2k}) cut into `bins` equal bins;
  *     spanStart[v][b] is a span s with t_s < x for every x in bin b (bin = floor((x - t_0) * binScale[v])), so that
  *     finding the span of x is a table read plus a step or two instead of a binary search: O(1) for any G.
@@ -152,26 +152,39 @@ export interface KnotTables {
 }
 
 export function buildKnotTables(knots: Float64Array, G: number, k: number): KnotTables {
+  const vectors = Math.floor(knots.length / paddedKnotCount(G, k));
+  const bins = 4 * (G + 2 * k);
+  const tables: KnotTables = {
+    recip: new Float64Array(k * knots.length),
+    bins,
+    binScale: new Float64Array(vectors),
+    spanStart: new Int32Array(vectors * (bins + 1)),
+  };
+  for (let v = 0; v < vectors; v++) refreshKnotTables(tables, knots, G, k, v);
+  return tables;
+}
+
+/** Recomputes the tables of knot vector v alone, after its knots changed (grid update moves one input's knots at a time). */
+export function refreshKnotTables(tables: KnotTables, knots: Float64Array, G: number, k: number, v: number): void {
   const len = paddedKnotCount(G, k);
-  const vectors = Math.floor(knots.length / len);
-  const spans = G + 2 * k;
-  const bins = 4 * spans;
-  const binScale = new Float64Array(vectors);
-  const spanStart = new Int32Array(vectors * (bins + 1));
-  for (let v = 0; v < vectors; v++) {
-    const first = v * len + k;
-    const lo = knots[first]!;
-    const scale = bins / (knots[first + spans]! - lo);
-    binScale[v] = scale;
-    // Bin of each knot by the very arithmetic of the lookup: since it is monotone in x, a knot in a lower bin than x's
-    // lies below x. spanStart[b] = the last span whose knot sits in a bin below b (0 for bin 0).
-    let s = 0;
-    for (let b = 0; b <= bins; b++) {
-      while (s + 1 < spans && Math.floor((knots[first + s + 1]! - lo) * scale) < b) s++;
-      spanStart[v * (bins + 1) + b] = s;
-    }
+  const total = knots.length;
+  const { recip, bins, binScale, spanStart } = tables;
+  for (let j = 1; j <= k; j++) {
+    const row = (j - 1) * total;
+    for (let q = v * len; q < (v + 1) * len; q++) recip[row + q] = q + j < total ? 1 / (knots[q + j]! - knots[q]!) : 0;
   }
-  return { recip: knotReciprocals(knots, k), bins, binScale, spanStart };
+  const spans = G + 2 * k;
+  const first = v * len + k;
+  const lo = knots[first]!;
+  const scale = bins / (knots[first + spans]! - lo);
+  binScale[v] = scale;
+  // Bin of each knot by the very arithmetic of the lookup: since it is monotone in x, a knot in a lower bin than x's
+  // lies below x. spanStart[b] = the last span whose knot sits in a bin below b (0 for bin 0).
+  let s = 0;
+  for (let b = 0; b <= bins; b++) {
+    while (s + 1 < spans && Math.floor((knots[first + s + 1]! - lo) * scale) < b) s++;
+    spanStart[v * (bins + 1) + b] = s;
+  }
 }
 
 /**

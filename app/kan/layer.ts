@@ -9,7 +9,7 @@
  *   mask [nIn][nOut]: 1 where the numeric branch is active; symMask [nIn][nOut]: 1 where the symbolic branch is.
  * Activations x [n][nIn], outputs y [n][nOut].
  */
-import { BasisScratch, NO_SUPPORT, type KnotTables, basisCount, buildKnotTables, cubicBasisColumn, paddedKnotCount } from './bspline';
+import { BasisScratch, NO_SUPPORT, type KnotTables, basisCount, buildKnotTables, cubicBasisColumn, paddedKnotCount, refreshKnotTables } from './bspline';
 
 export type BaseKind = 'silu' | 'identity' | 'zero';
 
@@ -132,14 +132,33 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
-/** Knot tables per knot array, rebuilt only when the knots change (grid update and refine write knots in place). */
+/**
+ * Knot tables per knot array, kept in step with the knots: grid update and refine write knots in place, one input's
+ * vector at a time, so each call compares vector by vector and refreshes only those that changed.
+ */
 const tableMemo = new WeakMap<Float64Array, { G: number; k: number; snapshot: Float64Array; tables: KnotTables }>();
 
 function knotTablesOf(knots: Float64Array, G: number, k: number): KnotTables {
   const memo = tableMemo.get(knots);
-  if (memo !== undefined && memo.G === G && memo.k === k && sameValues(memo.snapshot, knots)) return memo.tables;
-  const tables = buildKnotTables(knots, G, k);
-  tableMemo.set(knots, { G, k, snapshot: knots.slice(), tables });
+  if (memo === undefined || memo.G !== G || memo.k !== k || memo.snapshot.length !== knots.length) {
+    const tables = buildKnotTables(knots, G, k);
+    tableMemo.set(knots, { G, k, snapshot: knots.slice(), tables });
+    return tables;
+  }
+  const { snapshot, tables } = memo;
+  const len = paddedKnotCount(G, k);
+  for (let v = 0; v * len < knots.length; v++) {
+    let changed = false;
+    for (let q = v * len; q < (v + 1) * len; q++) {
+      if (snapshot[q] !== knots[q]) {
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) continue;
+    snapshot.set(knots.subarray(v * len, (v + 1) * len), v * len);
+    refreshKnotTables(tables, knots, G, k, v);
+  }
   return tables;
 }
 
@@ -193,15 +212,18 @@ class KernelWorkspace {
 
 const workspace = new KernelWorkspace();
 
-/** weights[(m + k) * nOut + j] = ws[i][j] * coef[i][j][m] for input i; the k rows on either side are zero. */
-function spreadWeights(L: KanLayer, params: Float64Array, i: number, weights: Float64Array): void {
+/**
+ * weights[(m + k) * nOut + j] = ws[i][j] * coef[i][j][m] for input i (coef alone when withScale is false); the k rows
+ * on either side are zero.
+ */
+function spreadWeights(L: KanLayer, params: Float64Array, i: number, weights: Float64Array, withScale = true): void {
   const { nOut, k, coefOffset, wsOffset } = L;
   const nb = basisCount(L.G, k);
   weights.fill(0, 0, k * nOut);
   weights.fill(0, (nb + k) * nOut, (nb + 2 * k) * nOut);
   for (let j = 0; j < nOut; j++) {
     const e = i * nOut + j;
-    const ws = params[wsOffset + e]!;
+    const ws = withScale ? params[wsOffset + e]! : 1;
     const c0 = coefOffset + e * nb;
     for (let m = 0; m < nb; m++) weights[(m + k) * nOut + j] = ws * params[c0 + m]!;
   }
@@ -229,6 +251,9 @@ function fillBasisColumn(
   baseColumn(L.base, xs, xStart, xStride, n, base, baseDeriv, cell0);
   if (order !== null) sortByRow(rows, cell0, n, basisCount(G, k) + 2 * k, order, workspace.rowCounts);
 }
+
+/** From this many inputs on (a row of x spans two cache lines), a layer reads its input columns from a transposed copy. */
+const TRANSPOSE_MIN_INPUTS = 16;
 
 /** out [nIn][n] = x [n][nIn] transposed, in tiles so that both sides are read and written a cache line at a time. */
 function transposeInto(x: Float64Array, n: number, nIn: number, out: Float64Array): void {
@@ -329,7 +354,7 @@ export function layerForward(
   const cubic = k === 3 && allOnes(mask);
   y.fill(0, 0, n * nOut);
   // Columns of a wide input are read from a transposed copy: a strided walk down x would miss the cache on every sample.
-  const transposed = !reuse && nIn > 1;
+  const transposed = !reuse && nIn >= TRANSPOSE_MIN_INPUTS;
   if (transposed) {
     ws.reserveTranspose(n * nIn);
     transposeInto(x, n, nIn, ws.transposed);
@@ -360,6 +385,21 @@ function forwardCubicColumn(
   rows: Int32Array, values: Float64Array, bases: Float64Array, order: Int32Array | null,
   y: Float64Array, edgeAbsSum: Float64Array | null, edge0: number,
 ): void {
+  if (nOut === 1) {
+    // A single output (a regression head): the four weights of a row are adjacent scalars, no loop over outputs.
+    const wb = params[wb0]!;
+    let absSum = 0;
+    for (let s = 0; s < n; s++) {
+      const cell = cell0 + s;
+      const w = rows[cell]!;
+      const v = 4 * cell;
+      const phi = bases[cell]! * wb + values[v]! * weights[w]! + values[v + 1]! * weights[w + 1]! + values[v + 2]! * weights[w + 2]! + values[v + 3]! * weights[w + 3]!;
+      y[s]! += phi;
+      absSum += Math.abs(phi);
+    }
+    if (edgeAbsSum !== null) edgeAbsSum[edge0]! += absSum;
+    return;
+  }
   let q = 0;
   while (q < n) {
     const s1 = order !== null ? order[cell0 + q]! : q;
@@ -430,6 +470,46 @@ function forwardColumn(
       if (edgeAbsSum !== null) edgeAbsSum[edge0 + j]! += Math.abs(phi);
     }
   }
+}
+
+/**
+ * The splines sum_m coef[i][j][m] B_m(x) (no w_s, no base branch, masks ignored) of the edges leaving input i at the
+ * points xs [n], into out [n][nOut]: one basis evaluation per point whatever nOut is. What grid update and refine need
+ * to refit coefficients; evaluateSpline per edge would repeat the basis nOut times.
+ */
+export function inputSplineValues(L: KanLayer, params: Float64Array, i: number, xs: Float64Array, n: number, out = new Float64Array(n * L.nOut)): Float64Array {
+  const { nOut, G, k, knots } = L;
+  const kp = k + 1;
+  const ws = workspace;
+  ws.reserve(basisCount(G, k) + 2 * k, nOut, k);
+  ws.reserveColumn(n, k);
+  const rows = ws.columnRow;
+  const values = ws.columnValues;
+  const tables = knotTablesOf(knots, G, k);
+  if (k === 3) cubicBasisColumn(knots, tables, i, G, xs, 0, 1, n, rows, 3, 0, values, 0, null);
+  else genericBasisColumn(knots, tables.recip, i * paddedKnotCount(G, k), G, k, xs, 0, 1, n, rows, values, 0, null, ws.basis);
+  const weights = ws.weights;
+  spreadWeights(L, params, i, weights, false);
+  for (let s = 0; s < n; s++) {
+    const w0 = rows[s]! * nOut;
+    const vOff = s * kp;
+    if (k === 3) {
+      const v0 = values[vOff]!;
+      const v1 = values[vOff + 1]!;
+      const v2 = values[vOff + 2]!;
+      const v3 = values[vOff + 3]!;
+      for (let j = 0; j < nOut; j++) {
+        out[s * nOut + j] = v0 * weights[w0 + j]! + v1 * weights[w0 + nOut + j]! + v2 * weights[w0 + 2 * nOut + j]! + v3 * weights[w0 + 3 * nOut + j]!;
+      }
+      continue;
+    }
+    for (let j = 0; j < nOut; j++) {
+      let spline = 0;
+      for (let r = 0; r < kp; r++) spline += values[vOff + r]! * weights[w0 + r * nOut + j]!;
+      out[s * nOut + j] = spline;
+    }
+  }
+  return out;
 }
 
 function symbolicForward(L: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array): void {
@@ -519,6 +599,22 @@ function backwardCubicColumnPairs(
   gradWeights: Float64Array, gradBase: Float64Array,
 ): void {
   const { row: rows, values, base: bases } = cache;
+  if (nOut === 1) {
+    let sumBase = 0;
+    for (let s = 0; s < n; s++) {
+      const cell = cell0 + s;
+      const g = gy[s]!;
+      const w = rows[cell]!;
+      const v = 4 * cell;
+      sumBase += g * bases[cell]!;
+      gradWeights[w]! += g * values[v]!;
+      gradWeights[w + 1]! += g * values[v + 1]!;
+      gradWeights[w + 2]! += g * values[v + 2]!;
+      gradWeights[w + 3]! += g * values[v + 3]!;
+    }
+    gradBase[0]! += sumBase;
+    return;
+  }
   const order = cache.sorted ? cache.order : null;
   let q = 0;
   while (q < n) {
@@ -575,6 +671,35 @@ function backwardCubicColumn(
   gradWeights: Float64Array, gradBase: Float64Array, gx: Float64Array | null,
 ): void {
   const { row: rows, values, derivs, base: bases, baseDeriv: baseDerivs } = cache;
+  if (nOut === 1) {
+    const wb = params[wb0]!;
+    const reg = regRow !== null ? regRow[0]! : 0;
+    let sumBase = 0;
+    for (let s = 0; s < n; s++) {
+      const cell = cell0 + s;
+      const b = bases[cell]!;
+      const w = rows[cell]!;
+      const v = 4 * cell;
+      const x0 = weights[w]!;
+      const x1 = weights[w + 1]!;
+      const x2 = weights[w + 2]!;
+      const x3 = weights[w + 3]!;
+      const v0 = values[v]!;
+      const v1 = values[v + 1]!;
+      const v2 = values[v + 2]!;
+      const v3 = values[v + 3]!;
+      let g = gy[s]!;
+      if (regRow !== null) g += reg * Math.sign(b * wb + v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3);
+      sumBase += g * b;
+      gradWeights[w]! += g * v0;
+      gradWeights[w + 1]! += g * v1;
+      gradWeights[w + 2]! += g * v2;
+      gradWeights[w + 3]! += g * v3;
+      if (gx !== null) gx[s * nIn + i] = g * (baseDerivs[cell]! * wb + derivs[v]! * x0 + derivs[v + 1]! * x1 + derivs[v + 2]! * x2 + derivs[v + 3]! * x3);
+    }
+    gradBase[0]! += sumBase;
+    return;
+  }
   for (let s = 0; s < n; s++) {
     const cell = cell0 + s;
     const b = bases[cell]!;

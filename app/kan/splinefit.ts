@@ -3,7 +3,7 @@
  * The normal matrix A^T A of a B-spline design matrix is banded (bandwidth k), so it is assembled and Cholesky-factored in
  * band storage: O(m k^2) to assemble and O((G+k) k^2) to solve, whatever G is.
  */
-import { BasisScratch, NO_SUPPORT, basisCount } from './bspline';
+import { BasisScratch, NO_SUPPORT, basisCount, buildKnotTables, cubicBasisColumn, paddedKnotCount } from './bspline';
 
 /**
  * Fits coef [nFits][G+k] so that sum_m coef[f][m] B_m(xs[s]) ~ ys[s * nFits + f] for every sample s, with a small ridge
@@ -17,26 +17,22 @@ export function fitSplineCoefficients(
 ): Float64Array {
   const nb = basisCount(G, k);
   const bw = k + 1; // band storage: band[m * bw + d] = M[m][m + d]
+  const kp = k + 1;
+  const n = xs.length;
   const band = new Float64Array(nb * bw);
   const rhs = new Float64Array(nb * nFits); // [nb][nFits]
-  const scratch = new BasisScratch(k);
-  const v = scratch.values;
-  for (let s = 0; s < xs.length; s++) {
-    const start = scratch.evaluate(knots, knotOffset, G, k, xs[s]!, false);
-    if (start === NO_SUPPORT) continue;
-    const w = options.weights ? options.weights[s]! : 1;
-    for (let r = 0; r <= k; r++) {
-      const m = start + r;
-      if (m < 0 || m >= nb) continue;
-      const wv = w * v[r]!;
-      for (let q = r; q <= k; q++) {
-        const m2 = start + q;
-        if (m2 >= nb) break;
-        band[m * bw + (q - r)]! += wv * v[q]!;
-      }
-      for (let f = 0; f < nFits; f++) rhs[m * nFits + f]! += wv * ys[s * nFits + f]!;
-    }
+  const weights = options.weights ?? null;
+  // The basis of every sample first (starts [n], values [n][k+1]): one column-kernel sweep for cubics.
+  const starts = new Int32Array(n);
+  const values = new Float64Array(n * kp);
+  if (k === 3) {
+    const vector = knots.subarray(knotOffset, knotOffset + paddedKnotCount(G, k));
+    cubicBasisColumn(vector, buildKnotTables(vector, G, k), 0, G, xs, 0, 1, n, starts, 0, NO_SUPPORT, values, 0, null);
+  } else {
+    const scratch = new BasisScratch(k);
+    for (let s = 0; s < n; s++) starts[s] = scratch.evaluateInto(knots, knotOffset, G, k, xs[s]!, values, s * kp, null, 0);
   }
+  accumulateNormalEquations(starts, values, k, nb, weights, ys, nFits, band, rhs);
   let maxDiag = 0;
   for (let m = 0; m < nb; m++) maxDiag = Math.max(maxDiag, band[m * bw]!);
   const ridge = (options.ridge ?? 1e-10) * (maxDiag > 0 ? maxDiag : 1);
@@ -50,6 +46,50 @@ export function fitSplineCoefficients(
     coef.set(col, f * nb);
   }
   return coef;
+}
+
+/**
+ * Adds every sample's contribution to the band of A^T W A [nb][k+1] and to A^T W y [nb][nFits], from its basis
+ * (starts [n], values [n][k+1]). A function of its own so that V8 optimises the loop with complete type feedback.
+ */
+function accumulateNormalEquations(
+  starts: Int32Array, values: Float64Array, k: number, nb: number, weights: Float64Array | null,
+  ys: Float64Array, nFits: number, band: Float64Array, rhs: Float64Array,
+): void {
+  const kp = k + 1;
+  const bw = k + 1;
+  const wv = new Float64Array(kp);
+  for (let s = 0; s < starts.length; s++) {
+    const start = starts[s]!;
+    if (start === NO_SUPPORT) continue;
+    const w = weights !== null ? weights[s]! : 1;
+    const vOff = s * kp;
+    for (let r = 0; r <= k; r++) wv[r] = w * values[vOff + r]!;
+    const yOff = s * nFits;
+    if (start >= 0 && start + k < nb) {
+      // All k+1 bases exist: no bounds per entry, and one pass over the fits updates their k+1 right-hand sides.
+      for (let r = 0; r <= k; r++) {
+        const row = (start + r) * bw - r;
+        for (let q = r; q <= k; q++) band[row + q]! += wv[r]! * values[vOff + q]!;
+      }
+      const rhs0 = start * nFits;
+      for (let f = 0; f < nFits; f++) {
+        const yv = ys[yOff + f]!;
+        for (let r = 0; r <= k; r++) rhs[rhs0 + r * nFits + f]! += wv[r]! * yv;
+      }
+      continue;
+    }
+    for (let r = 0; r <= k; r++) {
+      const m = start + r;
+      if (m < 0 || m >= nb) continue;
+      for (let q = r; q <= k; q++) {
+        const m2 = start + q;
+        if (m2 >= nb) break;
+        band[m * bw + (q - r)]! += wv[r]! * values[vOff + q]!;
+      }
+      for (let f = 0; f < nFits; f++) rhs[m * nFits + f]! += wv[r]! * ys[yOff + f]!;
+    }
+  }
 }
 
 /**

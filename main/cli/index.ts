@@ -1,9 +1,5 @@
 /** The `kanbench` command line: dispatches sub-commands; every user error ends with one line on stderr and exit code 2. */
-import { datasetsCommand } from './datasets';
 import { UsageError } from './errors';
-import { runCommand } from './run';
-import { runsCommand } from './runs';
-import { serveCommand } from './serve';
 
 const USAGE = `Usage: kanbench <command> [options]
 
@@ -25,14 +21,15 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      // Each command loads only what it needs: the science core (math.js above all) takes a second to start.
       case 'run':
-        return await runCommand(rest);
+        return await (await import('./run')).runCommand(rest);
       case 'runs':
-        return await runsCommand(rest);
+        return await (await import('./runs')).runsCommand(rest);
       case 'datasets':
-        return await datasetsCommand(rest);
+        return await (await import('./datasets')).datasetsCommand(rest);
       case 'serve':
-        return await serveCommand(rest);
+        return await (await import('./serve')).serveCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -44,8 +41,13 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     process.stderr.write(`kanbench: ${oneLine(err)}\n`);
-    return err instanceof UsageError || isArgumentError(err) ? 2 : 1;
+    return err instanceof UsageError || isArgumentError(err) || isInputError(err) ? 2 : 1;
   }
+}
+
+/** A recipe or a dataset the user gave is wrong (matched by name: importing the classes would load the science core). */
+function isInputError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'RecipeError' || err.name === 'DataError');
 }
 
 /** node:util parseArgs rejects unknown or malformed options with these codes. */

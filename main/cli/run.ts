@@ -7,14 +7,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { parseCsvText } from '../../app/data';
-import { summarizeRun, type StageResult } from '../../app/recipe/runner';
+import type { StageResult } from '../../app/recipe/runner';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import { openStore, type ExperimentStore } from '../store';
 import { resolveStoreLocation } from '../services/paths';
 import { TRAINING_BACKEND } from '../training/backend';
 import { datasetRef, formulaDataHash } from '../training/dataset-ref';
-import { executeRun } from '../training/execute';
 import { APP_VERSION } from '../version';
 import { UsageError } from './errors';
 import { ProgressBar, formatNumber } from './progress';
@@ -36,6 +34,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
+  // The science core loads only once the recipe is known to be good: it takes a second to start.
+  const [{ parseCsvText }, { summarizeRun }, { executeRun }] = await Promise.all([
+    import('../../app/data'), import('../../app/recipe/runner'), import('../training/execute'),
+  ]);
   const baseDir = path.dirname(path.resolve(file));
   const readCsv = (ref: string): string => readCsvFile(path.resolve(baseDir, ref));
   const bar = new ProgressBar(process.stderr, !values.quiet);
@@ -43,7 +45,7 @@ export async function runCommand(args: string[]): Promise<number> {
 
   const store = values['no-store'] ? null : openStore(resolveStoreLocation({ db: values.db }).dbPath);
   try {
-    const runId = store ? createStoredRun(store, recipe, file, readCsv) : null;
+    const runId = store ? createStoredRun(store, recipe, file, readCsv, parseCsvText) : null;
     let result;
     try {
       result = executeRun({
@@ -84,7 +86,13 @@ export async function runCommand(args: string[]): Promise<number> {
 }
 
 /** The run as the app will see it: a CSV becomes a stored dataset, so the run can be reopened and re-run without the file. */
-function createStoredRun(store: ExperimentStore, recipe: Recipe, recipeFile: string, readCsv: (ref: string) => string): string {
+function createStoredRun(
+  store: ExperimentStore,
+  recipe: Recipe,
+  recipeFile: string,
+  readCsv: (ref: string) => string,
+  parseCsvText: (text: string) => { columns: string[]; rows: number },
+): string {
   let stored: Recipe = recipe;
   let datasetId: string | null = null;
   let datasetHash: string;

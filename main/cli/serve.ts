@@ -7,9 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { startBackend } from '../services/backend';
 import { resolveStoreLocation } from '../services/paths';
-import { startWebHost } from '../web/server';
 import { UsageError } from './errors';
 
 const USAGE = 'usage: kanbench serve [--port N] [--db PATH]';
@@ -20,6 +18,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (0 picks a free port), got ${values.port}`);
 
+  const [{ startBackend }, { startWebHost }] = await Promise.all([import('../services/backend'), import('../web/server')]);
   // The bundle lives in dist/main; the worker beside it, the built page in dist/renderer.
   const here = path.dirname(fileURLToPath(import.meta.url));
   const rendererDir = path.resolve(here, '..', 'renderer');

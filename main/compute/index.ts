@@ -1,7 +1,7 @@
 /**
  * The Node side of app/compute: registers the backends only Node offers (worker threads, gpu.js on WebGPU through the
- * device bridge), probes headless-gl quietly, identifies the machine, and keeps backend decisions in the user data
- * folder. `chooseBackendForRun` is what the CLI, the training worker and the settings screen call.
+ * device bridge), identifies the machine, and keeps backend decisions in the user data folder. `chooseBackendForRun` is
+ * what the CLI, the training worker and the settings screen call.
  */
 import os from 'node:os';
 import type { Kan } from '../../app/kan/model';
@@ -56,26 +56,6 @@ export function registerNodeBackends(options: ThreadsOptions = {}): void {
       const started = await startBridge();
       if (!started.backend) throw new Error(`gpujs-webgpu cannot run here: ${started.reason}`);
       return started.backend;
-    },
-  });
-
-  // gpu.js prints a failed headless-gl context (console.warn); the reason belongs in the probe's answer instead.
-  const headless = gpuJsEntry('headlessgl');
-  registerBackend({
-    ...headless,
-    probe: async () => {
-      const captured: string[] = [];
-      const { warn, error } = console;
-      console.warn = console.error = (...args: unknown[]) => {
-        captured.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
-      };
-      try {
-        const result = await headless.probe();
-        return result.available || captured.length === 0 ? result : { available: false, reason: `${result.reason} (${captured[0]!.split('\n')[0]})` };
-      } finally {
-        console.warn = warn;
-        console.error = error;
-      }
     },
   });
 }

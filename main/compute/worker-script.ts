@@ -28,8 +28,13 @@ async function locate(name: WorkerName): Promise<string> {
   // ESM bundles (.mjs: the packaged app has no package.json "type" next to them); top-level await needs ESM.
   const built = path.join(here, `${name}.mjs`);
   if (existsSync(built)) return built;
-  // From source: this file is main/compute/worker-script.ts; from a bundle in dist/main the sources are at ../../main/compute.
-  const source = [path.join(here, `${name}.ts`), path.join(here, '..', '..', 'main', 'compute', `${name}.ts`)].find((file) => existsSync(file));
+  // From source: this file is main/compute/worker-script.ts; from a bundle in dist/main the sources are at
+  // ../../main/compute; from a bundle elsewhere (bench/gpu-check.sh) they are under the working folder, the project root.
+  const source = [
+    path.join(here, `${name}.ts`),
+    path.join(here, '..', '..', 'main', 'compute', `${name}.ts`),
+    path.join(process.cwd(), 'main', 'compute', `${name}.ts`),
+  ].find((file) => existsSync(file));
   if (!source) throw new Error(`the ${name} script is missing: neither ${built} nor its TypeScript source exists; run \`npm run build\``);
   let esbuild: { build(options: Record<string, unknown>): Promise<unknown> };
   try {

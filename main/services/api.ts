@@ -38,7 +38,7 @@ export class Api {
     this.log = options.log ?? ((message) => process.stderr.write(`${message}\n`));
   }
 
-  async call(op: unknown, payload: unknown): Promise<ApiResult> {
+  async handle(op: unknown, payload: unknown): Promise<ApiResult> {
     if (typeof op !== 'string' || !isOperation(op)) {
       const shown = typeof op === 'string' ? JSON.stringify(op.slice(0, 100)) : `of type ${op === null ? 'null' : typeof op}`;
       return { ok: false, error: { code: 'unknown_operation', message: `unknown operation ${shown}; the operations are ${OPERATION_NAMES}.` } };
@@ -84,7 +84,7 @@ export class Api {
       return { id: replyId, ok: false, error: schemaError('request message', parsed.error) };
     }
     const { id, op, payload } = parsed.data;
-    const outcome = await this.call(op, payload);
+    const outcome = await this.handle(op, payload);
     return outcome.ok ? { id, ok: true, result: outcome.result } : { id, ok: false, error: outcome.error };
   }
 

@@ -46,7 +46,7 @@ export class SettingsService {
   private readFile(): Partial<Settings> {
     if (this.options.file === null || !fs.existsSync(this.options.file)) return {};
     try {
-      const parsed = settingsSchema.partial().strip().safeParse(JSON.parse(fs.readFileSync(this.options.file, 'utf8')));
+      const parsed = settingsSchema.partial().safeParse(JSON.parse(fs.readFileSync(this.options.file, 'utf8')));
       if (parsed.success) return parsed.data;
       this.options.log?.(`kanbench: ignoring the settings in ${this.options.file}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     } catch (error) {

@@ -8,8 +8,9 @@ import type { CsvReader } from '../../app/recipe/data';
 import { initialState, runSteps, type ModelMetrics, type RunResult, type RunState, type StageResult } from '../../app/recipe/runner';
 import type { Recipe } from '../../app/recipe/schema';
 import { deserializeKan, serializeKan } from '../../app/kan/serialize';
-import { customFunction, resolveSymbolicFunction } from '../../app/symbolic/library';
-import type { CurvePoint, ModelKind, NewStep, RunSummary } from '../store';
+import type { FormulaReport } from '../../app/recipe/interpretability-steps';
+import { symbolicResolver } from '../../app/symbolic/library';
+import type { CurvePoint, FormulaInput, ModelKind, NewStep, RunSummary } from '../store';
 import type { ProgressMessage } from './protocol';
 
 export interface ModelSnapshot {
@@ -40,8 +41,7 @@ export function restoreState(recipe: Recipe, readCsv: CsvReader, restore: ModelS
   const state = initialState(recipe, readCsv);
   if (restore) {
     // Snapshots name their symbolic functions; the recipe's own functions resolve alongside the library.
-    const custom = (recipe.customFunctions ?? []).map(customFunction);
-    state.kan = deserializeKan(restore.kan, (name) => resolveSymbolicFunction(name, custom));
+    state.kan = deserializeKan(restore.kan, symbolicResolver(recipe.customFunctions ?? []));
     if (recipe.mlp && restore.mlp) state.mlp = Mlp.fromParams(recipe.mlp, float64View(restore.mlp));
   }
   return state;
@@ -87,6 +87,7 @@ export function executeRun(options: ExecuteOptions): RunResult {
             type: 'progress', stepIdx: index, model, step: p.step, steps: p.steps,
             trainLoss: finiteOrNull(p.trainLoss), testLoss: finiteOrNull(p.testLoss),
             trainMetric: finiteOrNull(p.trainMetric), testMetric: finiteOrNull(p.testMetric), seconds: p.seconds,
+            at: performance.timeOrigin + performance.now(),
           };
           const now = clock();
           // The last iteration of a fit always goes out, so a progress bar ends full.
@@ -119,7 +120,16 @@ export function stepRecordOf(stage: StageResult, state: RunState, startedAt: num
     startedAt,
     finishedAt,
     snapshots,
+    formulas: formulaReports(stage).map((report, outputIdx): FormulaInput => ({
+      outputIdx, text: report.text, latex: report.latex, python: report.python, js: report.js, testRmse: report.testRmse,
+    })),
   };
+}
+
+/** The formulas a formula step reported, one per output (none for other steps). */
+function formulaReports(stage: StageResult): FormulaReport[] {
+  const formula = stage.details.formula as FormulaReport | FormulaReport[] | undefined;
+  return formula === undefined ? [] : Array.isArray(formula) ? formula : [formula];
 }
 
 /** The flat figures a run list shows and sorts by, taken from the latest step. */
@@ -136,8 +146,8 @@ export function summaryOf(stage: StageResult, stepCount: number): RunSummary {
   };
   put('kan', stage.kan);
   if (stage.mlp) put('mlp', stage.mlp);
-  const formula = stage.details.formula as { text?: unknown } | undefined;
-  if (typeof formula?.text === 'string') summary.formula = formula.text.slice(0, 2000);
+  const formulas = formulaReports(stage);
+  if (formulas.length > 0) summary.formula = formulas.map((f) => (formulas.length > 1 ? `${f.output} = ${f.text}` : f.text)).join('; ').slice(0, 2000);
   return summary;
 }
 

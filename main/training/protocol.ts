@@ -40,6 +40,8 @@ export interface ProgressMessage {
   trainMetric: number | null;
   testMetric: number | null;
   seconds: number;
+  /** When the figures were measured, ms since the epoch (comparable across threads, unlike performance.now()). */
+  at: number;
 }
 
 export type WorkerToHost =

@@ -65,19 +65,21 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
-/** Clicks a sidebar entry and returns the time until the frame after the view is in the page (ms, measured in the page). */
+/**
+ * Clicks a sidebar entry and returns the time (ms, measured in the page) until the first animation frame in which the
+ * view is in the page: that frame paints it.
+ */
 async function switchView(view: string): Promise<number> {
   const ms = await page.evaluate(async (name) => {
     const t0 = performance.now();
     (document.querySelector(`[data-nav="${name}"]`) as HTMLButtonElement).click();
-    await new Promise<void>((resolve) => {
+    return new Promise<number>((resolve) => {
       const check = (): void => {
-        if (document.querySelector(`[data-view="${name}"]`)) requestAnimationFrame(() => resolve());
+        if (document.querySelector(`[data-view="${name}"]`)) resolve(performance.now() - t0);
         else requestAnimationFrame(check);
       };
-      check();
+      requestAnimationFrame(check);
     });
-    return performance.now() - t0;
   }, view);
   const key = `firstSwitchTo${view[0]!.toUpperCase()}${view.slice(1)}Ms`;
   if (!(key in timings)) timings[key] = Math.round(ms);
@@ -97,6 +99,11 @@ async function waitForSteps(steps: number, timeout = 90_000): Promise<void> {
   );
   const error = await page.locator('[data-testid="inspect-error"]').count();
   if (error > 0) throw new Error(`Inspect shows an error: ${await page.locator('[data-testid="inspect-error"]').innerText()}`);
+}
+
+/** The page's own measurements (renderer/src/lib/timings.ts). */
+function pageTimings(): Promise<Record<string, number>> {
+  return page.evaluate(() => (window as unknown as { __kanbenchTimings?: Record<string, number> }).__kanbenchTimings ?? {});
 }
 
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -189,6 +196,10 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.waitForSelector('[data-testid="training-progress"][data-status="done"]', { timeout: 120_000 });
     timings.trainingSeconds = Math.round((Date.now() - trainStart) / 100) / 10;
     await page.locator('[data-testid="loss-chart"] canvas').first().waitFor();
+    const progress = await pageTimings();
+    timings.progressEvents = progress.progressEvents ?? 0;
+    timings.progressLatencyMedianMs = Math.round(progress.progressLatencyMedianMs ?? -1);
+    timings.progressLatencyMaxMs = Math.round(progress.progressLatencyMaxMs ?? -1);
     expect(await page.locator('[data-testid="steps-table"] tbody tr').count()).toBe(1);
     await shot('04-training');
 
@@ -201,8 +212,8 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
 
     // Inspect: the [4, 8, 4, 1] network with all 68 edges drawn.
     await switchView('inspect');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 68 && window.__kanbenchTimings?.inspectTotalMs !== undefined);
-    const inspect = await page.evaluate(() => window.__kanbenchTimings!);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 68 && (window as unknown as { __kanbenchTimings?: Record<string, number> }).__kanbenchTimings?.inspectTotalMs !== undefined);
+    const inspect = await pageTimings();
     timings.inspectDrawMs = Math.round(inspect.inspectTotalMs!);
     timings.inspectFetchMs = Math.round(inspect.inspectFetchMs!);
     timings.inspectVueMs = Math.round(inspect.inspectVueMs!);
@@ -256,6 +267,10 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     // History after a reload: the run is listed, searchable, and opens again.
     await page.reload();
     await page.waitForSelector('[data-view="formula"]');
+    timings.reloadMeaningfulPaintMs = Math.round(await page.evaluate(async () => {
+      while (performance.getEntriesByName('kanbench:painted').length === 0) await new Promise((r) => setTimeout(r, 10));
+      return performance.getEntriesByName('kanbench:painted')[0]!.startTime;
+    }));
     await switchView('history');
     const row = page.locator(`[data-testid="history-table"] tr[data-run-name="${RUN_NAME}"]`);
     await row.waitFor();

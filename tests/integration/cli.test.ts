@@ -96,13 +96,13 @@ describe('kanbench', () => {
   it('deletes a run', () => {
     expect(kanbench(['runs', 'delete', runId, '--db', db]).stdout).toBe(`deleted run ${runId} (product)\n`);
     expect(json<{ total: number }>(kanbench(['runs', 'list', '--json', '--db', db]).stdout).total).toBe(1);
-  });
+  }, 20_000);
 
   it('ends bad input with one line saying what is wrong and a non-zero exit code', () => {
     fs.writeFileSync(path.join(tmp, 'bad.json'), JSON.stringify({ ...tinyRecipe(), steps: [{ fit: { steps: 'many' } }] }));
     const cases: [string[], number, RegExp][] = [
       [['run', 'missing.json', '--db', db], 2, /cannot read recipe missing.json: no such file/],
-      [['run', 'bad.json', '--db', db], 1, /recipe field steps\[0\]\.fit\.steps/],
+      [['run', 'bad.json', '--db', db], 2, /recipe field steps\[0\]\.fit\.steps/],
       [['runs', 'show', 'nope', '--db', db], 2, /no run has the id "nope"/],
       [['runs', 'export', 'abcdef', '--db', db], 2, /say which format/],
       [['runs', 'list', '--limit', '0', '--db', db], 2, /--limit must be a whole number from 1 to 1000/],

@@ -34,13 +34,13 @@ afterAll(async () => {
 });
 
 async function call<O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> {
-  const outcome = await backend.api.call(op, payload);
+  const outcome = await backend.api.handle(op, payload);
   if (!outcome.ok) throw new Error(`${op} failed: ${outcome.error.code}: ${outcome.error.message}`);
   return outcome.result as ResponseOf<O>;
 }
 
 async function fail(op: string, payload: unknown): Promise<ApiErrorBody> {
-  const outcome = await backend.api.call(op, payload);
+  const outcome = await backend.api.handle(op, payload);
   if (outcome.ok) throw new Error(`${op} succeeded but should have failed`);
   return outcome.error;
 }
@@ -258,6 +258,63 @@ describe('model inspection', () => {
     const best = network.nodeScores[1]!.indexOf(Math.max(...network.nodeScores[1]!));
     expect(everything.nodes.map((n) => n.index)).not.toContain(best);
     expect(await call('prune.preview', { runId: run.id, nodeThreshold: 0, edgeThreshold: 0 })).toEqual({ nodes: [], edges: [] });
+  }, 20_000);
+});
+
+describe('symbolic regression and formulas', () => {
+  // y = 2 x1 + 1 on a [1, 1] KAN: one edge, whose best symbolic form is the identity with a = 2, b = 1 (or c, d).
+  const recipe = {
+    seed: 0, data: { formula: '2*x1 + 1', vars: 1, range: [-1, 1] as [number, number], train: 200, test: 100 }, kan: { width: [1, 1], grid: 5 },
+    steps: [{ fit: { steps: 20 } }],
+  };
+  let runId = '';
+
+  beforeAll(async () => {
+    runId = (await call('runs.create', { recipe })).id;
+    await finished(runId);
+  }, 20_000);
+
+  it('ranks library functions for an edge, the identity first, with fitted curves on the edge\'s range', async () => {
+    const library = await call('symbolic.library', {});
+    expect(library.map((f) => f.name)).toEqual(expect.arrayContaining(['x', 'x^2', 'sin', 'exp', 'log', 'tanh']));
+    const suggestions = await call('symbolic.suggest', { runId, layer: 0, input: 0, output: 0, topK: 3, lib: ['x', 'x^2', 'sin', 'exp'] });
+    expect(suggestions.candidates).toHaveLength(3);
+    const [best] = suggestions.candidates;
+    expect(best!.name).toBe('x');
+    expect(best!.r2).toBeGreaterThan(0.9999);
+    const edge = await call('model.edge', { runId, layer: 0, input: 0, output: 0, points: 200 });
+    expect(suggestions.curveX).toEqual(edge.curveX);
+    best!.curve.forEach((y, p) => expect(y).toBeCloseTo(edge.curveY[p]!, 2));
+    expect(await fail('symbolic.suggest', { runId, layer: 0, input: 0, output: 0, lib: ['nope'] })).toMatchObject({ code: 'bad_request', path: 'lib' });
+  });
+
+  it('makes the edge symbolic, retrains it to machine precision, and exports the formula in every format', async () => {
+    const numeric = await call('formula.get', { runId });
+    expect(numeric.numericEdges).toEqual(['0.0.0']);
+    expect(numeric.outputs[0]!.testRmse).toBeNull();
+    expect(await fail('formula.export', { runId, format: 'js' })).toMatchObject({ code: 'conflict' });
+
+    await call('runs.applySteps', { id: runId, steps: [{ fixSymbolic: { layer: 0, input: 0, output: 0, fn: 'x' } }, { fit: { steps: 10 } }, { formula: {} }] });
+    const run = await finished(runId);
+    expect(run.steps.map((s) => s.kind)).toEqual(['fit', 'fixSymbolic', 'fit', 'formula']);
+    expect(backend.store.getFormulas(runId)).toMatchObject([{ stepIdx: 3, outputIdx: 0 }]);
+    expect(run.summary.formula).toMatch(/x1/);
+
+    const formula = await call('formula.get', { runId, digits: 4 });
+    expect(formula.numericEdges).toEqual([]);
+    expect(formula.outputs[0]!.testRmse).toBeLessThan(1e-6);
+    expect(formula.modelTestRmse).toBeLessThan(1e-6);
+    const js = await call('formula.export', { runId, format: 'js' });
+    expect(js).toMatchObject({ filename: 'formula.js', mime: 'text/javascript' });
+    const body = /\{\n {2}(return .*;)\n\}/.exec(js.content)![1]!;
+    const y = new Function('x1', body) as (x: number) => number;
+    for (const x of [-0.9, 0, 0.3, 0.8]) expect(y(x)).toBeCloseTo(2 * x + 1, 6);
+    expect((await call('formula.export', { runId, format: 'python' })).content).toMatch(/^x1, = sp\.symbols\('x1'\)$/m);
+    expect((await call('formula.export', { runId, format: 'text' })).content).toMatch(/^y = .*x1/);
+    expect((await call('formula.export', { runId, format: 'latex' })).content).toMatch(/^y = .*x_\{?1/);
+    const document = await call('formula.export', { runId, format: 'latex-document' });
+    expect(document.content).toMatch(/\\begin\{document\}[\s\S]*\\end\{document\}/);
+    expect(document.filename).toBe('formula-document.tex');
   }, 20_000);
 });
 

@@ -10,7 +10,7 @@ import { basisCount, NO_SUPPORT } from '../../kan/bspline';
 import type { KanLayer } from '../../kan/layer';
 import { checkMatmulShapes } from '../reference';
 import { type BasisTable, type ComputeBackend, type Deferred, type KanKernels, type LayerShape, drive } from '../contract';
-import { type GpuJsClass, type GpuJsInstance, type GpuJsKernel, type GpuJsMode, isDeviceResident } from './load';
+import { type GpuJsClass, type GpuJsInstance, type GpuJsKernel, type GpuJsMode, isDeviceResident, kernelModeOf } from './load';
 import {
   COPY_SOURCE, type LayerGeometry, NO_START, ZEROS_SOURCE, basisSource, coefGradientSource, edgeAbsSource, forwardSource,
   inputGradientSource, matmulSource, scaleGradientSource, tableWidth,
@@ -64,7 +64,10 @@ class GpuJsBackend implements ComputeBackend {
     this.gpu = null;
   }
 
-  /** The kernel of this source and output size, compiled on first use; `loops` bounds its longest loop. */
+  /**
+   * The kernel of this source and output size, compiled on first use. Kernels live as long as the backend: gpu.js
+   * keeps its own list of them, and destroying one could free a result another still reads.
+   */
   kernel(source: string, outputSize: number, loops: number): GpuJsKernel {
     const key = `${outputSize}:${source}`;
     let kernel = this.kernels.get(key);
@@ -87,7 +90,7 @@ class GpuJsBackend implements ComputeBackend {
   run(kernel: GpuJsKernel, args: unknown[]): Deferred<KernelValue> {
     const result = kernel(...args);
     const ran = kernel.kernel?.constructor.mode;
-    if (ran && ran !== this.mode) throw new Error(`gpu.js ran a kernel in ${ran} mode instead of ${this.mode}: ${kernel.kernel?.fallbackReason ?? 'no reason given'}`);
+    if (ran && ran !== kernelModeOf(this.mode)) throw new Error(`gpu.js ran a kernel in ${ran} mode instead of ${this.mode}: ${kernel.kernel?.fallbackReason ?? 'no reason given'}`);
     return result;
   }
 
@@ -122,9 +125,8 @@ class GpuJsBackend implements ComputeBackend {
 
 interface LayerParameters {
   coef: KernelValue;
-  wb: KernelValue;
-  ws: KernelValue;
-  mask: KernelValue;
+  /** [w_b | w_s | mask], each [nIn][nOut] (see sources.ts). */
+  edge: KernelValue;
   knots: KernelValue;
   /** Host copy of the knots, to tell whether a cached basis still holds. */
   knotsHost: Float64Array;
@@ -207,11 +209,15 @@ class GpuJsKanKernels implements KanKernels {
     for (const layer of layers) {
       const edges = layer.nIn * layer.nOut;
       const nb = basisCount(layer.G, layer.k);
+      const edge = new Float32Array(3 * edges);
+      for (let e = 0; e < edges; e++) {
+        edge[e] = params[layer.wbOffset + e]!;
+        edge[edges + e] = params[layer.wsOffset + e]!;
+        edge[2 * edges + e] = layer.mask[e]!;
+      }
       next.push({
         coef: yield this.backend.upload(toFloat32(params, layer.coefOffset, layer.coefOffset + edges * nb)),
-        wb: yield this.backend.upload(toFloat32(params, layer.wbOffset, layer.wbOffset + edges)),
-        ws: yield this.backend.upload(toFloat32(params, layer.wsOffset, layer.wsOffset + edges)),
-        mask: yield this.backend.upload(toFloat32(layer.mask, 0, edges)),
+        edge: yield this.backend.upload(edge),
         knots: yield this.backend.upload(toFloat32(layer.knots, 0, layer.knots.length)),
         knotsHost: layer.knots.slice(),
       });
@@ -296,14 +302,14 @@ class GpuJsKanKernels implements KanKernels {
     }
     const outputs: KernelValue[] = [];
     for (let q = 0; q < plan.count; q++) {
-      outputs.push(yield this.backend.run(this.backend.kernel(forwardSource(g), chunkRows(plan, q) * g.nOut, g.nIn), [tables[q], p.coef, p.wb, p.ws, p.mask]));
+      outputs.push(yield this.backend.run(this.backend.kernel(forwardSource(g), chunkRows(plan, q) * g.nOut, g.nIn), [tables[q], p.coef, p.edge]));
     }
     if (edgeAbsSum) {
       const edges = g.nIn * g.nOut;
       let sum = yield this.backend.zeros(edges);
       for (let q = 0; q < plan.count; q++) {
         const rows = chunkRows(plan, q);
-        const next = yield this.backend.run(this.backend.kernel(edgeAbsSource(g, rows), edges, rows), [tables[q], p.coef, p.wb, p.ws, p.mask, sum]);
+        const next = yield this.backend.run(this.backend.kernel(edgeAbsSource(g, rows), edges, rows), [tables[q], p.coef, p.edge, sum]);
         release(sum);
         sum = next;
       }
@@ -354,7 +360,7 @@ class GpuJsKanKernels implements KanKernels {
       const rows = chunkRows(plan, q);
       const s0 = q * plan.rows;
       const chunkGy = gy ? yield this.backend.upload(toFloat32(gy, s0 * g.nOut, (s0 + rows) * g.nOut)) : next!.inputGradients![q];
-      const common = [pass.tables[q], p.coef, p.wb, p.ws, p.mask, chunkGy, ...(withReg ? [reg] : [])];
+      const common = [pass.tables[q], p.coef, p.edge, chunkGy, ...(withReg ? [reg] : [])];
       if (wantInputGradient) inputGradients.push(yield this.backend.run(this.backend.kernel(inputGradientSource(g, withReg), rows * g.nIn, g.nOut), common));
       const nextScale = yield this.backend.run(this.backend.kernel(scaleGradientSource(g, rows, withReg), 2 * edges, rows), [...common, scaleSum]);
       release(scaleSum);
@@ -421,9 +427,7 @@ function* readChunks(chunks: KernelValue[], plan: ChunkPlan, width: number): Gen
 
 function releaseParameters(p: LayerParameters): void {
   release(p.coef);
-  release(p.wb);
-  release(p.ws);
-  release(p.mask);
+  release(p.edge);
   release(p.knots);
 }
 

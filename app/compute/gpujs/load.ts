@@ -30,6 +30,11 @@ export interface GpuJsClass {
 export const GPUJS_MODES = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'] as const;
 export type GpuJsMode = (typeof GPUJS_MODES)[number];
 
+/** What gpu.js reports as the mode of a kernel that really runs in `mode` (its GL kernels all say 'gpu'). */
+export function kernelModeOf(mode: GpuJsMode): string {
+  return mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl' ? 'gpu' : mode;
+}
+
 /** Modes whose pipeline results stay in device memory (textures, storage buffers) until read back. */
 export function isDeviceResident(mode: GpuJsMode): boolean {
   return mode === 'webgpu' || mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl';
@@ -71,7 +76,7 @@ export async function gpuJsModeAvailability(GPU: GpuJsClass, mode: GpuJsMode): P
       const result = await Promise.resolve(kernel(new Float32Array([0, 1, 2, 3])));
       const values = Array.from(result as ArrayLike<number>);
       const ran = kernel.kernel?.constructor.mode;
-      if (ran && ran !== mode) return { available: false, reason: `gpu.js ran the test kernel in ${ran} mode instead (${kernel.kernel?.fallbackReason ?? 'no reason given'})` };
+      if (ran && ran !== kernelModeOf(mode)) return { available: false, reason: `gpu.js ran the test kernel in ${ran} mode instead (${kernel.kernel?.fallbackReason ?? 'no reason given'})` };
       if (values.join(',') !== '1,3,5,7') return { available: false, reason: `the test kernel computed ${values.join(',')} instead of 1,3,5,7` };
       return { available: true, reason: 'a test kernel compiled and ran' };
     } finally {
@@ -88,8 +93,21 @@ async function platformSupport(GPU: GpuJsClass, mode: GpuJsMode): Promise<string
       return null;
     case 'webasm':
       return GPU.isWebAssemblySupported ? null : 'WebAssembly is not available';
-    case 'headlessgl':
-      return GPU.isHeadlessGLSupported ? null : 'headless-gl (the optional `gl` package) is not installed or cannot create a context; `npm i gl@8` enables it';
+    case 'headlessgl': {
+      // gpu.js prints why a headless-gl context failed (console.warn); that reason belongs in the answer instead.
+      const printed: string[] = [];
+      const { warn, error } = console;
+      console.warn = console.error = (...args: unknown[]) => {
+        printed.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ').split('\n')[0]!);
+      };
+      try {
+        if (GPU.isHeadlessGLSupported) return null;
+      } finally {
+        console.warn = warn;
+        console.error = error;
+      }
+      return `headless-gl (the optional \`gl\` package) is not installed or cannot create a context${printed.length ? ` (${printed[0]})` : ''}; \`npm i gl@8\` enables it`;
+    }
     case 'webgl2':
       return GPU.isWebGL2Supported ? null : 'WebGL2 is only available in a browser with a GPU context';
     case 'webgl':

@@ -6,7 +6,9 @@
  *
  * Per chunk of `rows` samples (the host splits batches so that no array exceeds what a float index addresses exactly):
  *   table [rows][nIn][W], W = 2(k+1) + 3: [start, B_0..B_k, B'_0..B'_k, b(x), b'(x)] per cell; start = NO_START off-grid.
- *   coef [nIn][nOut][nb], wb, ws, mask [nIn][nOut], knots [nIn][G+4k+1] (layout of app/kan/layer.ts), float32.
+ *   coef [nIn][nOut][nb], knots [nIn][G+4k+1] (layout of app/kan/layer.ts), float32.
+ *   edge [3][nIn][nOut]: w_b, w_s and mask of every edge in one array, because WebGPU's default limit is 8 storage
+ *   buffers per kernel (its output included), and the backward kernels would otherwise need 9.
  *   reg [nIn][nOut]: regCoef_e / n (the regulariser's d(objective)/d|phi_e| per sample), only in the withReg variants.
  */
 
@@ -27,6 +29,12 @@ export function tableWidth(k: number): number {
 }
 
 const f = (value: number): string => (Number.isInteger(value) ? `${value}.0` : String(value));
+
+/** Expressions reading w_b, w_s and the mask of edge `e` from the packed edge array. */
+function edgeTerms(g: LayerGeometry): { wb: string; ws: string; mask: string } {
+  const edges = g.nIn * g.nOut;
+  return { wb: 'edge[e]', ws: `edge[${edges} + e]`, mask: `edge[${2 * edges} + e]` };
+}
 
 /** Where a basis row starts in the table and the base columns. */
 function columns(k: number): { values: number; derivs: number; base: number; baseDeriv: number } {
@@ -122,10 +130,11 @@ function splineStatements(g: LayerGeometry, withDeriv: boolean, indent: string):
 /** Statements that set `g`, d(objective)/d(phi_e) of sample s, for an active edge with spline value `spline`. */
 function edgeGradientStatements(g: LayerGeometry, withReg: boolean, indent: string): string {
   const cols = columns(g.k);
+  const t = edgeTerms(g);
   const lines = [`let grad = gy[s * ${g.nOut} + j] * mk;`];
   if (withReg) {
     lines.push(
-      `const phi = wb[e] * table[row + ${cols.base}] + ws[e] * spline;`,
+      `const phi = ${t.wb} * table[row + ${cols.base}] + ${t.ws} * spline;`,
       'if (phi > 0.0) {',
       '  grad += reg[e];',
       '} else if (phi < 0.0) {',
@@ -139,19 +148,20 @@ function edgeGradientStatements(g: LayerGeometry, withReg: boolean, indent: stri
 /** y [rows][nOut]. */
 export function forwardSource(g: LayerGeometry): string {
   const W = tableWidth(g.k);
+  const t = edgeTerms(g);
   const cols = columns(g.k);
-  return `function (table, coef, wb, ws, mask) {
+  return `function (table, coef, edge) {
   const idx = this.thread.x;
   const s = Math.floor(idx / ${g.nOut});
   const j = idx - s * ${g.nOut};
   let acc = 0.0;
   for (let i = 0; i < ${g.nIn}; i++) {
     const e = i * ${g.nOut} + j;
-    const mk = mask[e];
+    const mk = ${t.mask};
     if (mk != 0.0) {
       const row = (s * ${g.nIn} + i) * ${W};
 ${splineStatements(g, false, '      ')}
-      acc += mk * (wb[e] * table[row + ${cols.base}] + ws[e] * spline);
+      acc += mk * (${t.wb} * table[row + ${cols.base}] + ${t.ws} * spline);
     }
   }
   return acc;
@@ -161,17 +171,18 @@ ${splineStatements(g, false, '      ')}
 /** previous [nIn][nOut] + sum over the chunk's rows of |phi_e| (active edges). */
 export function edgeAbsSource(g: LayerGeometry, rows: number): string {
   const W = tableWidth(g.k);
+  const t = edgeTerms(g);
   const cols = columns(g.k);
-  return `function (table, coef, wb, ws, mask, previous) {
+  return `function (table, coef, edge, previous) {
   const e = this.thread.x;
   const i = Math.floor(e / ${g.nOut});
   let acc = 0.0;
-  const mk = mask[e];
+  const mk = ${t.mask};
   if (mk != 0.0) {
     for (let s = 0; s < ${rows}; s++) {
       const row = (s * ${g.nIn} + i) * ${W};
 ${splineStatements(g, false, '      ')}
-      acc += Math.abs(wb[e] * table[row + ${cols.base}] + ws[e] * spline);
+      acc += Math.abs(${t.wb} * table[row + ${cols.base}] + ${t.ws} * spline);
     }
   }
   return previous[e] + acc;
@@ -181,8 +192,9 @@ ${splineStatements(g, false, '      ')}
 /** gx [rows][nIn] = sum_j g_e * phi_e'(x). */
 export function inputGradientSource(g: LayerGeometry, withReg: boolean): string {
   const W = tableWidth(g.k);
+  const t = edgeTerms(g);
   const cols = columns(g.k);
-  const args = withReg ? 'table, coef, wb, ws, mask, gy, reg' : 'table, coef, wb, ws, mask, gy';
+  const args = withReg ? 'table, coef, edge, gy, reg' : 'table, coef, edge, gy';
   return `function (${args}) {
   const cell = this.thread.x;
   const s = Math.floor(cell / ${g.nIn});
@@ -192,11 +204,11 @@ export function inputGradientSource(g: LayerGeometry, withReg: boolean): string 
   let acc = 0.0;
   for (let j = 0; j < ${g.nOut}; j++) {
     const e = i * ${g.nOut} + j;
-    const mk = mask[e];
+    const mk = ${t.mask};
     if (mk != 0.0) {
 ${splineStatements(g, true, '      ')}
 ${edgeGradientStatements(g, withReg, '      ')}
-      acc += grad * (wb[e] * db + ws[e] * splineDeriv);
+      acc += grad * (${t.wb} * db + ${t.ws} * splineDeriv);
     }
   }
   return acc;
@@ -206,9 +218,10 @@ ${edgeGradientStatements(g, withReg, '      ')}
 /** previous + [d/d w_b [nIn][nOut], d/d w_s [nIn][nOut]] summed over the chunk's rows. */
 export function scaleGradientSource(g: LayerGeometry, rows: number, withReg: boolean): string {
   const W = tableWidth(g.k);
+  const t = edgeTerms(g);
   const cols = columns(g.k);
   const edges = g.nIn * g.nOut;
-  const args = withReg ? 'table, coef, wb, ws, mask, gy, reg, previous' : 'table, coef, wb, ws, mask, gy, previous';
+  const args = withReg ? 'table, coef, edge, gy, reg, previous' : 'table, coef, edge, gy, previous';
   return `function (${args}) {
   const idx = this.thread.x;
   const which = Math.floor(idx / ${edges});
@@ -216,7 +229,7 @@ export function scaleGradientSource(g: LayerGeometry, rows: number, withReg: boo
   const i = Math.floor(e / ${g.nOut});
   const j = e - i * ${g.nOut};
   let acc = 0.0;
-  const mk = mask[e];
+  const mk = ${t.mask};
   if (mk != 0.0) {
     for (let s = 0; s < ${rows}; s++) {
       const row = (s * ${g.nIn} + i) * ${W};
@@ -236,9 +249,10 @@ ${edgeGradientStatements(g, withReg, '      ')}
 /** previous + d/d coef [nIn][nOut][nb] summed over the chunk's rows: a sample contributes where basis m is active. */
 export function coefGradientSource(g: LayerGeometry, rows: number, withReg: boolean): string {
   const W = tableWidth(g.k);
+  const t = edgeTerms(g);
   const cols = columns(g.k);
   const nb = g.G + g.k;
-  const args = withReg ? 'table, coef, wb, ws, mask, gy, reg, previous' : 'table, coef, wb, ws, mask, gy, previous';
+  const args = withReg ? 'table, coef, edge, gy, reg, previous' : 'table, coef, edge, gy, previous';
   return `function (${args}) {
   const idx = this.thread.x;
   const e = Math.floor(idx / ${nb});
@@ -246,7 +260,7 @@ export function coefGradientSource(g: LayerGeometry, rows: number, withReg: bool
   const i = Math.floor(e / ${g.nOut});
   const j = e - i * ${g.nOut};
   let acc = 0.0;
-  const mk = mask[e];
+  const mk = ${t.mask};
   if (mk != 0.0) {
     for (let s = 0; s < ${rows}; s++) {
       const row = (s * ${g.nIn} + i) * ${W};
@@ -255,7 +269,7 @@ export function coefGradientSource(g: LayerGeometry, rows: number, withReg: bool
       if (first > -1000.0 && offset >= 0.0 && offset <= ${f(g.k)}) {
 ${withReg ? splineStatements(g, false, '        ') : ''}
 ${edgeGradientStatements(g, withReg, '        ')}
-        acc += grad * ws[e] * table[row + ${cols.values} + offset];
+        acc += grad * ${t.ws} * table[row + ${cols.values} + offset];
       }
     }
   }

@@ -10,6 +10,7 @@ import type { RecipeInput } from '../../../app/recipe/schema';
 import { api } from '../api';
 import { estimateRemainingSeconds } from '../lib/format';
 import type { LossPoint } from '../lib/metrics';
+import { recordProgressLatency } from '../lib/timings';
 import { fractionAfterStep, overallFraction, progressPlan, type PlannedStep } from '../lib/progress';
 
 export type RunRow = ResponseOf<'runs.list'>['rows'][number];
@@ -91,6 +92,7 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   function onProgress(p: ProgressEvent): void {
+    recordProgressLatency(p.at);
     void ensureTracked(p.runId).then((run) => {
       if (run.status === 'queued' || TERMINAL.includes(run.status)) run.status = 'running';
       run.latest = p;

@@ -1,7 +1,7 @@
 /** Page-level state: the current view (kept in the address hash, so a reload returns to it), theme, connection and notices. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { ConnectionState } from '../api';
+import { api, type ConnectionState } from '../api';
 
 export const VIEWS = [
   { name: 'data', label: 'Data', key: '1' },
@@ -69,10 +69,22 @@ export const useUiStore = defineStore('ui', () => {
     view.value = 'compare';
   }
 
-  function setTheme(next: Theme): void {
+  function applyTheme(next: Theme): void {
     theme.value = next;
     localStorage.setItem(THEME_KEY, next);
     document.documentElement.dataset.theme = next;
+  }
+
+  /** The user's choice: shown at once, remembered here for the next first paint and in main's settings. */
+  function setTheme(next: Theme): void {
+    applyTheme(next);
+    api().invoke('settings.set', { theme: next }).catch(() => undefined);
+  }
+
+  /** Main's settings win over this page's memory (they are shared with the Electron window and other tabs). */
+  async function loadThemeSetting(): Promise<void> {
+    const saved = (await api().invoke('settings.get', {})).theme;
+    if (saved !== 'system' && saved !== theme.value) applyTheme(saved);
   }
 
   function notify(kind: Notice['kind'], text: string, ms = kind === 'error' ? 8000 : 3500): void {
@@ -86,5 +98,5 @@ export const useUiStore = defineStore('ui', () => {
   }
 
   const isDark = computed(() => theme.value === 'dark');
-  return { view, compareIds, theme, isDark, connection, notices, shortcutsOpen, go, compare, setTheme, notify, dismiss, initialRunId: initial.runId };
+  return { view, compareIds, theme, isDark, connection, notices, shortcutsOpen, go, compare, setTheme, loadThemeSetting, notify, dismiss, initialRunId: initial.runId };
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BasisScratch, NO_SUPPORT, basisCount, buildKnotTables, cubicBasisColumn, cubicBasisInto, evaluateSpline, knotReciprocals, padGrid, paddedKnotCount, uniformKnots,
 } from '../../../app/kan/bspline';
-import { LayerCache, baseValue, layerBackward, layerForward, type KanLayer } from '../../../app/kan/layer';
+import { LayerCache, baseValue, inputSplineValues, layerBackward, layerForward, type KanLayer } from '../../../app/kan/layer';
 import { Kan } from '../../../app/kan/model';
 import { updateGridFromSamples } from '../../../app/kan/grid';
 import { Rng } from '../../../app/util/rng';
@@ -185,22 +185,60 @@ describe('layer kernels', () => {
   const rng = new Rng(21);
   const x = new Float64Array(n * 3).map((_, q) => (q % 97 === 0 ? 9 : rng.range(-1.3, 1.3)));
 
-  for (const [k, masked] of [[3, false], [3, true], [2, false]] as const) {
-    it(`forward equals the edge-by-edge reference to 1e-14 (k=${k}${masked ? ', masked' : ''}), with and without a cache`, () => {
-      const kan = perturbedKan([3, 11], 4, k, 5);
+  // 11 outputs take the row-sorted paired loops, 5 the natural order, 1 the single-output loop.
+  for (const [k, masked, nOut] of [[3, false, 11], [3, false, 5], [3, false, 1], [3, true, 11], [2, false, 11]] as const) {
+    it(`forward equals the edge-by-edge reference to 1e-14 (k=${k}, ${nOut} outputs${masked ? ', masked' : ''}), with and without a cache`, () => {
+      const kan = perturbedKan([3, nOut], 4, k, 5);
       const L = kan.layers[0]!;
       if (masked) L.mask[4] = 0;
       const expected = naiveLayer(L, kan.params, x, n);
-      const y = new Float64Array(n * 11);
-      const abs = new Float64Array(33);
+      const y = new Float64Array(n * nOut);
+      const abs = new Float64Array(3 * nOut);
       layerForward(L, kan.params, x, n, y, new LayerCache(), abs, true);
       expect(maxRelativeDifference(y, expected.y)).toBeLessThan(1e-14);
       expect(maxRelativeDifference(abs, expected.abs)).toBeLessThan(1e-13);
-      const plain = new Float64Array(n * 11);
+      const plain = new Float64Array(n * nOut);
       layerForward(L, kan.params, x, n, plain, null, null);
       expect(maxRelativeDifference(plain, expected.y)).toBeLessThan(1e-14);
     });
   }
+
+  it('forward of a wide layer (input read through a transposed copy) equals the edge-by-edge reference', () => {
+    const kan = perturbedKan([20, 9], 5, 3, 14);
+    const L = kan.layers[0]!;
+    const wide = new Float64Array(n * 20).map(() => rng.range(-1.2, 1.2));
+    const y = new Float64Array(n * 9);
+    layerForward(L, kan.params, wide, n, y, new LayerCache(), null);
+    expect(maxRelativeDifference(y, naiveLayer(L, kan.params, wide, n).y)).toBeLessThan(1e-14);
+  });
+
+  it('inputSplineValues equals evaluateSpline edge by edge (k = 3 and 2, points on and off the grid)', () => {
+    for (const k of [3, 2]) {
+      const kan = perturbedKan([3, 6], 5, k, 9);
+      const L = kan.layers[0]!;
+      const nb = basisCount(5, k);
+      const xs = new Float64Array(90).map((_, q) => (q % 30 === 0 ? -4 : rng.range(-1.5, 1.5)));
+      for (let i = 0; i < 3; i++) {
+        const out = inputSplineValues(L, kan.params, i, xs, xs.length);
+        xs.forEach((xv, s) => {
+          for (let j = 0; j < 6; j++) {
+            const expected = evaluateSpline(L.knots, i * paddedKnotCount(5, k), 5, k, kan.params, L.coefOffset + (i * 6 + j) * nb, xv);
+            expect(Math.abs(out[s * 6 + j]! - expected)).toBeLessThan(1e-14 * (1 + Math.abs(expected)));
+          }
+        });
+      }
+    }
+  });
+
+  it('follows knots rewritten in place one vector at a time', () => {
+    const kan = perturbedKan([3, 6], 4, 3, 10);
+    const L = kan.layers[0]!;
+    const y = new Float64Array(n * 6);
+    layerForward(L, kan.params, x, n, y, null, null);
+    padGrid([-0.9, -0.2, 0.1, 0.3, 1.4], 3, L.knots, paddedKnotCount(4, 3));
+    layerForward(L, kan.params, x, n, y, null, null);
+    expect(maxRelativeDifference(y, naiveLayer(L, kan.params, x, n).y)).toBeLessThan(1e-14);
+  });
 
   it('the paired first-layer backward equals the per-sample path with an input gradient', () => {
     const kan = perturbedKan([3, 11], 4, 3, 6);
@@ -216,6 +254,31 @@ describe('layer kernels', () => {
     expect(maxRelativeDifference(paired, single)).toBeLessThan(1e-13);
     expect(paired.some((g) => g !== 0)).toBe(true);
   });
+
+  for (const lamb of [0, 0.05]) {
+    it(`single-output layers: [2,1,1] gradients match central differences${lamb > 0 ? ' with the regulariser' : ''}`, () => {
+      const kan = perturbedKan([2, 1, 1], 4, 3, 12);
+      kan.regularization = { lamb, lambL1: 1, lambEntropy: 2, lambCoef: 0, lambCoefDiff: 0 };
+      const r = new Rng(13);
+      const batch: Batch = { x: new Float64Array(2 * 40).map(() => r.range(-1.1, 1.1)), y: new Float64Array(40).map(() => r.normal()), n: 40 };
+      const grad = new Float64Array(kan.params.length);
+      kan.lossAndGrad(batch, 'regression', grad);
+      const scratch = new Float64Array(kan.params.length);
+      const h = 1e-6;
+      let worst = 0;
+      for (let q = 0; q < kan.params.length; q++) {
+        const orig = kan.params[q]!;
+        kan.params[q] = orig + h;
+        const up = kan.lossAndGrad(batch, 'regression', scratch).objective;
+        kan.params[q] = orig - h;
+        const down = kan.lossAndGrad(batch, 'regression', scratch).objective;
+        kan.params[q] = orig;
+        const fd = (up - down) / (2 * h);
+        worst = Math.max(worst, Math.abs(fd - grad[q]!) / Math.max(1e-3, Math.abs(fd) + Math.abs(grad[q]!)));
+      }
+      expect(worst).toBeLessThan(1e-6);
+    });
+  }
 
   it('keeps the first layer basis only while the input array and knots are unchanged', () => {
     const kan = perturbedKan([3, 4, 2], 5, 3, 7);
