@@ -3,7 +3,7 @@
  * and [100,100,100,1] at G = 5 and 20, batch 1024 and 16384, on every backend that can run here, and the chooser's
  * pick for each size (the same rule as chooseBackend: fastest, the reference unless another takes at most 95% of its
  * time). A step at full size is estimated first (from the same backend's step on the smaller batch, else from a
- * 128-row probe); one estimated above the limit (KANBENCH_BENCH_MAX_STEP_S, default 20 s) is reported as skipped, as
+ * 32-row probe); one estimated above the limit (KANBENCH_BENCH_MAX_STEP_S, default 20 s) is reported as skipped, as
  * is everything once the total budget (KANBENCH_BENCH_BUDGET_S, default 110 s) is spent, so the whole run stays near
  * two minutes on a 2-core machine.
  */
@@ -20,11 +20,12 @@ import { syntheticBatch } from '../main/cli/bench-backends';
 
 type Figures = Record<string, number | string>;
 
-const WIDTHS = [[784, 64, 10], [100, 100, 100, 1]];
+/** The cheaper width first, so that a spent budget cuts the most expensive measurements. */
+const WIDTHS = [[100, 100, 100, 1], [784, 64, 10]];
 const GRIDS = [5, 20];
 const BATCHES = [1024, 16384];
-/** Rows of the batch that estimates a full step (and compiles the gpu.js kernels). */
-const PROBE_ROWS = 128;
+/** Rows of the batch that estimates a full step (and compiles the gpu.js kernels); few, as slow backends pay them too. */
+const PROBE_ROWS = 32;
 /** Most relevant first, so that a spent budget cuts the least informative measurements. */
 const ORDER = ['reference', 'threads', 'gpujs-webgpu', 'gpujs-headlessgl', 'gpujs-webgl2', 'gpujs-webgl', 'gpujs-webasm', 'gpujs-cpu'];
 
@@ -42,7 +43,7 @@ export async function run(): Promise<Figures> {
   const names = infos.filter((b) => b.available && b.synchronous).map((b) => b.name)
     .sort((a, b) => rank(a) - rank(b));
 
-  /** Per width and grid, the seconds per step measured on the smaller batch: the best estimate for the larger one. */
+  /** Per width and grid, seconds per step on the smaller batch (measured, else estimated): the estimate for the larger. */
   const measuredBefore = new Map<string, Record<string, { n: number; seconds: number }>>();
   // Every size at the small batch first, so that a spent budget cuts the large batches, not whole widths.
   for (const n of BATCHES) {
@@ -61,6 +62,7 @@ export async function run(): Promise<Figures> {
         const probe: Batch = { x: batch.x.subarray(0, PROBE_ROWS * width[0]!), y: batch.y.subarray(0, PROBE_ROWS * (task === 'regression' ? nOut : 1)), n: PROBE_ROWS };
         const seconds: Record<string, number> = {};
         const estimates: Record<string, number> = {};
+        let referenceProbe = NaN;
         for (const name of names) {
           const key = `${label} ${name} s/step`;
           if (spent() > budget) {
@@ -68,13 +70,23 @@ export async function run(): Promise<Figures> {
             continue;
           }
           try {
-            const model = createTrainable(kan, await loadBackend(name));
-            // A probe also compiles the kernels; a step measured on a smaller batch scales better than the probe's.
-            const probed = probeSeconds(model, probe, task);
+            // A step on the smaller batch (measured, or estimated there) scales better than a probe; the probe also
+            // compiles the kernels, so it runs whenever the step will.
             const smaller = before[name];
-            const estimate = smaller ? (smaller.seconds * n) / smaller.n : (probed * n) / PROBE_ROWS;
+            let estimate = smaller ? (smaller.seconds * n) / smaller.n : Infinity;
+            const model = estimate <= maxStep || !smaller ? createTrainable(kan, await loadBackend(name)) : null;
+            let probed = NaN;
+            if (model) {
+              probed = probeSeconds(model, probe, task);
+              if (name === 'reference') referenceProbe = probed;
+              if (!smaller) estimate = (probed * n) / PROBE_ROWS;
+            }
             estimates[name] = estimate;
-            if (estimate > maxStep) {
+            before[name] = { n, seconds: estimate };
+            // The chooser's rule: a backend more than 3x slower than the reference on the same batch is not timed further.
+            if (model && name !== 'reference' && referenceProbe > 0.005 && probed > 3 * referenceProbe) {
+              figures[key] = `skipped (clearly slower: ${(probed / referenceProbe).toFixed(1)}x the reference on ${PROBE_ROWS} rows; estimated ${estimate.toFixed(1)} s/step)`;
+            } else if (!model || estimate > maxStep) {
               figures[key] = `skipped (estimated ${estimate.toFixed(0)} s/step > ${maxStep} s)`;
             } else if (spent() + 2 * estimate > budget) {
               figures[key] = `skipped (estimated ${estimate.toFixed(1)} s/step would overrun the bench budget)`;

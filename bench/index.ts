@@ -3,11 +3,13 @@
  * never pass or fail on time.
  */
 import os from 'node:os';
+import { run as runBackends } from './backends.bench';
 import { run as runCore } from './core.bench';
+import { run as runSymbolic } from './symbolic.bench';
 
 type Figures = Record<string, number | string>;
 
-const suites: [string, () => Promise<Figures>][] = [['core', runCore]];
+const suites: [string, () => Promise<Figures>][] = [['core', runCore], ['symbolic', runSymbolic], ['backends', runBackends]];
 
 function format(value: number | string): string {
   if (typeof value === 'string') return value;

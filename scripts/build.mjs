@@ -15,6 +15,9 @@ const nodeEntries = [
   ['main/training/worker.ts', 'dist/main/worker.js'],
   ['main/electron/launch.ts', 'dist/main/launch.js'],
   ['bench/index.ts', 'dist/bench/index.js'],
+  // Worker threads of the compute backends, started by file.
+  ['main/compute/threads-worker.ts', 'dist/main/threads-worker.mjs'],
+  ['main/compute/device-worker.ts', 'dist/main/device-worker.mjs'],
 ].filter(([src]) => existsSync(path.join(root, src)));
 
 await Promise.all(nodeEntries.map(([src, out]) => build({
@@ -46,6 +49,9 @@ await Promise.all(electronEntries.map(([src, out]) => build({
   format: 'cjs',
   sourcemap: true,
   external,
+  // Code shared with the ESM bundles finds its files through import.meta.url; in CommonJS that is this file's URL.
+  define: { 'import.meta.url': '__kbImportMetaUrl' },
+  banner: { js: "const __kbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 })));
 

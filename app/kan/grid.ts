@@ -139,8 +139,9 @@ export function refineGrid(kan: Kan, newG: number, x: Float64Array, n: number): 
 
 /**
  * Grid points of the finer grid: piecewise-linear in the old points (so an adapted grid stays adapted and, for a
- * multiple of the old G, every old knot is kept and the coarse spline is reproduced exactly). Activations beyond the old
- * grid are taken in by one extra point at each end, so refining never drops the part of a curve the data uses.
+ * multiple of the old G, every old knot is kept and the coarse spline is reproduced exactly). Activations that reach
+ * well beyond the old grid (a quarter of a fine interval or more; closer ones fall in the fine grid's extension) are taken
+ * in by one extra point at that end, so refining never drops the part of a curve the data uses.
  */
 export function refinedGridPoints(oldPts: Float64Array, newG: number, samples: Float64Array): Float64Array {
   let lo = Infinity;
@@ -149,9 +150,11 @@ export function refinedGridPoints(oldPts: Float64Array, newG: number, samples: F
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  const oldG = oldPts.length - 1;
+  const slack = (0.25 * (oldPts[oldG]! - oldPts[0]!)) / newG;
   const anchors = Array.from(oldPts);
-  if (lo < anchors[0]!) anchors.unshift(lo);
-  if (hi > anchors[anchors.length - 1]!) anchors.push(hi);
+  if (lo < anchors[0]! - slack) anchors.unshift(lo);
+  if (hi > anchors[anchors.length - 1]! + slack) anchors.push(hi);
   const G = anchors.length - 1;
   const pts = new Float64Array(newG + 1);
   for (let q = 0; q <= newG; q++) {

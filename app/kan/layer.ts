@@ -93,14 +93,20 @@ export class LayerCache {
   order = new Int32Array(0);
   sorted = false;
   n = 0;
-  /** The input array and knots the basis was computed for: the first layer sees the same data on every evaluation. */
-  private basisInput: Float64Array | null = null;
+  /**
+   * A copy of the input values [n][nIn] and knots the basis was computed for: a full-batch fit shows its first layer
+   * the same inputs on every evaluation. Compared by value, so a recycled input buffer can never reuse a stale basis.
+   */
+  private cells = 0;
+  private basisValid = false;
+  private basisInput = new Float64Array(0);
   private basisKnots = new Float64Array(0);
 
   ensure(n: number, nIn: number, k: number): void {
     this.n = n;
-    this.basisInput = null;
+    this.basisValid = false;
     const cells = n * nIn;
+    this.cells = cells;
     if (this.row.length < cells) {
       this.row = new Int32Array(cells);
       this.order = new Int32Array(cells);
@@ -113,16 +119,22 @@ export class LayerCache {
     }
   }
 
-  /** True when the cached basis belongs to exactly this input array (same object, unchanged data assumed) and knots. */
+  /** True when the cached basis was computed from these very input values (x [n][nIn]) and knots. */
   holdsBasisFor(x: Float64Array, n: number, knots: Float64Array): boolean {
-    return this.basisInput === x && this.n === n && sameValues(this.basisKnots, knots);
+    if (!this.basisValid || this.n !== n || x.length < this.cells || !sameValues(this.basisKnots, knots)) return false;
+    const copy = this.basisInput;
+    for (let q = 0; q < this.cells; q++) if (copy[q] !== x[q]) return false;
+    return true;
   }
 
+  /** Records the input (its first n * nIn values, n and nIn as given to ensure) and knots the basis was just computed for. */
   remember(x: Float64Array, knots: Float64Array): void {
     this.x = x;
-    this.basisInput = x;
+    if (this.basisInput.length < this.cells) this.basisInput = new Float64Array(this.cells);
+    this.basisInput.set(x.subarray(0, this.cells));
     if (this.basisKnots.length !== knots.length) this.basisKnots = new Float64Array(knots.length);
     this.basisKnots.set(knots);
+    this.basisValid = true;
   }
 }
 
@@ -167,7 +179,8 @@ function knotTablesOf(knots: Float64Array, G: number, k: number): KnotTables {
  *   weights [nb+2k][nOut]: ws * coef of one input's edges, transposed so that the loop over outputs is contiguous, with
  *     k zero rows each side so that bases whose index falls off the grid (near its ends) multiply zeros, not branches;
  *   gradWeights [nb+2k][nOut], gradBase [nOut]: one input's gradient sums over samples; regRow [nOut]: the
- *     regulariser's weight regCoef / n of one input's edges; rowCounts [nb+2k+1]: the counting sort of samples by row;
+ *     regulariser's weight regCoef / n of one input's edges; gradRows [2][nOut]: d(objective)/d(phi) of a pair of
+ *     samples when the regulariser makes it differ from gy; rowCounts [nb+2k+1]: the counting sort of samples by row;
  *   column*: the basis of one input column when no LayerCache is kept; transposed [nIn][n]: the layer input by columns.
  */
 class KernelWorkspace {
@@ -175,6 +188,7 @@ class KernelWorkspace {
   gradWeights = new Float64Array(0);
   gradBase = new Float64Array(0);
   regRow = new Float64Array(0);
+  gradRows = new Float64Array(0);
   rowCounts = new Int32Array(0);
   columnRow = new Int32Array(0);
   columnOrder = new Int32Array(0);
@@ -195,6 +209,7 @@ class KernelWorkspace {
     if (this.gradBase.length < nOut) {
       this.gradBase = new Float64Array(nOut);
       this.regRow = new Float64Array(nOut);
+      this.gradRows = new Float64Array(2 * nOut);
     }
     if (this.rowCounts.length < rows + 1) this.rowCounts = new Int32Array(rows + 1);
     if (this.basis.k !== k) this.basis = new BasisScratch(k);
@@ -230,8 +245,8 @@ function spreadWeights(L: KanLayer, params: Float64Array, i: number, weights: Fl
 }
 
 /**
- * Below this many outputs, pairing samples that share weight rows saves less than sorting them by row costs: samples
- * are then taken in their natural order.
+ * Below this many outputs, pairing samples that share weight rows saves less than sorting them by row costs (unless the
+ * sorted basis is reused): samples are then taken in their natural order.
  */
 const PAIRED_MIN_OUTPUTS = 8;
 
@@ -325,16 +340,16 @@ function anyNonZero(mask: Float64Array): boolean {
 
 /**
  * y [n][nOut] = layer(x [n][nIn]). When edgeAbsSum is given, adds sum over samples of |phi_e| of every active numeric
- * edge into it ([nIn][nOut]; the regulariser's edge magnitudes). When cache is given, fills it for layerBackward. With
- * reuseBasis, a cache that already holds the basis of this very x array and these knots is reused instead of
- * recomputed: only sound when x is never overwritten between calls (a model's own input, not a recycled buffer).
+ * edge into it ([nIn][nOut]; the regulariser's edge magnitudes). When cache is given, fills it for layerBackward; with
+ * reuseBasis, a cache that already holds the basis of these input values and knots (compared by value) keeps it
+ * instead of recomputing it. Passing false skips that comparison where the input surely changed (hidden activations).
  *
  * Loop order: input i outermost, so that one input's transposed weights [nb+2k][nOut] stay in L1 while all samples
  * stream past; per (sample, input) the nOut edges are k+2 contiguous multiply-adds each (base + k+1 bases).
  */
 export function layerForward(
   L: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array,
-  cache: LayerCache | null, edgeAbsSum: Float64Array | null, reuseBasis = false,
+  cache: LayerCache | null, edgeAbsSum: Float64Array | null, reuseBasis = true,
 ): void {
   const { nIn, nOut, G, k, knots, mask, symMask } = L;
   const padded = basisCount(G, k) + 2 * k;
@@ -347,7 +362,8 @@ export function layerForward(
   const rows = cache !== null ? cache.row : ws.columnRow;
   const values = cache !== null ? cache.values : ws.columnValues;
   const bases = cache !== null ? cache.base : ws.columnBase;
-  if (cache !== null && !reuse) cache.sorted = nOut >= PAIRED_MIN_OUTPUTS;
+  // A basis kept across calls is sorted once for many uses, so there sorting pays off for any number of outputs.
+  if (cache !== null && !reuse) cache.sorted = nOut >= PAIRED_MIN_OUTPUTS || (reuseBasis && nOut > 1);
   const sorted = cache !== null ? cache.sorted : nOut >= PAIRED_MIN_OUTPUTS;
   const order = sorted ? (cache !== null ? cache.order : ws.columnOrder) : null;
   // The cubic, unmasked case (nearly every training evaluation) has its own unrolled loops.
@@ -373,7 +389,10 @@ export function layerForward(
     else forwardColumn(params, L.wbOffset + i * nOut, ws.weights, nOut, k, n, cell0, rows, values, bases, mask, y, edgeAbsSum, i * nOut);
   }
   if (anyNonZero(symMask)) symbolicForward(L, params, x, n, y);
-  if (cache !== null) cache.remember(x, knots);
+  if (cache !== null) {
+    if (reuse) cache.x = x;
+    else cache.remember(x, knots);
+  }
 }
 
 /**
@@ -564,8 +583,11 @@ export function layerBackward(
     const cell0 = i * n;
     // The regulariser's d(objective)/d(phi) = regCoef / n * sign(phi), on active edges only.
     if (regCoef !== null) for (let j = 0; j < nOut; j++) regRow[j] = mask[edge0 + j] === 0 ? 0 : regCoef[edge0 + j]! * invN;
-    if (cubic && regCoef === null && gx === null) {
-      backwardCubicColumnPairs(nOut, n, cell0, cache, gy, gradWeights, gradBase);
+    if (cubic && (gx === null || (regCoef === null && cache.sorted))) {
+      // Parameter sums and (without the regulariser, whose d(objective)/d(phi) differs per edge) the input gradient in
+      // two paired sweeps.
+      backwardCubicColumnPairs(params, wb0, weights, nOut, n, cell0, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, ws.gradRows);
+      if (gx !== null) inputGradientCubicColumnPairs(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, gx);
     } else if (cubic) {
       backwardCubicColumn(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
     } else {
@@ -590,27 +612,36 @@ export function layerBackward(
 }
 
 /**
- * Gradient sums of one input's edges (cubic, unmasked, no regulariser, no input gradient: a first layer's common case),
- * samples in row order when sorted: two consecutive samples with the same row update the five gradient rows once per
- * output.
+ * Gradient sums of one input's edges (cubic, unmasked), with the regulariser's regCoef / n * sign(phi) when regRow is
+ * given. Samples in row order when sorted: two consecutive samples with the same row share the loads of the five
+ * weights and update the five gradient rows once per output.
  */
 function backwardCubicColumnPairs(
-  nOut: number, n: number, cell0: number, cache: LayerCache, gy: Float64Array,
-  gradWeights: Float64Array, gradBase: Float64Array,
+  params: Float64Array, wb0: number, weights: Float64Array, nOut: number, n: number, cell0: number,
+  cache: LayerCache, gy: Float64Array, regRow: Float64Array | null,
+  gradWeights: Float64Array, gradBase: Float64Array, gradRows: Float64Array,
 ): void {
   const { row: rows, values, base: bases } = cache;
   if (nOut === 1) {
+    const wb = params[wb0]!;
+    const reg = regRow !== null ? regRow[0]! : 0;
     let sumBase = 0;
     for (let s = 0; s < n; s++) {
       const cell = cell0 + s;
-      const g = gy[s]!;
       const w = rows[cell]!;
       const v = 4 * cell;
-      sumBase += g * bases[cell]!;
-      gradWeights[w]! += g * values[v]!;
-      gradWeights[w + 1]! += g * values[v + 1]!;
-      gradWeights[w + 2]! += g * values[v + 2]!;
-      gradWeights[w + 3]! += g * values[v + 3]!;
+      const b = bases[cell]!;
+      const v0 = values[v]!;
+      const v1 = values[v + 1]!;
+      const v2 = values[v + 2]!;
+      const v3 = values[v + 3]!;
+      let g = gy[s]!;
+      if (regRow !== null) g += reg * Math.sign(b * wb + v0 * weights[w]! + v1 * weights[w + 1]! + v2 * weights[w + 2]! + v3 * weights[w + 3]!);
+      sumBase += g * b;
+      gradWeights[w]! += g * v0;
+      gradWeights[w + 1]! += g * v1;
+      gradWeights[w + 2]! += g * v2;
+      gradWeights[w + 3]! += g * v3;
     }
     gradBase[0]! += sumBase;
     return;
@@ -639,10 +670,30 @@ function backwardCubicColumnPairs(
       const v21 = values[4 * c2 + 1]!;
       const v22 = values[4 * c2 + 2]!;
       const v23 = values[4 * c2 + 3]!;
-      const g2 = s2 * nOut;
+      // d(objective)/d(phi) of the two samples: gy itself, or with the regulariser's term in gradRows.
+      let ga0 = g1;
+      let gb0 = s2 * nOut;
+      let gaRow = gy;
+      let gbRow = gy;
+      if (regRow !== null) {
+        for (let j = 0; j < nOut; j++) {
+          const wb = params[wb0 + j]!;
+          const x0 = weights[w0 + j]!;
+          const x1 = weights[w1 + j]!;
+          const x2 = weights[w2 + j]!;
+          const x3 = weights[w3 + j]!;
+          const reg = regRow[j]!;
+          gradRows[j] = gy[ga0 + j]! + reg * Math.sign(b1 * wb + v10 * x0 + v11 * x1 + v12 * x2 + v13 * x3);
+          gradRows[nOut + j] = gy[gb0 + j]! + reg * Math.sign(b2 * wb + v20 * x0 + v21 * x1 + v22 * x2 + v23 * x3);
+        }
+        gaRow = gradRows;
+        gbRow = gradRows;
+        ga0 = 0;
+        gb0 = nOut;
+      }
       for (let j = 0; j < nOut; j++) {
-        const ga = gy[g1 + j]!;
-        const gb = gy[g2 + j]!;
+        const ga = gaRow[ga0 + j]!;
+        const gb = gbRow[gb0 + j]!;
         gradBase[j]! += ga * b1 + gb * b2;
         gradWeights[w0 + j]! += ga * v10 + gb * v20;
         gradWeights[w1 + j]! += ga * v11 + gb * v21;
@@ -652,13 +703,91 @@ function backwardCubicColumnPairs(
       q += 2;
     } else {
       for (let j = 0; j < nOut; j++) {
-        const ga = gy[g1 + j]!;
+        let ga = gy[g1 + j]!;
+        if (regRow !== null) {
+          ga += regRow[j]! * Math.sign(b1 * params[wb0 + j]! + v10 * weights[w0 + j]! + v11 * weights[w1 + j]! + v12 * weights[w2 + j]! + v13 * weights[w3 + j]!);
+        }
         gradBase[j]! += ga * b1;
         gradWeights[w0 + j]! += ga * v10;
         gradWeights[w1 + j]! += ga * v11;
         gradWeights[w2 + j]! += ga * v12;
         gradWeights[w3 + j]! += ga * v13;
       }
+      q += 1;
+    }
+  }
+}
+
+/**
+ * gx[s][i] = b'(x_s) sum_j gy_s,j wb_j + sum_r B'_r(x_s) sum_j gy_s,j W[row+r][j] (cubic, unmasked, no regulariser),
+ * samples in row order: two samples with the same row share the loads of the five weights per output.
+ */
+function inputGradientCubicColumnPairs(
+  params: Float64Array, wb0: number, weights: Float64Array, nOut: number, n: number, cell0: number, i: number, nIn: number,
+  cache: LayerCache, gy: Float64Array, gx: Float64Array,
+): void {
+  const { row: rows, derivs, baseDeriv: baseDerivs, order } = cache;
+  let q = 0;
+  while (q < n) {
+    const s1 = order[cell0 + q]!;
+    const c1 = cell0 + s1;
+    const row = rows[c1]!;
+    const w0 = row * nOut;
+    const w1 = w0 + nOut;
+    const w2 = w1 + nOut;
+    const w3 = w2 + nOut;
+    const g1 = s1 * nOut;
+    const s2 = q + 1 < n ? order[cell0 + q + 1]! : -1;
+    if (s2 >= 0 && rows[cell0 + s2] === row) {
+      const c2 = cell0 + s2;
+      const g2 = s2 * nOut;
+      let base1 = 0;
+      let sum10 = 0;
+      let sum11 = 0;
+      let sum12 = 0;
+      let sum13 = 0;
+      let base2 = 0;
+      let sum20 = 0;
+      let sum21 = 0;
+      let sum22 = 0;
+      let sum23 = 0;
+      for (let j = 0; j < nOut; j++) {
+        const wb = params[wb0 + j]!;
+        const x0 = weights[w0 + j]!;
+        const x1 = weights[w1 + j]!;
+        const x2 = weights[w2 + j]!;
+        const x3 = weights[w3 + j]!;
+        const ga = gy[g1 + j]!;
+        const gb = gy[g2 + j]!;
+        base1 += ga * wb;
+        sum10 += ga * x0;
+        sum11 += ga * x1;
+        sum12 += ga * x2;
+        sum13 += ga * x3;
+        base2 += gb * wb;
+        sum20 += gb * x0;
+        sum21 += gb * x1;
+        sum22 += gb * x2;
+        sum23 += gb * x3;
+      }
+      gx[s1 * nIn + i] = baseDerivs[c1]! * base1 + derivs[4 * c1]! * sum10 + derivs[4 * c1 + 1]! * sum11 + derivs[4 * c1 + 2]! * sum12 + derivs[4 * c1 + 3]! * sum13;
+      gx[s2 * nIn + i] = baseDerivs[c2]! * base2 + derivs[4 * c2]! * sum20 + derivs[4 * c2 + 1]! * sum21 + derivs[4 * c2 + 2]! * sum22 + derivs[4 * c2 + 3]! * sum23;
+      q += 2;
+    } else {
+      let base1 = 0;
+      let sum10 = 0;
+      let sum11 = 0;
+      let sum12 = 0;
+      let sum13 = 0;
+      for (let j = 0; j < nOut; j++) {
+        const ga = gy[g1 + j]!;
+        base1 += ga * params[wb0 + j]!;
+        sum10 += ga * weights[w0 + j]!;
+        sum11 += ga * weights[w1 + j]!;
+        sum12 += ga * weights[w2 + j]!;
+        sum13 += ga * weights[w3 + j]!;
+      }
+      gx[s1 * nIn + i] = baseDerivs[c1]! * base1 + derivs[4 * c1]! * sum10 + derivs[4 * c1 + 1]! * sum11 + derivs[4 * c1 + 2]! * sum12 + derivs[4 * c1 + 3]! * sum13;
       q += 1;
     }
   }

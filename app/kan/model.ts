@@ -152,7 +152,7 @@ export class Kan implements DifferentiableModel {
       const out = work.outputs[l]!;
       const abs = useActReg ? work.edgeAbs[l]! : null;
       if (abs) abs.fill(0);
-      // Only the model's own input may keep its basis between calls: hidden activations live in recycled buffers.
+      // Only the model's own input can repeat between calls; hidden activations change with every parameter step.
       layerForward(layer, this.params, cur, n, out, work.caches[l]!, abs, l === 0);
       cur = out;
     }

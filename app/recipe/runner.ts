@@ -50,6 +50,8 @@ export interface RunnerEvents {
 
 export interface RunOptions {
   events?: RunnerEvents;
+  /** The model a fit step trains for the KAN: a backend's accelerated wrapper sharing its parameters; default the KAN. */
+  trainable?: (kan: Kan) => DifferentiableModel;
   signal?: { readonly aborted: boolean };
   now?: () => number;
 }
@@ -128,7 +130,7 @@ function fitStep(state: RunState, spec: FitStep, index: number, options: RunOpti
     details[`${name}Seconds`] = result.seconds;
     if (result.status === 'cancelled') cancelled = true;
   };
-  if (models.includes('kan')) train('kan', state.kan);
+  if (models.includes('kan')) train('kan', options.trainable ? options.trainable(state.kan) : state.kan);
   if (!cancelled && state.mlp && models.includes('mlp')) train('mlp', state.mlp);
   return { details, cancelled };
 }

@@ -4,13 +4,15 @@ import { UsageError } from './errors';
 const USAGE = `Usage: kanbench <command> [options]
 
 Commands:
-  run RECIPE.json [--json] [--no-store] [--db PATH]   run a recipe (progress on stderr) and record it in the store
+  run RECIPE.json [--json] [--no-store] [--db PATH] [--backend NAME]
+                                                       run a recipe (progress on stderr) and record it in the store
   runs list [--status S] [--search T] [--tag T] [--sort KEY] [--asc] [--limit N] [--json]
   runs show ID [--json]                                a run's steps and metrics (ID may be a unique prefix)
   runs export ID --latex|--json [--out FILE]           metrics table and formula as LaTeX, or the whole run as JSON
   runs delete ID                                       delete a run and everything it recorded
   datasets [list] [--json] | datasets delete ID        the stored datasets
   serve [--port N] [--db PATH]                         the workbench in a browser, on 127.0.0.1 with an access token
+  bench-backends [--list] [--width 784,64,10] [--n N]  time every compute backend on a problem size and remember the fastest
   help                                                 this text
 
 The store is KANBENCH_DB if set, else ~/.config/kan-workbench/experiments.db (the platform's user data folder);
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./datasets')).datasetsCommand(rest);
       case 'serve':
         return await (await import('./serve')).serveCommand(rest);
+      case 'bench-backends':
+        return await (await import('./bench-backends')).benchBackendsCommand(rest);
       case undefined:
       case 'help':
       case '--help':

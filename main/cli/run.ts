@@ -11,13 +11,12 @@ import type { StageResult } from '../../app/recipe/runner';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import { openStore, type ExperimentStore } from '../store';
 import { resolveStoreLocation } from '../services/paths';
-import { TRAINING_BACKEND } from '../training/backend';
 import { datasetRef, formulaDataHash } from '../training/dataset-ref';
 import { APP_VERSION } from '../version';
 import { UsageError } from './errors';
 import { ProgressBar, formatNumber } from './progress';
 
-const USAGE = 'usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH] [--quiet]';
+const USAGE = 'usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH] [--backend auto|reference|NAME] [--quiet]';
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,22 +34,29 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
   // The science core loads only once the recipe is known to be good: it takes a second to start.
-  const [{ parseCsvText }, { summarizeRun }, { executeRun }] = await Promise.all([
-    import('../../app/data'), import('../../app/recipe/runner'), import('../training/execute'),
+  const [{ parseCsvText }, { summarizeRun }, { executeRun, restoreState }, { resolveTrainingBackend }] = await Promise.all([
+    import('../../app/data'), import('../../app/recipe/runner'), import('../training/execute'), import('../training/backend'),
   ]);
   const baseDir = path.dirname(path.resolve(file));
   const readCsv = (ref: string): string => readCsvFile(path.resolve(baseDir, ref));
   const bar = new ProgressBar(process.stderr, !values.quiet);
   const steps = recipe.steps;
 
-  const store = values['no-store'] ? null : openStore(resolveStoreLocation({ db: values.db }).dbPath);
+  const location = resolveStoreLocation({ db: values.db });
+  const state = restoreState(recipe, readCsv, null);
+  // --backend overrides the recipe; decisions are remembered beside the default store.
+  const backend = await resolveTrainingBackend(state, values.backend ?? recipe.backend, location.settingsFile ? path.dirname(location.settingsFile) : null);
+  if (!values.quiet && !values.json) bar.log(`backend: ${backend.reason}`);
+  const store = values['no-store'] ? null : openStore(location.dbPath);
   try {
-    const runId = store ? createStoredRun(store, recipe, file, readCsv, parseCsvText) : null;
+    const runId = store ? createStoredRun(store, recipe, file, readCsv, parseCsvText, backend.name) : null;
     let result;
     try {
       result = executeRun({
         recipe,
         readCsv,
+        state,
+        trainable: backend.trainable,
         from: 0,
         restore: null,
         progressIntervalMs: 50,
@@ -65,7 +71,7 @@ export async function runCommand(args: string[]): Promise<number> {
           if (store && runId) {
             store.transaction(() => {
               store.recordStep(runId, step);
-              store.setRunSummary(runId, summary);
+              store.setRunSummary(runId, { ...summary, backend: backend.reason });
             });
           }
           bar.log(describeStage(stage, steps.length));
@@ -92,6 +98,7 @@ function createStoredRun(
   recipeFile: string,
   readCsv: (ref: string) => string,
   parseCsvText: (text: string) => { columns: string[]; rows: number },
+  backend: string,
 ): string {
   let stored: Recipe = recipe;
   let datasetId: string | null = null;
@@ -111,7 +118,7 @@ function createStoredRun(
   }
   const run = store.createRun({
     name: recipe.name ?? path.basename(recipeFile, path.extname(recipeFile)),
-    datasetId, datasetHash, recipe: stored, seed: recipe.seed, backend: TRAINING_BACKEND, appVersion: APP_VERSION,
+    datasetId, datasetHash, recipe: stored, seed: recipe.seed, backend, appVersion: APP_VERSION,
   });
   store.setRunStatus(run.id, 'running');
   return run.id;

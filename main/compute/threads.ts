@@ -121,8 +121,8 @@ class ThreadsKanKernels implements KanKernels {
   private layers: readonly KanLayer[] = [];
   private params = shared(0);
   private readonly gradPartials: Float64Array[] = [];
+  /** The first layer's input, copied to shared memory; its basis is reused while the same values come back. */
   private input = shared(0);
-  private inputSource: Float64Array | null = null;
   private inputRows = 0;
   private inputVersion = -1;
   private outputGradient = shared(0);
@@ -173,10 +173,10 @@ class ThreadsKanKernels implements KanKernels {
     let input: Float64Array;
     let inputVersion = -1;
     if (l === 0 && x) {
-      if (x !== this.inputSource || n !== this.inputRows) {
+      // Compared by value (as the reference's LayerCache does): a caller may refill the same array with other rows.
+      if (n !== this.inputRows || !startsWith(x, this.input)) {
         if (this.input.length !== n * slice.nIn) this.input = shared(n * slice.nIn);
         this.input.set(x.subarray(0, n * slice.nIn));
-        this.inputSource = x;
         this.inputRows = n;
         this.inputVersion = nextInputVersion++;
       }
@@ -239,7 +239,7 @@ class ThreadsKanKernels implements KanKernels {
   }
 
   dispose(): void {
-    this.inputSource = null;
+    this.inputRows = 0;
   }
 
   private participantsFor(n: number, slice: SliceLayer): number {
@@ -250,6 +250,13 @@ class ThreadsKanKernels implements KanKernels {
 
 function shared(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
+/** Whether x begins with exactly the values of prefix. */
+function startsWith(x: Float64Array, prefix: Float64Array): boolean {
+  if (x.length < prefix.length) return false;
+  for (let q = 0; q < prefix.length; q++) if (x[q] !== prefix[q]) return false;
+  return true;
 }
 
 function scaled(values: Float64Array, factor: number): Float64Array {

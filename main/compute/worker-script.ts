@@ -3,7 +3,7 @@
  * built by scripts/build.mjs), or, when running from source (tests, development), the TypeScript entry bundled on the
  * fly with esbuild into node_modules/.cache, once per process (removed when it exits).
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ export function workerScript(name: WorkerName): Promise<string> {
 }
 
 async function locate(name: WorkerName): Promise<string> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
+  const here = hereFolder();
   // ESM bundles (.mjs: the packaged app has no package.json "type" next to them); top-level await needs ESM.
   const built = path.join(here, `${name}.mjs`);
   if (existsSync(built)) return built;
@@ -46,7 +46,9 @@ async function locate(name: WorkerName): Promise<string> {
   }
   // Inside the project's node_modules, so that the bundle's external packages (gpu.js, webgpu) resolve from it.
   const root = path.resolve(path.dirname(source), '..', '..');
-  const outfile = path.join(cacheFolder(root), `${name}-${process.pid}.mjs`);
+  const folder = cacheFolder(root);
+  removeOrphans(folder);
+  const outfile = path.join(folder, `${name}-${process.pid}.mjs`);
   await esbuild.build({
     entryPoints: [source],
     outfile,
@@ -60,6 +62,29 @@ async function locate(name: WorkerName): Promise<string> {
   });
   process.once('exit', () => rmSync(outfile, { force: true }));
   return outfile;
+}
+
+/** The folder of the running code: CommonJS bundles (Electron's main, its training worker) have __dirname, ES modules import.meta. */
+function hereFolder(): string {
+  if (typeof __dirname === 'string') return __dirname;
+  return path.dirname(fileURLToPath(import.meta.url));
+}
+
+/** Bundles left by processes that ended without running their exit handlers (killed test workers). */
+function removeOrphans(folder: string): void {
+  for (const file of readdirSync(folder)) {
+    const pid = /^(?:threads|device)-worker-(\d+)\.mjs$/.exec(file)?.[1];
+    if (pid && Number(pid) !== process.pid && !isRunning(Number(pid))) rmSync(path.join(folder, file), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function cacheFolder(root: string): string {

@@ -73,6 +73,7 @@ export function startBackend(options: BackendOptions): Backend {
       emit: events.emit,
       concurrency: options.concurrency ?? settings.get().threads,
       warmWorkers: options.warmWorkers ?? 1,
+      backend: () => ({ requested: settings.get().backend, dataFolder: settings.get().dataFolder || null }),
       ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
       ...(options.curveBatchMs === undefined ? {} : { curveBatchMs: options.curveBatchMs }),
       log,

@@ -10,7 +10,6 @@ import type { ExperimentStore, RunRecord, RunStatus, RunSummaryRow, StepRecord }
 import { summaryOf } from '../training/execute';
 import { datasetIdOfRef, datasetRef, formulaDataHash } from '../training/dataset-ref';
 import type { EmitEvent, TrainingHost } from '../training/host';
-import { TRAINING_BACKEND } from '../training/backend';
 import { badRequest, conflict, notFound, recipeError } from './errors';
 
 type RunRow = ResponseOf<'runs.list'>['rows'][number];
@@ -43,7 +42,7 @@ export class RunService {
       datasetHash: this.dataHash(recipe),
       recipe,
       seed: recipe.seed,
-      backend: TRAINING_BACKEND,
+      backend: recipe.backend,
       appVersion: this.options.appVersion,
     });
     if (request.start) this.host.enqueue(run.id);
@@ -117,7 +116,7 @@ export class RunService {
     const recipe = parseAt(source.recipe);
     const run = this.store.createRun({
       name: clipName(`${source.name} (re-run)`), datasetId: source.datasetId, datasetHash: source.datasetHash, recipe,
-      seed: recipe.seed, backend: TRAINING_BACKEND, appVersion: this.options.appVersion,
+      seed: recipe.seed, backend: recipe.backend, appVersion: this.options.appVersion,
     });
     this.host.enqueue(run.id);
     return runRow(run);
@@ -133,7 +132,7 @@ export class RunService {
       const created = this.store.createRun({
         name: request.name ?? clipName(`${parent.name} (branch at step ${request.step + 1})`),
         datasetId: parent.datasetId, datasetHash: parent.datasetHash, recipe, seed: recipe.seed,
-        backend: TRAINING_BACKEND, appVersion: this.options.appVersion, parentRunId: parent.id, parentStep: request.step,
+        backend: recipe.backend, appVersion: this.options.appVersion, parentRunId: parent.id, parentStep: request.step,
       });
       this.store.copySteps(parent.id, created.id, request.step);
       this.store.setRunSummary(created.id, summaryOfStep(from));

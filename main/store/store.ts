@@ -195,6 +195,7 @@ function prepareStatements(db: Db) {
     ),
     setNote: db.prepare<[string, string]>(`UPDATE runs SET note = ? WHERE id = ?`),
     renameRun: db.prepare<[string, string]>(`UPDATE runs SET name = ? WHERE id = ?`),
+    setBackend: db.prepare<[string, string]>(`UPDATE runs SET backend = ? WHERE id = ?`),
     detachChildren: db.prepare<[string]>(`UPDATE runs SET parent_run_id = NULL, parent_step = NULL WHERE parent_run_id = ?`),
     deleteRun: db.prepare<[string]>(`DELETE FROM runs WHERE id = ?`),
     reopenRun: db.prepare<[string, string]>(
@@ -658,6 +659,15 @@ class SqliteExperimentStore implements ExperimentStore {
     this.write(() => {
       this.requireRunStatus(runId);
       this.sql.setNote.run(text, runId);
+    });
+  }
+
+  /** Records the compute backend a run actually trains on, once it is chosen (a run is created with the one requested). */
+  setRunBackend(runId: string, backend: string): void {
+    const name = requireName(backend, 'backend name');
+    this.write(() => {
+      this.requireRunStatus(runId);
+      this.sql.setBackend.run(name, runId);
     });
   }
 

@@ -192,6 +192,8 @@ export interface ExperimentStore {
   setTags(runId: string, tags: readonly string[]): string[];
   setNote(runId: string, note: string): void;
   renameRun(runId: string, name: string): void;
+  /** Records the compute backend a run actually trains on, once it is chosen. */
+  setRunBackend(runId: string, backend: string): void;
   deleteRun(id: string): void;
   markInterruptedRuns(): number;
   /** Puts a finished run back in the queue with a new recipe (interactive steps appended); its steps stay. */

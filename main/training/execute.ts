@@ -3,7 +3,9 @@
  * points (in batches), and one step record with snapshots per finished step. The worker thread runs it for the app;
  * the CLI runs it in-process. No store access here: callers persist what the callbacks hand them.
  */
+import type { Kan } from '../../app/kan/model';
 import { Mlp } from '../../app/mlp';
+import type { DifferentiableModel } from '../../app/train/types';
 import type { CsvReader } from '../../app/recipe/data';
 import { initialState, runSteps, type ModelMetrics, type RunResult, type RunState, type StageResult } from '../../app/recipe/runner';
 import type { Recipe } from '../../app/recipe/schema';
@@ -26,6 +28,10 @@ export interface ExecuteOptions {
   /** The models after step from - 1; null starts from freshly initialised models. */
   restore: ModelSnapshot | null;
   signal?: { readonly aborted: boolean };
+  /** The state to run on, when the caller already built it (to choose a backend); default restoreState(...). */
+  state?: RunState;
+  /** See RunOptions.trainable. */
+  trainable?: (kan: Kan) => DifferentiableModel;
   progressIntervalMs: number;
   curveBatchMs: number;
   /** Milliseconds since the epoch, for step timestamps and the rate limits. */
@@ -49,7 +55,7 @@ export function restoreState(recipe: Recipe, readCsv: CsvReader, restore: ModelS
 
 export function executeRun(options: ExecuteOptions): RunResult {
   const clock = options.clock ?? Date.now;
-  const state = restoreState(options.recipe, options.readCsv, options.restore);
+  const state = options.state ?? restoreState(options.recipe, options.readCsv, options.restore);
   let stepStartedAt = clock();
   let pendingProgress: ProgressMessage | null = null;
   let lastProgressAt = -Infinity;
@@ -72,6 +78,7 @@ export function executeRun(options: ExecuteOptions): RunResult {
     state,
     {
       signal: options.signal,
+      ...(options.trainable ? { trainable: options.trainable } : {}),
       events: {
         onStepStart: (index, step) => {
           stepStartedAt = clock();

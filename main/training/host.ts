@@ -12,6 +12,7 @@ import { datasetIdOfRef } from './dataset-ref';
 import type { ExperimentStore, NewStep, RunStatus, RunSummary } from '../store';
 import { StoreError } from '../store';
 import type { HostToWorker, ProgressMessage, StartJob, WorkerToHost } from './protocol';
+import type { ProbeResult } from './speed-probe';
 import { LatestValueThrottle } from './throttle';
 
 export type EmitEvent = <E extends EventName>(event: E, payload: EventOf<E>) => void;
@@ -38,6 +39,8 @@ export interface TrainingHostOptions {
   /** Workers started at once, so the first run does not wait for one; default 0. */
   warmWorkers?: number;
   log?: (message: string) => void;
+  /** The backend the user asked for in the settings ('auto' or a name) and where decisions are remembered. */
+  backend?: () => { requested: string; dataFolder: string | null };
 }
 
 interface ActiveRun {
@@ -158,9 +161,10 @@ export class TrainingHost {
   }
 
   /** Times one training step of a KAN of the given size in a worker thread (so the caller's thread stays free). */
-  probeSpeed(spec: { width: number[]; grid: number; k: number; batch: number }, timeoutMs = 60_000): Promise<number> {
+  probeSpeed(spec: { width: number[]; grid: number; k: number; batch: number }, timeoutMs = 120_000): Promise<ProbeResult> {
     const worker = new Worker(this.options.workerFile);
-    return new Promise<number>((resolve, reject) => {
+    const dataFolder = this.options.backend?.().dataFolder ?? null;
+    return new Promise<ProbeResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the speed probe took more than ${timeoutMs / 1000} s; try a smaller batch`)), timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -168,14 +172,14 @@ export class TrainingHost {
       };
       worker.on('message', (message: WorkerToHost) => {
         done();
-        if (message.type === 'probe') resolve(message.secondsPerStep);
+        if (message.type === 'probe') resolve({ pick: message.pick, timings: message.timings });
         else reject(new Error(message.type === 'failed' ? message.message : `unexpected message ${message.type} from the worker`));
       });
       worker.on('error', (error) => {
         done();
         reject(error);
       });
-      worker.postMessage({ type: 'probe', ...spec } satisfies HostToWorker);
+      worker.postMessage({ type: 'probe', ...spec, dataFolder } satisfies HostToWorker);
     });
   }
 
@@ -272,10 +276,17 @@ export class TrainingHost {
       from: plan.from,
       restore,
       abortFlag: new SharedArrayBuffer(4),
-      // The worker sends at up to twice the event rate, so the host's throttle always has a fresh value to pass on.
-      progressIntervalMs: (this.options.progressIntervalMs ?? 50) / 2,
+      // The worker sends at five times the event rate, so the value the throttle passes on is never more than 10 ms old.
+      progressIntervalMs: (this.options.progressIntervalMs ?? 50) / 5,
       curveBatchMs: this.options.curveBatchMs ?? 250,
+      ...this.backendFor(recipe.backend),
     };
+  }
+
+  /** A recipe that names a backend keeps it; a recipe left on 'auto' follows the settings. */
+  private backendFor(recipeBackend: string): Pick<StartJob, 'backend' | 'backendDataFolder'> {
+    const settings = this.options.backend?.() ?? { requested: 'auto', dataFolder: null };
+    return { backend: recipeBackend !== 'auto' ? recipeBackend : settings.requested, backendDataFolder: settings.dataFolder };
   }
 
   private onMessage(run: ActiveRun, message: WorkerToHost): void {
@@ -296,6 +307,9 @@ export class TrainingHost {
           return;
         case 'failed':
           this.settle(run, 'failed', message.message, true);
+          return;
+        case 'backend':
+          this.store.setRunBackend(run.runId, message.backend);
           return;
         case 'stepStart':
         case 'probe':

@@ -1,5 +1,6 @@
 /** The messages between the training host (main thread) and a training worker thread, both directions. */
 import type { CurvePoint, ModelKind, NewStep, RunSummary } from '../store';
+import type { ProbeResult } from './speed-probe';
 
 /** Where a run starts: step `from` of its recipe, on fresh models (restore null) or on the stored models of the step before. */
 export interface StartJob {
@@ -17,6 +18,10 @@ export interface StartJob {
   progressIntervalMs: number;
   /** Least milliseconds between two batches of curve points. */
   curveBatchMs: number;
+  /** 'auto' or a backend name (the settings' choice, else the recipe's). */
+  backend: string;
+  /** Where backend decisions are remembered, or null to measure without remembering. */
+  backendDataFolder: string | null;
 }
 
 export interface SpeedProbeJob {
@@ -25,6 +30,7 @@ export interface SpeedProbeJob {
   grid: number;
   k: number;
   batch: number;
+  dataFolder: string | null;
 }
 
 export type HostToWorker = StartJob | SpeedProbeJob;
@@ -46,10 +52,12 @@ export interface ProgressMessage {
 
 export type WorkerToHost =
   | { type: 'stepStart'; stepIdx: number; kind: string }
+  /** The backend chosen for the run, before its first step. */
+  | { type: 'backend'; backend: string; reason: string }
   | ProgressMessage
   | { type: 'curves'; points: CurvePoint[] }
   /** A finished step, with its snapshots, and the run's summary after it. */
   | { type: 'step'; step: NewStep; summary: RunSummary }
   | { type: 'end'; status: 'done' | 'cancelled' }
   | { type: 'failed'; message: string }
-  | { type: 'probe'; secondsPerStep: number };
+  | ({ type: 'probe' } & ProbeResult);

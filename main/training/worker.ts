@@ -2,7 +2,8 @@
 import { parentPort } from 'node:worker_threads';
 
 import { parseRecipe } from '../../app/recipe/schema';
-import { executeRun } from './execute';
+import { resolveTrainingBackend } from './backend';
+import { executeRun, restoreState } from './execute';
 import type { HostToWorker, StartJob, WorkerToHost } from './protocol';
 import { probeSpeed } from './speed-probe';
 
@@ -13,16 +14,22 @@ function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
 }
 
-function runJob(job: StartJob): void {
+async function runJob(job: StartJob): Promise<void> {
   const abort = new Int32Array(job.abortFlag);
   const recipe = parseRecipe(job.recipe);
   const csvText = job.csv ? new TextDecoder().decode(job.csv) : null;
+  const readCsv = (): string => {
+    if (csvText === null) throw new Error('this run has no stored dataset; its recipe names a CSV the app cannot read');
+    return csvText;
+  };
+  const state = restoreState(recipe, readCsv, job.restore);
+  const backend = await resolveTrainingBackend(state, job.backend, job.backendDataFolder);
+  post({ type: 'backend', backend: backend.name, reason: backend.reason });
   const result = executeRun({
     recipe,
-    readCsv: () => {
-      if (csvText === null) throw new Error('this run has no stored dataset; its recipe names a CSV the app cannot read');
-      return csvText;
-    },
+    readCsv,
+    state,
+    trainable: backend.trainable,
     from: job.from,
     restore: job.restore,
     signal: { get aborted() { return Atomics.load(abort, 0) === 1; } },
@@ -32,16 +39,20 @@ function runJob(job: StartJob): void {
     onProgress: (progress) => post(progress),
     onCurves: (points) => post({ type: 'curves', points }),
     // Snapshot buffers are fresh copies, so they move to the host instead of being copied again.
-    onStep: (step, summary) => post({ type: 'step', step, summary }, (step.snapshots ?? []).map((s) => s.bytes.buffer as ArrayBuffer)),
+    onStep: (step, summary) => post({ type: 'step', step, summary: { ...summary, backend: backend.reason } }, (step.snapshots ?? []).map((s) => s.bytes.buffer as ArrayBuffer)),
   });
   post({ type: 'end', status: result.status });
 }
 
+function fail(error: unknown): void {
+  post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+}
+
 port.on('message', (job: HostToWorker) => {
   try {
-    if (job.type === 'start') runJob(job);
-    else post({ type: 'probe', secondsPerStep: probeSpeed(job) });
+    if (job.type === 'start') runJob(job).catch(fail);
+    else probeSpeed(job).then((result) => post({ type: 'probe', ...result }), fail);
   } catch (error) {
-    post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    fail(error);
   }
 });

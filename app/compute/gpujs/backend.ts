@@ -140,7 +140,8 @@ interface ChunkPlan {
 }
 
 interface CachedInput {
-  source: Float64Array;
+  /** The input rows as the kernels saw them (float32): compared by value, since a caller may refill its array. */
+  input: Float32Array;
   n: number;
   knots: Float64Array;
   tables: KernelValue[];
@@ -160,7 +161,7 @@ class GpuJsKanKernels implements KanKernels {
   private params: LayerParameters[] = [];
   private layers: readonly KanLayer[] = [];
   private readonly passes: (LayerPass | null)[];
-  /** The first layer's recent inputs with their basis tables: a fit alternates its training batch with evaluations. */
+  /** The first layer's two most recent inputs with their basis tables: a fit alternates training and evaluation batches. */
   private inputCache: CachedInput[] = [];
 
   constructor(private readonly backend: GpuJsBackend, shapes: readonly LayerShape[]) {
@@ -321,15 +322,16 @@ class GpuJsKanKernels implements KanKernels {
     this.passes[l] = { plan, tables, tablesCached, outputs, inputGradients: null };
   }
 
-  /** Basis tables of the first layer's input, kept on the device while the same array (and knots) come back. */
+  /** Basis tables of the first layer's input, kept on the device while the same values (and knots) come back. */
   private *cachedInputTables(x: Float64Array, plan: ChunkPlan, knots: Float64Array): Generator<unknown, KernelValue[], unknown> {
-    const hit = this.inputCache.find((entry) => entry.source === x && entry.n === plan.n && sameValues(entry.knots, knots));
+    const cells = plan.n * this.geometries[0]!.nIn;
+    const hit = this.inputCache.find((entry) => entry.n === plan.n && sameValues(entry.knots, knots) && sameAsFloat32(x, entry.input, cells));
     if (hit) {
       this.inputCache = [hit, ...this.inputCache.filter((entry) => entry !== hit)];
       return hit.tables;
     }
     const tables = yield* this.basisTables(0, x, plan);
-    this.inputCache.unshift({ source: x, n: plan.n, knots: knots.slice(), tables });
+    this.inputCache.unshift({ input: toFloat32(x, 0, cells), n: plan.n, knots: knots.slice(), tables });
     for (const stale of this.inputCache.splice(2)) {
       if (!this.passes.some((pass) => pass?.tables === stale.tables)) stale.tables.forEach(release);
     }
@@ -447,6 +449,13 @@ function toFloat32(values: Float64Array, from: number, to: number): Float32Array
   const out = new Float32Array(to - from);
   for (let q = 0; q < out.length; q++) out[q] = values[from + q]!;
   return out;
+}
+
+/** Whether the first `count` values of x, rounded to float32, are those of copy. */
+function sameAsFloat32(x: Float64Array, copy: Float32Array, count: number): boolean {
+  if (x.length < count || copy.length !== count) return false;
+  for (let q = 0; q < count; q++) if (Math.fround(x[q]!) !== copy[q]) return false;
+  return true;
 }
 
 function sameValues(a: Float64Array, b: Float64Array): boolean {

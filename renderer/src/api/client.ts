@@ -41,22 +41,16 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
 }
 
 /**
- * Whatever a transport rejected with, as an ApiCallError. Electron's ipcRenderer.invoke drops custom error fields and
- * prefixes the message ("Error invoking remote method 'op': Error: ..."), so that prefix is removed and a JSON error body
- * inside the message is recovered.
+ * Whatever a transport rejected with, as an ApiCallError. Only an Error's message crosses Electron's context bridge, so
+ * the preload (main/electron/preload.ts) writes the code and the bad field into it: "[bad_request recipe.kan] message".
  */
 export function toApiCallError(reason: unknown): ApiCallError {
   if (reason instanceof ApiCallError) return reason;
   if (isErrorBody(reason)) return new ApiCallError({ code: reason.code, message: reason.message, ...(reason.path ? { path: reason.path } : {}) });
-  let message = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'the operation failed for an unknown reason';
-  message = message.replace(/^Error invoking remote method '[^']*':\s*(?:[A-Za-z]*Error:\s*)?/, '');
-  if (message.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(message);
-      if (isErrorBody(parsed)) return toApiCallError(parsed);
-    } catch {
-      // not JSON: keep the text as it is
-    }
+  const message = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'the operation failed for an unknown reason';
+  const tagged = /^\[([a-z_]+)(?: ([^\]]+))?\] ([\s\S]*)$/.exec(message);
+  if (tagged && ERROR_CODES.has(tagged[1]!)) {
+    return new ApiCallError({ code: tagged[1] as ApiErrorCode, message: tagged[3]!, ...(tagged[2] ? { path: tagged[2] } : {}) });
   }
   return new ApiCallError({ code: 'failed', message });
 }

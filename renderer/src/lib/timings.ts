@@ -22,3 +22,8 @@ export function recordProgressLatency(atEpochMs: number): void {
     progressLatencyMaxMs: sorted[sorted.length - 1]!,
   });
 }
+
+/** Resolves once the current frame has been painted (a timer set in an animation frame runs after that frame's paint). */
+export function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}

@@ -67,7 +67,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   async function select(id: string): Promise<void> {
     selectedId.value = id;
     preview.value = null;
-    const result = await api().invoke('datasets.preview', { id, maxRows: 50 });
+    // Up to 1000 rows: the table shows the first 50; all of them feed the guess of the number of classes.
+    const result = await api().invoke('datasets.preview', { id, maxRows: 1000 });
     if (selectedId.value !== id) return;
     preview.value = result;
     if (!choices.value[id]) {

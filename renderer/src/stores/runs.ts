@@ -17,6 +17,7 @@ export type RunRow = ResponseOf<'runs.list'>['rows'][number];
 export type RunDetail = ResponseOf<'runs.get'>;
 export type RunStatus = RunRow['status'];
 export type Step = RequestOf<'runs.applySteps'>['steps'][number];
+export type NetworkView = ResponseOf<'model.network'>;
 type ProgressEvent = EventOf<'run.progress'>;
 
 export const TERMINAL: readonly RunStatus[] = ['done', 'failed', 'cancelled', 'interrupted'];
@@ -59,6 +60,29 @@ export const useRunsStore = defineStore('runs', () => {
   const clock = ref(Date.now());
   let clockTimer: ReturnType<typeof setInterval> | null = null;
   let subscribed = false;
+  /**
+   * Network views by "runId:step", fetched as soon as a run's step is known so Inspect can draw without waiting for main
+   * to restore the model. A few entries suffice: the open run's latest steps.
+   */
+  const networks = new Map<string, Promise<NetworkView>>();
+  const NETWORK_CACHE_SIZE = 6;
+
+  function network(runId: string, step: number): Promise<NetworkView> {
+    const key = `${runId}:${step}`;
+    let view = networks.get(key);
+    if (!view) {
+      view = api().invoke('model.network', { runId, step, points: 41, dataPoints: 60 });
+      view.catch(() => networks.delete(key));
+      networks.set(key, view);
+      if (networks.size > NETWORK_CACHE_SIZE) networks.delete(networks.keys().next().value!);
+    }
+    return view;
+  }
+
+  /** Step numbers of a run are reused after an undo, so its cached views must go whenever its steps change. */
+  function forgetNetworks(runId: string): void {
+    for (const key of [...networks.keys()]) if (key.startsWith(`${runId}:`)) networks.delete(key);
+  }
 
   function track(row: { id: string; name: string; status: RunStatus; error: string | null }, recipe: unknown): LiveRun {
     const existing = live.value[row.id];
@@ -159,7 +183,11 @@ export const useRunsStore = defineStore('runs', () => {
       track(detail, detail.recipe);
       current.value = detail;
       storedCurves.value = curves.map((c) => ({ stepIdx: c.stepIdx, model: c.model, iter: c.iter, trainLoss: c.trainLoss, testLoss: c.testLoss }));
-      if (TERMINAL.includes(detail.status)) delete livePoints.value[id];
+      if (TERMINAL.includes(detail.status)) {
+        delete livePoints.value[id];
+        const last = detail.steps[detail.steps.length - 1];
+        if (last) network(id, last.idx).catch(() => undefined);
+      }
     } catch (error) {
       if (currentId.value === id) {
         current.value = null;
@@ -219,6 +247,7 @@ export const useRunsStore = defineStore('runs', () => {
     const id = currentId.value;
     if (!id || !current.value) throw new Error('open a run first');
     const before = current.value.steps.length;
+    forgetNetworks(id);
     const row = await api().invoke('runs.applySteps', { id, steps });
     track(row, current.value.recipe);
     const after = await waitUntilIdle(id, before + steps.length);
@@ -232,6 +261,7 @@ export const useRunsStore = defineStore('runs', () => {
     const id = currentId.value;
     if (!id) return;
     await api().invoke('runs.revert', { id, step });
+    forgetNetworks(id);
     version.value++;
     await reload();
   }
@@ -251,6 +281,6 @@ export const useRunsStore = defineStore('runs', () => {
 
   return {
     currentId, current, currentCurves, live, version, loadError, activeRun, clock,
-    subscribe, open, reload, create, cancel, applySteps, revert, waitUntilIdle, elapsedSeconds, etaSeconds, ensureTracked,
+    subscribe, open, reload, create, cancel, applySteps, revert, waitUntilIdle, elapsedSeconds, etaSeconds, ensureTracked, network,
   };
 });

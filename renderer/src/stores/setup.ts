@@ -1,6 +1,6 @@
 /** The experiment setup form, kept while the user moves between views; builds the recipe from it and the chosen data. */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import { kanParameterCount, matchMlpWidth, mlpParameterCount } from '../lib/params';
 import { buildRecipe, defaultSetupForm, kanWidth, mlpWidth, setupProblems } from '../lib/recipe';
 import { useDatasetsStore } from './datasets';
@@ -8,6 +8,10 @@ import { useDatasetsStore } from './datasets';
 export const useSetupStore = defineStore('setup', () => {
   const datasets = useDatasetsStore();
   const form = ref(defaultSetupForm());
+  // A classification KAN has one output per class; the dataset's preview gives the count.
+  watch(() => datasets.selectedChoices?.classesGuess, (classes) => {
+    if (classes) form.value.classes = classes;
+  }, { immediate: true });
 
   const data = computed(() => datasets.dataChoice);
   const problems = computed(() => setupProblems(data.value, form.value));

@@ -90,6 +90,20 @@ for (const candidate of candidates) {
       });
     }
 
+    it('a batch array refilled in place is not mistaken for the one before (the first layer keeps its basis by value)', () => {
+      const f = fixture([4, 3, 2], 5, 3, 'silu', 30, 'regression', 23);
+      const model = createTrainable(f.kan, backend) as AcceleratedKan;
+      const got = new Float64Array(f.kan.params.length);
+      const want = new Float64Array(f.kan.params.length);
+      model.lossAndGrad(f.batch, f.task, got);
+      f.batch.x.reverse();
+      const b = model.lossAndGrad(f.batch, f.task, got);
+      const a = f.kan.lossAndGrad(f.batch, f.task, want);
+      expect(Math.abs(b.objective - a.objective) / a.objective).toBeLessThan(tolerance);
+      expect(relativeError(got, want)).toBeLessThan(tolerance);
+      model.dispose();
+    });
+
     it('a short Adam fit with grid updates follows the reference loss curve', () => {
       const rng = new Rng(5);
       const n = 64;

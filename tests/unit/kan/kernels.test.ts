@@ -194,7 +194,7 @@ describe('layer kernels', () => {
       const expected = naiveLayer(L, kan.params, x, n);
       const y = new Float64Array(n * nOut);
       const abs = new Float64Array(3 * nOut);
-      layerForward(L, kan.params, x, n, y, new LayerCache(), abs, true);
+      layerForward(L, kan.params, x, n, y, new LayerCache(), abs);
       expect(maxRelativeDifference(y, expected.y)).toBeLessThan(1e-14);
       expect(maxRelativeDifference(abs, expected.abs)).toBeLessThan(1e-13);
       const plain = new Float64Array(n * nOut);
@@ -240,7 +240,7 @@ describe('layer kernels', () => {
     expect(maxRelativeDifference(y, naiveLayer(L, kan.params, x, n).y)).toBeLessThan(1e-14);
   });
 
-  it('the paired first-layer backward equals the per-sample path with an input gradient', () => {
+  it('the paired backward (row-sorted samples) equals the per-sample path, input gradient included', () => {
     const kan = perturbedKan([3, 11], 4, 3, 6);
     const L = kan.layers[0]!;
     const cache = new LayerCache();
@@ -248,37 +248,63 @@ describe('layer kernels', () => {
     layerForward(L, kan.params, x, n, y, cache, null);
     const gy = new Float64Array(n * 11).map(() => rng.normal());
     const paired = new Float64Array(kan.params.length);
-    layerBackward(L, kan.params, cache, gy, null, paired, null);
+    const pairedGx = new Float64Array(n * 3);
+    layerBackward(L, kan.params, cache, gy, null, paired, pairedGx);
+    // A regulariser of weight zero changes nothing but takes the per-sample loop.
     const single = new Float64Array(kan.params.length);
-    layerBackward(L, kan.params, cache, gy, null, single, new Float64Array(n * 3));
+    const singleGx = new Float64Array(n * 3);
+    layerBackward(L, kan.params, cache, gy, new Float64Array(33), single, singleGx);
     expect(maxRelativeDifference(paired, single)).toBeLessThan(1e-13);
-    expect(paired.some((g) => g !== 0)).toBe(true);
+    expect(maxRelativeDifference(pairedGx, singleGx)).toBeLessThan(1e-13);
+    expect(paired.some((g) => g !== 0) && pairedGx.some((g) => g !== 0)).toBe(true);
+    const withoutGx = new Float64Array(kan.params.length);
+    layerBackward(L, kan.params, cache, gy, null, withoutGx, null);
+    expect(Array.from(withoutGx)).toEqual(Array.from(paired));
   });
 
-  for (const lamb of [0, 0.05]) {
-    it(`single-output layers: [2,1,1] gradients match central differences${lamb > 0 ? ' with the regulariser' : ''}`, () => {
-      const kan = perturbedKan([2, 1, 1], 4, 3, 12);
-      kan.regularization = { lamb, lambL1: 1, lambEntropy: 2, lambCoef: 0, lambCoefDiff: 0 };
-      const r = new Rng(13);
-      const batch: Batch = { x: new Float64Array(2 * 40).map(() => r.range(-1.1, 1.1)), y: new Float64Array(40).map(() => r.normal()), n: 40 };
-      const grad = new Float64Array(kan.params.length);
-      kan.lossAndGrad(batch, 'regression', grad);
-      const scratch = new Float64Array(kan.params.length);
-      const h = 1e-6;
-      let worst = 0;
-      for (let q = 0; q < kan.params.length; q++) {
-        const orig = kan.params[q]!;
-        kan.params[q] = orig + h;
-        const up = kan.lossAndGrad(batch, 'regression', scratch).objective;
-        kan.params[q] = orig - h;
-        const down = kan.lossAndGrad(batch, 'regression', scratch).objective;
-        kan.params[q] = orig;
-        const fd = (up - down) / (2 * h);
-        worst = Math.max(worst, Math.abs(fd - grad[q]!) / Math.max(1e-3, Math.abs(fd) + Math.abs(grad[q]!)));
-      }
-      expect(worst).toBeLessThan(1e-6);
-    });
+  // [2,1,1]: single-output loops; [3,5,2]: a sorted first layer (its basis is kept) with a natural-order second one;
+  // [2,3,9,1]: a sorted hidden layer whose input gradient takes the paired sweep.
+  for (const width of [[2, 1, 1], [3, 5, 2], [2, 3, 9, 1]]) {
+    for (const lamb of [0, 0.05]) {
+      it(`${JSON.stringify(width)} gradients match central differences${lamb > 0 ? ' with the regulariser' : ''}`, () => {
+        const kan = perturbedKan(width, 4, 3, 12);
+        kan.regularization = { lamb, lambL1: 1, lambEntropy: 2, lambCoef: 0, lambCoefDiff: 0 };
+        const r = new Rng(13);
+        const nIn = width[0]!;
+        const nOut = width[width.length - 1]!;
+        const batch: Batch = { x: new Float64Array(nIn * 40).map(() => r.range(-1.1, 1.1)), y: new Float64Array(nOut * 40).map(() => r.normal()), n: 40 };
+        const grad = new Float64Array(kan.params.length);
+        kan.lossAndGrad(batch, 'regression', grad);
+        const scratch = new Float64Array(kan.params.length);
+        const h = 1e-6;
+        let worst = 0;
+        for (let q = 0; q < kan.params.length; q++) {
+          const orig = kan.params[q]!;
+          kan.params[q] = orig + h;
+          const up = kan.lossAndGrad(batch, 'regression', scratch).objective;
+          kan.params[q] = orig - h;
+          const down = kan.lossAndGrad(batch, 'regression', scratch).objective;
+          kan.params[q] = orig;
+          const fd = (up - down) / (2 * h);
+          worst = Math.max(worst, Math.abs(fd - grad[q]!) / Math.max(1e-3, Math.abs(fd) + Math.abs(grad[q]!)));
+        }
+        expect(worst).toBeLessThan(1e-6);
+      });
+    }
   }
+
+  it('reuses a cached basis only for the same input values and knots', () => {
+    const kan = perturbedKan([3, 4], 5, 3, 15);
+    const L = kan.layers[0]!;
+    const cache = new LayerCache();
+    const input = x.slice();
+    const y = new Float64Array(n * 4);
+    layerForward(L, kan.params, input, n, y, cache, null);
+    // The same buffer, overwritten in place (a recycled mini-batch): the basis must follow the new values.
+    for (let q = 0; q < input.length; q++) input[q] = -input[q]!;
+    layerForward(L, kan.params, input, n, y, cache, null);
+    expect(maxRelativeDifference(y, naiveLayer(L, kan.params, input, n).y)).toBeLessThan(1e-14);
+  });
 
   it('keeps the first layer basis only while the input array and knots are unchanged', () => {
     const kan = perturbedKan([3, 4, 2], 5, 3, 7);

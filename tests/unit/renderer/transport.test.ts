@@ -126,16 +126,15 @@ describe('WebSocket transport', () => {
 });
 
 describe('toApiCallError', () => {
-  it('recovers the error body from an Electron IPC rejection', () => {
-    const body = { code: 'not_found', message: 'no run "x"; it may have been deleted' };
-    const error = toApiCallError(new Error(`Error invoking remote method 'kanbench:invoke': Error: ${JSON.stringify(body)}`));
-    expect(error.code).toBe('not_found');
-    expect(error.message).toBe(body.message);
+  it('reads the code and field the Electron preload writes into the message', () => {
+    const error = toApiCallError(new Error('[bad_request recipe.kan.width] recipe field kan.width: the KAN has 2 inputs but the data has 3'));
+    expect(error).toMatchObject({ code: 'bad_request', path: 'recipe.kan.width', message: 'recipe field kan.width: the KAN has 2 inputs but the data has 3' });
+    expect(toApiCallError(new Error('[not_found] run x does not exist'))).toMatchObject({ code: 'not_found', path: undefined, message: 'run x does not exist' });
   });
 
-  it('keeps a plain message and marks it failed', () => {
-    const error = toApiCallError(new Error("Error invoking remote method 'x': TypeError: boom"));
-    expect(error).toMatchObject({ code: 'failed', message: 'boom' });
+  it('keeps any other message whole and marks it failed', () => {
+    expect(toApiCallError(new Error('[bracketed] but not a code'))).toMatchObject({ code: 'failed', message: '[bracketed] but not a code' });
+    expect(toApiCallError('boom')).toMatchObject({ code: 'failed', message: 'boom' });
   });
 
   it('accepts an error body object as it is', () => {
