@@ -109,7 +109,7 @@ function applyStep(state: RunState, step: RecipeStep, index: number, options: Ru
     return { details: { grid: step.refine.grid, maxDeviation }, cancelled: false };
   }
   if ('updateGrid' in step) {
-    updateGridFromSamples(state.kan, state.data.train.x, state.data.train.n, step.updateGrid.gridEps);
+    updateGridFromSamples(state.kan, state.data.train.x, state.data.train.n, step.updateGrid.gridEps, step.updateGrid.gridMargin);
     return { details: {}, cancelled: false };
   }
   return { details: interpretabilityHandlers.apply(state, step), cancelled: false };

@@ -61,6 +61,7 @@ export const fitStepSchema = z.strictObject({
   startGridUpdateStep: z.number().int().optional(),
   stopGridUpdateStep: z.number().int().min(0).optional(),
   gridEps: finite.min(0).max(1).optional(),
+  gridMargin: finite.min(0).max(1).optional(),
   /** Which models this fit trains; by default the KAN and, when the recipe has one, the MLP. */
   models: z.array(z.enum(['kan', 'mlp'])).min(1).optional(),
 });
@@ -111,7 +112,7 @@ export const customFunctionSchema = z.strictObject({
 export const stepSchema = z.union([
   z.strictObject({ fit: fitStepSchema }),
   z.strictObject({ refine: z.strictObject({ grid: posInt.max(10_000) }) }),
-  z.strictObject({ updateGrid: z.strictObject({ gridEps: finite.min(0).max(1).default(0.02) }) }),
+  z.strictObject({ updateGrid: z.strictObject({ gridEps: finite.min(0).max(1).default(0.02), gridMargin: finite.min(0).max(1).default(0.03) }) }),
   z.strictObject({ prune: pruneStepSchema }),
   z.strictObject({ fixSymbolic: fixSymbolicStepSchema }),
   z.strictObject({ unfixSymbolic: z.strictObject({ layer: z.number().int().min(0), input: z.number().int().min(0), output: z.number().int().min(0) }) }),

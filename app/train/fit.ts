@@ -8,7 +8,7 @@ import { Lbfgs } from './optim/lbfgs';
 import { accuracy, predictionLoss, rmse } from './loss';
 import type { Batch, DifferentiableModel, Task } from './types';
 import { Kan, type KanRegularization } from '../kan/model';
-import { updateGridFromSamples } from '../kan/grid';
+import { DEFAULT_GRID_MARGIN, updateGridFromSamples } from '../kan/grid';
 import { Rng } from '../util/rng';
 
 /** pykan runs L-BFGS with every tolerance at 1e-32: each step does its full maxIter iterations, never stopping early. */
@@ -36,6 +36,8 @@ export interface FitOptions {
   startGridUpdateStep?: number;
   stopGridUpdateStep?: number;
   gridEps?: number;
+  /** Grid update margin beyond the activations' range, as a fraction of it (default DEFAULT_GRID_MARGIN). */
+  gridMargin?: number;
 }
 
 export interface FitProgress {
@@ -134,7 +136,7 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
     if (aborted()) return { history, status: 'cancelled', seconds: (now() - t0) / 1000 };
     const batch = batchSize === train.n ? train : sampleBatch(train, batchSize, model.nIn, task === 'regression' ? model.nOut : 1, rng);
     if (updateGrid && step % gridFreq === 0 && step < stopGrid && step >= startGrid) {
-      updateGridFromSamples(model as Kan, batch.x, batch.n, options.gridEps ?? 0.02);
+      updateGridFromSamples(model as Kan, batch.x, batch.n, options.gridEps ?? 0.02, options.gridMargin ?? DEFAULT_GRID_MARGIN);
       lbfgs?.reset();
     }
     if (lbfgs) {

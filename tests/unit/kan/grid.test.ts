@@ -31,7 +31,7 @@ describe('grid update', () => {
     const rng = new Rng(2);
     const x = new Float64Array(n).map(() => -1 + 2 * rng.uniform() ** 3);
     const before = kan.forward(x, n);
-    updateGridFromSamples(kan, x, n, 0.02);
+    updateGridFromSamples(kan, x, n, 0.02, 0);
     const after = kan.forward(x, n);
     let worst = 0;
     for (let q = 0; q < n; q++) worst = Math.max(worst, Math.abs(before[q]! - after[q]!));
@@ -49,9 +49,15 @@ describe('grid update', () => {
     // Evenly spaced inputs with min -1 and max 1 and gridEps = 1 give back the uniform grid on [-1, 1].
     const x = new Float64Array(2 * n).map((_, q) => -1 + (2 * Math.floor(q / 2)) / (n - 1));
     const before = kan.forward(x, n);
-    updateGridFromSamples(kan, x, n, 1);
+    updateGridFromSamples(kan, x, n, 1, 0);
     const after = kan.forward(x, n);
     for (let q = 0; q < before.length; q++) expect(after[q]!).toBeCloseTo(before[q]!, 8);
+  });
+
+  it('widens the grid by the margin beyond the activations', () => {
+    const values = new Float64Array(101).map((_, s) => 2 + s / 100); // range [2, 3]
+    const pts = adaptiveGridPoints(values, 4, 1, 1, 0.05);
+    expect(Array.from(pts)).toEqual([1.95, 2.225, 2.5, 2.775, 3.05].map((v) => expect.closeTo(v, 12)));
   });
 
   it('keeps a usable grid for a node that sees a constant (pykan #416)', () => {

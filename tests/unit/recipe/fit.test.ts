@@ -79,7 +79,7 @@ describe('recipes', () => {
     });
     const result = runSteps(initialState(recipe, () => ''));
     expect(result.stages.map((s) => s.step)).toEqual(['fit', 'refine', 'fit']);
-    expect(result.stages[1]!.details.maxDeviation).toBeLessThan(1e-2);
+    expect(result.stages[1]!.details.maxDeviation).toBeLessThan(2e-2);
     expect(result.stages[2]!.kan.params).toBe(6 * (6 + 3 + 2) + 3 * (6 + 3 + 2));
     const summary = summarizeRun(result) as { kan: { testRmse: number }; mlp: { params: number } };
     expect(summary.kan.testRmse).toBeLessThan(0.05);
