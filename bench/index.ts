@@ -5,11 +5,12 @@
 import os from 'node:os';
 import { run as runBackends } from './backends.bench';
 import { run as runCore } from './core.bench';
+import { run as runHost } from './host.bench';
 import { run as runSymbolic } from './symbolic.bench';
 
 type Figures = Record<string, number | string>;
 
-const suites: [string, () => Promise<Figures>][] = [['core', runCore], ['symbolic', runSymbolic], ['backends', runBackends]];
+const suites: [string, () => Promise<Figures>][] = [['core', runCore], ['symbolic', runSymbolic], ['backends', runBackends], ['host', runHost]];
 
 function format(value: number | string): string {
   if (typeof value === 'string') return value;

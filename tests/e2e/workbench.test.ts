@@ -48,7 +48,10 @@ function knownFormulaCsv(): string {
 async function buildApp(): Promise<{ cli: string; remove: () => void }> {
   const built = await bundle({ 'main/cli/index.ts': 'main/cli.js', 'main/training/worker.ts': 'main/worker.js' });
   const vite = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', path.join(built.dir, 'renderer'), '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  if (vite.status !== 0) throw new Error(`vite build failed:\n${vite.stdout}\n${vite.stderr}`);
+  if (vite.status !== 0) {
+    built.remove();
+    throw new Error(`vite build failed:\n${vite.stdout}\n${vite.stderr}`);
+  }
   return { cli: built.file('main/cli.js'), remove: built.remove };
 }
 
