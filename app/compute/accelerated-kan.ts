@@ -4,9 +4,8 @@
  * layers (shared with the wrapped Kan, so grid updates and optimiser steps act on both), and the reference code for what
  * the kernels do not cover (symbolic edges).
  */
-import { basisCount } from '../kan/bspline';
 import type { KanLayer } from '../kan/layer';
-import { Kan, type KanRegularization, magnitudeRegularizer } from '../kan/model';
+import { Kan, coefficientRegularizer, magnitudeRegularizer } from '../kan/model';
 import { predictionLoss } from '../train/loss';
 import type { Batch, Task } from '../train/types';
 import { type ComputeBackend, type Deferred, type KanKernels, type LayerShape, drive, sameShapes, settled, shapeOf } from './contract';
@@ -98,31 +97,3 @@ export function hasSymbolicEdges(layers: readonly KanLayer[]): boolean {
   return layers.some((layer) => layer.symMask.some((m) => m !== 0));
 }
 
-/**
- * lambda * (lambCoef * sum_e mean|coef_e| + lambCoefDiff * sum_e mean|diff coef_e|) over active numeric edges; adds its
- * gradient. The same computation as Kan's private coefficientRegularizer (model.ts), which this wrapper cannot call.
- */
-export function coefficientRegularizer(layers: readonly KanLayer[], p: Float64Array, reg: KanRegularization, grad: Float64Array): number {
-  const { lamb, lambCoef, lambCoefDiff } = reg;
-  let total = 0;
-  for (const layer of layers) {
-    const nb = basisCount(layer.G, layer.k);
-    for (let e = 0; e < layer.nIn * layer.nOut; e++) {
-      if (layer.mask[e] === 0) continue;
-      const off = layer.coefOffset + e * nb;
-      for (let m = 0; m < nb; m++) {
-        const c = p[off + m]!;
-        total += (lamb * lambCoef * Math.abs(c)) / nb;
-        grad[off + m]! += (lamb * lambCoef * Math.sign(c)) / nb;
-      }
-      for (let m = 0; m + 1 < nb; m++) {
-        const d = p[off + m + 1]! - p[off + m]!;
-        const g = (lamb * lambCoefDiff * Math.sign(d)) / (nb - 1);
-        total += (lamb * lambCoefDiff * Math.abs(d)) / (nb - 1);
-        grad[off + m + 1]! += g;
-        grad[off + m]! -= g;
-      }
-    }
-  }
-  return total;
-}

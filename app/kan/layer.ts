@@ -36,6 +36,9 @@ export interface KanLayer {
   symOffset: number;
 }
 
+/** A layer's numeric part as plain data: what crosses to a worker thread (functions cannot be posted). */
+export type NumericLayer = Omit<KanLayer, 'symMask' | 'symFns'>;
+
 /** Number of entries a layer occupies in the flat parameter vector. */
 export function layerParamLength(nIn: number, nOut: number, G: number, k: number): number {
   return nIn * nOut * (basisCount(G, k) + 2 + 4);

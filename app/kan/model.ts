@@ -169,7 +169,7 @@ export class Kan implements DifferentiableModel {
       objective += value;
       return coef;
     });
-    if (reg.lamb > 0 && (reg.lambCoef !== 0 || reg.lambCoefDiff !== 0)) objective += this.coefficientRegularizer(grad);
+    if (reg.lamb > 0 && (reg.lambCoef !== 0 || reg.lambCoefDiff !== 0)) objective += coefficientRegularizer(this.layers, this.params, this.regularization, grad);
     for (let l = layers.length - 1; l >= 0; l--) {
       const gx = l > 0 ? work.inputGrads[l]! : null;
       layerBackward(layers[l]!, this.params, work.caches[l]!, gy, regCoefs[l]!, grad, gx);
@@ -197,33 +197,6 @@ export class Kan implements DifferentiableModel {
     return this.workspace;
   }
 
-  /** lambda * (lambCoef * sum_e mean|coef_e| + lambCoefDiff * sum_e mean|diff coef_e|) over active numeric edges; adds its gradient. */
-  private coefficientRegularizer(grad: Float64Array): number {
-    const { lamb, lambCoef, lambCoefDiff } = this.regularization;
-    const p = this.params;
-    let total = 0;
-    for (const layer of this.layers) {
-      const nb = basisCount(layer.G, layer.k);
-      for (let e = 0; e < layer.nIn * layer.nOut; e++) {
-        if (layer.mask[e] === 0) continue;
-        const off = layer.coefOffset + e * nb;
-        for (let m = 0; m < nb; m++) {
-          const c = p[off + m]!;
-          total += (lamb * lambCoef * Math.abs(c)) / nb;
-          grad[off + m]! += (lamb * lambCoef * Math.sign(c)) / nb;
-        }
-        for (let m = 0; m + 1 < nb; m++) {
-          const d = p[off + m + 1]! - p[off + m]!;
-          const g = (lamb * lambCoefDiff * Math.sign(d)) / (nb - 1);
-          total += (lamb * lambCoefDiff * Math.abs(d)) / (nb - 1);
-          grad[off + m + 1]! += g;
-          grad[off + m]! -= g;
-        }
-      }
-    }
-    return total;
-  }
-
   /** Parameters in use: G + k + 2 per active numeric edge, 4 per symbolic edge. */
   parameterCount(): number {
     let count = 0;
@@ -243,6 +216,35 @@ export class Kan implements DifferentiableModel {
     copy.regularization = { ...this.regularization };
     return copy;
   }
+}
+
+/**
+ * lambda * (lambCoef * sum_e mean|coef_e| + lambCoefDiff * sum_e mean|diff coef_e|) over active numeric edges; adds its
+ * gradient to grad.
+ */
+export function coefficientRegularizer(layers: readonly KanLayer[], p: Float64Array, reg: KanRegularization, grad: Float64Array): number {
+  const { lamb, lambCoef, lambCoefDiff } = reg;
+  let total = 0;
+  for (const layer of layers) {
+    const nb = basisCount(layer.G, layer.k);
+    for (let e = 0; e < layer.nIn * layer.nOut; e++) {
+      if (layer.mask[e] === 0) continue;
+      const off = layer.coefOffset + e * nb;
+      for (let m = 0; m < nb; m++) {
+        const c = p[off + m]!;
+        total += (lamb * lambCoef * Math.abs(c)) / nb;
+        grad[off + m]! += (lamb * lambCoef * Math.sign(c)) / nb;
+      }
+      for (let m = 0; m + 1 < nb; m++) {
+        const d = p[off + m + 1]! - p[off + m]!;
+        const g = (lamb * lambCoefDiff * Math.sign(d)) / (nb - 1);
+        total += (lamb * lambCoefDiff * Math.abs(d)) / (nb - 1);
+        grad[off + m + 1]! += g;
+        grad[off + m]! -= g;
+      }
+    }
+  }
+  return total;
 }
 
 /**

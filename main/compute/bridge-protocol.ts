@@ -3,7 +3,7 @@
  * backend): the main thread posts a request on a MessagePort and sleeps in Atomics.wait; the worker posts the reply and
  * raises the flag; the main thread takes the reply with receiveMessageOnPort.
  */
-import type { BaseKind } from '../../app/kan/layer';
+import type { NumericLayer } from '../../app/kan/layer';
 import type { LayerShape } from '../../app/compute/contract';
 import type { GpuJsMode } from '../../app/compute/gpujs/load';
 
@@ -14,19 +14,7 @@ export interface HostedBackendSpec {
 }
 
 /** A KanLayer without its symbolic functions (the bridge only carries numeric edges; functions cannot be posted). */
-export interface PlainLayer {
-  nIn: number;
-  nOut: number;
-  G: number;
-  k: number;
-  base: BaseKind;
-  knots: Float64Array;
-  mask: Float64Array;
-  coefOffset: number;
-  wbOffset: number;
-  wsOffset: number;
-  symOffset: number;
-}
+export type PlainLayer = NumericLayer;
 
 export type BridgeRequest =
   | { method: 'createKanKernels'; shapes: LayerShape[] }

@@ -2,22 +2,10 @@
  * One participant's share of a threaded layer pass: the reference kernels of app/kan/layer.ts run on a slice of rows of
  * arrays in shared memory. The main thread and every worker thread each hold a SliceRunner (their own basis caches).
  */
-import { type BaseKind, type KanLayer, LayerCache, layerBackward, layerForward } from '../../app/kan/layer';
+import { type KanLayer, LayerCache, type NumericLayer, layerBackward, layerForward } from '../../app/kan/layer';
 
 /** A KanLayer's numeric part as plain data (typed arrays in SharedArrayBuffers), as it crosses to a worker. */
-export interface SliceLayer {
-  nIn: number;
-  nOut: number;
-  G: number;
-  k: number;
-  base: BaseKind;
-  knots: Float64Array;
-  mask: Float64Array;
-  coefOffset: number;
-  wbOffset: number;
-  wsOffset: number;
-  symOffset: number;
-}
+export type SliceLayer = NumericLayer;
 
 export type SliceOp =
   | {

@@ -22,7 +22,7 @@ export function fixture(width: number[], grid: number, k: number, base: BaseKind
   const nIn = width[0]!;
   const nOut = width[width.length - 1]!;
   const gridData = new Float64Array(n * nIn).map(() => rng.normal() * 0.6);
-  updateGridFromSamples(kan, gridData, n, 0.3);
+  updateGridFromSamples(kan, gridData, n, 0.3, 0);
   kan.layers[0]!.mask[1] = 0;
   kan.layers[kan.layers.length - 1]!.mask[0] = 0;
   kan.regularization = { lamb: 0.01, lambL1: 1, lambEntropy: 2, lambCoef: 0.05, lambCoefDiff: 0.05 };
