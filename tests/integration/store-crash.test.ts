@@ -106,8 +106,8 @@ function startChild(args: string[], ready: (lines: string[]) => boolean): Promis
     const timer = setTimeout(() => {
       settled = true;
       child.kill('SIGKILL');
-      reject(new Error(`child made no progress in 20 s; it printed ${JSON.stringify(lines)} and ${stderr}`));
-    }, 20_000);
+      reject(new Error(`child made no progress in 45 s; it printed ${JSON.stringify(lines)} and ${stderr}`));
+    }, 45_000);
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
