@@ -143,7 +143,9 @@ function continueSum(term: MathNode, d: Dialect): string {
   const inner = isParenthesisNode(term) ? term.content : term;
   if (isOperatorNode(inner) && inner.fn === 'unaryMinus') return ` - ${subtrahend(print(inner.args[0]!, d), d)}`;
   if (isConstantNode(inner) && Number(inner.value) < 0) return ` - ${d.number(-Number(inner.value))}`;
-  return ` + ${wrapUnless(print(inner, d), SUM, d.group)}`;
+  const text = wrapUnless(print(inner, d), SUM, d.group);
+  // A sum or product that opens with a minus (-0.4 - 10.6 sin(x), -2 x) continues as "a - 0.4 - ...", not "a + -0.4 - ...".
+  return text.startsWith('-') ? ` - ${text.slice(1)}` : ` + ${text}`;
 }
 
 /** What follows a minus sign: bracketed when it is a sum or itself negated. */

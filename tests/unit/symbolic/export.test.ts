@@ -16,6 +16,7 @@ const EXPRESSIONS = [
   'sqrt(x1) * abs(x2 - 0.5)', 'sign(x2 - 0.5) * asin(x1) + acos(x2) - atan(x1) + atanh(x2) + tanh(x1) + cosh(x2)',
   'log(x1) + 1e-7 * x2 + 12345678901 * x1', 'sin(x1) ^ 2 + cos(x2) ^ 3 - tan(x1)', 'pi * x1 + e', '-(x1 - x2) * (x1 + x2)',
   '(x1 * x2) / (x1 - x2 + 2)', 'x1 ^ 1.5 + 1 / x2 ^ 3', '-(-x1)', 'sinh(x1) + asinh(x2) + acosh(x1 + 1)', '2.5e-12 * x1 - 0.001',
+  '0.08584 + (-0.4064 - 10.61 * sin(x1))', 'x1 + (-2) * x2', 'x1 + (-3 + x2)',
 ];
 
 const math = symbolicMath();
@@ -119,5 +120,14 @@ describe('formula exports', () => {
     const ends = doc.match(/\\end\{(\w+)\}/g)!.map((b) => b.slice(5));
     expect(ends.reverse()).toEqual(begins);
     for (const cell of doc.match(/\$[^$]+\$/g)!) expect(() => katex.renderToString(cell.slice(1, -1), { throwOnError: true })).not.toThrow();
+  });
+});
+
+describe('signs in sums', () => {
+  it('continue a sum whose next term opens with a minus as "a - b", never "a + -b"', () => {
+    const node = math.parse('0.08584 + (-0.4064 - 10.61 * sin(x1))');
+    expect(toText(node)).toBe('0.08584 - 0.4064 - 10.61 * sin(x1)');
+    expect(toLatex(node)).not.toContain('+ -');
+    expect(toPython(math.parse('x1 + (-2) * x2'))).toBe('x1 - 2*x2');
   });
 });
