@@ -169,8 +169,14 @@ const addRunSearch: Migration = (db) => {
   `);
 };
 
+// Version 3: which process writes a run ("host#pid"), so that a process starting up marks as interrupted only the runs
+// whose writer is gone, not those a live CLI or second app is still training on the same file.
+const addRunOwner: Migration = (db) => {
+  db.exec(`ALTER TABLE runs ADD COLUMN owner TEXT`);
+};
+
 /** migrations[i] takes a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const migrations: readonly Migration[] = [createInitialSchema, addRunSearch];
+export const migrations: readonly Migration[] = [createInitialSchema, addRunSearch, addRunOwner];
 
 export const SCHEMA_VERSION = migrations.length;
 

@@ -1,6 +1,7 @@
 // Owns the SQLite experiment store: opening the file, and every read and write of datasets, runs, steps, curves, snapshots and formulas.
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import Database from 'better-sqlite3';
@@ -169,24 +170,26 @@ function prepareStatements(db: Db) {
     ),
     runStatus: db.prepare<[string], RunStatus>(`SELECT status FROM runs WHERE id = ?`).pluck(),
     insertRun: db.prepare<
-      [string, string, string | null, string, string, number, string, string, number, string | null, number | null]
+      [string, string, string | null, string, string, number, string, string, number, string | null, number | null, string]
     >(
       `INSERT INTO runs (id, name, dataset_id, dataset_hash, recipe_json, seed, backend, app_version, status,
-                         created_at, parent_run_id, parent_step)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+                         created_at, parent_run_id, parent_step, owner)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
     ),
-    setStatus: db.prepare<[RunStatus, string | null, RunStatus, number, RunStatus, number, string]>(
+    setStatus: db.prepare<[RunStatus, string | null, RunStatus, number, RunStatus, number, RunStatus, string, string]>(
       `UPDATE runs SET status = ?, error = ?,
          started_at = CASE WHEN ? = 'running' THEN ? ELSE started_at END,
-         finished_at = CASE WHEN ? IN ('done', 'failed', 'cancelled') THEN ? ELSE finished_at END
+         finished_at = CASE WHEN ? IN ('done', 'failed', 'cancelled') THEN ? ELSE finished_at END,
+         owner = CASE WHEN ? = 'running' THEN ? ELSE owner END
        WHERE id = ?`,
     ),
-    markInterrupted: db.prepare(
+    unfinishedRuns: db.prepare<[], { id: string; owner: string | null }>(`SELECT id, owner FROM runs WHERE status IN ('queued', 'running')`),
+    markInterrupted: db.prepare<[string]>(
       `UPDATE runs SET status = 'interrupted',
          error = CASE status
            WHEN 'running' THEN 'KAN Workbench stopped while this run was training; its finished steps were kept.'
            ELSE 'KAN Workbench stopped before this run started.' END
-       WHERE status IN ('queued', 'running')`,
+       WHERE id = ? AND status IN ('queued', 'running')`,
     ),
     setSummary: db.prepare<[string, string]>(`UPDATE runs SET summary_json = ? WHERE id = ?`),
     deleteMetrics: db.prepare<[string]>(`DELETE FROM run_metrics WHERE run_id = ?`),
@@ -361,6 +364,8 @@ class SqliteExperimentStore implements ExperimentStore {
     private readonly db: Db,
     readonly path: string,
     private readonly clock: () => number,
+    /** "host#pid" of the process writing through this store, recorded on the runs it creates and starts. */
+    private readonly owner: string,
   ) {
     this.sql = prepareStatements(db);
     this.inTransaction = db.transaction((work: () => unknown) => work());
@@ -470,7 +475,7 @@ class SqliteExperimentStore implements ExperimentStore {
       }
       const id = randomUUID();
       this.sql.insertRun.run(
-        id, name, datasetId, datasetHash, recipeJson, seed, backend, appVersion, this.clock(), parentRunId, parentStep,
+        id, name, datasetId, datasetHash, recipeJson, seed, backend, appVersion, this.clock(), parentRunId, parentStep, this.owner,
       );
       return this.readRun(id);
     });
@@ -490,7 +495,7 @@ class SqliteExperimentStore implements ExperimentStore {
         );
       }
       const now = this.clock();
-      this.sql.setStatus.run(next, error, next, now, next, now, id);
+      this.sql.setStatus.run(next, error, next, now, next, now, next, this.owner, id);
       return this.readRun(id);
     });
   }
@@ -737,9 +742,20 @@ class SqliteExperimentStore implements ExperimentStore {
     return this.sql.runIdsByPrefix.all(text, text, requireIndex(limit, 'limit'));
   }
 
-  /** Call once at startup, before any training starts: nothing can still be running from a previous process. */
+  /**
+   * Call once at startup, before any training starts. Queued and running runs become interrupted unless another live
+   * process on this machine owns them (a `kanbench run` training while the app starts); runs this process owned, or
+   * whose owner is gone or on another machine, are stale.
+   */
   markInterruptedRuns(): number {
-    return this.write(() => this.sql.markInterrupted.run().changes);
+    return this.write(() => {
+      let marked = 0;
+      for (const run of this.sql.unfinishedRuns.all()) {
+        if (run.owner !== null && run.owner !== this.owner && ownerIsAlive(run.owner)) continue;
+        marked += this.sql.markInterrupted.run(run.id).changes;
+      }
+      return marked;
+    });
   }
 
   integrityCheck(): string {
@@ -859,9 +875,28 @@ export function openStore(file: string, options: StoreOptions = {}): ExperimentS
       migrate(db);
       db.pragma('optimize = 0x10002');
     }
-    return new SqliteExperimentStore(db, file, options.clock ?? Date.now);
+    return new SqliteExperimentStore(db, file, options.clock ?? Date.now, options.owner ?? processOwner());
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/** This process as a run owner: "host#pid". */
+export function processOwner(): string {
+  return `${os.hostname()}#${process.pid}`;
+}
+
+/** Whether the process named by an owner string still runs on this machine (a pid on another host cannot be checked). */
+function ownerIsAlive(owner: string): boolean {
+  const at = owner.lastIndexOf('#');
+  const pid = Number(owner.slice(at + 1));
+  if (at < 0 || owner.slice(0, at) !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -163,6 +163,8 @@ export interface StoreOptions {
   readonly?: boolean;
   /** Milliseconds since the epoch; injectable so tests control timestamps. */
   clock?: () => number;
+  /** "host#pid" recorded as the writer of the runs this store creates and starts; default this process. */
+  owner?: string;
 }
 
 /**

@@ -298,13 +298,13 @@ describe('schema versions', () => {
     );
   });
 
-  it('upgrades a version-1 store with data to version 2 and keeps every row', () => {
+  it('upgrades a version-1 store with data to the current version and keeps every row', () => {
     const file = path.join(tmpRoot, 'v1', 'experiments.db');
     const { runId, snapshot, csv } = buildVersionOneStore(file);
     expect(tableNames(file)).not.toContain('run_search');
 
     const store = openStore(file);
-    expect(userVersion(file)).toBe(2);
+    expect(userVersion(file)).toBe(SCHEMA_VERSION);
     expect(store.getDatasetBytes('ds1')).toEqual(csv);
     const run = store.getRun(runId)!;
     expect(run).toMatchObject({
@@ -367,7 +367,7 @@ describe('schema versions', () => {
   it('asks for a writable open before reading an old store read-only', () => {
     const file = path.join(tmpRoot, 'old-readonly', 'experiments.db');
     buildVersionOneStore(file);
-    expect(() => openStore(file, { readonly: true })).toThrow(/schema version 1 and needs upgrading to 2; open it once without read-only/);
+    expect(() => openStore(file, { readonly: true })).toThrow(new RegExp(`schema version 1 and needs upgrading to ${SCHEMA_VERSION}; open it once without read-only`));
     expect(userVersion(file)).toBe(1);
   });
 });

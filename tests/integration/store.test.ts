@@ -104,7 +104,7 @@ describe('opening a store', () => {
     store.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
     raw.close();
   });
 
@@ -407,6 +407,29 @@ describe('runs, steps and curves', () => {
     expect(store.getRun(queued.id)!.error).toMatch(/before this run started/);
     expect(store.getRun(done.id)!.status).toBe('done');
     expect(store.markInterruptedRuns()).toBe(0);
+  });
+
+  it('leaves alone the unfinished runs of another live process, and marks them once it is gone', async () => {
+    const { spawn } = await import('node:child_process');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const otherStore = openStore(store.path, { owner: `${os.hostname()}#${other.pid}` });
+    const live = otherStore.createRun(newRun({ name: 'trained by a live CLI' }));
+    otherStore.setRunStatus(live.id, 'running');
+    const elsewhere = openStore(store.path, { owner: 'another-machine#1' });
+    const remote = elsewhere.createRun(newRun({ name: 'left by another machine' }));
+    elsewhere.close();
+
+    expect(store.markInterruptedRuns()).toBe(1);
+    expect(store.getRun(live.id)!.status).toBe('running');
+    expect(store.getRun(remote.id)!.status).toBe('interrupted');
+
+    await new Promise<void>((resolve) => {
+      other.once('exit', () => resolve());
+      other.kill('SIGKILL');
+    });
+    expect(store.markInterruptedRuns()).toBe(1);
+    expect(store.getRun(live.id)!.status).toBe('interrupted');
+    otherStore.close();
   });
 
   it('deletes a run with everything hanging off it and unlinks its branches', () => {
