@@ -163,7 +163,9 @@ function humanSummary(summary: Record<string, unknown>): string {
   lines.push(`model   params  ${rmse ? 'train RMSE  test RMSE' : ' train acc   test acc'}`);
   lines.push(row('KAN', kan));
   if (mlp) lines.push(row('MLP', mlp));
-  const formula = summary.formula as { text?: string } | undefined;
-  if (formula?.text) lines.push(`formula: ${formula.text}`);
+  // One formula per output; a list of them (named by output) when there are several.
+  const formula = summary.formula as { text: string; output?: string } | { text: string; output?: string }[] | undefined;
+  const formulas = formula === undefined ? [] : Array.isArray(formula) ? formula : [formula];
+  for (const f of formulas) lines.push(formulas.length > 1 ? `formula ${f.output ?? ''}: ${f.text}` : `formula: ${f.text}`);
   return `${lines.join('\n')}\n`;
 }
