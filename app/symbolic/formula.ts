@@ -223,6 +223,36 @@ function addInto(target: Lin, other: Lin): void {
   }
 }
 
+/**
+ * A positive constant as a tree: a simple multiple of pi (p/q * pi, q <= 6, |p| <= 24) written as such when the value
+ * is one to 1e-7 relative, which a retrained symbolic edge reaches (sin(3.14159265 * x) reads sin(pi * x) and stays
+ * exact); otherwise rounded to digits significant digits. The chance that a constant of no such origin lands that close
+ * to one of the ~100 candidates is about 1e-5.
+ */
+export function constantNode(v: number, digits: number): MathNode {
+  const multiple = piMultiple(v);
+  if (!multiple) return new ConstantNode(roundTo(v, digits));
+  const { p, q } = multiple;
+  const times: MathNode = p === 1 ? new SymbolNode('pi') : new OperatorNode('*', 'multiply', [new ConstantNode(p), new SymbolNode('pi')]);
+  return q === 1 ? times : new OperatorNode('/', 'divide', [times, new ConstantNode(q)]);
+}
+
+function piMultiple(v: number): { p: number; q: number } | null {
+  if (!(v > 0) || !Number.isFinite(v)) return null;
+  for (const q of [1, 2, 3, 4, 6]) {
+    const p = Math.round((v * q) / Math.PI);
+    if (p >= 1 && p <= 24 && Math.abs(v - (p * Math.PI) / q) <= 1e-7 * v) {
+      const g = gcd(p, q);
+      return { p: p / g, q: q / g };
+    }
+  }
+  return null;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 function roundTo(v: number, digits: number): number {
   return digits === Infinity ? v : Number(v.toPrecision(digits));
 }
@@ -280,17 +310,18 @@ function pullScale(fn: LibraryFunction, A: number): { factor: number; shift: num
 
 /** The (cleaned) combination as a math.js tree with rounded constants; coefficients +-1 are left out. */
 function emitLin(lin: Lin, digits: number, variables: string[]): MathNode {
-  const parts: { coef: number; node: MathNode | null }[] = [];
+  const parts: { coef: number; exact: number; node: MathNode | null }[] = [];
   for (const t of lin.terms) {
     const coef = roundTo(t.coef, digits);
-    if (coef !== 0) parts.push({ coef, node: emitAtom(t.atom, digits, variables) });
+    if (coef !== 0) parts.push({ coef, exact: t.coef, node: emitAtom(t.atom, digits, variables) });
   }
   const constant = roundTo(lin.constant, digits);
-  if (constant !== 0) parts.push({ coef: constant, node: null });
+  if (constant !== 0) parts.push({ coef: constant, exact: lin.constant, node: null });
   if (parts.length === 0) return new ConstantNode(0);
   let acc: MathNode | null = null;
-  for (const { coef, node } of parts) {
-    const magnitude = node === null ? new ConstantNode(Math.abs(coef)) : Math.abs(coef) === 1 ? node : new OperatorNode('*', 'multiply', [new ConstantNode(Math.abs(coef)), node]);
+  for (const { coef, exact, node } of parts) {
+    const size = constantNode(Math.abs(exact), digits);
+    const magnitude = node === null ? size : Math.abs(coef) === 1 ? node : new OperatorNode('*', 'multiply', [size, node]);
     if (acc === null) acc = coef < 0 ? new OperatorNode('-', 'unaryMinus', [magnitude]) : magnitude;
     else acc = coef < 0 ? new OperatorNode('-', 'subtract', [acc, magnitude]) : new OperatorNode('+', 'add', [acc, magnitude]);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Kan } from '../../../app/kan/model';
-import { NumericEdgesError, buildFormulas, evaluateFormula, rawInputs, safeIdentifiers } from '../../../app/symbolic/formula';
+import { NumericEdgesError, buildFormulas, constantNode, evaluateFormula, rawInputs, safeIdentifiers } from '../../../app/symbolic/formula';
 import { setSymbolic } from '../../../app/symbolic/suggest';
 import { resolveSymbolicFunction } from '../../../app/symbolic/library';
 import { toText } from '../../../app/symbolic/export';
@@ -108,5 +108,17 @@ describe('formulas from symbolic KANs', () => {
     expect(rawInputs(x, 5, ['u', 'v'], null)).toBe(x);
     expect(() => buildFormulas(symbolicNet(), { inputNames: ['u'] })).toThrow(/1 input names given for a model with 2 inputs/);
     expect(() => buildFormulas(symbolicNet(), { inputNames: ['u', 'v'], digits: 0 })).toThrow(/digits must be an integer from 1 to 17/);
+  });
+});
+
+describe('constants that are multiples of pi', () => {
+  it('are written as such when they are one to 1e-7, and rounded otherwise', () => {
+    expect(constantNode(Math.PI * (1 + 1e-9), 4).toString()).toBe('pi');
+    expect(constantNode(Math.PI / 2, 4).toString()).toBe('pi / 2');
+    expect(constantNode((3 * Math.PI) / 4, 4).toString()).toBe('3 * pi / 4');
+    expect(constantNode((4 * Math.PI) / 6, 4).toString()).toBe('2 * pi / 3');
+    // Close to pi but not within 1e-7: a rounded number, not pi.
+    expect(constantNode(3.1416, 4).toString()).toBe('3.142');
+    expect(constantNode(2.5, 4).toString()).toBe('2.5');
   });
 });
