@@ -152,10 +152,14 @@ export function summarizeRun(result: RunResult): Record<string, unknown> {
     for (const key of ['trainRmse', 'testRmse', 'trainAccuracy', 'testAccuracy'] as const) if (m[key] !== undefined) out[key] = m[key]!;
     return out;
   };
+  // The last stage was measured on the final models (nothing changes them after it); evaluate only when no step ran.
+  const last = stages.at(-1);
+  const kan = last ? last.kan : modelMetrics(state.kan, state.data);
+  const mlp = last ? last.mlp : state.mlp ? modelMetrics(state.mlp, state.data) : null;
   const summary: Record<string, unknown> = {
     status: result.status,
-    kan: pick(modelMetrics(state.kan, state.data)),
-    mlp: state.mlp ? pick(modelMetrics(state.mlp, state.data)) : null,
+    kan: pick(kan),
+    mlp: mlp ? pick(mlp) : null,
     stages: stages.map((s) => ({ step: s.step, seconds: s.seconds, ...pick(s.kan), ...(s.mlp ? { mlp: pick(s.mlp) } : {}), ...s.details })),
   };
   return { ...summary, ...interpretabilityHandlers.summarize(state) };
