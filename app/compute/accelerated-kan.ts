@@ -51,7 +51,8 @@ export class AcceleratedKan extends Kan {
     const kernels = this.currentKernels();
     yield kernels.setParameters(this.layers, this.params);
     for (let l = 0; l < this.layers.length; l++) yield kernels.forwardLayer(l, l === 0 ? x : null, n, null);
-    return (yield kernels.readOutput(this.layers.length - 1)) as Float64Array;
+    // A copy, as Kan.forward returns a new array: kernels reuse their output buffers on the next pass.
+    return ((yield kernels.readOutput(this.layers.length - 1)) as Float64Array).slice();
   }
 
   private *lossAndGradSteps(batch: Batch, task: Task, grad: Float64Array): Generator<Deferred<unknown>, { objective: number; loss: number }, unknown> {

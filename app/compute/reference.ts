@@ -3,15 +3,16 @@
  * plain dense matmul. Every other backend is tested against this one.
  */
 import { BasisScratch, paddedKnotCount } from '../kan/bspline';
-import { type KanLayer, LayerCache, baseDerivative, baseValue, layerBackward, layerForward } from '../kan/layer';
+import { type KanLayer, baseDerivative, baseValue } from '../kan/layer';
 import type { BasisTable, ComputeBackend, KanKernels, LayerShape } from './contract';
+import { type LayerPasses, TsLayerPasses } from './passes';
 
 export function createReferenceBackend(): ComputeBackend {
   return {
     name: 'reference',
     precision: 'float64',
     isAsync: false,
-    createKanKernels: (shapes) => new ReferenceKanKernels(shapes),
+    createKanKernels: (shapes) => new PassKanKernels(shapes, new TsLayerPasses()),
     matmul: referenceMatmul,
     dispose: () => undefined,
   };
@@ -62,16 +63,14 @@ export function referenceBasis(layer: KanLayer, x: Float64Array, n: number): Bas
   return table;
 }
 
-class ReferenceKanKernels implements KanKernels {
+/** Kernels over layer passes on the host thread: the reference's (TypeScript) or the WebAssembly ones. */
+export class PassKanKernels implements KanKernels {
   private layers: readonly KanLayer[] = [];
   private params: Float64Array = new Float64Array(0);
-  private readonly caches: LayerCache[];
   private readonly outputs: Float64Array[] = [];
   private readonly inputGradients: (Float64Array | null)[] = [];
 
-  constructor(private readonly shapes: readonly LayerShape[]) {
-    this.caches = shapes.map(() => new LayerCache());
-  }
+  constructor(private readonly shapes: readonly LayerShape[], private readonly passes: LayerPasses) {}
 
   setParameters(layers: readonly KanLayer[], params: Float64Array): void {
     this.layers = layers;
@@ -88,7 +87,7 @@ class ReferenceKanKernels implements KanKernels {
     if (!input) throw new Error(`forwardLayer(${l}, null): layer ${l - 1} has not run forward yet`);
     const out = this.outputs[l]?.length === n * layer.nOut ? this.outputs[l]! : new Float64Array(n * layer.nOut);
     // Only a caller's own input may keep its basis between calls (as in Kan.lossAndGrad): hidden outputs are recycled.
-    layerForward(layer, this.params, input, n, out, this.caches[l]!, edgeAbsSum, x !== null);
+    this.passes.forward(l, layer, this.params, input, n, out, edgeAbsSum, x !== null);
     this.outputs[l] = out;
   }
 
@@ -102,9 +101,10 @@ class ReferenceKanKernels implements KanKernels {
     const layer = this.layer(l);
     const outputGradient = gy ?? this.inputGradients[l + 1];
     if (!outputGradient) throw new Error(`backwardLayer(${l}, null): layer ${l + 1} has not run backward yet`);
-    const cache = this.caches[l]!;
-    const gx = wantInputGradient ? new Float64Array(cache.n * layer.nIn) : null;
-    layerBackward(layer, this.params, cache, outputGradient, regCoef, grad, gx);
+    const n = this.passes.rows(l);
+    if (n === 0) throw new Error(`backwardLayer(${l}): layer ${l} has not run forward yet`);
+    const gx = wantInputGradient ? new Float64Array(n * layer.nIn) : null;
+    this.passes.backward(l, layer, this.params, outputGradient, regCoef, grad, gx);
     this.inputGradients[l] = gx;
   }
 

@@ -6,6 +6,8 @@
 import type { BackendChoice, ComputeBackend } from './contract';
 import { createGpuJsBackend } from './gpujs/backend';
 import { GPUJS_MODES, type GpuJsMode, type ModeAvailability, gpuJsModeAvailability, loadGpuJs } from './gpujs/load';
+import { createWasmBackend } from './wasm/backend';
+import { wasmAvailability } from './wasm/runner';
 
 export interface BackendEntry {
   name: string;
@@ -65,6 +67,14 @@ function registerDefaults(): void {
     synchronous: true,
     probe: async () => ({ available: true, reason: 'always available' }),
     create: async () => 'reference',
+  });
+  registerBackend({
+    name: 'wasm',
+    description: 'the reference kernels with their hot loops in WebAssembly SIMD (app/compute/wasm), Float64, one CPU core',
+    precision: 'float64',
+    synchronous: true,
+    probe: async () => wasmAvailability(),
+    create: async () => createWasmBackend(),
   });
   for (const mode of GPUJS_MODES) registerBackend(gpuJsEntry(mode));
 }

@@ -39,6 +39,14 @@ export interface KanLayer {
 /** A layer's numeric part as plain data: what crosses to a worker thread (functions cannot be posted). */
 export type NumericLayer = Omit<KanLayer, 'symMask' | 'symFns'>;
 
+/** Makes the typed arrays of caches and workspaces: on the JS heap, or inside a WebAssembly module's memory. */
+export interface ArrayAllocator {
+  f64(length: number): Float64Array;
+  i32(length: number): Int32Array;
+}
+
+const HEAP: ArrayAllocator = { f64: (length) => new Float64Array(length), i32: (length) => new Int32Array(length) };
+
 /** Number of entries a layer occupies in the flat parameter vector. */
 export function layerParamLength(nIn: number, nOut: number, G: number, k: number): number {
   return nIn * nOut * (basisCount(G, k) + 2 + 4);
@@ -88,12 +96,12 @@ export function baseDerivative(kind: BaseKind, x: number): number {
  */
 export class LayerCache {
   x: Float64Array = new Float64Array(0);
-  row = new Int32Array(0);
-  values = new Float64Array(0);
-  derivs = new Float64Array(0);
-  base = new Float64Array(0);
-  baseDeriv = new Float64Array(0);
-  order = new Int32Array(0);
+  row: Int32Array = new Int32Array(0);
+  values: Float64Array = new Float64Array(0);
+  derivs: Float64Array = new Float64Array(0);
+  base: Float64Array = new Float64Array(0);
+  baseDeriv: Float64Array = new Float64Array(0);
+  order: Int32Array = new Int32Array(0);
   sorted = false;
   n = 0;
   /**
@@ -105,20 +113,23 @@ export class LayerCache {
   private basisInput = new Float64Array(0);
   private basisKnots = new Float64Array(0);
 
+  /** alloc: where the basis arrays live (the WebAssembly backend keeps them in its module's memory). */
+  constructor(private readonly alloc: ArrayAllocator = HEAP) {}
+
   ensure(n: number, nIn: number, k: number): void {
     this.n = n;
     this.basisValid = false;
     const cells = n * nIn;
     this.cells = cells;
     if (this.row.length < cells) {
-      this.row = new Int32Array(cells);
-      this.order = new Int32Array(cells);
-      this.base = new Float64Array(cells);
-      this.baseDeriv = new Float64Array(cells);
+      this.row = this.alloc.i32(cells);
+      this.order = this.alloc.i32(cells);
+      this.base = this.alloc.f64(cells);
+      this.baseDeriv = this.alloc.f64(cells);
     }
     if (this.values.length < cells * (k + 1)) {
-      this.values = new Float64Array(cells * (k + 1));
-      this.derivs = new Float64Array(cells * (k + 1));
+      this.values = this.alloc.f64(cells * (k + 1));
+      this.derivs = this.alloc.f64(cells * (k + 1));
     }
   }
 
@@ -186,19 +197,22 @@ function knotTablesOf(knots: Float64Array, G: number, k: number): KnotTables {
  *     samples when the regulariser makes it differ from gy; rowCounts [nb+2k+1]: the counting sort of samples by row;
  *   column*: the basis of one input column when no LayerCache is kept; transposed [nIn][n]: the layer input by columns.
  */
-class KernelWorkspace {
-  weights = new Float64Array(0);
-  gradWeights = new Float64Array(0);
-  gradBase = new Float64Array(0);
-  regRow = new Float64Array(0);
-  gradRows = new Float64Array(0);
-  rowCounts = new Int32Array(0);
-  columnRow = new Int32Array(0);
-  columnOrder = new Int32Array(0);
-  columnValues = new Float64Array(0);
-  columnBase = new Float64Array(0);
-  transposed = new Float64Array(0);
+export class KernelWorkspace {
+  weights: Float64Array = new Float64Array(0);
+  gradWeights: Float64Array = new Float64Array(0);
+  gradBase: Float64Array = new Float64Array(0);
+  regRow: Float64Array = new Float64Array(0);
+  gradRows: Float64Array = new Float64Array(0);
+  rowCounts: Int32Array = new Int32Array(0);
+  columnRow: Int32Array = new Int32Array(0);
+  columnOrder: Int32Array = new Int32Array(0);
+  columnValues: Float64Array = new Float64Array(0);
+  columnBase: Float64Array = new Float64Array(0);
+  transposed: Float64Array = new Float64Array(0);
   basis = new BasisScratch(3);
+
+  /** alloc: where the buffers the column kernels read and write live (see LayerEngine). */
+  constructor(private readonly alloc: ArrayAllocator = HEAP) {}
 
   reserveTranspose(size: number): void {
     if (this.transposed.length < size) this.transposed = new Float64Array(size);
@@ -206,13 +220,13 @@ class KernelWorkspace {
 
   reserve(rows: number, nOut: number, k: number): void {
     if (this.weights.length < rows * nOut) {
-      this.weights = new Float64Array(rows * nOut);
-      this.gradWeights = new Float64Array(rows * nOut);
+      this.weights = this.alloc.f64(rows * nOut);
+      this.gradWeights = this.alloc.f64(rows * nOut);
     }
     if (this.gradBase.length < nOut) {
-      this.gradBase = new Float64Array(nOut);
-      this.regRow = new Float64Array(nOut);
-      this.gradRows = new Float64Array(2 * nOut);
+      this.gradBase = this.alloc.f64(nOut);
+      this.regRow = this.alloc.f64(nOut);
+      this.gradRows = this.alloc.f64(2 * nOut);
     }
     if (this.rowCounts.length < rows + 1) this.rowCounts = new Int32Array(rows + 1);
     if (this.basis.k !== k) this.basis = new BasisScratch(k);
@@ -220,15 +234,43 @@ class KernelWorkspace {
 
   reserveColumn(n: number, k: number): void {
     if (this.columnRow.length < n) {
-      this.columnRow = new Int32Array(n);
-      this.columnOrder = new Int32Array(n);
-      this.columnBase = new Float64Array(n);
+      this.columnRow = this.alloc.i32(n);
+      this.columnOrder = this.alloc.i32(n);
+      this.columnBase = this.alloc.f64(n);
     }
-    if (this.columnValues.length < n * (k + 1)) this.columnValues = new Float64Array(n * (k + 1));
+    if (this.columnValues.length < n * (k + 1)) this.columnValues = this.alloc.f64(n * (k + 1));
   }
 }
 
 const workspace = new KernelWorkspace();
+
+/**
+ * The hot loops of the cubic, unmasked case (nearly every training evaluation): the TypeScript ones below, or the
+ * WebAssembly SIMD ones of app/compute/wasm, which then need every array they touch (cache, workspace, y, gy, gx,
+ * edge sums) in their module's memory; params stays on the host (the kernels read w_b through a copy of their own).
+ */
+export interface CubicColumnKernels {
+  forward: typeof forwardCubicColumn;
+  backwardPairs: typeof backwardCubicColumnPairs;
+  inputGradientPairs: typeof inputGradientCubicColumnPairs;
+  backward: typeof backwardCubicColumn;
+}
+
+/** Column kernels and the workspace whose buffers they share: what layerForward and layerBackward compute with. */
+export interface LayerEngine {
+  kernels: CubicColumnKernels;
+  workspace: KernelWorkspace;
+}
+
+const JS_ENGINE: LayerEngine = {
+  kernels: {
+    forward: forwardCubicColumn,
+    backwardPairs: backwardCubicColumnPairs,
+    inputGradientPairs: inputGradientCubicColumnPairs,
+    backward: backwardCubicColumn,
+  },
+  workspace,
+};
 
 /**
  * weights[(m + k) * nOut + j] = ws[i][j] * coef[i][j][m] for input i (coef alone when withScale is false); the k rows
@@ -261,13 +303,13 @@ const PAIRED_MIN_OUTPUTS = 8;
 function fillBasisColumn(
   L: KanLayer, tables: KnotTables, xs: Float64Array, xStart: number, xStride: number, n: number, i: number, cell0: number,
   rows: Int32Array, values: Float64Array, derivs: Float64Array | null, base: Float64Array, baseDeriv: Float64Array | null,
-  order: Int32Array | null,
+  order: Int32Array | null, ws: KernelWorkspace,
 ): void {
   const { G, k, knots } = L;
   if (k === 3) cubicBasisColumn(knots, tables, i, G, xs, xStart, xStride, n, rows, 3, 0, values, cell0, derivs);
-  else genericBasisColumn(knots, tables.recip, i * paddedKnotCount(G, k), G, k, xs, xStart, xStride, n, rows, values, cell0, derivs, workspace.basis);
+  else genericBasisColumn(knots, tables.recip, i * paddedKnotCount(G, k), G, k, xs, xStart, xStride, n, rows, values, cell0, derivs, ws.basis);
   baseColumn(L.base, xs, xStart, xStride, n, base, baseDeriv, cell0);
-  if (order !== null) sortByRow(rows, cell0, n, basisCount(G, k) + 2 * k, order, workspace.rowCounts);
+  if (order !== null) sortByRow(rows, cell0, n, basisCount(G, k) + 2 * k, order, ws.rowCounts);
 }
 
 /** From this many inputs on (a row of x spans two cache lines), a layer reads its input columns from a transposed copy. */
@@ -349,17 +391,18 @@ function anyNonZero(mask: Float64Array): boolean {
  *
  * Loop order: input i outermost, so that one input's transposed weights [nb+2k][nOut] stay in L1 while all samples
  * stream past; per (sample, input) the nOut edges are k+2 contiguous multiply-adds each (base + k+1 bases).
+ * engine: the column kernels and workspace (default the TypeScript ones; see LayerEngine for what another needs).
  */
 export function layerForward(
   L: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array,
-  cache: LayerCache | null, edgeAbsSum: Float64Array | null, reuseBasis = true,
+  cache: LayerCache | null, edgeAbsSum: Float64Array | null, reuseBasis = true, engine: LayerEngine = JS_ENGINE,
 ): void {
   const { nIn, nOut, G, k, knots, mask, symMask } = L;
   const padded = basisCount(G, k) + 2 * k;
   const tables = knotTablesOf(knots, G, k);
   const reuse = reuseBasis && cache !== null && cache.holdsBasisFor(x, n, knots);
   if (cache !== null && !reuse) cache.ensure(n, nIn, k);
-  const ws = workspace;
+  const ws = engine.workspace;
   ws.reserve(padded, nOut, k);
   if (cache === null) ws.reserveColumn(n, k);
   const rows = cache !== null ? cache.row : ws.columnRow;
@@ -384,11 +427,11 @@ export function layerForward(
     if (!reuse) {
       const xStart = transposed ? i * n : i;
       const xStride = transposed ? 1 : nIn;
-      if (cache !== null) fillBasisColumn(L, tables, xs, xStart, xStride, n, i, cell0, rows, values, cache.derivs, bases, cache.baseDeriv, order);
-      else fillBasisColumn(L, tables, xs, xStart, xStride, n, i, cell0, rows, values, null, bases, null, order);
+      if (cache !== null) fillBasisColumn(L, tables, xs, xStart, xStride, n, i, cell0, rows, values, cache.derivs, bases, cache.baseDeriv, order, ws);
+      else fillBasisColumn(L, tables, xs, xStart, xStride, n, i, cell0, rows, values, null, bases, null, order, ws);
     }
     spreadWeights(L, params, i, ws.weights);
-    if (cubic) forwardCubicColumn(params, L.wbOffset + i * nOut, ws.weights, nOut, n, cell0, rows, values, bases, order, y, edgeAbsSum, i * nOut);
+    if (cubic) engine.kernels.forward(params, L.wbOffset + i * nOut, ws.weights, nOut, n, cell0, rows, values, bases, order, y, edgeAbsSum, i * nOut);
     else forwardColumn(params, L.wbOffset + i * nOut, ws.weights, nOut, k, n, cell0, rows, values, bases, mask, y, edgeAbsSum, i * nOut);
   }
   if (anyNonZero(symMask)) symbolicForward(L, params, x, n, y);
@@ -563,7 +606,7 @@ function symbolicForward(L: KanLayer, params: Float64Array, x: Float64Array, n: 
  */
 export function layerBackward(
   L: KanLayer, params: Float64Array, cache: LayerCache, gy: Float64Array,
-  regCoef: Float64Array | null, grad: Float64Array, gx: Float64Array | null,
+  regCoef: Float64Array | null, grad: Float64Array, gx: Float64Array | null, engine: LayerEngine = JS_ENGINE,
 ): void {
   // Everything the loops touch is hoisted into locals: layer objects come in several shapes (created, cloned, refined),
   // and property loads on them inside the hot loops would be polymorphic.
@@ -572,7 +615,7 @@ export function layerBackward(
   const nb = basisCount(G, k);
   const padded = nb + 2 * k;
   const invN = 1 / n;
-  const ws = workspace;
+  const ws = engine.workspace;
   ws.reserve(padded, nOut, k);
   const { weights, gradWeights, gradBase, regRow } = ws;
   const masked = !allOnes(mask);
@@ -589,10 +632,10 @@ export function layerBackward(
     if (cubic && (gx === null || (regCoef === null && cache.sorted))) {
       // Parameter sums and (without the regulariser, whose d(objective)/d(phi) differs per edge) the input gradient in
       // two paired sweeps.
-      backwardCubicColumnPairs(params, wb0, weights, nOut, n, cell0, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, ws.gradRows);
-      if (gx !== null) inputGradientCubicColumnPairs(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, gx);
+      engine.kernels.backwardPairs(params, wb0, weights, nOut, n, cell0, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, ws.gradRows);
+      if (gx !== null) engine.kernels.inputGradientPairs(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, gx);
     } else if (cubic) {
-      backwardCubicColumn(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
+      engine.kernels.backward(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
     } else {
       backwardColumn(params, wb0, weights, nOut, k, n, cell0, i, nIn, cache, gy, mask, edge0, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
     }

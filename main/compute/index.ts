@@ -8,6 +8,7 @@ import type { Kan } from '../../app/kan/model';
 import type { Batch, Task } from '../../app/train/types';
 import { type BackendDecision, type ChooseOptions, resolveBackend } from '../../app/compute/chooser';
 import { gpuJsEntry, listBackends, registerBackend } from '../../app/compute/registry';
+import { wasmAvailability } from '../../app/compute/wasm/runner';
 import { startDeviceBridge } from './device-bridge';
 import { JsonChoiceStore } from './choice-store';
 import { type ThreadsOptions, createThreadsBackend } from './threads';
@@ -37,7 +38,25 @@ export function registerNodeBackends(options: ThreadsOptions = {}): void {
         return { available: false, reason: err instanceof Error ? err.message : String(err) };
       }
     },
-    create: () => createThreadsBackend(options),
+    create: () => createThreadsBackend({ ...options, kernels: 'ts' }),
+  });
+  registerBackend({
+    name: 'threads-wasm',
+    description: `WebAssembly SIMD kernels split by rows over ${os.availableParallelism()} CPU cores (worker threads)`,
+    precision: 'float64',
+    synchronous: true,
+    probe: async () => {
+      if (os.availableParallelism() < 2) return { available: false, reason: 'only one CPU core' };
+      const wasm = wasmAvailability();
+      if (!wasm.available) return wasm;
+      try {
+        await workerScript('threads-worker');
+        return { available: true, reason: `${os.availableParallelism()} cores, ${wasm.reason}` };
+      } catch (err) {
+        return { available: false, reason: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    create: () => createThreadsBackend({ ...options, kernels: 'wasm' }),
   });
 
   // gpu.js on WebGPU returns promises: it runs in a device worker, and the bridge makes it synchronous again.

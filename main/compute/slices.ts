@@ -1,8 +1,18 @@
 /**
- * One participant's share of a threaded layer pass: the reference kernels of app/kan/layer.ts run on a slice of rows of
- * arrays in shared memory. The main thread and every worker thread each hold a SliceRunner (their own basis caches).
+ * One participant's share of a threaded layer pass: the layer passes (TypeScript or WebAssembly kernels) run on a slice
+ * of rows of arrays in shared memory. The main thread and every worker thread each hold a SliceRunner (their own basis
+ * caches, and for WebAssembly their own module memory).
  */
-import { type KanLayer, LayerCache, type NumericLayer, layerBackward, layerForward } from '../../app/kan/layer';
+import type { KanLayer, NumericLayer } from '../../app/kan/layer';
+import { type LayerPasses, TsLayerPasses } from '../../app/compute/passes';
+import { WasmLayerPasses } from '../../app/compute/wasm/runner';
+
+/** Which kernels the participants run. */
+export type SliceKernels = 'ts' | 'wasm';
+
+export function slicePasses(kernels: SliceKernels): LayerPasses {
+  return kernels === 'wasm' ? new WasmLayerPasses() : new TsLayerPasses();
+}
 
 /** A KanLayer's numeric part as plain data (typed arrays in SharedArrayBuffers), as it crosses to a worker. */
 export type SliceLayer = NumericLayer;
@@ -24,7 +34,8 @@ export type SliceOp =
   };
 
 export class SliceRunner {
-  private readonly caches = new Map<number, LayerCache>();
+  constructor(private readonly passes: LayerPasses) {}
+
   /** Per layer, the input slice view of the last forward: the reference reuses a basis only for the very same array. */
   private readonly inputs = new Map<number, { version: number; s0: number; s1: number; view: Float64Array }>();
   /** Symbolic branch switched off (symMask all zero), per edge count: threaded passes only take numeric edges. */
@@ -35,22 +46,16 @@ export class SliceRunner {
     const { nIn, nOut } = layer;
     const rows = op.s1 - op.s0;
     if (op.op === 'forward') {
-      let cache = this.caches.get(op.l);
-      if (!cache) {
-        cache = new LayerCache();
-        this.caches.set(op.l, cache);
-      }
       const known = this.inputs.get(op.l);
       const same = known !== undefined && op.inputVersion >= 0 && known.version === op.inputVersion && known.s0 === op.s0 && known.s1 === op.s1;
       const view = same ? known.view : op.x.subarray(op.s0 * nIn, op.s1 * nIn);
       this.inputs.set(op.l, { version: op.inputVersion, s0: op.s0, s1: op.s1, view });
-      layerForward(layer, op.params, view, rows, op.y.subarray(op.s0 * nOut, op.s1 * nOut), cache, op.absSum, op.inputVersion >= 0);
+      this.passes.forward(op.l, layer, op.params, view, rows, op.y.subarray(op.s0 * nOut, op.s1 * nOut), op.absSum, op.inputVersion >= 0);
       return;
     }
-    const cache = this.caches.get(op.l);
-    if (!cache || cache.n !== rows) throw new Error(`backward of layer ${op.l} on rows ${op.s0}..${op.s1} without its forward pass`);
+    if (this.passes.rows(op.l) !== rows) throw new Error(`backward of layer ${op.l} on rows ${op.s0}..${op.s1} without its forward pass`);
     op.grad.fill(0, layer.coefOffset, layer.wsOffset + nIn * nOut);
-    layerBackward(layer, op.params, cache, op.gy.subarray(op.s0 * nOut, op.s1 * nOut), op.regCoef, op.grad, op.gx ? op.gx.subarray(op.s0 * nIn, op.s1 * nIn) : null);
+    this.passes.backward(op.l, layer, op.params, op.gy.subarray(op.s0 * nOut, op.s1 * nOut), op.regCoef, op.grad, op.gx ? op.gx.subarray(op.s0 * nIn, op.s1 * nIn) : null);
   }
 
   private kanLayer(s: SliceLayer): KanLayer {

@@ -3,17 +3,18 @@
  * through shared memory (the main thread waits with Atomics.wait, so it cannot receive messages meanwhile).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type SliceOp, SliceRunner } from './slices';
+import { type SliceKernels, type SliceOp, SliceRunner, slicePasses } from './slices';
 
 interface ThreadShared {
   /** [0]: finished slices of the current pass; [1]: 1 when one of them failed. */
   control: Int32Array;
   /** UTF-8 text of the first failure. */
   errorText: Uint8Array;
+  kernels: SliceKernels;
 }
 
-const { control, errorText } = workerData as ThreadShared;
-const runner = new SliceRunner();
+const { control, errorText, kernels } = workerData as ThreadShared;
+const runner = new SliceRunner(slicePasses(kernels));
 
 parentPort!.on('message', (op: SliceOp) => {
   try {

@@ -1,5 +1,6 @@
 /**
- * The 'threads' backend: the reference Float64 kernels with each layer pass split by rows across the CPU cores, the
+ * The 'threads' and 'threads-wasm' backends: the reference Float64 kernels (TypeScript, or with their hot loops in
+ * WebAssembly SIMD) with each layer pass split by rows across the CPU cores, the
  * main thread taking the first share and one worker thread per further core taking the others. Activations, inputs,
  * parameters and per-participant gradient buffers live in SharedArrayBuffers; partial sums are added in participant
  * order, so results do not depend on timing and differ from the reference only by summation order.
@@ -9,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { KanLayer } from '../../app/kan/layer';
 import type { BasisTable, ComputeBackend, KanKernels, LayerShape } from '../../app/compute/contract';
 import { referenceBasis, referenceMatmul } from '../../app/compute/reference';
-import { type SliceLayer, type SliceOp, SliceRunner } from './slices';
+import { type SliceKernels, type SliceLayer, type SliceOp, SliceRunner, slicePasses } from './slices';
 import { workerScript } from './worker-script';
 
 export interface ThreadsOptions {
@@ -17,6 +18,8 @@ export interface ThreadsOptions {
   threads?: number;
   /** Below this many samples x edges per participant a pass runs on the main thread alone (messages cost more). */
   minPairsPerThread?: number;
+  /** The kernels every participant runs: 'ts' (backend 'threads', the default) or 'wasm' ('threads-wasm'). */
+  kernels?: SliceKernels;
 }
 
 /** Versions of first-layer inputs, unique in the process: workers keep their caches across kernel sets. */
@@ -28,10 +31,11 @@ const STALL_MS = 10 * 60 * 1000;
 export async function createThreadsBackend(options: ThreadsOptions = {}): Promise<ComputeBackend> {
   const participants = Math.max(1, Math.floor(options.threads ?? os.availableParallelism()));
   if (participants < 2) throw new Error('the threads backend needs at least 2 CPU cores; this machine reports 1');
-  const pool = await ThreadPool.start(participants - 1, await workerScript('threads-worker'));
+  const kernels = options.kernels ?? 'ts';
+  const pool = await ThreadPool.start(participants - 1, await workerScript('threads-worker'), kernels);
   const minPairs = options.minPairsPerThread ?? 20_000;
   return {
-    name: 'threads',
+    name: kernels === 'wasm' ? 'threads-wasm' : 'threads',
     precision: 'float64',
     isAsync: false,
     createKanKernels: (shapes) => new ThreadsKanKernels(pool, shapes, minPairs),
@@ -41,15 +45,17 @@ export async function createThreadsBackend(options: ThreadsOptions = {}): Promis
 }
 
 class ThreadPool {
-  readonly local = new SliceRunner();
+  readonly local: SliceRunner;
   private stopped = false;
 
-  private constructor(private readonly workers: Worker[], private readonly control: Int32Array, private readonly errorText: Uint8Array) {}
+  private constructor(private readonly workers: Worker[], private readonly control: Int32Array, private readonly errorText: Uint8Array, kernels: SliceKernels) {
+    this.local = new SliceRunner(slicePasses(kernels));
+  }
 
-  static async start(count: number, script: string): Promise<ThreadPool> {
+  static async start(count: number, script: string, kernels: SliceKernels): Promise<ThreadPool> {
     const control = new Int32Array(new SharedArrayBuffer(8));
     const errorText = new Uint8Array(new SharedArrayBuffer(4096));
-    const workers = Array.from({ length: count }, () => new Worker(script, { workerData: { control, errorText } }));
+    const workers = Array.from({ length: count }, () => new Worker(script, { workerData: { control, errorText, kernels } }));
     try {
       await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
         worker.once('message', () => resolve());
@@ -62,7 +68,7 @@ class ThreadPool {
     }
     // Idle workers must not keep the process alive.
     for (const worker of workers) worker.unref();
-    return new ThreadPool(workers, control, errorText);
+    return new ThreadPool(workers, control, errorText, kernels);
   }
 
   get participants(): number {

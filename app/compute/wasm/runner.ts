@@ -1,0 +1,191 @@
+/**
+ * The WebAssembly SIMD kernels (kernels.c, embedded in kernels-wasm.ts) behind app/kan/layer.ts: a WasmArena is one
+ * instance of the module with its own memory and a bump allocator in it; WasmLayerPasses runs layerForward and
+ * layerBackward with the module's column kernels, keeping basis caches, workspace and pass buffers in that memory and
+ * copying inputs in and results out (O(n * width), against O(n * edges) of work).
+ *
+ * The memory is shared (a SharedArrayBuffer), only because growing a shared memory leaves existing views valid: the
+ * caches and workspace hold views for their whole life. Each arena is used by one thread.
+ */
+import {
+  type ArrayAllocator, type CubicColumnKernels, type KanLayer, KernelWorkspace, LayerCache, type LayerEngine,
+  layerBackward, layerForward,
+} from '../../kan/layer';
+import type { LayerPasses } from '../passes';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm';
+
+interface KernelExports {
+  forward_cubic(nOut: number, n: number, cell0: number, rows: number, values: number, bases: number, order: number, wb: number, weights: number, y: number, absSum: number): void;
+  backward_cubic_pairs(nOut: number, n: number, cell0: number, rows: number, values: number, bases: number, order: number, wb: number, weights: number, gy: number, regRow: number, gradWeights: number, gradBase: number, gradRows: number): void;
+  input_gradient_cubic_pairs(nOut: number, n: number, cell0: number, i: number, nIn: number, rows: number, derivs: number, baseDerivs: number, order: number, wb: number, weights: number, gy: number, gx: number): void;
+  backward_cubic(nOut: number, n: number, cell0: number, i: number, nIn: number, rows: number, values: number, derivs: number, bases: number, baseDerivs: number, wb: number, weights: number, gy: number, regRow: number, gradWeights: number, gradBase: number, gx: number): void;
+  __heap_base: WebAssembly.Global;
+}
+
+const PAGE_BYTES = 65536;
+/** wasm32 addresses 4 GiB at most. */
+const MAX_PAGES = 65536;
+const MAX_BYTES = MAX_PAGES * PAGE_BYTES;
+
+let compiled: WebAssembly.Module | null = null;
+
+/** The compiled kernels module (compiled once per thread; synchronous, the module is 9 KB). */
+export function kernelsModule(): WebAssembly.Module {
+  if (!compiled) {
+    const text = atob(KERNELS_WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let q = 0; q < text.length; q++) bytes[q] = text.charCodeAt(q);
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+/** Whether this JavaScript engine runs the kernels (WebAssembly with SIMD and shared memory), and if not, why. */
+export function wasmAvailability(): { available: boolean; reason: string } {
+  try {
+    const arena = new WasmArena();
+    const probe = arena.f64(2);
+    probe.set([1, 2]);
+    return { available: true, reason: 'WebAssembly SIMD with shared memory' };
+  } catch (err) {
+    return { available: false, reason: `WebAssembly SIMD with shared memory is not supported here: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+export class WasmArena implements ArrayAllocator {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  private top: number;
+
+  constructor() {
+    this.memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+    const instance = new WebAssembly.Instance(kernelsModule(), { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    this.top = this.exports.__heap_base.value as number;
+  }
+
+  /** Bytes handed out so far (the memory never shrinks; drop the arena to free it). */
+  get bytesInUse(): number {
+    return this.top;
+  }
+
+  f64(length: number): Float64Array {
+    const at = this.reserve(length * 8);
+    // memory.buffer after reserve: a grown shared memory hands out a new, longer buffer object.
+    return new Float64Array(this.memory.buffer, at, length);
+  }
+
+  i32(length: number): Int32Array {
+    const at = this.reserve(length * 4);
+    return new Int32Array(this.memory.buffer, at, length);
+  }
+
+  private reserve(bytes: number): number {
+    const at = Math.ceil(this.top / 16) * 16;
+    const end = at + bytes;
+    if (end > MAX_BYTES) {
+      throw new Error(`the wasm kernels need ${(end / 2 ** 30).toFixed(2)} GiB of module memory, more than WebAssembly's 4 GiB: use a smaller batch, or the reference or threads backend`);
+    }
+    const pages = Math.ceil(end / PAGE_BYTES) - this.memory.buffer.byteLength / PAGE_BYTES;
+    if (pages > 0) this.memory.grow(Math.max(pages, Math.min(MAX_PAGES - this.memory.buffer.byteLength / PAGE_BYTES, 256)));
+    this.top = end;
+    return at;
+  }
+}
+
+/** The module's column kernels in the shape app/kan/layer.ts calls them; w_b comes from the host params through a copy. */
+function wasmColumnKernels(arena: WasmArena): CubicColumnKernels {
+  const ex = arena.exports;
+  let wbRow = arena.f64(64);
+  const wbAt = (params: Float64Array, wb0: number, nOut: number): number => {
+    if (wbRow.length < nOut) wbRow = arena.f64(nOut);
+    wbRow.set(params.subarray(wb0, wb0 + nOut));
+    return wbRow.byteOffset;
+  };
+  return {
+    forward(params, wb0, weights, nOut, n, cell0, rows, values, bases, order, y, edgeAbsSum, edge0) {
+      ex.forward_cubic(nOut, n, cell0, at(rows), at(values), at(bases), order === null ? 0 : at(order), wbAt(params, wb0, nOut), at(weights), at(y),
+        edgeAbsSum === null ? 0 : at(edgeAbsSum) + 8 * edge0);
+    },
+    backwardPairs(params, wb0, weights, nOut, n, cell0, cache, gy, regRow, gradWeights, gradBase, gradRows) {
+      ex.backward_cubic_pairs(nOut, n, cell0, at(cache.row), at(cache.values), at(cache.base), cache.sorted ? at(cache.order) : 0, wbAt(params, wb0, nOut),
+        at(weights), at(gy), regRow === null ? 0 : at(regRow), at(gradWeights), at(gradBase), at(gradRows));
+    },
+    inputGradientPairs(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, gx) {
+      ex.input_gradient_cubic_pairs(nOut, n, cell0, i, nIn, at(cache.row), at(cache.derivs), at(cache.baseDeriv), at(cache.order), wbAt(params, wb0, nOut),
+        at(weights), at(gy), at(gx));
+    },
+    backward(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, regRow, gradWeights, gradBase, gx) {
+      ex.backward_cubic(nOut, n, cell0, i, nIn, at(cache.row), at(cache.values), at(cache.derivs), at(cache.base), at(cache.baseDeriv), wbAt(params, wb0, nOut),
+        at(weights), at(gy), regRow === null ? 0 : at(regRow), at(gradWeights), at(gradBase), gx === null ? 0 : at(gx));
+    },
+  };
+}
+
+/** Address of an array the kernels read or write: it must be a view into the module's (shared) memory. */
+function at(array: Float64Array | Int32Array): number {
+  if (!(array.buffer instanceof SharedArrayBuffer)) throw new Error('internal: a wasm kernel was handed an array outside its module memory');
+  return array.byteOffset;
+}
+
+interface PassState {
+  cache: LayerCache;
+  y: Float64Array;
+  abs: Float64Array;
+  gy: Float64Array;
+  gx: Float64Array;
+}
+
+export class WasmLayerPasses implements LayerPasses {
+  readonly kernels = 'wasm';
+  readonly arena: WasmArena;
+  private readonly engine: LayerEngine;
+  private readonly states: PassState[] = [];
+
+  constructor(arena = new WasmArena()) {
+    this.arena = arena;
+    this.engine = { kernels: wasmColumnKernels(arena), workspace: new KernelWorkspace(arena) };
+  }
+
+  forward(l: number, layer: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array, edgeAbsSum: Float64Array | null, reuseBasis: boolean): void {
+    const st = this.state(l);
+    const yIn = (st.y = this.room(st.y, n * layer.nOut));
+    let abs: Float64Array | null = null;
+    if (edgeAbsSum !== null) {
+      abs = st.abs = this.room(st.abs, layer.nIn * layer.nOut);
+      abs.fill(0, 0, layer.nIn * layer.nOut);
+    }
+    layerForward(layer, params, x, n, yIn, st.cache, abs, reuseBasis, this.engine);
+    y.set(yIn.subarray(0, n * layer.nOut));
+    if (edgeAbsSum !== null && abs !== null) for (let e = 0; e < layer.nIn * layer.nOut; e++) edgeAbsSum[e]! += abs[e]!;
+  }
+
+  backward(l: number, layer: KanLayer, params: Float64Array, gy: Float64Array, regCoef: Float64Array | null, grad: Float64Array, gx: Float64Array | null): void {
+    const st = this.state(l);
+    const n = st.cache.n;
+    const gyIn = (st.gy = this.room(st.gy, n * layer.nOut));
+    gyIn.set(gy.subarray(0, n * layer.nOut));
+    const gxIn = gx !== null ? (st.gx = this.room(st.gx, n * layer.nIn)) : null;
+    layerBackward(layer, params, st.cache, gyIn, regCoef, grad, gxIn, this.engine);
+    if (gx !== null && gxIn !== null) gx.set(gxIn.subarray(0, n * layer.nIn));
+  }
+
+  rows(l: number): number {
+    return this.states[l]?.cache.n ?? 0;
+  }
+
+  private state(l: number): PassState {
+    let st = this.states[l];
+    if (!st) {
+      const none = new Float64Array(0);
+      st = { cache: new LayerCache(this.arena), y: none, abs: none, gy: none, gx: none };
+      this.states[l] = st;
+    }
+    return st;
+  }
+
+  /** A buffer in module memory with room for length values (a larger one replaces it: the arena never frees). */
+  private room(buffer: Float64Array, length: number): Float64Array {
+    return buffer.length >= length ? buffer : this.arena.f64(Math.max(length, Math.ceil(buffer.length * 1.25)));
+  }
+}
