@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark module and prints its figures as a table. Benchmarks report numbers only; they
- * never pass or fail on time.
+ * never pass or fail on time. `npm run bench -- backends core` runs only the suites named.
  */
 import os from 'node:os';
 import { run as runBackends } from './backends.bench';
@@ -33,5 +33,11 @@ const started = performance.now();
 // Times are wall clock, with this process's CPU time beside them: on a shared machine the CPU time is the steadier figure.
 const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(`KAN Workbench benchmarks: node ${process.version}, ${process.platform}/${process.arch}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load}`);
-for (const [name, runSuite] of suites) printTable(name, await runSuite());
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => !suites.some(([suite]) => suite === name));
+if (unknown.length > 0) {
+  console.error(`unknown bench suite ${unknown.join(', ')}; the suites are ${suites.map(([suite]) => suite).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, runSuite] of suites) if (only.length === 0 || only.includes(name)) printTable(name, await runSuite());
 console.log(`\nbench total: ${((performance.now() - started) / 1000).toFixed(1)} s; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
