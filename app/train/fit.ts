@@ -43,12 +43,21 @@ export interface FitOptions {
 export interface FitProgress {
   step: number;
   steps: number;
-  /** Prediction loss on the training batch (MSE or cross-entropy), without regularisation. */
+  /**
+   * Prediction loss (MSE or cross-entropy, without regularisation) after the step, on the whole training set; in a
+   * mini-batch fit on the step's batch instead (see sampled).
+   */
   trainLoss: number;
+  /** On the whole test set; in a mini-batch fit on a random sample of the test set as large as the batch. */
   testLoss: number;
-  /** Regression: RMSE (in the units given by metricScale); classification: accuracy. */
+  /** Regression: RMSE (in the units given by metricScale); classification: accuracy. Measured as the losses are. */
   trainMetric: number;
   testMetric: number;
+  /**
+   * True when the figures above come from the step's batch and a test sample (mini-batch fits, every step but the
+   * last), as pykan reports them: evaluating whole large sets after every step would cost more than training.
+   */
+  sampled: boolean;
   /** Objective minus prediction loss: the regulariser's value. */
   regularization: number;
   seconds: number;
@@ -120,6 +129,9 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
   const grad = new Float64Array(dim);
   const rng = new Rng(hooks.seed ?? 0);
   const batchSize = options.batch && options.batch > 0 && options.batch < train.n ? options.batch : train.n;
+  const miniBatch = batchSize < train.n;
+  // Test samples come from a stream of their own, so that reporting does not change which batches training sees.
+  const testRng = new Rng((hooks.seed ?? 0) + 0x9e3779b1);
   const history: FitProgress[] = [];
   const gridUpdateNum = options.gridUpdateNum ?? 10;
   const stopGrid = options.stopGridUpdateStep ?? 50;
@@ -160,13 +172,16 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
       model.params.set(lastGood);
       throw new NonFiniteError(step, `parameter ${bad} became ${model.params[bad]}`);
     }
-    const progress = evaluate(model, data, task, hooks.metricScale ?? 1);
+    const sampled = miniBatch && step < options.steps - 1;
+    const progress = sampled
+      ? evaluateSampled(model, batch, test, batchSize, task, hooks.metricScale ?? 1, testRng)
+      : evaluate(model, data, task, hooks.metricScale ?? 1);
     if (!Number.isFinite(progress.trainLoss)) {
       model.params.set(lastGood);
       throw new NonFiniteError(step, `the training loss is ${progress.trainLoss}`);
     }
     lastGood = model.params.slice();
-    const entry: FitProgress = { step: step + 1, steps: options.steps, ...progress, regularization: lastRegularization, seconds: (now() - t0) / 1000 };
+    const entry: FitProgress = { step: step + 1, steps: options.steps, ...progress, sampled, regularization: lastRegularization, seconds: (now() - t0) / 1000 };
     history.push(entry);
     hooks.onProgress?.(entry);
   }
@@ -177,6 +192,17 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
 export function evaluate(model: DifferentiableModel, data: FitData, task: Task, metricScale = 1): Pick<FitProgress, 'trainLoss' | 'testLoss' | 'trainMetric' | 'testMetric'> {
   const tr = evaluateBatch(model, data.train, task, metricScale);
   const te = data.test.n > 0 ? evaluateBatch(model, data.test, task, metricScale) : { loss: Number.NaN, metric: Number.NaN };
+  return { trainLoss: tr.loss, testLoss: te.loss, trainMetric: tr.metric, testMetric: te.metric };
+}
+
+/** Loss and metric on the step's batch and on a test sample of at most `size` rows (the whole test set when smaller). */
+function evaluateSampled(model: DifferentiableModel, batch: Batch, test: Batch, size: number, task: Task, metricScale: number, rng: Rng): Pick<FitProgress, 'trainLoss' | 'testLoss' | 'trainMetric' | 'testMetric'> {
+  const tr = evaluateBatch(model, batch, task, metricScale);
+  let te = { loss: Number.NaN, metric: Number.NaN };
+  if (test.n > 0) {
+    const sample = test.n <= size ? test : sampleBatch(test, size, model.nIn, task === 'regression' ? model.nOut : 1, rng);
+    te = evaluateBatch(model, sample, task, metricScale);
+  }
   return { trainLoss: tr.loss, testLoss: te.loss, trainMetric: tr.metric, testMetric: te.metric };
 }
 

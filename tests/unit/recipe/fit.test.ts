@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Kan } from '../../../app/kan/model';
 import { Mlp } from '../../../app/mlp';
-import { NonFiniteError, fit } from '../../../app/train/fit';
+import { NonFiniteError, evaluate, fit } from '../../../app/train/fit';
 import { parseRecipe } from '../../../app/recipe/schema';
 import { initialState, runSteps, summarizeRun } from '../../../app/recipe/runner';
 import { Rng } from '../../../app/util/rng';
@@ -34,6 +34,36 @@ describe('the training loop', () => {
       return kan.params;
     };
     expect(Buffer.from(run().buffer).equals(Buffer.from(run().buffer))).toBe(true);
+  });
+
+  it('a mini-batch fit reports each step on its batch and a test sample, and its last step on the whole sets', () => {
+    const kan = Kan.create({ width: [2, 3, 1], grid: 4, k: 3 }, new Rng(5));
+    const d = data(3000, 6);
+    let rowsEvaluated = 0;
+    const forward = kan.forward.bind(kan);
+    kan.forward = (x, n) => {
+      rowsEvaluated += n;
+      return forward(x, n);
+    };
+    const steps = 12;
+    const result = fit(kan, d, 'regression', { opt: 'adam', steps, batch: 50, lr: 0.01 }, { seed: 4 });
+    expect(result.history.map((p) => p.sampled)).toEqual([...Array<boolean>(steps - 1).fill(true), false]);
+    // Every step but the last evaluates 50 training and 50 test rows; the last, both whole sets.
+    expect(rowsEvaluated).toBe((steps - 1) * (50 + 50) + 3000 + 3000);
+    const whole = evaluate(kan, d, 'regression');
+    const last = result.history.at(-1)!;
+    expect([last.trainLoss, last.testLoss, last.trainMetric, last.testMetric]).toEqual([whole.trainLoss, whole.testLoss, whole.trainMetric, whole.testMetric]);
+    // A sampled figure is a real measurement of the model at that step: of the same order as the whole-set one.
+    expect(result.history[steps - 2]!.testLoss).toBeGreaterThan(whole.testLoss / 3);
+    expect(result.history[steps - 2]!.testLoss).toBeLessThan(whole.testLoss * 3);
+  });
+
+  it('a full-batch fit reports every step on the whole sets', () => {
+    const kan = Kan.create({ width: [2, 3, 1], grid: 4, k: 3 }, new Rng(5));
+    const d = data(100, 6);
+    const result = fit(kan, d, 'regression', { opt: 'lbfgs', steps: 3 });
+    expect(result.history.every((p) => !p.sampled)).toBe(true);
+    expect(result.history.at(-1)!.testLoss).toBe(evaluate(kan, d, 'regression').testLoss);
   });
 
   it('stops with a clear error on NaN and keeps the last good parameters', () => {
