@@ -3,9 +3,9 @@
  * (refine). Both refit coefficients by least squares so that the learned curves do not move.
  */
 import { basisCount, gridPointsOf, padGrid, paddedKnotCount } from './bspline';
-import { type KanLayer, assignOffsets, inputSplineValues, layerForward } from './layer';
+import { type KanLayer, assignOffsets, layerForward } from './layer';
 import { Kan } from './model';
-import { fitSplineCoefficients } from './splinefit';
+import { refitSplines } from './splinefit';
 
 /**
  * Default margin of a grid update, as a fraction of the activations' range added beyond min and max. pykan uses 0; then
@@ -52,8 +52,9 @@ export function adaptiveGridPoints(samples: Float64Array, G: number, gridEps: nu
  */
 export function updateGridFromSamples(kan: Kan, x: Float64Array, n: number, gridEps = 0.02, margin = DEFAULT_GRID_MARGIN): void {
   let cur = x;
-  for (const layer of kan.layers) {
+  for (const [l, layer] of kan.layers.entries()) {
     updateLayerGrid(kan.params, layer, cur, n, gridEps, margin);
+    if (l === kan.layers.length - 1) break; // the outputs feed no grid
     const next = new Float64Array(n * layer.nOut);
     layerForward(layer, kan.params, cur, n, next, null, null);
     cur = next;
@@ -66,16 +67,16 @@ export function updateLayerGrid(params: Float64Array, layer: KanLayer, x: Float6
   const nb = basisCount(G, k);
   const knotLen = paddedKnotCount(G, k);
   const column = new Float64Array(n);
-  const values = new Float64Array(n * nOut);
   for (let i = 0; i < nIn; i++) {
     for (let s = 0; s < n; s++) column[s] = x[s * nIn + i]!;
     const koff = i * knotLen;
-    inputSplineValues(layer, params, i, column, n, values);
-    const old = gridPointsOf(layer.knots, koff, G, k);
+    const oldKnots = layer.knots.slice(koff, koff + knotLen);
+    const old = gridPointsOf(oldKnots, 0, G, k);
     const pts = adaptiveGridPoints(column, G, gridEps, (old[G]! - old[0]!) / 2, margin);
     padGrid(pts, k, layer.knots, koff);
-    const coef = fitSplineCoefficients(layer.knots, koff, G, k, column, values, nOut);
-    for (let j = 0; j < nOut; j++) params.set(coef.subarray(j * nb, (j + 1) * nb), layer.coefOffset + (i * nOut + j) * nb);
+    // The coefficients of input i's edges are contiguous ([nOut][nb]) and are refitted from the old knots.
+    const coef = refitSplines(layer.knots, koff, G, oldKnots, 0, G, k, column, params, layer.coefOffset + i * nOut * nb, nOut);
+    params.set(coef, layer.coefOffset + i * nOut * nb);
   }
 }
 
@@ -119,9 +120,8 @@ export function refineGrid(kan: Kan, newG: number, x: Float64Array, n: number): 
       const xs = new Float64Array(n + sweep);
       xs.set(column);
       for (let q = 0; q < sweep; q++) xs[n + q] = pts[0]! + ((pts[newG]! - pts[0]!) * q) / (sweep - 1);
-      const ys = inputSplineValues(old, kan.params, i, xs, xs.length);
-      const coef = fitSplineCoefficients(layer.knots, i * newKnotLen, newG, k, xs, ys, nOut, { ridge: 1e-12 });
-      for (let j = 0; j < nOut; j++) params.set(coef.subarray(j * newNb, (j + 1) * newNb), layer.coefOffset + (i * nOut + j) * newNb);
+      const coef = refitSplines(layer.knots, i * newKnotLen, newG, old.knots, i * oldKnotLen, old.G, k, xs, kan.params, old.coefOffset + i * nOut * basisCount(old.G, k), nOut, { ridge: 1e-12 });
+      params.set(coef, layer.coefOffset + i * nOut * newNb);
     }
   });
   const refined = new Kan(layers, params);

@@ -17,12 +17,64 @@ export function fitSplineCoefficients(
 ): Float64Array {
   const nb = basisCount(G, k);
   const bw = k + 1; // band storage: band[m * bw + d] = M[m][m + d]
-  const kp = k + 1;
-  const n = xs.length;
   const band = new Float64Array(nb * bw);
   const rhs = new Float64Array(nb * nFits); // [nb][nFits]
   const weights = options.weights ?? null;
-  // The basis of every sample first (starts [n], values [n][k+1]): one column-kernel sweep for cubics.
+  const { starts, values } = sampleBasis(knots, knotOffset, G, k, xs);
+  accumulateNormalEquations(starts, values, k, nb, weights, ys, nFits, band, rhs);
+  return solveNormalEquations(band, rhs, nb, k, nFits, options.ridge ?? 1e-10);
+}
+
+/**
+ * The same least-squares fit when the targets are splines themselves: coef [nFits][G'+k] fitted at xs to the nFits
+ * splines sum_m oldCoef[f][m] B_m(x) on other knots (grid update, grid extension), with oldCoef [nFits][oldG+k] read
+ * from oldCoef at oldCoef0. Instead of evaluating every old spline at every sample (n * nFits * (k+1) work twice), the
+ * right-hand side is (A'^T A) oldCoef through the cross Gram matrix of the two bases: n * (k+1)^2 + nb' * nb * nFits.
+ */
+export function refitSplines(
+  knots: Float64Array, knotOffset: number, G: number,
+  oldKnots: Float64Array, oldKnotOffset: number, oldG: number, k: number,
+  xs: Float64Array, oldCoef: Float64Array, oldCoef0: number, nFits: number,
+  options: { ridge?: number } = {},
+): Float64Array {
+  const nb = basisCount(G, k);
+  const oldNb = basisCount(oldG, k);
+  const kp = k + 1;
+  const fresh = sampleBasis(knots, knotOffset, G, k, xs);
+  const old = sampleBasis(oldKnots, oldKnotOffset, oldG, k, xs);
+  const band = new Float64Array(nb * kp);
+  accumulateNormalEquations(fresh.starts, fresh.values, k, nb, null, new Float64Array(0), 0, band, new Float64Array(0));
+  const cross = new Float64Array(nb * oldNb); // [nb][oldNb]
+  for (let s = 0; s < xs.length; s++) {
+    const start = fresh.starts[s]!;
+    const oldStart = old.starts[s]!;
+    if (start === NO_SUPPORT || oldStart === NO_SUPPORT) continue;
+    for (let r = 0; r <= k; r++) {
+      const m = start + r;
+      if (m < 0 || m >= nb) continue;
+      const v = fresh.values[s * kp + r]!;
+      for (let q = 0; q <= k; q++) {
+        const mo = oldStart + q;
+        if (mo >= 0 && mo < oldNb) cross[m * oldNb + mo]! += v * old.values[s * kp + q]!;
+      }
+    }
+  }
+  const rhs = new Float64Array(nb * nFits); // [nb][nFits]
+  for (let f = 0; f < nFits; f++) {
+    const c0 = oldCoef0 + f * oldNb;
+    for (let m = 0; m < nb; m++) {
+      let sum = 0;
+      for (let mo = 0; mo < oldNb; mo++) sum += cross[m * oldNb + mo]! * oldCoef[c0 + mo]!;
+      rhs[m * nFits + f] = sum;
+    }
+  }
+  return solveNormalEquations(band, rhs, nb, k, nFits, options.ridge ?? 1e-10);
+}
+
+/** starts [n] (first basis index, or NO_SUPPORT) and values [n][k+1] of the basis at xs: one column-kernel sweep for cubics. */
+function sampleBasis(knots: Float64Array, knotOffset: number, G: number, k: number, xs: Float64Array): { starts: Int32Array; values: Float64Array } {
+  const n = xs.length;
+  const kp = k + 1;
   const starts = new Int32Array(n);
   const values = new Float64Array(n * kp);
   if (k === 3) {
@@ -32,10 +84,15 @@ export function fitSplineCoefficients(
     const scratch = new BasisScratch(k);
     for (let s = 0; s < n; s++) starts[s] = scratch.evaluateInto(knots, knotOffset, G, k, xs[s]!, values, s * kp, null, 0);
   }
-  accumulateNormalEquations(starts, values, k, nb, weights, ys, nFits, band, rhs);
+  return { starts, values };
+}
+
+/** Solves band * coef = rhs ([nb][nFits]) with a ridge relative to the largest diagonal entry; coef [nFits][nb]. */
+function solveNormalEquations(band: Float64Array, rhs: Float64Array, nb: number, k: number, nFits: number, relativeRidge: number): Float64Array {
+  const bw = k + 1;
   let maxDiag = 0;
   for (let m = 0; m < nb; m++) maxDiag = Math.max(maxDiag, band[m * bw]!);
-  const ridge = (options.ridge ?? 1e-10) * (maxDiag > 0 ? maxDiag : 1);
+  const ridge = relativeRidge * (maxDiag > 0 ? maxDiag : 1);
   for (let m = 0; m < nb; m++) band[m * bw]! += ridge;
   choleskyBandInPlace(band, nb, k);
   const coef = new Float64Array(nFits * nb);
@@ -73,6 +130,24 @@ function accumulateNormalEquations(
         for (let q = r; q <= k; q++) band[row + q]! += wv[r]! * values[vOff + q]!;
       }
       const rhs0 = start * nFits;
+      if (k === 3) {
+        // Cubic (nearly every call): the four weights in registers, four contiguous rows of rhs.
+        const w0 = wv[0]!;
+        const w1 = wv[1]!;
+        const w2 = wv[2]!;
+        const w3 = wv[3]!;
+        const r1 = rhs0 + nFits;
+        const r2 = r1 + nFits;
+        const r3 = r2 + nFits;
+        for (let f = 0; f < nFits; f++) {
+          const yv = ys[yOff + f]!;
+          rhs[rhs0 + f]! += w0 * yv;
+          rhs[r1 + f]! += w1 * yv;
+          rhs[r2 + f]! += w2 * yv;
+          rhs[r3 + f]! += w3 * yv;
+        }
+        continue;
+      }
       for (let f = 0; f < nFits; f++) {
         const yv = ys[yOff + f]!;
         for (let r = 0; r <= k; r++) rhs[rhs0 + r * nFits + f]! += wv[r]! * yv;

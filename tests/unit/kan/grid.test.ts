@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Kan } from '../../../app/kan/model';
 import { adaptiveGridPoints, refineGrid, updateGridFromSamples } from '../../../app/kan/grid';
-import { gridPointsOf, paddedKnotCount } from '../../../app/kan/bspline';
-import { fitSplineCoefficients } from '../../../app/kan/splinefit';
+import { gridPointsOf, padGrid, paddedKnotCount } from '../../../app/kan/bspline';
+import { inputSplineValues } from '../../../app/kan/layer';
+import { fitSplineCoefficients, refitSplines } from '../../../app/kan/splinefit';
 import { Rng } from '../../../app/util/rng';
 
 function samples(n: number, nIn: number, seed: number, lo = -1, hi = 1): Float64Array {
@@ -104,5 +105,33 @@ describe('grid extension (refine)', () => {
     const { maxDeviation } = refineGrid(kan, 7, x, n);
     expect(maxDeviation).toBeLessThan(0.05);
     expect(maxDeviation).toBeGreaterThan(0);
+  });
+});
+
+describe('refitting splines onto other knots', () => {
+  it('through the cross Gram matrix equals a least-squares fit to the old splines evaluated at the samples', () => {
+    for (const [k, oldG, newG] of [[3, 5, 5], [3, 5, 12], [2, 7, 4], [1, 6, 9]] as const) {
+      const nOut = 3;
+      const kan = Kan.create({ width: [1, nOut], grid: oldG, k }, new Rng(oldG + newG));
+      const rng = new Rng(k);
+      for (let q = 0; q < kan.params.length; q++) kan.params[q]! += rng.normal();
+      const layer = kan.layers[0]!;
+      // Samples partly beyond the old grid [-1, 1]: they carry no old spline (value 0) but do count for the new fit.
+      const xs = new Float64Array(400).map(() => rng.range(-1.6, 1.4));
+      const newKnots = new Float64Array(paddedKnotCount(newG, k));
+      const pts = new Float64Array(newG + 1).map((_, q) => -1.5 + (3 * q) / newG + (q > 0 && q < newG ? 0.05 * rng.normal() : 0));
+      padGrid(pts, k, newKnots, 0);
+      const ys = inputSplineValues(layer, kan.params, 0, xs, xs.length);
+      const want = fitSplineCoefficients(newKnots, 0, newG, k, xs, ys, nOut, { ridge: 1e-12 });
+      const got = refitSplines(newKnots, 0, newG, layer.knots, 0, oldG, k, xs, kan.params, layer.coefOffset, nOut, { ridge: 1e-12 });
+      let diff = 0;
+      let norm = 0;
+      for (let q = 0; q < want.length; q++) {
+        diff = Math.max(diff, Math.abs(got[q]! - want[q]!));
+        norm = Math.max(norm, Math.abs(want[q]!));
+      }
+      expect(norm).toBeGreaterThan(0.1);
+      expect(diff / norm).toBeLessThan(1e-9);
+    }
   });
 });
