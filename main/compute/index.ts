@@ -7,10 +7,11 @@ import os from 'node:os';
 import type { Kan } from '../../app/kan/model';
 import type { Batch, Task } from '../../app/train/types';
 import { type BackendDecision, type ChooseOptions, resolveBackend } from '../../app/compute/chooser';
-import { gpuJsEntry, listBackends, registerBackend } from '../../app/compute/registry';
+import { type BackendEntry, gpuJsEntry, listBackends, registerBackend } from '../../app/compute/registry';
 import { wasmAvailability } from '../../app/compute/wasm/runner';
 import { startDeviceBridge } from './device-bridge';
 import { JsonChoiceStore } from './choice-store';
+import type { SliceKernels } from './slices';
 import { type ThreadsOptions, createThreadsBackend } from './threads';
 import { workerScript } from './worker-script';
 
@@ -24,40 +25,8 @@ let registered = false;
 export function registerNodeBackends(options: ThreadsOptions = {}): void {
   if (registered) return;
   registered = true;
-  registerBackend({
-    name: 'threads',
-    description: `reference Float64 kernels split by rows over ${os.availableParallelism()} CPU cores (worker threads)`,
-    precision: 'float64',
-    synchronous: true,
-    probe: async () => {
-      if (os.availableParallelism() < 2) return { available: false, reason: 'only one CPU core' };
-      try {
-        await workerScript('threads-worker');
-        return { available: true, reason: `${os.availableParallelism()} cores` };
-      } catch (err) {
-        return { available: false, reason: err instanceof Error ? err.message : String(err) };
-      }
-    },
-    create: () => createThreadsBackend({ ...options, kernels: 'ts' }),
-  });
-  registerBackend({
-    name: 'threads-wasm',
-    description: `WebAssembly SIMD kernels split by rows over ${os.availableParallelism()} CPU cores (worker threads)`,
-    precision: 'float64',
-    synchronous: true,
-    probe: async () => {
-      if (os.availableParallelism() < 2) return { available: false, reason: 'only one CPU core' };
-      const wasm = wasmAvailability();
-      if (!wasm.available) return wasm;
-      try {
-        await workerScript('threads-worker');
-        return { available: true, reason: `${os.availableParallelism()} cores, ${wasm.reason}` };
-      } catch (err) {
-        return { available: false, reason: err instanceof Error ? err.message : String(err) };
-      }
-    },
-    create: () => createThreadsBackend({ ...options, kernels: 'wasm' }),
-  });
+  registerBackend(threadsEntry('ts', options));
+  registerBackend(threadsEntry('wasm', options));
 
   // gpu.js on WebGPU returns promises: it runs in a device worker, and the bridge makes it synchronous again.
   let bridge: Promise<Awaited<ReturnType<typeof startDeviceBridge>>> | null = null;
@@ -77,6 +46,29 @@ export function registerNodeBackends(options: ThreadsOptions = {}): void {
       return started.backend;
     },
   });
+}
+
+/** 'threads' (TypeScript kernels) or 'threads-wasm' (WebAssembly SIMD kernels), split by rows over the CPU cores. */
+function threadsEntry(kernels: SliceKernels, options: ThreadsOptions): BackendEntry {
+  const cores = os.availableParallelism();
+  return {
+    name: kernels === 'wasm' ? 'threads-wasm' : 'threads',
+    description: `${kernels === 'wasm' ? 'WebAssembly SIMD' : 'reference Float64'} kernels split by rows over ${cores} CPU cores (worker threads)`,
+    precision: 'float64',
+    synchronous: true,
+    probe: async () => {
+      if (cores < 2) return { available: false, reason: 'only one CPU core' };
+      const wasm = kernels === 'wasm' ? wasmAvailability() : null;
+      if (wasm && !wasm.available) return wasm;
+      try {
+        await workerScript('threads-worker');
+        return { available: true, reason: wasm ? `${cores} cores, ${wasm.reason}` : `${cores} cores` };
+      } catch (err) {
+        return { available: false, reason: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    create: () => createThreadsBackend({ ...options, kernels }),
+  };
 }
 
 /** What identifies this machine for remembered decisions: CPU, cores, memory, and which backends can run. */
