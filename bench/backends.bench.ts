@@ -11,9 +11,11 @@
  * each timed step takes a batch other than the step before, so every backend computes the first layer's basis anew.
  */
 import os from 'node:os';
+import type { ComputeBackend } from '../app/compute/contract';
 import { Kan } from '../app/kan/model';
+import { Mlp } from '../app/mlp';
 import { Adam } from '../app/train/optim/adam';
-import type { Batch, Task } from '../app/train/types';
+import type { Batch, DifferentiableModel, Task } from '../app/train/types';
 import { Rng } from '../app/util/rng';
 import { createTrainable, pickFastest } from '../app/compute/chooser';
 import { AcceleratedKan } from '../app/compute/accelerated-kan';
@@ -113,6 +115,17 @@ export async function run(): Promise<Figures> {
       }
     }
   }
+  // The MLP baseline trains beside every KAN: its dense products on the backends that offer their own (wasm SIMD).
+  for (const name of ['reference', ...names.filter((b) => b === 'wasm' || b === 'threads-wasm')]) {
+    const rng = new Rng(3);
+    const mlp = Mlp.create({ width: [784, 256, 10], activation: 'silu' }, rng);
+    if (name !== 'reference') {
+      const backend = (await loadBackend(name)) as ComputeBackend;
+      mlp.useMatmul((a, b, rows, inner, cols) => backend.matmul(a, b, rows, inner, cols) as Float64Array);
+    }
+    const pair: [Batch, Batch] = [syntheticBatch(784, 10, 1024, 'classification', rng), syntheticBatch(784, 10, 1024, 'classification', rng)];
+    figures[`MLP [784,256,10] n1024 ${name === 'reference' ? 'own kernels' : `${name} matmul`} s/step`] = adamSeconds(mlp, pair, 'classification', 3);
+  }
   await disposeBackends();
   figures['bench seconds'] = spent();
   return figures;
@@ -136,7 +149,7 @@ function probeSeconds(model: ReturnType<typeof createTrainable>, batch: Batch, t
  * Mean seconds per Adam step over `steps` steps after one untimed step, alternating between two batches so that no step
  * reuses the basis of the one before (parameters do change: these are real steps).
  */
-function adamSeconds(model: ReturnType<typeof createTrainable>, batches: [Batch, Batch], task: Task, steps: number): number {
+function adamSeconds(model: DifferentiableModel, batches: [Batch, Batch], task: Task, steps: number): number {
   const grad = new Float64Array(model.params.length);
   const adam = new Adam(model.params.length, { lr: 1e-3 });
   model.lossAndGrad(batches[0], task, grad);

@@ -1,3 +1,3 @@
 /** Public entry of the MLP baseline. */
-export { Mlp, matchMlpWidth, mlpParameterCount } from './mlp';
+export { type DenseMatmul, Mlp, matchMlpWidth, mlpParameterCount } from './mlp';
 export type { MlpActivation, MlpSpec } from './mlp';

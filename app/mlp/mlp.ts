@@ -37,6 +37,9 @@ interface SparseRows {
   value: Float64Array;
 }
 
+/** c [rows][cols] = a [rows][inner] . b [inner][cols] (ComputeBackend.matmul of a synchronous backend). */
+export type DenseMatmul = (a: Float64Array, b: Float64Array, rows: number, inner: number, cols: number) => Float64Array;
+
 export class Mlp implements DifferentiableModel {
   readonly spec: MlpSpec;
   readonly nIn: number;
@@ -65,6 +68,8 @@ export class Mlp implements DifferentiableModel {
   private inputTransposed: Float64Array = new Float64Array(0);
   private deltaTransposed: Float64Array = new Float64Array(0);
   private sparse: SparseRows = { rowStart: new Int32Array(0), column: new Int32Array(0), value: new Float64Array(0) };
+  /** A compute backend's dense product for the dense paths (see useMatmul), or null for this file's own kernels. */
+  private matmul: DenseMatmul | null = null;
 
   private constructor(spec: MlpSpec, params: Float64Array) {
     validateSpec(spec);
@@ -114,6 +119,15 @@ export class Mlp implements DifferentiableModel {
 
   parameterCount(): number {
     return this.params.length;
+  }
+
+  /**
+   * Runs the dense products (inputs, hidden activations and gradients that are not mostly zeros) through a compute
+   * backend's matmul, e.g. the WebAssembly SIMD one, or through this file's kernels again with null. Sparse inputs keep
+   * their compressed path either way.
+   */
+  useMatmul(matmul: DenseMatmul | null): void {
+    this.matmul = matmul;
   }
 
   /** Predictions [n][nOut] for x [n][nIn], in a new array. */
@@ -191,6 +205,10 @@ export class Mlp implements DifferentiableModel {
         transpose(params, this.weightOffset[l]!, nOut, nIn, this.weightsTransposed);
         this.compressRows(input, n, nIn);
         multiplySparse(this.sparse, n, this.weightsTransposed, 0, nOut, output);
+      } else if (this.matmul) {
+        // output [n][out] = input [n][in] . W^T [in][out]
+        transpose(params, this.weightOffset[l]!, nOut, nIn, this.weightsTransposed);
+        output.set(this.matmul(input, this.weightsTransposed, n, nIn, nOut));
       } else {
         multiplyTransposed(input, 0, params, this.weightOffset[l]!, output, 0, n, nOut, nIn);
       }
@@ -218,6 +236,10 @@ export class Mlp implements DifferentiableModel {
         this.compressColumns(input, n, nIn);
         multiplySparse(this.sparse, nIn, delta, 0, nOut, this.weightGradTransposed);
         transpose(this.weightGradTransposed, 0, nIn, nOut, grad, weights);
+      } else if (this.matmul) {
+        this.deltaTransposed = grown(this.deltaTransposed, n * nOut);
+        transpose(delta, 0, n, nOut, this.deltaTransposed);
+        grad.set(this.matmul(this.deltaTransposed, input, nOut, n, nIn), weights);
       } else {
         this.inputTransposed = grown(this.inputTransposed, n * nIn);
         this.deltaTransposed = grown(this.deltaTransposed, n * nOut);
@@ -239,6 +261,8 @@ export class Mlp implements DifferentiableModel {
       if (countNonZero(delta, n * nOut) < SPARSE_DENSITY * n * nOut) {
         this.compressRows(delta, n, nOut);
         multiplySparse(this.sparse, n, params, weights, nIn, inputDelta);
+      } else if (this.matmul) {
+        inputDelta.set(this.matmul(delta, params.subarray(weights, weights + nOut * nIn), n, nOut, nIn));
       } else {
         transpose(params, weights, nOut, nIn, this.weightsTransposed);
         multiplyTransposed(delta, 0, this.weightsTransposed, 0, inputDelta, 0, n, nIn, nOut);

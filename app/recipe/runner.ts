@@ -5,7 +5,7 @@
  */
 import { Kan } from '../kan/model';
 import { refineGrid, updateGridFromSamples } from '../kan/grid';
-import { Mlp } from '../mlp';
+import { type DenseMatmul, Mlp } from '../mlp';
 import { evaluateBatch, fit, type FitOptions, type FitProgress } from '../train/fit';
 import { Rng } from '../util/rng';
 import type { DifferentiableModel } from '../train/types';
@@ -52,6 +52,8 @@ export interface RunOptions {
   events?: RunnerEvents;
   /** The model a fit step trains for the KAN: a backend's accelerated wrapper sharing its parameters; default the KAN. */
   trainable?: (kan: Kan) => DifferentiableModel;
+  /** The dense product the MLP's fit steps use (a backend's, see Mlp.useMatmul); default the MLP's own kernels. */
+  mlpMatmul?: DenseMatmul | null;
   signal?: { readonly aborted: boolean };
   now?: () => number;
 }
@@ -131,7 +133,16 @@ function fitStep(state: RunState, spec: FitStep, index: number, options: RunOpti
     if (result.status === 'cancelled') cancelled = true;
   };
   if (models.includes('kan')) train('kan', options.trainable ? options.trainable(state.kan) : state.kan);
-  if (!cancelled && state.mlp && models.includes('mlp')) train('mlp', state.mlp);
+  if (!cancelled && state.mlp && models.includes('mlp')) {
+    const mlp = state.mlp;
+    mlp.useMatmul(options.mlpMatmul ?? null);
+    try {
+      train('mlp', mlp);
+    } finally {
+      // Only for the fit: the backend may be disposed of before the model's next use.
+      mlp.useMatmul(null);
+    }
+  }
   return { details, cancelled };
 }
 

@@ -57,6 +57,7 @@ export async function runCommand(args: string[]): Promise<number> {
         readCsv,
         state,
         trainable: backend.trainable,
+        mlpMatmul: backend.mlpMatmul,
         from: 0,
         restore: null,
         progressIntervalMs: 50,

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { KanLayer } from '../../app/kan/layer';
 import type { BasisTable, ComputeBackend, KanKernels, LayerShape } from '../../app/compute/contract';
 import { referenceBasis, referenceMatmul } from '../../app/compute/reference';
+import { WasmMatmul } from '../../app/compute/wasm/runner';
 import { type SliceKernels, type SliceLayer, type SliceOp, SliceRunner, slicePasses } from './slices';
 import { workerScript } from './worker-script';
 
@@ -34,12 +35,14 @@ export async function createThreadsBackend(options: ThreadsOptions = {}): Promis
   const kernels = options.kernels ?? 'ts';
   const pool = await ThreadPool.start(participants - 1, await workerScript('threads-worker'), kernels);
   const minPairs = options.minPairsPerThread ?? 20_000;
+  // Dense products (the MLP) run on the calling thread: with the wasm kernels in SIMD, otherwise the reference's.
+  let dense: WasmMatmul | null = null;
   return {
     name: kernels === 'wasm' ? 'threads-wasm' : 'threads',
     precision: 'float64',
     isAsync: false,
     createKanKernels: (shapes) => new ThreadsKanKernels(pool, shapes, minPairs),
-    matmul: referenceMatmul,
+    matmul: kernels === 'wasm' ? (a, b, rows, inner, cols) => (dense ??= new WasmMatmul()).run(a, b, rows, inner, cols) : referenceMatmul,
     dispose: () => pool.stop(),
   };
 }

@@ -8,6 +8,10 @@ import type { Kan } from '../../app/kan/model';
 import type { RunState } from '../../app/recipe/runner';
 import type { DifferentiableModel } from '../../app/train/types';
 import { chooseBackendForRun } from '../compute';
+import type { BackendChoice } from '../../app/compute/contract';
+import { settled } from '../../app/compute/contract';
+import { referenceMatmul } from '../../app/compute/reference';
+import type { DenseMatmul } from '../../app/mlp';
 
 /** The plain TypeScript Float64 kernels, which every other backend is checked against. */
 export const REFERENCE_BACKEND = 'reference';
@@ -20,10 +24,12 @@ export interface TrainingBackend {
   reason: string;
   /** The model the fit steps train for a KAN (the KAN itself on the reference backend). */
   trainable: (kan: Kan) => DifferentiableModel;
+  /** The backend's dense product for the MLP baseline, where it is faster than the MLP's own kernels; else null. */
+  mlpMatmul: DenseMatmul | null;
 }
 
 export async function resolveTrainingBackend(state: RunState, requested: string, dataFolder: string | null): Promise<TrainingBackend> {
-  const reference: TrainingBackend = { name: REFERENCE_BACKEND, reason: '', trainable: (kan) => kan };
+  const reference: TrainingBackend = { name: REFERENCE_BACKEND, reason: '', trainable: (kan) => kan, mlpMatmul: null };
   if (requested === REFERENCE_BACKEND) return { ...reference, reason: 'reference (requested)' };
   const { kan, data } = state;
   const pairs = data.train.n * kan.layers.reduce((sum, layer) => sum + layer.nIn * layer.nOut, 0);
@@ -32,10 +38,22 @@ export async function resolveTrainingBackend(state: RunState, requested: string,
   }
   try {
     const decision = await chooseBackendForRun(kan, data.train, data.task, { requested, ...(dataFolder ? { userDataFolder: dataFolder } : {}) });
-    return { name: decision.backend, reason: decision.reason, trainable: (k) => createTrainable(k, decision.choice) };
+    const mlpMatmul = denseMatmulOf(decision.choice);
+    const reason = mlpMatmul ? `${decision.reason}; the MLP's dense products run on it too` : decision.reason;
+    return { name: decision.backend, reason, trainable: (k) => createTrainable(k, decision.choice), mlpMatmul };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (requested !== 'auto') throw new Error(`the backend "${requested}" cannot run on this machine: ${message}. Use "auto" or "reference".`);
     return { ...reference, reason: `reference: choosing a backend failed (${message})` };
   }
+}
+
+/**
+ * The dense product a backend offers the MLP: its own kernels (WebAssembly SIMD, a GPU), not the reference's plain loop
+ * that the threads backend reuses, which is slower than the MLP's own blocked kernels.
+ */
+function denseMatmulOf(choice: BackendChoice): DenseMatmul | null {
+  if (choice === 'reference' || choice.isAsync || choice.matmul === referenceMatmul) return null;
+  const backend = choice;
+  return (a, b, rows, inner, cols) => settled(backend.matmul(a, b, rows, inner, cols), `backend ${backend.name}`);
 }

@@ -4,7 +4,7 @@
  * the CLI runs it in-process. No store access here: callers persist what the callbacks hand them.
  */
 import type { Kan } from '../../app/kan/model';
-import { Mlp } from '../../app/mlp';
+import { type DenseMatmul, Mlp } from '../../app/mlp';
 import type { DifferentiableModel } from '../../app/train/types';
 import type { CsvReader } from '../../app/recipe/data';
 import { initialState, runSteps, type ModelMetrics, type RunResult, type RunState, type StageResult } from '../../app/recipe/runner';
@@ -30,8 +30,9 @@ export interface ExecuteOptions {
   signal?: { readonly aborted: boolean };
   /** The state to run on, when the caller already built it (to choose a backend); default restoreState(...). */
   state?: RunState;
-  /** See RunOptions.trainable. */
+  /** See RunOptions.trainable and RunOptions.mlpMatmul. */
   trainable?: (kan: Kan) => DifferentiableModel;
+  mlpMatmul?: DenseMatmul | null;
   progressIntervalMs: number;
   curveBatchMs: number;
   /** Milliseconds since the epoch, for step timestamps and the rate limits. */
@@ -79,6 +80,7 @@ export function executeRun(options: ExecuteOptions): RunResult {
     {
       signal: options.signal,
       ...(options.trainable ? { trainable: options.trainable } : {}),
+      ...(options.mlpMatmul ? { mlpMatmul: options.mlpMatmul } : {}),
       events: {
         onStepStart: (index, step) => {
           stepStartedAt = clock();

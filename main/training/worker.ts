@@ -30,6 +30,7 @@ async function runJob(job: StartJob): Promise<void> {
     readCsv,
     state,
     trainable: backend.trainable,
+    mlpMatmul: backend.mlpMatmul,
     from: job.from,
     restore: job.restore,
     signal: { get aborted() { return Atomics.load(abort, 0) === 1; } },

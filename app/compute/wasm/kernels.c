@@ -330,3 +330,52 @@ void backward_cubic(int nOut, int n, int cell0, int i, int nIn, const int32_t *r
     }
   }
 }
+
+/*
+ * c [rows][cols] = a [rows][inner] . b [inner][cols] (the MLP's dense products): blocks of four rows by four columns
+ * kept in eight two-lane accumulators while k runs over inner; the edges of the matrix column by column.
+ */
+__attribute__((export_name("matmul")))
+void matmul(int rows, int inner, int cols, const double *a, const double *b, double *c) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const double *a0 = a + r * inner, *a1 = a0 + inner, *a2 = a1 + inner, *a3 = a2 + inner;
+    int col = 0;
+    for (; col + 4 <= cols; col += 4) {
+      f2 c00 = SPLAT(0.0), c01 = SPLAT(0.0), c10 = SPLAT(0.0), c11 = SPLAT(0.0);
+      f2 c20 = SPLAT(0.0), c21 = SPLAT(0.0), c30 = SPLAT(0.0), c31 = SPLAT(0.0);
+      for (int k = 0; k < inner; k++) {
+        const double *bk = b + k * cols + col;
+        const f2 b0 = LD(bk), b1 = LD(bk + 2);
+        const f2 x0 = SPLAT(a0[k]), x1 = SPLAT(a1[k]), x2 = SPLAT(a2[k]), x3 = SPLAT(a3[k]);
+        c00 = ADD(c00, MUL(x0, b0)); c01 = ADD(c01, MUL(x0, b1));
+        c10 = ADD(c10, MUL(x1, b0)); c11 = ADD(c11, MUL(x1, b1));
+        c20 = ADD(c20, MUL(x2, b0)); c21 = ADD(c21, MUL(x2, b1));
+        c30 = ADD(c30, MUL(x3, b0)); c31 = ADD(c31, MUL(x3, b1));
+      }
+      double *o = c + r * cols + col;
+      ST(o, c00); ST(o + 2, c01);
+      ST(o + cols, c10); ST(o + cols + 2, c11);
+      ST(o + 2 * cols, c20); ST(o + 2 * cols + 2, c21);
+      ST(o + 3 * cols, c30); ST(o + 3 * cols + 2, c31);
+    }
+    for (; col < cols; col++) {
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int k = 0; k < inner; k++) {
+        const double v = b[k * cols + col];
+        s0 += a0[k] * v; s1 += a1[k] * v; s2 += a2[k] * v; s3 += a3[k] * v;
+      }
+      c[r * cols + col] = s0; c[(r + 1) * cols + col] = s1; c[(r + 2) * cols + col] = s2; c[(r + 3) * cols + col] = s3;
+    }
+  }
+  for (; r < rows; r++) {
+    const double *ar = a + r * inner;
+    double *o = c + r * cols;
+    for (int col = 0; col < cols; col++) o[col] = 0;
+    for (int k = 0; k < inner; k++) {
+      const double v = ar[k];
+      const double *bk = b + k * cols;
+      for (int col = 0; col < cols; col++) o[col] += v * bk[col];
+    }
+  }
+}

@@ -12,6 +12,7 @@ import {
   layerBackward, layerForward,
 } from '../../kan/layer';
 import type { LayerPasses } from '../passes';
+import { checkMatmulShapes } from '../reference';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm';
 
 interface KernelExports {
@@ -19,6 +20,7 @@ interface KernelExports {
   backward_cubic_pairs(nOut: number, n: number, cell0: number, rows: number, values: number, bases: number, order: number, wb: number, weights: number, gy: number, regRow: number, gradWeights: number, gradBase: number, gradRows: number): void;
   input_gradient_cubic_pairs(nOut: number, n: number, cell0: number, i: number, nIn: number, rows: number, derivs: number, baseDerivs: number, order: number, wb: number, weights: number, gy: number, gx: number): void;
   backward_cubic(nOut: number, n: number, cell0: number, i: number, nIn: number, rows: number, values: number, derivs: number, bases: number, baseDerivs: number, wb: number, weights: number, gy: number, regRow: number, gradWeights: number, gradBase: number, gx: number): void;
+  matmul(rows: number, inner: number, cols: number, a: number, b: number, c: number): void;
   __heap_base: WebAssembly.Global;
 }
 
@@ -187,5 +189,24 @@ export class WasmLayerPasses implements LayerPasses {
   /** A buffer in module memory with room for length values (a larger one replaces it: the arena never frees). */
   private room(buffer: Float64Array, length: number): Float64Array {
     return buffer.length >= length ? buffer : this.arena.f64(Math.max(length, Math.ceil(buffer.length * 1.25)));
+  }
+}
+
+/** Dense c [rows][cols] = a [rows][inner] . b [inner][cols] with the module's SIMD kernel; operands are copied in. */
+export class WasmMatmul {
+  private readonly arena = new WasmArena();
+  private a: Float64Array = new Float64Array(0);
+  private b: Float64Array = new Float64Array(0);
+  private c: Float64Array = new Float64Array(0);
+
+  run(a: Float64Array, b: Float64Array, rows: number, inner: number, cols: number): Float64Array {
+    checkMatmulShapes(a, b, rows, inner, cols);
+    if (this.a.length < rows * inner) this.a = this.arena.f64(rows * inner);
+    if (this.b.length < inner * cols) this.b = this.arena.f64(inner * cols);
+    if (this.c.length < rows * cols) this.c = this.arena.f64(rows * cols);
+    this.a.set(a.subarray(0, rows * inner));
+    this.b.set(b.subarray(0, inner * cols));
+    this.arena.exports.matmul(rows, inner, cols, this.a.byteOffset, this.b.byteOffset, this.c.byteOffset);
+    return this.c.slice(0, rows * cols);
   }
 }
