@@ -5,7 +5,7 @@
  */
 import type { KanLayer, NumericLayer } from '../../app/kan/layer';
 import { type LayerPasses, TsLayerPasses } from '../../app/compute/passes';
-import { WasmLayerPasses } from '../../app/compute/wasm/runner';
+import { WasmLayerPasses, WasmMatmul } from '../../app/compute/wasm/runner';
 
 /** Which kernels the participants run. */
 export type SliceKernels = 'ts' | 'wasm';
@@ -31,9 +31,15 @@ export type SliceOp =
     /** This participant's own gradient buffer (params layout); the layer's part is overwritten. */
     grad: Float64Array;
     gx: Float64Array | null;
+  }
+  | {
+    /** Rows r0..r1 of c [rows][cols] = a [rows][inner] . b [inner][cols] (wasm kernels only). */
+    op: 'matmul'; a: Float64Array; b: Float64Array; c: Float64Array; r0: number; r1: number; inner: number; cols: number;
   };
 
 export class SliceRunner {
+  private dense: WasmMatmul | null = null;
+
   constructor(private readonly passes: LayerPasses) {}
 
   /** Per layer, the input slice view of the last forward: the reference reuses a basis only for the very same array. */
@@ -42,6 +48,12 @@ export class SliceRunner {
   private readonly noSymbolic = new Map<number, Pick<KanLayer, 'symMask' | 'symFns'>>();
 
   run(op: SliceOp): void {
+    if (op.op === 'matmul') {
+      const { a, b, c, r0, r1, inner, cols } = op;
+      const part = (this.dense ??= new WasmMatmul()).run(a.subarray(r0 * inner, r1 * inner), b, r1 - r0, inner, cols);
+      c.set(part, r0 * cols);
+      return;
+    }
     const layer = this.kanLayer(op.layer);
     const { nIn, nOut } = layer;
     const rows = op.s1 - op.s0;

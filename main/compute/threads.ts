@@ -9,8 +9,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { KanLayer } from '../../app/kan/layer';
 import type { BasisTable, ComputeBackend, KanKernels, LayerShape } from '../../app/compute/contract';
-import { referenceBasis, referenceMatmul } from '../../app/compute/reference';
-import { WasmMatmul } from '../../app/compute/wasm/runner';
+import { checkMatmulShapes, referenceBasis, referenceMatmul } from '../../app/compute/reference';
 import { type SliceKernels, type SliceLayer, type SliceOp, SliceRunner, slicePasses } from './slices';
 import { workerScript } from './worker-script';
 
@@ -26,6 +25,9 @@ export interface ThreadsOptions {
 /** Versions of first-layer inputs, unique in the process: workers keep their caches across kernel sets. */
 let nextInputVersion = 0;
 
+/** Below this many multiply-adds a dense product runs on the main thread alone (messages and copies cost more). */
+const MIN_MATMUL_WORK = 1 << 20;
+
 /** A wait longer than this means a worker died (out of memory, killed): fail instead of hanging the process. */
 const STALL_MS = 10 * 60 * 1000;
 
@@ -35,14 +37,13 @@ export async function createThreadsBackend(options: ThreadsOptions = {}): Promis
   const kernels = options.kernels ?? 'ts';
   const pool = await ThreadPool.start(participants - 1, await workerScript('threads-worker'), kernels);
   const minPairs = options.minPairsPerThread ?? 20_000;
-  // Dense products (the MLP) run on the calling thread: with the wasm kernels in SIMD, otherwise the reference's.
-  let dense: WasmMatmul | null = null;
   return {
     name: kernels === 'wasm' ? 'threads-wasm' : 'threads',
     precision: 'float64',
     isAsync: false,
     createKanKernels: (shapes) => new ThreadsKanKernels(pool, shapes, minPairs),
-    matmul: kernels === 'wasm' ? (a, b, rows, inner, cols) => (dense ??= new WasmMatmul()).run(a, b, rows, inner, cols) : referenceMatmul,
+    // Dense products (the MLP): split by rows in wasm SIMD; the TypeScript flavour keeps the reference's plain loop.
+    matmul: kernels === 'wasm' ? (a, b, rows, inner, cols) => pool.matmul(a, b, rows, inner, cols) : referenceMatmul,
     dispose: () => pool.stop(),
   };
 }
@@ -76,6 +77,25 @@ class ThreadPool {
 
   get participants(): number {
     return this.workers.length + 1;
+  }
+
+  /** Dense c = a . b with rows split over the participants (each multiplies its rows in its own wasm memory). */
+  matmul(a: Float64Array, b: Float64Array, rows: number, inner: number, cols: number): Float64Array {
+    checkMatmulShapes(a, b, rows, inner, cols);
+    const parts = Math.max(1, Math.min(this.participants, rows, Math.floor((rows * inner * cols) / MIN_MATMUL_WORK)));
+    const shared = this.matmulBuffers(rows * inner, inner * cols, rows * cols);
+    shared.a.set(a.subarray(0, rows * inner));
+    shared.b.set(b.subarray(0, inner * cols));
+    this.run(splitRows(rows, parts).map(([r0, r1]) => ({ op: 'matmul', a: shared.a, b: shared.b.subarray(0, inner * cols), c: shared.c, r0, r1, inner, cols })));
+    return shared.c.slice(0, rows * cols);
+  }
+
+  private buffers = { a: shared(0), b: shared(0), c: shared(0) };
+
+  private matmulBuffers(a: number, b: number, c: number): { a: Float64Array; b: Float64Array; c: Float64Array } {
+    const grow = (buffer: Float64Array, length: number): Float64Array => (buffer.length >= length ? buffer : shared(length));
+    this.buffers = { a: grow(this.buffers.a, a), b: grow(this.buffers.b, b), c: grow(this.buffers.c, c) };
+    return this.buffers;
   }
 
   /** Runs ops[0] here and ops[p] on worker p-1; returns when all are done, throwing the first failure. */

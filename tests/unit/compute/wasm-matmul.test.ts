@@ -1,12 +1,15 @@
 /** The WebAssembly SIMD dense product and the MLP that uses it: against the reference product and the MLP's own kernels. */
 import { describe, expect, it } from 'vitest';
+import type { ComputeBackend } from '../../../app/compute/contract';
 import { referenceMatmul } from '../../../app/compute/reference';
+import { listBackends, loadBackend } from '../../../app/compute/registry';
 import { createWasmBackend } from '../../../app/compute/wasm/backend';
 import { wasmAvailability } from '../../../app/compute/wasm/runner';
 import { Mlp } from '../../../app/mlp';
 import { initialState, runSteps } from '../../../app/recipe/runner';
 import { parseRecipe } from '../../../app/recipe/schema';
 import { Rng } from '../../../app/util/rng';
+import { registerNodeBackends } from '../../../main/compute';
 import { relativeError } from './helpers';
 
 describe.skipIf(!wasmAvailability().available)('the wasm dense product', () => {
@@ -75,5 +78,25 @@ describe.skipIf(!wasmAvailability().available)('the wasm dense product', () => {
     const before = calls;
     state.mlp!.forward(new Float64Array(3 * 40), 40);
     expect(calls).toBe(before);
+  });
+});
+
+registerNodeBackends();
+const threadsWasm = (await listBackends()).find((b) => b.name === 'threads-wasm');
+
+describe.skipIf(!threadsWasm?.available)(`the threads-wasm dense product${threadsWasm?.available ? '' : ` (skipped: ${threadsWasm?.reason ?? 'not registered'})`}`, () => {
+  it('splits rows over the worker threads and equals the reference product, small and large', async () => {
+    const backend = (await loadBackend('threads-wasm')) as ComputeBackend;
+    const rng = new Rng(6);
+    for (const [rows, inner, cols] of [[3, 5, 2], [301, 97, 67], [1024, 100, 33]] as const) {
+      const a = new Float64Array(rows * inner).map(() => rng.normal());
+      const b = new Float64Array(inner * cols).map(() => rng.normal());
+      const got = backend.matmul(a, b, rows, inner, cols) as Float64Array;
+      expect(relativeError(got, referenceMatmul(a, b, rows, inner, cols))).toBeLessThan(1e-14);
+      // The result is the caller's: the next product does not overwrite it.
+      const copy = got.slice();
+      backend.matmul(b, a, 1, 1, 1);
+      expect(Array.from(got)).toEqual(Array.from(copy));
+    }
   });
 });
