@@ -237,6 +237,11 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.click('[data-action="add-layer"]');
     await page.fill('[data-layer="1"] input', '4');
     await page.fill('[data-field="steps"]', '12');
+    // A batch size that is not a whole number of rows is named and blocks the run; empty means every training row.
+    await page.fill('[data-field="batch"]', '2.5');
+    await page.locator('.problems [role="alert"]', { hasText: 'batch size must be a whole number of rows' }).waitFor();
+    expect(await page.locator('[data-action="create-run"]').isDisabled()).toBe(true);
+    await page.fill('[data-field="batch"]', '');
     await page.fill('[data-field="name"]', RUN_NAME);
     await page.click('[data-action="match-params"]');
     const kanParams = Number((await page.locator('[data-testid="kan-params"]').innerText()).replace(/\D/g, ''));
@@ -257,6 +262,8 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     timings.progressLatencyMedianMs = Math.round(progress.progressLatencyMedianMs ?? -1);
     timings.progressLatencyMaxMs = Math.round(progress.progressLatencyMaxMs ?? -1);
     expect(await page.locator('[data-testid="steps-table"] tbody tr').count()).toBe(1);
+    // A full-batch fit: every point of the curves is measured on the whole sets, so no mini-batch note.
+    expect(await page.locator('[data-testid="minibatch-note"]').count()).toBe(0);
     await shot('04-training');
 
     // Compare: the KAN and the MLP side by side, and the params-vs-error plot.

@@ -21,6 +21,8 @@ export interface SetupForm {
   steps: number;
   /** null: the optimiser's default (L-BFGS 1, Adam 1e-2). */
   lr: number | null;
+  /** Rows per optimiser step (mini-batch); null: the whole training set every step. */
+  batch: number | null;
   lamb: number;
   mu1: number;
   mu2: number;
@@ -43,6 +45,7 @@ export function defaultSetupForm(): SetupForm {
     optimizer: 'lbfgs',
     steps: 50,
     lr: null,
+    batch: null,
     lamb: 0.001,
     mu1: 1,
     mu2: 2,
@@ -97,6 +100,7 @@ export function setupProblems(data: DataChoice | null, form: SetupForm): string[
   if (!Number.isInteger(form.k) || form.k < 1 || form.k > 10) problems.push('The spline order k must be a whole number from 1 to 10.');
   if (!Number.isInteger(form.steps) || form.steps < 1) problems.push('Training needs at least one step.');
   if (form.lr !== null && !(form.lr > 0)) problems.push('The learning rate must be positive (or empty for the default).');
+  if (form.batch !== null && !(Number.isInteger(form.batch) && form.batch >= 1)) problems.push('The batch size must be a whole number of rows, at least 1 (or empty for all training rows).');
   if (![form.lamb, form.mu1, form.mu2].every((v) => Number.isFinite(v) && v >= 0)) problems.push('lambda, mu1 and mu2 must be zero or positive.');
   if (form.gridSchedule.some((g, i) => g <= (i === 0 ? form.grid : form.gridSchedule[i - 1]!))) problems.push('Grid extension must list growing grid sizes, each larger than the one before (and than the starting grid).');
   if (data.kind === 'csv' && data.task === 'classification' && (!Number.isInteger(form.classes) || form.classes < 2)) problems.push('Classification needs at least two classes (KAN outputs).');
@@ -110,6 +114,7 @@ export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {
     opt: form.optimizer,
     steps: form.steps,
     ...(form.lr !== null ? { lr: form.lr } : {}),
+    ...(form.batch !== null ? { batch: form.batch } : {}),
     lamb: form.lamb,
     lambL1: form.mu1,
     lambEntropy: form.mu2,

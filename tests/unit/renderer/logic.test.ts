@@ -59,6 +59,17 @@ describe('recipe from the setup form', () => {
     expect(recipe.kan.width).toEqual([2, 5, 1]);
   });
 
+  it('passes a batch size to every fit (mini-batch), none by default, and names a bad one', () => {
+    const formula: DataChoice = { kind: 'formula', formula: 'x1*x2', vars: 2, range: [-1, 1], train: 100, test: 50, noise: 0 };
+    const plain = parseRecipe(buildRecipe(formula, { ...defaultSetupForm(), gridSchedule: [6] }));
+    expect(plain.steps.filter((step) => 'fit' in step).map((step) => ('fit' in step ? step.fit.batch : 'x'))).toEqual([undefined, undefined]);
+    const batched = parseRecipe(buildRecipe(formula, { ...defaultSetupForm(), optimizer: 'adam', batch: 32, gridSchedule: [6] }));
+    expect(batched.steps.filter((step) => 'fit' in step).map((step) => ('fit' in step ? step.fit.batch : 'x'))).toEqual([32, 32]);
+    for (const batch of [0, 2.5, Number.NaN]) {
+      expect(setupProblems(formula, { ...defaultSetupForm(), batch }).join(' ')).toMatch(/batch size must be a whole number of rows/);
+    }
+  });
+
   it('names each problem in the form', () => {
     expect(setupProblems(null, defaultSetupForm())[0]).toMatch(/Choose a dataset/);
     const problems = setupProblems({ ...csv, inputs: [] }, { ...defaultSetupForm(), hidden: [0], gridSchedule: [2] });
