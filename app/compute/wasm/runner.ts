@@ -131,12 +131,22 @@ function at(array: Float64Array | Int32Array): number {
 }
 
 interface PassState {
-  cache: LayerCache;
+  /** One basis cache per chunk of rows of the last forward pass. */
+  caches: LayerCache[];
+  /** Rows of the last forward pass. */
+  n: number;
   y: Float64Array;
   abs: Float64Array;
   gy: Float64Array;
   gx: Float64Array;
 }
+
+/**
+ * Rows per chunk of a pass. The kernels visit a column's samples sorted by basis row, so they touch the rows of y and gy
+ * in scattered order; a chunk keeps those within the core's caches (per row, 2048-row chunks of [784,64,10] cost 0.37 ms
+ * against 0.51 ms for the whole of 16384 rows at once).
+ */
+export const DEFAULT_CHUNK_ROWS = 2048;
 
 export class WasmLayerPasses implements LayerPasses {
   readonly kernels = 'wasm';
@@ -144,43 +154,59 @@ export class WasmLayerPasses implements LayerPasses {
   private readonly engine: LayerEngine;
   private readonly states: PassState[] = [];
 
-  constructor(arena = new WasmArena()) {
+  constructor(arena = new WasmArena(), private readonly chunkRows = DEFAULT_CHUNK_ROWS) {
     this.arena = arena;
     this.engine = { kernels: wasmColumnKernels(arena), workspace: new KernelWorkspace(arena) };
   }
 
   forward(l: number, layer: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array, edgeAbsSum: Float64Array | null, reuseBasis: boolean): void {
+    const { nIn, nOut } = layer;
+    const edges = nIn * nOut;
     const st = this.state(l);
-    const yIn = (st.y = this.room(st.y, n * layer.nOut));
-    let abs: Float64Array | null = null;
-    if (edgeAbsSum !== null) {
-      abs = st.abs = this.room(st.abs, layer.nIn * layer.nOut);
-      abs.fill(0, 0, layer.nIn * layer.nOut);
+    const count = Math.max(1, Math.ceil(n / this.chunkRows));
+    while (st.caches.length < count) st.caches.push(new LayerCache(this.arena));
+    const yIn = (st.y = this.room(st.y, Math.min(n, this.chunkRows) * nOut));
+    const abs = edgeAbsSum !== null ? (st.abs = this.room(st.abs, edges)) : null;
+    st.n = 0;
+    for (let c = 0; c < count; c++) {
+      const r0 = c * this.chunkRows;
+      const r1 = Math.min(n, r0 + this.chunkRows);
+      if (abs !== null) abs.fill(0, 0, edges);
+      layerForward(layer, params, x.subarray(r0 * nIn, r1 * nIn), r1 - r0, yIn, st.caches[c]!, abs, reuseBasis, this.engine);
+      y.set(yIn.subarray(0, (r1 - r0) * nOut), r0 * nOut);
+      if (edgeAbsSum !== null && abs !== null) for (let e = 0; e < edges; e++) edgeAbsSum[e]! += abs[e]!;
     }
-    layerForward(layer, params, x, n, yIn, st.cache, abs, reuseBasis, this.engine);
-    y.set(yIn.subarray(0, n * layer.nOut));
-    if (edgeAbsSum !== null && abs !== null) for (let e = 0; e < layer.nIn * layer.nOut; e++) edgeAbsSum[e]! += abs[e]!;
+    st.n = n;
   }
 
   backward(l: number, layer: KanLayer, params: Float64Array, gy: Float64Array, regCoef: Float64Array | null, grad: Float64Array, gx: Float64Array | null): void {
+    const { nIn, nOut } = layer;
     const st = this.state(l);
-    const n = st.cache.n;
-    const gyIn = (st.gy = this.room(st.gy, n * layer.nOut));
-    gyIn.set(gy.subarray(0, n * layer.nOut));
-    const gxIn = gx !== null ? (st.gx = this.room(st.gx, n * layer.nIn)) : null;
-    layerBackward(layer, params, st.cache, gyIn, regCoef, grad, gxIn, this.engine);
-    if (gx !== null && gxIn !== null) gx.set(gxIn.subarray(0, n * layer.nIn));
+    const n = st.n;
+    if (n === 0) throw new Error(`backward of layer ${l} without its forward pass`);
+    const count = Math.max(1, Math.ceil(n / this.chunkRows));
+    const gyIn = (st.gy = this.room(st.gy, Math.min(n, this.chunkRows) * nOut));
+    const gxIn = gx !== null ? (st.gx = this.room(st.gx, Math.min(n, this.chunkRows) * nIn)) : null;
+    for (let c = 0; c < count; c++) {
+      const r0 = c * this.chunkRows;
+      const r1 = Math.min(n, r0 + this.chunkRows);
+      gyIn.set(gy.subarray(r0 * nOut, r1 * nOut));
+      // layerBackward divides the regulariser's term by the chunk's rows; scaled, it is the batch's 1/n.
+      const reg = regCoef !== null && count > 1 ? regCoef.map((v) => (v * (r1 - r0)) / n) : regCoef;
+      layerBackward(layer, params, st.caches[c]!, gyIn, reg, grad, gxIn, this.engine);
+      if (gx !== null && gxIn !== null) gx.set(gxIn.subarray(0, (r1 - r0) * nIn), r0 * nIn);
+    }
   }
 
   rows(l: number): number {
-    return this.states[l]?.cache.n ?? 0;
+    return this.states[l]?.n ?? 0;
   }
 
   private state(l: number): PassState {
     let st = this.states[l];
     if (!st) {
       const none = new Float64Array(0);
-      st = { cache: new LayerCache(this.arena), y: none, abs: none, gy: none, gx: none };
+      st = { caches: [], n: 0, y: none, abs: none, gy: none, gx: none };
       this.states[l] = st;
     }
     return st;

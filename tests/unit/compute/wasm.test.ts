@@ -83,6 +83,29 @@ describe.skipIf(!wasmAvailability().available)('wasm kernels against the TypeScr
     }
   });
 
+  it.each(CASES.filter((c) => c.nOut !== 2))('[%o] in chunks of 8 rows: outputs bit for bit, edge magnitudes and gradients to rounding', (c) => {
+    const { layer, params, x, gy, regCoef } = layerCase(c, 7 + c.nOut + 3 * c.nIn);
+    const yWant = new Float64Array(c.n * c.nOut);
+    const absWant = new Float64Array(c.nIn * c.nOut);
+    const cache = new LayerCache();
+    layerForward(layer, params, x, c.n, yWant, cache, absWant, c.reuse);
+    const gradWant = new Float64Array(params.length);
+    const gxWant = c.gx ? new Float64Array(c.n * c.nIn) : null;
+    layerBackward(layer, params, cache, gy, regCoef, gradWant, gxWant);
+    const passes = new WasmLayerPasses(new WasmArena(), 8);
+    const y = new Float64Array(c.n * c.nOut);
+    const abs = new Float64Array(c.nIn * c.nOut);
+    passes.forward(0, layer, params, x, c.n, y, abs, c.reuse);
+    expect(passes.rows(0)).toBe(c.n);
+    expect(Array.from(y)).toEqual(Array.from(yWant));
+    expect(relativeError(abs, absWant)).toBeLessThan(1e-14);
+    const grad = new Float64Array(params.length);
+    const gx = c.gx ? new Float64Array(c.n * c.nIn) : null;
+    passes.backward(0, layer, params, gy, regCoef, grad, gx);
+    expect(relativeError(grad, gradWant)).toBeLessThan(1e-13);
+    if (gx && gxWant) expect(relativeError(gx, gxWant)).toBeLessThan(1e-14);
+  });
+
   it('a whole model through the wasm backend has the gradient of its objective (central differences)', () => {
     const rng = new Rng(3);
     const kan = Kan.create({ width: [3, 6, 2], grid: 5, k: 3 }, rng);
