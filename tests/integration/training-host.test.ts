@@ -82,6 +82,27 @@ describe('the training host', () => {
     expect(run.summary.kanTestRmse).toBe(local.stages[1]!.kan.testRmse);
   }, 20_000);
 
+  it('trains on the backend a recipe names (threads-wasm: worker threads with wasm kernels, the MLP products too) and records it', async () => {
+    const { store, host } = shared;
+    const recipe = {
+      ...tinyRecipe({ mlp: true, fitSteps: 4, rows: 300 }),
+      kan: { width: [2, 8, 1], grid: 5, k: 3 },
+      mlp: { width: [2, 32, 32, 1] },
+      backend: 'threads-wasm',
+    };
+    const runId = createRun(store, recipe);
+    host.enqueue(runId);
+    expect(await host.waitFor(runId)).toBe('done');
+    const run = store.getRun(runId)!;
+    expect(run.backend).toBe('threads-wasm');
+    expect(String(run.summary.backend)).toMatch(/threads-wasm \(requested\).*the MLP's dense products run on it too/);
+    // Float64 kernels in another summation order: the numbers of the reference run in this thread, to rounding.
+    const local = executeRun({ recipe: parseRecipe({ ...recipe, backend: 'reference' }), readCsv: () => '', from: 0, restore: null, progressIntervalMs: 0, curveBatchMs: 0 });
+    const last = run.steps[1]!.metrics as { kan: { testRmse: number }; mlp: { testRmse: number } };
+    expect(Math.abs(last.kan.testRmse - local.stages[1]!.kan.testRmse!) / local.stages[1]!.kan.testRmse!).toBeLessThan(1e-6);
+    expect(Math.abs(last.mlp.testRmse - local.stages[1]!.mlp!.testRmse!) / local.stages[1]!.mlp!.testRmse!).toBeLessThan(1e-6);
+  }, 60_000);
+
   it('streams progress at most 20 times a second, delivers the final figure, and writes curves in batches', async () => {
     const { store, host, seen } = shared;
     const runId = createRun(store, tinyRecipe({ fits: 1, fitSteps: 60, rows: 400 }));
