@@ -2,7 +2,8 @@
  * The hot loops of the cubic (k = 3), unmasked KAN layer kernels of app/kan/layer.ts, in C compiled to WebAssembly
  * with 128-bit SIMD (two float64 lanes): forwardCubicColumn, backwardCubicColumnPairs, inputGradientCubicColumnPairs
  * and backwardCubicColumn. Same arguments, same layouts, same sample order and pairing as the TypeScript versions
- * (read their comments there); arrays are byte addresses in the module's memory, 0 standing for null.
+ * (read their comments there); arrays are byte addresses in the module's memory, 0 standing for null. Also a dense
+ * matmul for the MLP baseline.
  *
  * Element-wise updates (y, edge magnitudes, gradient rows) add in the same order as the TypeScript code and give the
  * same bits; the sums over outputs (input gradients) run in two lanes and differ from it by rounding only.

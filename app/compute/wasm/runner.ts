@@ -1,8 +1,9 @@
 /**
  * The WebAssembly SIMD kernels (kernels.c, embedded in kernels-wasm.ts) behind app/kan/layer.ts: a WasmArena is one
  * instance of the module with its own memory and a bump allocator in it; WasmLayerPasses runs layerForward and
- * layerBackward with the module's column kernels, keeping basis caches, workspace and pass buffers in that memory and
- * copying inputs in and results out (O(n * width), against O(n * edges) of work).
+ * layerBackward with the module's column kernels, in chunks of rows, keeping basis caches, workspace and pass buffers in
+ * that memory and copying inputs in and results out (O(n * width), against O(n * edges) of work); WasmMatmul is the
+ * dense product the MLP baseline can use.
  *
  * The memory is shared (a SharedArrayBuffer), only because growing a shared memory leaves existing views valid: the
  * caches and workspace hold views for their whole life. Each arena is used by one thread.
