@@ -19,13 +19,16 @@ export type SliceLayer = NumericLayer;
 
 export type SliceOp =
   | {
-    op: 'forward'; l: number; layer: SliceLayer; params: Float64Array; x: Float64Array; s0: number; s1: number; y: Float64Array;
+    op: 'forward';
+    /** The set of kernels (ThreadsKanKernels) the pass belongs to: a new set starts with fresh caches. */
+    set: number;
+    l: number; layer: SliceLayer; params: Float64Array; x: Float64Array; s0: number; s1: number; y: Float64Array;
     absSum: Float64Array | null;
     /** Same value as last time for this layer: x holds the same data, so the basis may be reused (the first layer). */
     inputVersion: number;
   }
   | {
-    op: 'backward'; l: number; layer: SliceLayer; params: Float64Array; gy: Float64Array; s0: number; s1: number;
+    op: 'backward'; set: number; l: number; layer: SliceLayer; params: Float64Array; gy: Float64Array; s0: number; s1: number;
     /** Already scaled by rows/total rows, so the slice's own 1/rows yields the batch's 1/n. */
     regCoef: Float64Array | null;
     /** This participant's own gradient buffer (params layout); the layer's part is overwritten. */
@@ -39,8 +42,13 @@ export type SliceOp =
 
 export class SliceRunner {
   private dense: WasmMatmul | null = null;
+  private passes: LayerPasses;
+  private set = -1;
 
-  constructor(private readonly passes: LayerPasses) {}
+  /** newPasses: fresh passes (and caches) for each set of kernels, so one participant holds one set's memory at most. */
+  constructor(private readonly newPasses: () => LayerPasses) {
+    this.passes = newPasses();
+  }
 
   /** Per layer, the input slice view of the last forward: the reference reuses a basis only for the very same array. */
   private readonly inputs = new Map<number, { version: number; s0: number; s1: number; view: Float64Array }>();
@@ -53,6 +61,11 @@ export class SliceRunner {
       const part = (this.dense ??= new WasmMatmul()).run(a.subarray(r0 * inner, r1 * inner), b, r1 - r0, inner, cols);
       c.set(part, r0 * cols);
       return;
+    }
+    if (op.set !== this.set) {
+      this.passes = this.newPasses();
+      this.inputs.clear();
+      this.set = op.set;
     }
     const layer = this.kanLayer(op.layer);
     const { nIn, nOut } = layer;

@@ -14,7 +14,7 @@ interface ThreadShared {
 }
 
 const { control, errorText, kernels } = workerData as ThreadShared;
-const runner = new SliceRunner(slicePasses(kernels));
+const runner = new SliceRunner(() => slicePasses(kernels));
 
 parentPort!.on('message', (op: SliceOp) => {
   try {

@@ -22,8 +22,10 @@ export interface ThreadsOptions {
   kernels?: SliceKernels;
 }
 
-/** Versions of first-layer inputs, unique in the process: workers keep their caches across kernel sets. */
+/** Versions of first-layer inputs, unique in the process. */
 let nextInputVersion = 0;
+/** Ids of kernel sets, unique in the process: a participant drops its caches when a new set's passes arrive. */
+let nextKernelSet = 0;
 
 /** Below this many multiply-adds a dense product runs on the main thread alone (messages and copies cost more). */
 const MIN_MATMUL_WORK = 1 << 20;
@@ -53,7 +55,7 @@ class ThreadPool {
   private stopped = false;
 
   private constructor(private readonly workers: Worker[], private readonly control: Int32Array, private readonly errorText: Uint8Array, kernels: SliceKernels) {
-    this.local = new SliceRunner(slicePasses(kernels));
+    this.local = new SliceRunner(() => slicePasses(kernels));
   }
 
   static async start(count: number, script: string, kernels: SliceKernels): Promise<ThreadPool> {
@@ -146,6 +148,7 @@ interface LayerState {
 }
 
 class ThreadsKanKernels implements KanKernels {
+  private readonly set = nextKernelSet++;
   private readonly states: LayerState[];
   private layers: readonly KanLayer[] = [];
   private params = shared(0);
@@ -223,7 +226,7 @@ class ThreadsKanKernels implements KanKernels {
     const ranges = splitRows(n, this.participantsFor(n, slice));
     for (let p = 0; p < ranges.length; p++) state.absPartials[p]!.fill(0);
     this.pool.run(ranges.map(([s0, s1], p) => ({
-      op: 'forward', l, layer: slice, params: this.params, x: input, s0, s1, y: state.output,
+      op: 'forward', set: this.set, l, layer: slice, params: this.params, x: input, s0, s1, y: state.output,
       absSum: edgeAbsSum ? state.absPartials[p]! : null, inputVersion,
     })));
     if (edgeAbsSum) for (let p = 0; p < ranges.length; p++) addInto(edgeAbsSum, state.absPartials[p]!, 0, edgeAbsSum.length);
@@ -252,7 +255,7 @@ class ThreadsKanKernels implements KanKernels {
     if (wantInputGradient && state.inputGradient?.length !== n * slice.nIn) state.inputGradient = shared(n * slice.nIn);
     const gx = wantInputGradient ? state.inputGradient : null;
     this.pool.run(ranges.map(([s0, s1], p) => ({
-      op: 'backward', l, layer: slice, params: this.params, gy: outputGradient, s0, s1,
+      op: 'backward', set: this.set, l, layer: slice, params: this.params, gy: outputGradient, s0, s1,
       regCoef: regCoef ? scaled(regCoef, (s1 - s0) / n) : null, grad: this.gradPartials[p]!, gx,
     })));
     const from = slice.coefOffset;

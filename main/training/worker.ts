@@ -1,6 +1,7 @@
 /** Entry of a training worker thread: runs one job from the host (a run, or a speed probe) and reports by messages. */
 import { parentPort } from 'node:worker_threads';
 
+import { disposeBackends } from '../../app/compute/registry';
 import { parseRecipe } from '../../app/recipe/schema';
 import { resolveTrainingBackend } from './backend';
 import { executeRun, restoreState } from './execute';
@@ -51,7 +52,9 @@ function fail(error: unknown): void {
 
 port.on('message', (job: HostToWorker) => {
   try {
-    if (job.type === 'start') runJob(job).catch(fail);
+    // A worker stays warm for the next run: the run's compute threads and their caches (up to gigabytes on a large
+    // problem) go with it, and the next run starts its backend afresh.
+    if (job.type === 'start') runJob(job).catch(fail).finally(() => disposeBackends());
     else probeSpeed(job).then((result) => post({ type: 'probe', ...result }), fail);
   } catch (error) {
     fail(error);
