@@ -12,6 +12,8 @@ import type { BackendChoice } from '../../app/compute/contract';
 import { settled } from '../../app/compute/contract';
 import { referenceMatmul } from '../../app/compute/reference';
 import type { DenseMatmul } from '../../app/mlp';
+import type { Recipe } from '../../app/recipe/schema';
+import type { Batch } from '../../app/train/types';
 
 /** The plain TypeScript Float64 kernels, which every other backend is checked against. */
 export const REFERENCE_BACKEND = 'reference';
@@ -32,12 +34,14 @@ export async function resolveTrainingBackend(state: RunState, requested: string,
   const reference: TrainingBackend = { name: REFERENCE_BACKEND, reason: '', trainable: (kan) => kan, mlpMatmul: null };
   if (requested === REFERENCE_BACKEND) return { ...reference, reason: 'reference (requested)' };
   const { kan, data } = state;
-  const pairs = data.train.n * kan.layers.reduce((sum, layer) => sum + layer.nIn * layer.nOut, 0);
+  // A mini-batch fit computes on batches: the problem to choose for is the largest batch a fit step takes.
+  const batch = stepBatch(state.recipe, data.train, data.nIn, data.task === 'regression' ? data.nOut : 1);
+  const pairs = batch.n * kan.layers.reduce((sum, layer) => sum + layer.nIn * layer.nOut, 0);
   if (requested === 'auto' && pairs < SMALL_PROBLEM_PAIRS) {
     return { ...reference, reason: `reference: the problem (${pairs} sample-edge pairs per step) is too small for acceleration to pay` };
   }
   try {
-    const decision = await chooseBackendForRun(kan, data.train, data.task, { requested, ...(dataFolder ? { userDataFolder: dataFolder } : {}) });
+    const decision = await chooseBackendForRun(kan, batch, data.task, { requested, ...(dataFolder ? { userDataFolder: dataFolder } : {}) });
     const mlpMatmul = denseMatmulOf(decision.choice);
     const reason = mlpMatmul ? `${decision.reason}; the MLP's dense products run on it too` : decision.reason;
     return { name: decision.backend, reason, trainable: (k) => createTrainable(k, decision.choice), mlpMatmul };
@@ -46,6 +50,18 @@ export async function resolveTrainingBackend(state: RunState, requested: string,
     if (requested !== 'auto') throw new Error(`the backend "${requested}" cannot run on this machine: ${message}. Use "auto" or "reference".`);
     return { ...reference, reason: `reference: choosing a backend failed (${message})` };
   }
+}
+
+/** The first rows of the training set, as many as the largest batch of the recipe's fit steps (all rows without batches). */
+export function stepBatch(recipe: Recipe, train: Batch, xWidth: number, yWidth: number): Batch {
+  let rows = 0;
+  for (const step of recipe.steps) {
+    if (!('fit' in step)) continue;
+    const batch = step.fit.batch;
+    rows = Math.max(rows, batch !== undefined && batch > 0 && batch < train.n ? batch : train.n);
+  }
+  if (rows === 0 || rows >= train.n) return train;
+  return { x: train.x.subarray(0, rows * xWidth), y: train.y.subarray(0, rows * yWidth), n: rows };
 }
 
 /**
