@@ -264,6 +264,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     expect(await page.locator('[data-testid="steps-table"] tbody tr').count()).toBe(1);
     // A full-batch fit: every point of the curves is measured on the whole sets, so no mini-batch note.
     expect(await page.locator('[data-testid="minibatch-note"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="loss-empty"]').count()).toBe(0);
     await shot('04-training');
 
     // Compare: the KAN and the MLP side by side, and the params-vs-error plot.
