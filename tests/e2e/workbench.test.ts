@@ -421,4 +421,23 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     expect(pageErrors).toEqual([]);
     expect(timings.firstMeaningfulPaintMs).toBeGreaterThan(0);
   });
+
+  it('trains a mini-batch fit set up in the form, and says its curves come from batches', { timeout: 120_000 }, async () => {
+    await switchView('data');
+    await page.click('[data-sample="iris"]');
+    await switchView('setup');
+    await page.selectOption('[data-field="optimizer"]', 'adam');
+    await page.fill('[data-field="steps"]', '10');
+    await page.fill('[data-field="batch"]', '32');
+    await page.fill('[data-field="name"]', 'e2e mini-batch');
+    await page.waitForFunction(() => document.querySelector('[data-action="create-run"]')?.hasAttribute('disabled') === false);
+    await page.click('[data-action="create-run"]');
+    await page.waitForSelector('[data-view="training"]');
+    await page.waitForSelector('[data-testid="training-progress"][data-status="done"]', { timeout: 90_000 });
+    await page.locator('[data-testid="loss-chart"] canvas').first().waitFor();
+    await page.locator('[data-testid="minibatch-note"]').waitFor();
+    expect(await page.locator('[data-testid="loss-empty"]').count()).toBe(0);
+    await shot('14-training-minibatch');
+    expect(pageErrors).toEqual([]);
+  });
 });
