@@ -49,7 +49,8 @@ export const fitStepSchema = z.strictObject({
   opt: z.enum(['lbfgs', 'adam']).default('lbfgs'),
   steps: z.number().int().min(0).max(1_000_000),
   lr: finite.gt(0).optional(),
-  batch: z.number().int().optional(),
+  /** Rows per optimiser step, drawn at random each step; -1 (pykan's convention) or more than the rows: all of them. */
+  batch: z.number().int().refine((b) => b === -1 || b >= 1, 'must be a number of rows, at least 1, or -1 for the whole training set').optional(),
   maxIter: posInt.max(1000).optional(),
   lamb: finite.min(0).default(0),
   lambL1: finite.min(0).optional(),

@@ -41,6 +41,11 @@ describe('recipe validation', () => {
     expect(errorOf({ ...good, steps: [{ refine: { grid: 2.5 } }] }).path).toBe('steps[0].refine.grid');
     expect(errorOf({ ...good, data: { ...good.data, range: [1, -1] } }).path).toBe('data.range');
     expect(errorOf({ ...good, steps: [{ fit: { opt: 'sgd', steps: 3 } }] }).path).toBe('steps[0].fit.opt');
+    const batch = errorOf({ ...good, steps: [{ fit: { opt: 'adam', steps: 3, batch: 0 } }] });
+    expect(batch.path).toBe('steps[0].fit.batch');
+    expect(batch.message).toMatch(/at least 1, or -1 for the whole training set/);
+    // pykan's batch = -1 (all rows) and a positive batch are accepted.
+    expect(parseRecipe({ ...good, steps: [{ fit: { opt: 'adam', steps: 3, batch: -1 } }, { fit: { opt: 'adam', steps: 3, batch: 64 } }] }).steps).toHaveLength(2);
   });
 
   it('rejects an unknown step kind and a top-level typo', () => {
