@@ -18,6 +18,8 @@ export interface PreparedData {
   standardizer: Standardizer | null;
   /** The raw rows, train then test (inputs then targets), for hashing and storing the dataset. */
   rawTables: { train: NumericTable; test: NumericTable };
+  /** A CSV's columns and data rows as parsed (all of them, used or not), so storing the file needs no second parse. */
+  csv?: { columns: string[]; rows: number };
 }
 
 /** Reads a CSV named in a recipe: the CLI resolves file paths, the app looks up stored datasets. */
@@ -61,6 +63,7 @@ export function prepareData(recipe: Recipe, readCsv: CsvReader): PreparedData {
     task: data.task, inputNames: inputs, targetNames: targets, classes: classes ?? null,
     train: toBatch(train, nIn, yWidth), test: toBatch(test, nIn, yWidth),
     nIn, nOut, standardizer, rawTables: { train: split.train, test: split.test },
+    csv: { columns: parsed.columns, rows: parsed.rows },
   };
 }
 

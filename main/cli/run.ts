@@ -34,11 +34,21 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
   // The science core loads only once the recipe is known to be good: it takes a second to start.
-  const [{ parseCsvText }, { summarizeRun }, { executeRun, restoreState }, { resolveTrainingBackend }] = await Promise.all([
-    import('../../app/data'), import('../../app/recipe/runner'), import('../training/execute'), import('../training/backend'),
+  const [{ summarizeRun }, { executeRun, restoreState }, { resolveTrainingBackend }] = await Promise.all([
+    import('../../app/recipe/runner'), import('../training/execute'), import('../training/backend'),
   ]);
   const baseDir = path.dirname(path.resolve(file));
-  const readCsv = (ref: string): string => readCsvFile(path.resolve(baseDir, ref));
+  // Read once: the data preparation and the stored dataset use the same text.
+  const texts = new Map<string, string>();
+  const readCsv = (ref: string): string => {
+    const where = path.resolve(baseDir, ref);
+    let text = texts.get(where);
+    if (text === undefined) {
+      text = readCsvFile(where);
+      texts.set(where, text);
+    }
+    return text;
+  };
   const bar = new ProgressBar(process.stderr, !values.quiet);
   const steps = recipe.steps;
 
@@ -49,7 +59,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!values.quiet && !values.json) bar.log(`backend: ${backend.reason}`);
   const store = values['no-store'] ? null : openStore(location.dbPath);
   try {
-    const runId = store ? createStoredRun(store, recipe, file, readCsv, parseCsvText, backend.name) : null;
+    const runId = store ? createStoredRun(store, recipe, file, readCsv, state.data.csv ?? null, backend.name) : null;
     let result;
     try {
       result = executeRun({
@@ -98,15 +108,15 @@ function createStoredRun(
   recipe: Recipe,
   recipeFile: string,
   readCsv: (ref: string) => string,
-  parseCsvText: (text: string) => { columns: string[]; rows: number },
+  parsed: { columns: string[]; rows: number } | null,
   backend: string,
 ): string {
   let stored: Recipe = recipe;
   let datasetId: string | null = null;
   let datasetHash: string;
   if ('csv' in recipe.data) {
+    if (!parsed) throw new Error('internal: a CSV recipe whose data was prepared without its CSV');
     const text = readCsv(recipe.data.csv);
-    const parsed = parseCsvText(text);
     const dataset = store.putDataset({
       name: path.basename(recipe.data.csv), kind: 'csv', spec: { source: 'csv', file: recipe.data.csv },
       columns: parsed.columns, rows: parsed.rows, bytes: new TextEncoder().encode(text),

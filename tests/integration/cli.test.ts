@@ -87,7 +87,7 @@ describe('kanbench', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/saved in /);
     const datasets = json<{ id: string; name: string; rows: number }[]>(kanbench(['datasets', '--json'], { KANBENCH_DB: db }).stdout);
-    expect(datasets).toMatchObject([{ name: 'wave.csv', rows: 60 }]);
+    expect(datasets).toMatchObject([{ name: 'wave.csv', rows: 60, columns: ['x', 'y'] }]);
     const refused = kanbench(['datasets', 'delete', datasets[0]!.id, '--db', db]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^kanbench: dataset "wave.csv" is used by 1 run; delete those runs first.\n$/);
