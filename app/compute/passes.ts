@@ -6,8 +6,6 @@
 import { type KanLayer, LayerCache, layerBackward, layerForward } from '../kan/layer';
 
 export interface LayerPasses {
-  /** Which kernels run the hot loops: 'ts' or 'wasm'. */
-  readonly kernels: 'ts' | 'wasm';
   /**
    * y [n][nOut] = layer l at x [n][nIn]; adds sum_s |phi_e| into edgeAbsSum when given. With reuseBasis the basis
    * cached for layer l is kept when x holds the same values as last time (compared by value).
@@ -19,8 +17,17 @@ export interface LayerPasses {
   rows(l: number): number;
 }
 
+/**
+ * The regulariser's coefficients for a pass over `rows` of a batch of n: layerBackward divides them by the rows it is
+ * given, so scaled by rows / n each share adds its part of the batch's mean.
+ */
+export function regCoefForRows(regCoef: Float64Array | null, rows: number, n: number): Float64Array | null {
+  if (regCoef === null || rows === n) return regCoef;
+  const share = rows / n;
+  return regCoef.map((v) => v * share);
+}
+
 export class TsLayerPasses implements LayerPasses {
-  readonly kernels = 'ts';
   private readonly caches: LayerCache[] = [];
 
   forward(l: number, layer: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array, edgeAbsSum: Float64Array | null, reuseBasis: boolean): void {

@@ -128,7 +128,7 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
   const dim = model.params.length;
   const grad = new Float64Array(dim);
   const rng = new Rng(hooks.seed ?? 0);
-  const batchSize = options.batch && options.batch > 0 && options.batch < train.n ? options.batch : train.n;
+  const batchSize = batchRows(options.batch, train.n);
   const miniBatch = batchSize < train.n;
   // Test samples come from a stream of their own, so that reporting does not change which batches training sees.
   const testRng = new Rng((hooks.seed ?? 0) + 0x9e3779b1);
@@ -186,6 +186,11 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
     hooks.onProgress?.(entry);
   }
   return { history, status: 'done', seconds: (now() - t0) / 1000 };
+}
+
+/** Rows a step of a fit with this batch option takes from a training set of n: the batch, or all n (none, <= 0, >= n). */
+export function batchRows(batch: number | undefined, n: number): number {
+  return batch !== undefined && batch > 0 && batch < n ? batch : n;
 }
 
 /** Train and test loss and metric of a model on a data split. */

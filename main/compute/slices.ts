@@ -42,13 +42,11 @@ export type SliceOp =
 
 export class SliceRunner {
   private dense: WasmMatmul | null = null;
-  private passes: LayerPasses;
+  private passes: LayerPasses | null = null;
   private set = -1;
 
   /** newPasses: fresh passes (and caches) for each set of kernels, so one participant holds one set's memory at most. */
-  constructor(private readonly newPasses: () => LayerPasses) {
-    this.passes = newPasses();
-  }
+  constructor(private readonly newPasses: () => LayerPasses) {}
 
   /** Per layer, the input slice view of the last forward: the reference reuses a basis only for the very same array. */
   private readonly inputs = new Map<number, { version: number; s0: number; s1: number; view: Float64Array }>();
@@ -62,11 +60,12 @@ export class SliceRunner {
       c.set(part, r0 * cols);
       return;
     }
-    if (op.set !== this.set) {
+    if (op.set !== this.set || this.passes === null) {
       this.passes = this.newPasses();
       this.inputs.clear();
       this.set = op.set;
     }
+    const passes = this.passes;
     const layer = this.kanLayer(op.layer);
     const { nIn, nOut } = layer;
     const rows = op.s1 - op.s0;
@@ -75,12 +74,12 @@ export class SliceRunner {
       const same = known !== undefined && op.inputVersion >= 0 && known.version === op.inputVersion && known.s0 === op.s0 && known.s1 === op.s1;
       const view = same ? known.view : op.x.subarray(op.s0 * nIn, op.s1 * nIn);
       this.inputs.set(op.l, { version: op.inputVersion, s0: op.s0, s1: op.s1, view });
-      this.passes.forward(op.l, layer, op.params, view, rows, op.y.subarray(op.s0 * nOut, op.s1 * nOut), op.absSum, op.inputVersion >= 0);
+      passes.forward(op.l, layer, op.params, view, rows, op.y.subarray(op.s0 * nOut, op.s1 * nOut), op.absSum, op.inputVersion >= 0);
       return;
     }
-    if (this.passes.rows(op.l) !== rows) throw new Error(`backward of layer ${op.l} on rows ${op.s0}..${op.s1} without its forward pass`);
+    if (passes.rows(op.l) !== rows) throw new Error(`backward of layer ${op.l} on rows ${op.s0}..${op.s1} without its forward pass`);
     op.grad.fill(0, layer.coefOffset, layer.wsOffset + nIn * nOut);
-    this.passes.backward(op.l, layer, op.params, op.gy.subarray(op.s0 * nOut, op.s1 * nOut), op.regCoef, op.grad, op.gx ? op.gx.subarray(op.s0 * nIn, op.s1 * nIn) : null);
+    passes.backward(op.l, layer, op.params, op.gy.subarray(op.s0 * nOut, op.s1 * nOut), op.regCoef, op.grad, op.gx ? op.gx.subarray(op.s0 * nIn, op.s1 * nIn) : null);
   }
 
   private kanLayer(s: SliceLayer): KanLayer {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { KanLayer } from '../../app/kan/layer';
 import type { BasisTable, ComputeBackend, KanKernels, LayerShape } from '../../app/compute/contract';
+import { regCoefForRows } from '../../app/compute/passes';
 import { checkMatmulShapes, referenceBasis, referenceMatmul } from '../../app/compute/reference';
 import { type SliceKernels, type SliceLayer, type SliceOp, SliceRunner, slicePasses } from './slices';
 import { workerScript } from './worker-script';
@@ -256,7 +257,7 @@ class ThreadsKanKernels implements KanKernels {
     const gx = wantInputGradient ? state.inputGradient : null;
     this.pool.run(ranges.map(([s0, s1], p) => ({
       op: 'backward', set: this.set, l, layer: slice, params: this.params, gy: outputGradient, s0, s1,
-      regCoef: regCoef ? scaled(regCoef, (s1 - s0) / n) : null, grad: this.gradPartials[p]!, gx,
+      regCoef: regCoefForRows(regCoef, s1 - s0, n), grad: this.gradPartials[p]!, gx,
     })));
     const from = slice.coefOffset;
     const to = slice.wsOffset + slice.nIn * slice.nOut;
@@ -289,12 +290,6 @@ function startsWith(x: Float64Array, prefix: Float64Array): boolean {
   if (x.length < prefix.length) return false;
   for (let q = 0; q < prefix.length; q++) if (x[q] !== prefix[q]) return false;
   return true;
-}
-
-function scaled(values: Float64Array, factor: number): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let q = 0; q < values.length; q++) out[q] = values[q]! * factor;
-  return out;
 }
 
 function addInto(target: Float64Array, source: Float64Array, from: number, to: number): void {

@@ -6,14 +6,13 @@
 import { createTrainable } from '../../app/compute';
 import type { Kan } from '../../app/kan/model';
 import type { RunState } from '../../app/recipe/runner';
-import type { DifferentiableModel } from '../../app/train/types';
+import type { Batch, DifferentiableModel } from '../../app/train/types';
 import { chooseBackendForRun } from '../compute';
-import type { BackendChoice } from '../../app/compute/contract';
-import { settled } from '../../app/compute/contract';
+import { type BackendChoice, settled } from '../../app/compute/contract';
 import { referenceMatmul } from '../../app/compute/reference';
 import type { DenseMatmul } from '../../app/mlp';
 import type { Recipe } from '../../app/recipe/schema';
-import type { Batch } from '../../app/train/types';
+import { batchRows } from '../../app/train/fit';
 
 /** The plain TypeScript Float64 kernels, which every other backend is checked against. */
 export const REFERENCE_BACKEND = 'reference';
@@ -56,9 +55,7 @@ export async function resolveTrainingBackend(state: RunState, requested: string,
 export function stepBatch(recipe: Recipe, train: Batch, xWidth: number, yWidth: number): Batch {
   let rows = 0;
   for (const step of recipe.steps) {
-    if (!('fit' in step)) continue;
-    const batch = step.fit.batch;
-    rows = Math.max(rows, batch !== undefined && batch > 0 && batch < train.n ? batch : train.n);
+    if ('fit' in step) rows = Math.max(rows, batchRows(step.fit.batch, train.n));
   }
   if (rows === 0 || rows >= train.n) return train;
   return { x: train.x.subarray(0, rows * xWidth), y: train.y.subarray(0, rows * yWidth), n: rows };

@@ -12,7 +12,7 @@ import {
   type ArrayAllocator, type CubicColumnKernels, type KanLayer, KernelWorkspace, LayerCache, type LayerEngine,
   layerBackward, layerForward,
 } from '../../kan/layer';
-import type { LayerPasses } from '../passes';
+import { type LayerPasses, regCoefForRows } from '../passes';
 import { checkMatmulShapes } from '../reference';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm';
 
@@ -32,7 +32,7 @@ const MAX_BYTES = MAX_PAGES * PAGE_BYTES;
 
 let compiled: WebAssembly.Module | null = null;
 
-/** The compiled kernels module (compiled once per thread; synchronous, the module is 9 KB). */
+/** The compiled kernels module (compiled once per thread; synchronous, the module is 12 KB). */
 export function kernelsModule(): WebAssembly.Module {
   if (!compiled) {
     const text = atob(KERNELS_WASM_BASE64);
@@ -150,7 +150,6 @@ interface PassState {
 export const DEFAULT_CHUNK_ROWS = 2048;
 
 export class WasmLayerPasses implements LayerPasses {
-  readonly kernels = 'wasm';
   readonly arena: WasmArena;
   private readonly engine: LayerEngine;
   private readonly states: PassState[] = [];
@@ -192,9 +191,7 @@ export class WasmLayerPasses implements LayerPasses {
       const r0 = c * this.chunkRows;
       const r1 = Math.min(n, r0 + this.chunkRows);
       gyIn.set(gy.subarray(r0 * nOut, r1 * nOut));
-      // layerBackward divides the regulariser's term by the chunk's rows; scaled, it is the batch's 1/n.
-      const reg = regCoef !== null && count > 1 ? regCoef.map((v) => (v * (r1 - r0)) / n) : regCoef;
-      layerBackward(layer, params, st.caches[c]!, gyIn, reg, grad, gxIn, this.engine);
+      layerBackward(layer, params, st.caches[c]!, gyIn, regCoefForRows(regCoef, r1 - r0, n), grad, gxIn, this.engine);
       if (gx !== null && gxIn !== null) gx.set(gxIn.subarray(0, (r1 - r0) * nIn), r0 * nIn);
     }
   }
