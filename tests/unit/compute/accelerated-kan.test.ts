@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AcceleratedKan } from '../../../app/compute/accelerated-kan';
 import { createTrainable } from '../../../app/compute/chooser';
 import type { ComputeBackend } from '../../../app/compute/contract';
@@ -6,7 +6,7 @@ import { createReferenceBackend } from '../../../app/compute/reference';
 import { Kan } from '../../../app/kan/model';
 import { fit } from '../../../app/train/fit';
 import { Rng } from '../../../app/util/rng';
-import { type Candidate, describeName, testBackends } from './backends';
+import { type Candidate, backendFor, describeName, testBackends } from './backends';
 import { fixture, relativeError, toleranceFor } from './helpers';
 
 const candidates: Candidate[] = await testBackends();
@@ -63,19 +63,13 @@ describe('AcceleratedKan with the reference backend', () => {
 
 for (const candidate of candidates) {
   describe.skipIf(!candidate.available)(describeName(candidate), () => {
-    let backend: ComputeBackend;
+    const made = backendFor(candidate);
     const tolerance = toleranceFor(candidate.precision);
-    beforeAll(async () => {
-      backend = await candidate.create();
-    }, 60_000);
-    afterAll(() => {
-      if (candidate.name.includes(' ')) backend.dispose();
-    });
 
     for (const [width, task, k] of [[[5, 4, 3], 'classification', 3], [[3, 5, 2, 1], 'regression', 2]] as const) {
       it(`objective, gradient and predictions of ${JSON.stringify(width)} (${task}, k=${k}) match Kan's`, () => {
         const f = fixture([...width], 6, k, 'silu', 45, task, 21);
-        const model = createTrainable(f.kan, backend) as AcceleratedKan;
+        const model = createTrainable(f.kan, made.backend) as AcceleratedKan;
         const want = new Float64Array(f.kan.params.length);
         const got = new Float64Array(f.kan.params.length);
         const a = f.kan.lossAndGrad(f.batch, f.task, want);
@@ -92,7 +86,7 @@ for (const candidate of candidates) {
 
     it('a batch array refilled in place is not mistaken for the one before (the first layer keeps its basis by value)', () => {
       const f = fixture([4, 3, 2], 5, 3, 'silu', 30, 'regression', 23);
-      const model = createTrainable(f.kan, backend) as AcceleratedKan;
+      const model = createTrainable(f.kan, made.backend) as AcceleratedKan;
       const got = new Float64Array(f.kan.params.length);
       const want = new Float64Array(f.kan.params.length);
       model.lossAndGrad(f.batch, f.task, got);
@@ -115,7 +109,7 @@ for (const candidate of candidates) {
       const referenceKan = Kan.create({ width: [2, 4, 1], grid: 5, k: 3 }, new Rng(9));
       const wrapped = referenceKan.clone();
       const expected = fit(referenceKan, data, 'regression', options, { seed: 1 });
-      const model = createTrainable(wrapped, backend);
+      const model = createTrainable(wrapped, made.backend);
       const got = fit(model, data, 'regression', options, { seed: 1 });
       expect(got.history).toHaveLength(15);
       expect(expected.history[14]!.trainLoss).toBeLessThan(0.7 * expected.history[0]!.trainLoss);

@@ -3,6 +3,7 @@
  * itself, plus gpu.js backends forced to split batches into many chunks and the device bridge hosting a gpu.js mode that
  * loads here (so the bridge's machinery is tested on machines without WebGPU). Each says whether it loads, and why not.
  */
+import { afterAll, beforeAll } from 'vitest';
 import type { ComputeBackend } from '../../../app/compute/contract';
 import { createGpuJsBackend } from '../../../app/compute/gpujs/backend';
 import { loadGpuJs } from '../../../app/compute/gpujs/load';
@@ -54,4 +55,24 @@ export async function testBackends(): Promise<Candidate[]> {
 
 export function describeName(c: Candidate): string {
   return c.available ? c.name : `${c.name} (skipped: cannot load here: ${c.reason})`;
+}
+
+/**
+ * Inside a candidate's describe: its backend, made before the tests and disposed of after them when it was made for this
+ * file alone (names with a space); registry backends are shared within a file and stay.
+ */
+export function backendFor(candidate: Candidate): { readonly backend: ComputeBackend } {
+  let backend: ComputeBackend | null = null;
+  beforeAll(async () => {
+    backend = await candidate.create();
+  }, 60_000);
+  afterAll(() => {
+    if (backend && candidate.name.includes(' ')) backend.dispose();
+  });
+  return {
+    get backend(): ComputeBackend {
+      if (!backend) throw new Error(`the ${candidate.name} backend was not made (its beforeAll failed or has not run)`);
+      return backend;
+    },
+  };
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComputeBackend } from '../../../app/compute/contract';
 import { shapeOf } from '../../../app/compute/contract';
 import { createReferenceBackend, referenceBasis, referenceMatmul } from '../../../app/compute/reference';
 import { NO_SUPPORT } from '../../../app/kan/bspline';
-import { type Candidate, describeName, testBackends } from './backends';
+import { type Candidate, backendFor, describeName, testBackends } from './backends';
 import { type Errors, backwardErrors, basisErrors, chainedErrors, forwardErrors, kernelPair, matmulError, modelErrors } from './equivalence';
 import { type Fixture, fixture, relativeError, toleranceFor } from './helpers';
 
@@ -47,21 +46,14 @@ describe('the fixtures and the reference backend', () => {
 
 for (const candidate of candidates) {
   describe.skipIf(!candidate.available)(describeName(candidate), () => {
-    let backend: ComputeBackend;
+    const made = backendFor(candidate);
     const tolerance = toleranceFor(candidate.precision);
-    beforeAll(async () => {
-      backend = await candidate.create();
-    }, 60_000);
-    afterAll(() => {
-      // Registry backends are shared within this file; only the ones made for this file are disposed of here.
-      if (candidate.name.includes(' ')) backend.dispose();
-    });
 
     for (const f of fixtures) {
       describe(f.name, () => {
         let pair: ReturnType<typeof kernelPair>;
         beforeAll(() => {
-          pair = kernelPair(backend, f);
+          pair = kernelPair(made.backend, f);
         });
         afterAll(() => pair.kernels.dispose());
 
@@ -69,10 +61,10 @@ for (const candidate of candidates) {
         it('forward of every layer: outputs and per-edge |phi| sums', async () => expectAgreement(await forwardErrors(pair, f), tolerance));
         it('backward of every layer: coefficient, w_b, w_s and input gradients, with the regulariser', async () => expectAgreement(await backwardErrors(pair, f), tolerance));
         it('a whole pass chained on the backend (activations, input gradients not read back)', async () => expectAgreement(await chainedErrors(pair, f), tolerance));
-        it('the training objective through AcceleratedKan', async () => expectAgreement(await modelErrors(backend, f), tolerance));
+        it('the training objective through AcceleratedKan', async () => expectAgreement(await modelErrors(made.backend, f), tolerance));
       });
     }
 
-    it('dense matmul', async () => expect(await matmulError(backend)).toBeLessThan(tolerance));
+    it('dense matmul', async () => expect(await matmulError(made.backend)).toBeLessThan(tolerance));
   });
 }
