@@ -202,13 +202,8 @@ export function evaluate(model: DifferentiableModel, data: FitData, task: Task, 
 
 /** Loss and metric on the step's batch and on a test sample of at most `size` rows (the whole test set when smaller). */
 function evaluateSampled(model: DifferentiableModel, batch: Batch, test: Batch, size: number, task: Task, metricScale: number, rng: Rng): Pick<FitProgress, 'trainLoss' | 'testLoss' | 'trainMetric' | 'testMetric'> {
-  const tr = evaluateBatch(model, batch, task, metricScale);
-  let te = { loss: Number.NaN, metric: Number.NaN };
-  if (test.n > 0) {
-    const sample = test.n <= size ? test : sampleBatch(test, size, model.nIn, task === 'regression' ? model.nOut : 1, rng);
-    te = evaluateBatch(model, sample, task, metricScale);
-  }
-  return { trainLoss: tr.loss, testLoss: te.loss, trainMetric: tr.metric, testMetric: te.metric };
+  const sample = test.n <= size ? test : sampleBatch(test, size, model.nIn, task === 'regression' ? model.nOut : 1, rng);
+  return evaluate(model, { train: batch, test: sample }, task, metricScale);
 }
 
 export function evaluateBatch(model: DifferentiableModel, batch: Batch, task: Task, metricScale = 1): { loss: number; metric: number } {
