@@ -56,8 +56,7 @@ export class SliceRunner {
   run(op: SliceOp): void {
     if (op.op === 'matmul') {
       const { a, b, c, r0, r1, inner, cols } = op;
-      const part = (this.dense ??= new WasmMatmul()).run(a.subarray(r0 * inner, r1 * inner), b, r1 - r0, inner, cols);
-      c.set(part, r0 * cols);
+      (this.dense ??= new WasmMatmul()).runInto(a.subarray(r0 * inner, r1 * inner), b, r1 - r0, inner, cols, c, r0 * cols);
       return;
     }
     if (op.set !== this.set || this.passes === null) {

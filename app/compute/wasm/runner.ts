@@ -224,6 +224,13 @@ export class WasmMatmul {
   private c: Float64Array = new Float64Array(0);
 
   run(a: Float64Array, b: Float64Array, rows: number, inner: number, cols: number): Float64Array {
+    const c = new Float64Array(rows * cols);
+    this.runInto(a, b, rows, inner, cols, c, 0);
+    return c;
+  }
+
+  /** The product written into out from offset on (a threaded participant writes its rows straight into the shared result). */
+  runInto(a: Float64Array, b: Float64Array, rows: number, inner: number, cols: number, out: Float64Array, offset: number): void {
     checkMatmulShapes(a, b, rows, inner, cols);
     if (this.a.length < rows * inner) this.a = this.arena.f64(rows * inner);
     if (this.b.length < inner * cols) this.b = this.arena.f64(inner * cols);
@@ -231,6 +238,6 @@ export class WasmMatmul {
     this.a.set(a.subarray(0, rows * inner));
     this.b.set(b.subarray(0, inner * cols));
     this.arena.exports.matmul(rows, inner, cols, this.a.byteOffset, this.b.byteOffset, this.c.byteOffset);
-    return this.c.slice(0, rows * cols);
+    out.set(this.c.subarray(0, rows * cols), offset);
   }
 }
