@@ -44,13 +44,13 @@ function sympyValues(exprs: string[]): number[][] | null {
     '    out.append([float(f.subs({x1: p["x1"], x2: p["x2"]}).evalf(30)) for p in data["points"]])',
     'print(json.dumps(out))',
   ].join('\n');
-  const run = spawnSync('python3', ['-c', script], { input: JSON.stringify({ exprs, points: POINTS }), encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ exprs, points: POINTS }), encoding: 'utf8', timeout: 60_000 });
   if (run.error || /No module named .?sympy/.test(run.stderr ?? '')) return null;
   if (run.status !== 0) throw new Error(`sympy failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as number[][];
 }
 
-const hasSympy = spawnSync('python3', ['-c', 'import sympy'], { encoding: 'utf8' }).status === 0;
+const hasSympy = spawnSync('/usr/bin/python3', ['-c', 'import sympy'], { encoding: 'utf8' }).status === 0;
 
 describe('formula exports', () => {
   it('plain text reads back into math.js with the same values', () => {
