@@ -78,12 +78,13 @@ export const interpretabilityHandlers = {
       return { edge: edgeLabel(edge) };
     }
     if ('autoSymbolic' in step) {
-      const { lib, r2Threshold, weightSimple } = step.autoSymbolic;
-      const report = autoSymbolic(state.kan, state.data.train, { lib: buildLibrary(lib, customLibrary(state)), r2Threshold, weightSimple });
+      const { lib, r2Threshold, weightSimple, fallback } = step.autoSymbolic;
+      const report = autoSymbolic(state.kan, state.data.train, { lib: buildLibrary(lib, customLibrary(state)), r2Threshold, weightSimple, fallback });
       for (const e of report) if (e.fn) recordFit(state, edgeLabel(e), e.fn, e.r2);
       return {
-        edges: report.map((e) => ({ edge: edgeLabel(e), fn: e.fn, r2: e.r2, ...(e.best ? { best: e.best } : {}) })),
+        edges: report.map((e) => ({ edge: edgeLabel(e), fn: e.fn, r2: e.r2, ...(e.best ? { best: e.best } : {}), ...(e.polynomial ? { polynomial: true } : {}) })),
         numeric: report.filter((e) => !e.fn).map((e) => edgeLabel(e)),
+        polynomial: report.filter((e) => e.polynomial).map((e) => edgeLabel(e)),
       };
     }
     if ('formula' in step) {

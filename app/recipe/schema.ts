@@ -94,6 +94,8 @@ export const autoSymbolicStepSchema = z.strictObject({
   r2Threshold: finite.min(-1).max(1).default(0.9),
   /** Trade-off between fit and simplicity in the ranking score (0 = fit only). */
   weightSimple: finite.min(0).max(1).default(0.8),
+  /** What an edge with no library function reaching r2Threshold becomes: the best low-degree polynomial, or numeric. */
+  fallback: z.enum(['polynomial', 'numeric']).default('polynomial'),
 });
 
 export const formulaStepSchema = z.strictObject({

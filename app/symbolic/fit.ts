@@ -15,7 +15,8 @@
  * so test points slightly beyond the training range stay inside it too; candidates with no admissible window are
  * reported as such, never fitted to NaN.
  */
-import { domainAdmits, type LibraryFunction } from './library';
+import { domainAdmits, type LibraryFunction, MAX_POLYNOMIAL_DEGREE, polynomialFunction } from './library';
+import { leastSquares } from '../util/linalg';
 
 export interface EdgeSamples {
   /** Inputs and values of the edge [n]. */
@@ -121,6 +122,34 @@ export function fitSymbolic(samples: EdgeSamples, fn: LibraryFunction): Symbolic
   const free = fn.search === 'scale' ? [0, 2, 3] : fn.search === 'shift' ? [1, 2, 3] : [0, 1, 2, 3];
   const refined = levenbergMarquardt(samples, fn, a0, b0, free);
   return finish(samples, fn, refined.a, refined.b);
+}
+
+/**
+ * The lowest-degree polynomial (1 to MAX_POLYNOMIAL_DEGREE) whose R^2 reaches r2Target, else the best of them: fitted by
+ * least squares in u = (x - centre) / halfWidth, so the edge is q(a*x + b) + d with (a, b) that map the data to [-1, 1]
+ * (well conditioned whatever the units of x).
+ */
+export function fitPolynomial(samples: EdgeSamples, r2Target: number): SymbolicFit {
+  const { x, y, n, xMin, xMax, sst } = samples;
+  const half = (xMax - xMin) / 2;
+  const a = half > 0 ? 1 / half : 1;
+  const b = -((xMin + xMax) / 2) * a;
+  const u = x.map((v) => a * v + b);
+  let best: SymbolicFit | null = null;
+  for (let degree = 1; degree <= MAX_POLYNOMIAL_DEGREE; degree++) {
+    const columns = [new Float64Array(n).fill(1)];
+    for (let k = 1; k <= degree; k++) columns.push(u.map((v) => v ** k));
+    const w = leastSquares(columns, y);
+    if (!w) continue;
+    const fn = polynomialFunction(Array.from(w.subarray(1)));
+    let ssr = 0;
+    for (let s = 0; s < n; s++) ssr += (fn.f(u[s]!) + w[0]! - y[s]!) ** 2;
+    const r2 = sst > 0 ? Math.max(0, 1 - ssr / sst) : 1;
+    const fit: SymbolicFit = { fn, a, b, c: 1, d: w[0]!, r2 };
+    if (!best || r2 > best.r2) best = fit;
+    if (r2 >= r2Target) return fit;
+  }
+  return best ?? { fn: polynomialFunction([0]), a, b, c: 1, d: samples.yMean, r2: 0 };
 }
 
 /** Convenience: prepares the samples and fits one function. */

@@ -271,11 +271,46 @@ function checkCustomNode(node: MathNode, name: string, expr: string): void {
 }
 
 /**
- * The function called name: a built-in (or an alias of one) or one of the custom functions. Snapshots store function
- * names, and this resolves them back.
+ * The function called name: a built-in (or an alias of one), one of the custom functions, or a polynomial edge (whose
+ * name carries its coefficients). Snapshots store function names, and this resolves them back.
  */
 export function resolveSymbolicFunction(name: string, custom: readonly LibraryFunction[] = []): LibraryFunction | undefined {
-  return custom.find((f) => f.name === name) ?? BY_NAME.get(ALIASES.get(name) ?? name);
+  return custom.find((f) => f.name === name) ?? BY_NAME.get(ALIASES.get(name) ?? name) ?? polynomialFromName(name);
+}
+
+/** Highest degree of a polynomial edge. */
+export const MAX_POLYNOMIAL_DEGREE = 4;
+
+/**
+ * The polynomial q1*z + q2*z^2 + ... + qD*z^D (its constant term is the edge's d): what an edge that no library function
+ * fits becomes, so that a formula is always a closed form. Its name, poly(q1,q2,...), carries the coefficients in full
+ * precision, so a snapshot restores it by name; its complexity is 2 per degree, so a library function that fits as well
+ * always ranks first.
+ */
+export function polynomialFunction(coefficients: readonly number[]): LibraryFunction {
+  const q = coefficients.slice();
+  if (q.length < 1 || q.length > MAX_POLYNOMIAL_DEGREE || !q.every(Number.isFinite)) {
+    throw new Error(`a polynomial edge has 1 to ${MAX_POLYNOMIAL_DEGREE} finite coefficients; got [${coefficients.join(', ')}]`);
+  }
+  const f = (z: number): number => {
+    let v = 0;
+    for (let k = q.length - 1; k >= 0; k--) v = (v + q[k]!) * z;
+    return v;
+  };
+  const df = (z: number): number => {
+    let v = 0;
+    for (let k = q.length - 1; k >= 0; k--) v = v * z + (k + 1) * q[k]!;
+    return v;
+  };
+  const expression = q.map((c, k) => `(${c}) * x${k === 0 ? '' : `^${k + 1}`}`).join(' + ');
+  return Object.freeze({ name: `poly(${q.join(',')})`, expression, complexity: 2 * q.length, f, df, domain: REALS, search: 'none' as const, parity: 'none' as const, custom: false });
+}
+
+function polynomialFromName(name: string): LibraryFunction | undefined {
+  const match = /^poly\(([^()]*)\)$/.exec(name);
+  if (!match) return undefined;
+  const q = match[1]!.split(',').map(Number);
+  return q.length >= 1 && q.length <= MAX_POLYNOMIAL_DEGREE && q.every(Number.isFinite) ? polynomialFunction(q) : undefined;
 }
 
 /**

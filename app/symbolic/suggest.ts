@@ -9,11 +9,18 @@
  *   score = weightSimple * complexity + (1 - weightSimple) * log2(1 + 1e-5 - R^2)
  * The log term rewards fit quality steeply near R^2 = 1 (R^2 = 0.99 -> -6.6, R^2 = 1 -> -16.6); weightSimple = 0.8 makes one
  * unit of complexity worth about a 16-fold lower 1 - R^2.
+ *
+ * The ranking orders by that score with the fit counted per decade of 1 - R^2 (floored at 1e-5, where the score's log
+ * term flattens): fits within one decade are equal fits, and among them the lower complexity wins, then the function with
+ * fewer argument parameters to search (x^2 before sin(a*x + b), which imitates a parabola on a short window), then the
+ * exact score. The constant 0 ranks last unless the edge itself is constant: it never outranks a function that fits.
+ * An edge that no library function fits to r2Threshold gets the best low-degree polynomial (library.ts
+ * polynomialFunction), so that the model always has a closed form; 'numeric' keeps such edges numeric instead.
  */
 import { column, evaluateEdgesFrom, isEdgeActive } from '../kan/edges';
 import type { Kan } from '../kan/model';
-import { type EdgeSamples, type SymbolicFit, fitSymbolic, prepareEdgeSamples } from './fit';
-import { BUILTIN_LIBRARY, type LibraryFunction } from './library';
+import { type EdgeSamples, type SymbolicFit, fitPolynomial, fitSymbolic, prepareEdgeSamples } from './fit';
+import { BUILTIN_LIBRARY, type LibraryFunction, type SearchKind } from './library';
 
 /** Network inputs [n][nIn] on which edges are sampled (the training inputs, as the model sees them). */
 export interface NetworkSamples {
@@ -81,8 +88,23 @@ export function rankSymbolic(samples: EdgeSamples, options: RankOptions = {}): R
     }
     ranked.push({ ...fit, name: fn.name, complexity: fn.complexity, score: symbolicScore(fit.r2, fn.complexity, weightSimple) });
   }
-  ranked.sort((p, q) => p.score - q.score);
+  const key = new Map(ranked.map((s) => [s, rankKey(s, weightSimple, samples.constantY)]));
+  ranked.sort((p, q) => {
+    const [kp, kq] = [key.get(p)!, key.get(q)!];
+    return kp[0] - kq[0] || kp[1] - kq[1] || kp[2] - kq[2] || kp[3] - kq[3];
+  });
   return { ranked, excluded };
+}
+
+/** Fewer argument parameters to search first: 0 and x have none, powers and log a shift, exp a scale, the rest both. */
+const SEARCH_ORDER: Record<SearchKind, number> = { none: 0, shift: 1, scale: 1, sinusoid: 2, window: 2 };
+
+/** The ranking's sort key (see the file header): [zero last, score with the fit per decade, search order, score]. */
+function rankKey(s: Suggestion, weightSimple: number, constantY: boolean): [number, number, number, number] {
+  const zeroLast = s.name === '0' && !constantY ? 1 : 0;
+  const decade = Math.floor(Math.log10(Math.max(1 - s.r2, 1e-5)));
+  const coarse = weightSimple * s.complexity + (1 - weightSimple) * decade * Math.log2(10);
+  return [zeroLast, coarse, SEARCH_ORDER[s.fn.search], s.score];
 }
 
 /** The topK best library functions for an edge, best first. */
@@ -137,8 +159,10 @@ export function unfixSymbolic(kan: Kan, edge: EdgeId): void {
 }
 
 export interface AutoSymbolicOptions extends RankOptions {
-  /** An edge whose best candidate reaching this R^2 does not exist stays numeric; default 0.9. */
+  /** An edge with no library function reaching this R^2 gets the fallback; default 0.9. */
   r2Threshold?: number;
+  /** What such an edge becomes: the best low-degree polynomial (default) or it stays numeric. */
+  fallback?: 'polynomial' | 'numeric';
 }
 
 export interface AutoSymbolicEdge extends EdgeId {
@@ -149,16 +173,20 @@ export interface AutoSymbolicEdge extends EdgeId {
   b?: number;
   c?: number;
   d?: number;
-  /** When it stayed numeric: the best-scoring candidate and its R^2. */
+  /** When no library function reached the threshold: the best-scoring one and its R^2. */
   best?: { name: string; r2: number };
+  /** True when the edge got the polynomial fallback. */
+  polynomial?: boolean;
 }
 
 /**
- * Fixes every active numeric edge to the best-scoring library function whose R^2 reaches r2Threshold; an edge with no
- * such candidate stays numeric (never silently 0). All edges are sampled on the model as it was before this call.
+ * Fixes every active numeric edge to the first library function in the ranking whose R^2 reaches r2Threshold; an edge
+ * with no such candidate gets the fallback (never silently 0). All edges are sampled on the model as it was before this
+ * call.
  */
 export function autoSymbolic(kan: Kan, samples: NetworkSamples, options: AutoSymbolicOptions = {}): AutoSymbolicEdge[] {
   const r2Threshold = options.r2Threshold ?? 0.9;
+  const fallback = options.fallback ?? 'polynomial';
   const acts = kan.activations(samples.x, samples.n);
   const report: AutoSymbolicEdge[] = [];
   kan.layers.forEach((layer, l) => {
@@ -169,14 +197,20 @@ export function autoSymbolic(kan: Kan, samples: NetworkSamples, options: AutoSym
         const e = i * layer.nOut + j;
         if (layer.mask[e] === 0 || !isEdgeActive(layer, e) || layer.symMask[e] !== 0) continue;
         const edge = { layer: l, input: i, output: j };
-        const { ranked } = rankSymbolic(prepareEdgeSamples(x, column(values, samples.n, layer.nOut, j)), options);
+        const prepared = prepareEdgeSamples(x, column(values, samples.n, layer.nOut, j));
+        const { ranked } = rankSymbolic(prepared, options);
         const choice = ranked.find((s) => s.r2 >= r2Threshold);
+        const top = ranked[0];
+        const best = top ? { best: { name: top.name, r2: top.r2 } } : {};
         if (choice) {
           setSymbolic(kan, edge, choice.fn, [choice.a, choice.b, choice.c, choice.d]);
           report.push({ ...edge, fn: choice.name, r2: choice.r2, a: choice.a, b: choice.b, c: choice.c, d: choice.d });
+        } else if (fallback === 'polynomial') {
+          const poly = fitPolynomial(prepared, r2Threshold);
+          setSymbolic(kan, edge, poly.fn, [poly.a, poly.b, poly.c, poly.d]);
+          report.push({ ...edge, fn: poly.fn.name, r2: poly.r2, a: poly.a, b: poly.b, c: poly.c, d: poly.d, polynomial: true, ...best });
         } else {
-          const top = ranked[0];
-          report.push({ ...edge, fn: null, r2: top?.r2 ?? 0, ...(top ? { best: { name: top.name, r2: top.r2 } } : {}) });
+          report.push({ ...edge, fn: null, r2: top?.r2 ?? 0, ...best });
         }
       }
     }

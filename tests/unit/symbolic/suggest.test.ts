@@ -43,11 +43,28 @@ describe('suggesting, fixing and unfixing symbolic edges', () => {
     expect(top[0]!.name).toBe('sin');
     expect(top[0]!.r2).toBeGreaterThan(1 - 1e-6);
     for (const s of top) expect(s.score).toBeCloseTo(symbolicScore(s.r2, s.complexity, 0.8), 12);
-    for (let q = 1; q < top.length; q++) expect(top[q]!.score).toBeGreaterThanOrEqual(top[q - 1]!.score);
+    // Ordered by the score with the fit per decade of 1 - R^2: a later candidate never has a better decade-score.
+    const coarse = (s: (typeof top)[number]): number => 0.8 * s.complexity + 0.2 * Math.floor(Math.log10(Math.max(1 - s.r2, 1e-5))) * Math.log2(10);
+    for (let q = 1; q < top.length; q++) expect(coarse(top[q]!)).toBeGreaterThanOrEqual(coarse(top[q - 1]!));
     expect(symbolicScore(1, 2, 0.8)).toBeCloseTo(1.6 + 0.2 * Math.log2(1e-5), 9);
-    // With weightSimple 1 only complexity counts: the simplest candidates come first, the constant 0 leading.
-    const simplest = suggestSymbolic(kan, { layer: 0, input: 0, output: 0 }, samples, { topK: 2, weightSimple: 1, lib: buildLibrary(['sin', 'x', '0']) });
-    expect(simplest.map((s) => s.name)).toEqual(['0', 'x']);
+    // With weightSimple 1 only complexity counts, but the constant 0 never outranks a function that fits.
+    const simplest = suggestSymbolic(kan, { layer: 0, input: 0, output: 0 }, samples, { topK: 3, weightSimple: 1, lib: buildLibrary(['sin', 'x', '0']) });
+    expect(simplest.map((s) => s.name)).toEqual(['x', 'sin', '0']);
+  });
+
+  it('at equal fit the simpler function wins: a parabola is x^2, not a slow sinusoid, and 0 only wins on a constant edge', () => {
+    const parabola = kanWithCurves([[(x) => 0.9 * x * x - 0.1]]);
+    const samples = { x: uniform(500, 8), n: 500 };
+    const edge = { layer: 0, input: 0, output: 0 };
+    const ranked = suggestSymbolic(parabola, edge, samples, { topK: 30 });
+    expect(ranked[0]!.name).toBe('x^2');
+    const sin = ranked.find((s) => s.name === 'sin')!;
+    // The sinusoid fits the parabola about as well (a window near its extremum), yet ranks below it.
+    expect(sin.r2).toBeGreaterThan(0.999);
+    expect(ranked.indexOf(sin)).toBeGreaterThan(0);
+    expect(ranked.at(-1)!.name).toBe('0');
+    const flat = kanWithCurves([[() => 0.25]]);
+    expect(suggestSymbolic(flat, edge, samples, { topK: 1 })[0]!.name).toBe('0');
   });
 
   it('fixes an edge (the model barely moves), keeps (a, b, c, d) trainable, and unfix restores the spline exactly', () => {
@@ -88,7 +105,7 @@ describe('suggesting, fixing and unfixing symbolic edges', () => {
     const n = 400;
     const samples = { x: uniform(n, 5, 2), n };
     const lib = buildLibrary(['0', 'x', 'x^2', 'exp']);
-    const report = autoSymbolic(kan, samples, { lib, r2Threshold: 0.99 });
+    const report = autoSymbolic(kan, samples, { lib, r2Threshold: 0.99, fallback: 'numeric' });
     const byEdge = Object.fromEntries(report.map((e) => [`${e.input}.${e.output}`, e]));
     expect(byEdge['0.0']!.fn).toBe('x^2');
     expect(byEdge['1.1']!.fn).toBe('exp');
@@ -102,6 +119,23 @@ describe('suggesting, fixing and unfixing symbolic edges', () => {
     const again = autoSymbolic(kan, samples, { lib, r2Threshold: 0 });
     expect(again.map((e) => `${e.input}.${e.output}`)).toEqual(['0.1']);
     expect(again[0]!.fn).not.toBeNull();
+  });
+
+  it('by default an edge that no library function fits gets the best low-degree polynomial, restorable by name', () => {
+    const cubicish = (x: number): number => x ** 3 - 0.4 * x ** 2 + 0.2;
+    const kan = kanWithCurves([[cubicish]]);
+    const n = 400;
+    const samples = { x: uniform(n, 9), n };
+    const [edge] = autoSymbolic(kan, samples, { lib: buildLibrary(['x', 'exp', 'sin']), r2Threshold: 0.999999 });
+    expect(edge!.polynomial).toBe(true);
+    expect(edge!.fn).toMatch(/^poly\(/);
+    expect(edge!.r2).toBeGreaterThan(1 - 1e-7);
+    expect(edge!.best!.r2).toBeLessThan(0.999999);
+    const fn = kan.layers[0]!.symFns[0]!;
+    expect(resolveSymbolicFunction(fn.name)!.f(0.37)).toBe(fn.f(0.37));
+    // The symbolic edge computes the curve (the spline fit of it) everywhere on the samples.
+    const out = kan.forward(samples.x, n);
+    for (let s = 0; s < n; s++) expect(out[s]).toBeCloseTo(cubicish(samples.x[s]!), 5);
   });
 
   it('samples an edge at its layer inputs, with the numeric branch whatever the masks say', () => {

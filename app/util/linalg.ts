@@ -1,0 +1,59 @@
+/** Small dense linear algebra for least-squares fits of a handful of unknowns (polynomial edges, formula constants). */
+
+/**
+ * Solves A x = b for a square n x n system (row-major A), by Gaussian elimination with partial pivoting; A and b are
+ * not modified. Returns null when A is singular to working precision.
+ */
+export function solveDense(A: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array | null {
+  const m = Float64Array.from(A as ArrayLike<number>);
+  const x = Float64Array.from(b as ArrayLike<number>);
+  let scale = 0;
+  for (let q = 0; q < n * n; q++) scale = Math.max(scale, Math.abs(m[q]!));
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
+    if (!(Math.abs(m[pivot * n + col]!) > 1e-14 * scale)) return null;
+    if (pivot !== col) {
+      for (let c = 0; c < n; c++) [m[col * n + c], m[pivot * n + c]] = [m[pivot * n + c]!, m[col * n + c]!];
+      [x[col], x[pivot]] = [x[pivot]!, x[col]!];
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r * n + col]! / m[col * n + col]!;
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) m[r * n + c]! -= f * m[col * n + c]!;
+      x[r]! -= f * x[col]!;
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r]!;
+    for (let c = r + 1; c < n; c++) s -= m[r * n + c]! * x[c]!;
+    x[r] = s / m[r * n + r]!;
+  }
+  return x;
+}
+
+/**
+ * Least squares min |X w - y|^2 + ridge |w|^2 over columns X[c] (each of length n), by the normal equations; a ridge of
+ * 0 is exact least squares. Returns null when the columns are linearly dependent and ridge is 0.
+ */
+export function leastSquares(columns: readonly Float64Array[], y: Float64Array, ridge = 0): Float64Array | null {
+  const p = columns.length;
+  const n = y.length;
+  const gram = new Float64Array(p * p);
+  const rhs = new Float64Array(p);
+  for (let a = 0; a < p; a++) {
+    const ca = columns[a]!;
+    for (let b = a; b < p; b++) {
+      const cb = columns[b]!;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += ca[i]! * cb[i]!;
+      gram[a * p + b] = s;
+      gram[b * p + a] = s;
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) s += ca[i]! * y[i]!;
+    rhs[a] = s;
+    gram[a * p + a]! += ridge;
+  }
+  return solveDense(gram, rhs, p);
+}
