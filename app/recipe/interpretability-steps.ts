@@ -13,6 +13,7 @@ import { column } from '../kan/edges';
 import { latexDocument, toJavaScript, toLatex, toPython, toText } from '../symbolic/export';
 import type { RunState } from './runner';
 import type { RecipeStep } from './schema';
+import type { DiscoveryReport } from './discover-step';
 
 /** One output's formula as the run reports it. */
 export interface FormulaReport {
@@ -53,8 +54,10 @@ export interface SymbolicChoice {
 }
 
 export interface InterpretabilityState {
-  /** The last formula step's result: one report, or one per output. */
+  /** The last formula or discover step's result: one report, or one per output. */
   formula: FormulaReport | FormulaReport[] | null;
+  /** The last discover step's Pareto fronts. */
+  discovery?: DiscoveryReport | null;
   /** R^2 of each edge's symbolic fit, by edge name, as fixed in this run. */
   symbolicFits?: Record<string, { fn: string; r2: number }>;
 }
@@ -99,7 +102,8 @@ export const interpretabilityHandlers = {
   },
 
   summarize(state: RunState): Record<string, unknown> {
-    return { ...(state.formula ? { formula: state.formula } : {}), symbolic: symbolicChoices(state) };
+    const fronts = state.discovery?.fronts;
+    return { ...(state.formula ? { formula: state.formula } : {}), ...(fronts ? { pareto: fronts.length === 1 ? fronts[0] : fronts } : {}), symbolic: symbolicChoices(state) };
   },
 };
 

@@ -11,6 +11,7 @@ import { Rng } from '../util/rng';
 import type { DifferentiableModel } from '../train/types';
 import { prepareData, type CsvReader, type PreparedData } from './data';
 import { interpretabilityHandlers, type InterpretabilityState } from './interpretability-steps';
+import { discoverStep } from './discover-step';
 import type { FitStep, Recipe, RecipeStep } from './schema';
 
 export interface ModelMetrics {
@@ -114,6 +115,7 @@ function applyStep(state: RunState, step: RecipeStep, index: number, options: Ru
     updateGridFromSamples(state.kan, state.data.train.x, state.data.train.n, step.updateGrid.gridEps, step.updateGrid.gridMargin);
     return { details: {}, cancelled: false };
   }
+  if ('discover' in step) return { details: discoverStep(state, step.discover, index, options), cancelled: options.signal?.aborted === true };
   return { details: interpretabilityHandlers.apply(state, step), cancelled: false };
 }
 

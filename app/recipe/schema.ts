@@ -106,6 +106,24 @@ export const formulaStepSchema = z.strictObject({
   numericEdges: z.enum(['mark', 'error']).default('mark'),
 });
 
+/** Formula discovery with defaults for an unknown formula (see app/discover). */
+export const discoverStepSchema = z.strictObject({
+  /** Library functions edges may become; default every built-in and custom one. */
+  lib: z.array(z.string().min(1)).min(1).optional(),
+  /** A formula is as accurate as the best when its validation RMSE is at most (1 + tolerance) times the best one's. */
+  tolerance: finite.min(0).max(100).default(0.2),
+  /** Seconds of search; no new KAN is trained after this. */
+  timeBudget: finite.gt(0).max(86_400).default(60),
+  /** Restarts from other seeds (each trains the KANs again) while no exact formula is found. */
+  seeds: posInt.max(50).default(2),
+  /** Hidden width of the sum KAN before pruning; default the recipe KAN's first hidden width, else 2n + 1 (at most 9). */
+  hidden: posInt.max(64).optional(),
+  /** Symbolic variants (runner-up functions per edge) composed per trained KAN. */
+  maxVariants: posInt.max(200).default(12),
+  /** Significant digits of constants in the text and LaTeX forms (python and js keep every digit). */
+  digits: posInt.max(17).default(4),
+});
+
 export const customFunctionSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a function name is letters, digits and _'),
   expr: z.string().min(1).max(1000),
@@ -121,6 +139,7 @@ export const stepSchema = z.union([
   z.strictObject({ unfixSymbolic: z.strictObject({ layer: z.number().int().min(0), input: z.number().int().min(0), output: z.number().int().min(0) }) }),
   z.strictObject({ autoSymbolic: autoSymbolicStepSchema }),
   z.strictObject({ formula: formulaStepSchema }),
+  z.strictObject({ discover: discoverStepSchema }),
 ]);
 
 export const recipeSchema = z.strictObject({
@@ -200,6 +219,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
-  if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
+  if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}, {"discover"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
   return issue.message;
 }

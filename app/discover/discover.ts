@@ -1,0 +1,139 @@
+/**
+ * Formula discovery for one target: trains the structures of structures.ts (a product KAN, then a sum KAN pruned to its
+ * minimal network, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
+ * the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
+ * formula (pareto.ts). Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
+ */
+import type { Standardizer } from '../data/standardize';
+import type { Kan } from '../kan/model';
+import type { LibraryFunction } from '../symbolic/library';
+import type { FitData } from '../symbolic/algebra/constants';
+import { type Expr, exprKey } from '../symbolic/algebra/expr';
+import type { Batch } from '../train/types';
+import { leastSquares } from '../util/linalg';
+import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
+import { type Polished, polishFormula } from './polish';
+import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, symbolicCandidates, targetSpread, trainProductKan, trainSumKan } from './structures';
+
+export interface DiscoverOptions {
+  lib: readonly LibraryFunction[];
+  /** A formula is as accurate as the best when its validation RMSE is at most (1 + tolerance) times the best one's. */
+  tolerance: number;
+  /** Seconds; no new structure is trained after this. */
+  timeBudget: number;
+  /** Restarts: each trains the structures again from another seed. */
+  seeds: number;
+  /** Hidden width of the sum KAN before pruning. */
+  hidden: number;
+  grid: number;
+  k: number;
+  seed: number;
+  /** Symbolic variants per trained KAN. */
+  maxVariants: number;
+}
+
+export interface DiscoverInput {
+  inputNames: readonly string[];
+  standardizer: Standardizer | null;
+  /** Model inputs (standardised like the model's) with one target column. */
+  train: Batch;
+  validation: Batch;
+  /** The same rows as raw input columns and target, where formulas are fitted and judged. */
+  rawTrain: FitData;
+  rawValidation: FitData;
+}
+
+export interface DiscoveredFormula extends Polished {
+  /** "constant", "linear", "product [3,1,1]", "sum [2,1,1]"... */
+  source: string;
+  /** Edge -> function, for formulas read from a KAN. */
+  edges: Record<string, string>;
+  /** The symbolic KAN the formula was read from (absent for the constant and linear formulas). */
+  kan: Kan | null;
+}
+
+export interface DiscoverResult {
+  front: DiscoveredFormula[];
+  chosen: DiscoveredFormula;
+  /** Formulas polished and compared. */
+  tried: number;
+  /** True when the time budget ended the search before every seed ran. */
+  timedOut: boolean;
+  /** True when a formula exact to Float64 rounding ended the search. */
+  exact: boolean;
+}
+
+export interface DiscoverHooks {
+  now?: () => number;
+  signal?: { readonly aborted: boolean };
+  /** Called after each stage with what was found so far. */
+  onStage?: (stage: string, bestValRmse: number) => void;
+}
+
+export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}): DiscoverResult {
+  const now = hooks.now ?? (() => performance.now());
+  const t0 = now();
+  const spread = targetSpread(input.validation) || 1;
+  const pool = new Map<string, DiscoveredFormula>();
+  const add = (raw: Expr, source: string, edges: Record<string, string>, kan: Kan | null): void => {
+    for (const p of polishFormula(raw, input.rawTrain, input.rawValidation, spread)) {
+      const key = exprKey(p.expr);
+      const known = pool.get(key);
+      if (!known || p.valRmse < known.valRmse) pool.set(key, { ...p, source, edges, kan });
+    }
+  };
+  const exactFound = (): boolean => [...pool.values()].some((f) => f.valRmse <= EXACT_FLOOR * spread);
+  const best = (): number => Math.min(Infinity, ...[...pool.values()].map((f) => f.valRmse));
+  const outOfTime = (): boolean => (now() - t0) / 1000 > options.timeBudget || hooks.signal?.aborted === true;
+
+  add(constantExpr(input.rawTrain), 'constant', {}, null);
+  add(linearExpr(input.rawTrain), 'linear', {}, null);
+  let timedOut = false;
+  for (let restart = 0; restart < options.seeds && !exactFound(); restart++) {
+    const ctx: StructureContext = {
+      train: input.train, validation: input.validation, grid: options.grid, k: options.k, lib: options.lib, seed: options.seed + 7919 * restart,
+      inputNames: input.inputNames, standardizer: input.standardizer, pruneTolerance: 1, maxVariants: options.maxVariants,
+    };
+    const stages: [string, () => ComposedCandidate[]][] = [
+      ['product', () => {
+        const kan = trainProductKan(ctx);
+        return kan ? symbolicCandidates(kan, ctx, `product [${kan.width.join(',')}]`, [...options.lib, ...PRODUCT_FACTORS]) : [];
+      }],
+      ['sum', () => {
+        const kan = trainSumKan(ctx, options.hidden);
+        return symbolicCandidates(kan, ctx, `sum [${kan.width.join(',')}]`, options.lib);
+      }],
+    ];
+    for (const [name, run] of stages) {
+      if (exactFound()) break;
+      if (outOfTime()) {
+        timedOut = true;
+        break;
+      }
+      for (const c of run()) add(c.expr, c.source, c.edges, c.kan);
+      hooks.onStage?.(name, best());
+    }
+    if (timedOut) break;
+  }
+  const front = paretoFront([...pool.values()]);
+  const chosen = chooseFormula(front, options.tolerance, spread)!;
+  return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };
+}
+
+/** The mean of the target: the simplest formula, and the floor every other must beat. */
+function constantExpr(data: FitData): Expr {
+  let mean = 0;
+  for (let s = 0; s < data.n; s++) mean += data.y[s]!;
+  return { kind: 'const', value: mean / Math.max(1, data.n) };
+}
+
+/** Least squares y = w0 + sum_i w_i * x_i on the raw inputs (the constant when the inputs are collinear). */
+function linearExpr(data: FitData): Expr {
+  const ones = new Float64Array(data.n).fill(1);
+  const w = leastSquares([ones, ...data.columns], data.y);
+  if (!w) return constantExpr(data);
+  return {
+    kind: 'add',
+    terms: [{ kind: 'const', value: w[0]! }, ...data.columns.map((_, i): Expr => ({ kind: 'mul', factors: [{ kind: 'const', value: w[i + 1]! }, { kind: 'var', index: i }] }))],
+  };
+}

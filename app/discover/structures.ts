@@ -1,0 +1,198 @@
+/**
+ * The KANs that discovery trains, and their symbolic readings: a sum KAN [n, h, 1] pruned to its minimal network, and a
+ * product KAN [n, 1, 1] whose output edge is exp, trained on log|y| (a product of univariate factors, the commonest
+ * structure of physical laws: exp(sum of logs) collapses into it). Each trained KAN yields several symbolic variants
+ * (per edge, the best-ranked library function and its runners-up), composed into formulas at full precision.
+ */
+import { attribute } from '../kan/attribution';
+import { isEdgeActive } from '../kan/edges';
+import { Kan } from '../kan/model';
+import { keepNodes, prune } from '../kan/prune';
+import type { Standardizer } from '../data/standardize';
+import type { Batch } from '../train/types';
+import { fit } from '../train/fit';
+import { Rng } from '../util/rng';
+import { fitPolynomial, prepareEdgeSamples } from '../symbolic/fit';
+import { buildFormulas } from '../symbolic/formula';
+import { type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
+import { type EdgeId, type Suggestion, edgeLabel, edgeSamples, rankSymbolic, setSymbolic } from '../symbolic/suggest';
+import { type Expr } from '../symbolic/algebra/expr';
+import { fromMathNode } from '../symbolic/algebra/mathnode';
+
+/** Training budgets, in L-BFGS steps (pykan's unit: up to 20 iterations each). */
+const SPARSE_FIT_STEPS = 40;
+const PRUNE_REFIT_STEPS = 25;
+const FINAL_FIT_STEPS = 30;
+/** Sparsity of the first fit of a sum KAN (the paper's lambda, mu1 = 1, mu2 = 2). */
+const SPARSITY = 1e-3;
+/** Edges of the minimal network scoring under this are masked (pykan's edge threshold). */
+const EDGE_THRESHOLD = 3e-2;
+/** A library function is an alternative for an edge when its R^2 reaches this. */
+const ALTERNATIVE_R2 = 0.9;
+/** Alternatives kept per edge (the best included). */
+const ALTERNATIVES_PER_EDGE = 3;
+/** An edge no library function fits this well also gets the polynomial fallback as a variant. */
+const POLYNOMIAL_R2 = 0.99;
+
+export interface StructureContext {
+  train: Batch;
+  validation: Batch;
+  grid: number;
+  k: number;
+  lib: readonly LibraryFunction[];
+  seed: number;
+  inputNames: readonly string[];
+  standardizer: Standardizer | null;
+  /** The pruned network may be worse on validation than the full one by this factor (plus a floor); default 1. */
+  pruneTolerance: number;
+  maxVariants: number;
+}
+
+export interface ComposedCandidate {
+  expr: Expr;
+  /** Which structure and variant produced it, e.g. "sum [2,1,1]" or "product [3,1,1]". */
+  source: string;
+  /** Edge -> function chosen for it. */
+  edges: Record<string, string>;
+  /** The KAN with those edges made symbolic. */
+  kan: Kan;
+}
+
+/** Trains a sum KAN of width [n, hidden, 1] and reduces it to the smallest network that keeps its validation error. */
+export function trainSumKan(ctx: StructureContext, hidden: number): Kan {
+  const nIn = ctx.inputNames.length;
+  const kan = Kan.create({ width: [nIn, hidden, 1], grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+  train(kan, ctx, SPARSE_FIT_STEPS, SPARSITY, ctx.seed);
+  const full = validationRmse(kan, ctx.validation);
+  const spread = targetSpread(ctx.validation);
+  const accept = (rmse: number): boolean => rmse <= (1 + ctx.pruneTolerance) * full + 1e-4 * spread;
+  const scores = attribute(kan, ctx.train.x, ctx.train.n).node[1]!;
+  const order = Array.from(scores.keys()).sort((p, q) => scores[q]! - scores[p]!);
+  let chosen = kan;
+  for (let keep = 1; keep <= hidden; keep++) {
+    const candidate = keep === hidden ? kan : keepNodes(kan, [Array.from({ length: nIn }, (_, i) => i), order.slice(0, keep).sort((p, q) => p - q), [0]]);
+    if (keep < hidden) train(candidate, ctx, PRUNE_REFIT_STEPS, 0, ctx.seed + keep);
+    if (keep === hidden || accept(validationRmse(candidate, ctx.validation))) {
+      chosen = candidate;
+      break;
+    }
+  }
+  const masked = prune(chosen, ctx.train.x, ctx.train.n, { nodeThreshold: 0, edgeThreshold: EDGE_THRESHOLD }).kan;
+  train(masked, ctx, FINAL_FIT_STEPS, 0, ctx.seed + 100);
+  if (accept(validationRmse(masked, ctx.validation))) return masked;
+  train(chosen, ctx, FINAL_FIT_STEPS, 0, ctx.seed + 100);
+  return chosen;
+}
+
+/**
+ * A product KAN [n, 1, 1]: the first layer (a sum of univariate functions) is trained on log|y|, and the output edge is
+ * the symbolic s * exp(h), so the model computes s * prod_i exp(phi_i(x_i)). Null when y changes sign or touches 0.
+ */
+export function trainProductKan(ctx: StructureContext): Kan | null {
+  const sign = productSign(ctx.train.y) ;
+  if (sign === 0 || productSign(ctx.validation.y) !== sign) return null;
+  const nIn = ctx.inputNames.length;
+  const kan = Kan.create({ width: [nIn, 1, 1], grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+  const first = kan.layers[0]!;
+  // A one-layer KAN over the same layer object and a view of the same parameters: training it trains kan's first layer.
+  const inner = new Kan([first], kan.params.subarray(0, kan.layers[1]!.coefOffset));
+  const logOf = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => Math.log(Math.abs(v))), n: b.n });
+  const logTrain = logOf(ctx.train);
+  fit(inner, { train: logTrain, test: logOf(ctx.validation) }, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS + FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed });
+  setSymbolic(kan, { layer: 1, input: 0, output: 0 }, resolveSymbolicFunction('exp')!, [1, 0, sign, 0]);
+  return kan;
+}
+
+/** Factors of a product that are not powers of one library function: log sin and log cos (sin(theta) in a law). */
+export const PRODUCT_FACTORS: readonly LibraryFunction[] = [
+  customFunction({ name: 'log_sin', expr: 'log(sin(x))', complexity: 3 }),
+  customFunction({ name: 'log_cos', expr: 'log(cos(x))', complexity: 3 }),
+];
+
+/**
+ * Symbolic variants of a trained KAN: every numeric edge takes its best-ranked function, then (one edge at a time) a
+ * runner-up, up to maxVariants variants; each is composed into a formula at full precision. Edges that are already
+ * symbolic keep their function.
+ */
+export function symbolicCandidates(kan: Kan, ctx: StructureContext, source: string, lib: readonly LibraryFunction[]): ComposedCandidate[] {
+  const acts = kan.activations(ctx.train.x, ctx.train.n);
+  const edges: { edge: EdgeId; options: Suggestion[] }[] = [];
+  kan.layers.forEach((layer, l) => {
+    for (let e = 0; e < layer.nIn * layer.nOut; e++) {
+      if (layer.mask[e] === 0 || !isEdgeActive(layer, e) || layer.symMask[e] !== 0) continue;
+      const edge = { layer: l, input: Math.floor(e / layer.nOut), output: e % layer.nOut };
+      const { x, y } = edgeSamples(kan, edge, ctx.train, acts);
+      const prepared = prepareEdgeSamples(x, y);
+      const ranked = rankSymbolic(prepared, { lib }).ranked;
+      const options = ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
+      if (!options.some((s) => s.r2 >= POLYNOMIAL_R2)) {
+        const poly = fitPolynomial(prepared, POLYNOMIAL_R2);
+        options.push({ ...poly, name: poly.fn.name, complexity: poly.fn.complexity, score: 0 });
+      }
+      edges.push({ edge, options });
+    }
+  });
+  const variants: number[][] = [edges.map(() => 0)];
+  for (let q = 0; q < edges.length; q++) {
+    for (let alt = 1; alt < edges[q]!.options.length && variants.length < ctx.maxVariants; alt++) {
+      const v = edges.map(() => 0);
+      v[q] = alt;
+      variants.push(v);
+    }
+  }
+  const out: ComposedCandidate[] = [];
+  for (const variant of variants) {
+    const copy = kan.clone();
+    const names: Record<string, string> = {};
+    edges.forEach(({ edge, options }, q) => {
+      const s = options[variant[q]!]!;
+      setSymbolic(copy, edge, s.fn, [s.a, s.b, s.c, s.d]);
+      names[edgeLabel(edge)] = s.name;
+    });
+    const composed = compose(copy, ctx);
+    if (composed) out.push({ expr: composed, source, edges: names, kan: copy });
+  }
+  return out;
+}
+
+/** The symbolic KAN's formula as an expression in the raw inputs; null when it cannot be written (e.g. a pole). */
+function compose(kan: Kan, ctx: StructureContext): Expr | null {
+  try {
+    const [formula] = buildFormulas(kan, { inputNames: ctx.inputNames, standardizer: ctx.standardizer, digits: Infinity, simplify: false, numericEdges: 'error', custom: PRODUCT_FACTORS });
+    return fromMathNode(formula!.node, formula!.variables);
+  } catch {
+    return null;
+  }
+}
+
+function train(kan: Kan, ctx: StructureContext, steps: number, lamb: number, seed: number): void {
+  fit(kan, { train: ctx.train, test: ctx.validation }, 'regression', { opt: 'lbfgs', steps, lamb }, { seed });
+}
+
+function validationRmse(kan: Kan, validation: Batch): number {
+  const pred = kan.forward(validation.x, validation.n);
+  let sum = 0;
+  for (let s = 0; s < validation.n; s++) sum += (pred[s]! - validation.y[s]!) ** 2;
+  const value = Math.sqrt(sum / validation.n);
+  return Number.isFinite(value) ? value : Infinity;
+}
+
+/** Standard deviation of a batch's (single) target. */
+export function targetSpread(batch: Batch): number {
+  let mean = 0;
+  for (let s = 0; s < batch.n; s++) mean += batch.y[s]!;
+  mean /= batch.n;
+  let sum = 0;
+  for (let s = 0; s < batch.n; s++) sum += (batch.y[s]! - mean) ** 2;
+  return Math.sqrt(sum / batch.n);
+}
+
+/** +1 or -1 when every value has that sign and is clearly away from 0 (log|y| stays finite and tame), else 0. */
+function productSign(y: Float64Array): number {
+  let max = 0;
+  for (const v of y) max = Math.max(max, Math.abs(v));
+  const sign = Math.sign(y[0] ?? 0);
+  if (sign === 0 || !(max > 0)) return 0;
+  for (const v of y) if (Math.sign(v) !== sign || Math.abs(v) < 1e-9 * max) return 0;
+  return sign;
+}
