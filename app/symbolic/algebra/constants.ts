@@ -1,0 +1,282 @@
+/**
+ * The constants of a whole formula against data: least-squares refitting (Levenberg–Marquardt, forward-difference
+ * Jacobian, full double precision), snapping to simple exact values (integers, p/q, rational multiples of pi, 1/pi, e,
+ * sqrt 2, sqrt 3, pi^2) while the validation error holds, and dropping terms that contribute nothing.
+ * A constant marked exact is structure, not a parameter: it is never refitted.
+ */
+import { type Basis, type Expr, BASIS_VALUE, constant, evaluateExpr, exactConst } from './expr';
+import { simplifyExpr } from './simplify';
+
+type Const = Extract<Expr, { kind: 'const' }>;
+
+export interface FitData {
+  /** columns[i]: values of model input i. */
+  columns: readonly Float64Array[];
+  y: Float64Array;
+  n: number;
+}
+
+/** Visits every constant in a fixed order (depth first, children in order) and rebuilds the tree with what f returns. */
+function mapConstants(e: Expr, f: (c: Const) => Expr): Expr {
+  switch (e.kind) {
+    case 'const':
+      return f(e);
+    case 'var':
+      return e;
+    case 'add':
+      return { kind: 'add', terms: e.terms.map((t) => mapConstants(t, f)) };
+    case 'mul':
+      return { kind: 'mul', factors: e.factors.map((t) => mapConstants(t, f)) };
+    case 'pow': {
+      const base = mapConstants(e.base, f);
+      return { kind: 'pow', base, exponent: mapConstants(e.exponent, f) };
+    }
+    case 'fn':
+      return { kind: 'fn', name: e.name, arg: mapConstants(e.arg, f) };
+  }
+}
+
+function allConstants(e: Expr): Const[] {
+  const found: Const[] = [];
+  mapConstants(e, (c) => (found.push(c), c));
+  return found;
+}
+
+export function freeConstants(e: Expr): number[] {
+  return allConstants(e).filter((c) => c.exact === undefined).map((c) => c.value);
+}
+
+export function withConstants(e: Expr, values: readonly number[]): Expr {
+  let next = 0;
+  const result = mapConstants(e, (c) => (c.exact === undefined ? constant(values[next++]!) : c));
+  if (next !== values.length) throw new Error(`the formula has ${next} free constants, but ${values.length} values were given`);
+  return result;
+}
+
+/** Replaces the constant at position `position` of allConstants order. */
+function withConstantAt(e: Expr, position: number, replacement: Const): Expr {
+  let seen = 0;
+  return mapConstants(e, (c) => (seen++ === position ? replacement : c));
+}
+
+/** Sum of squared residuals; Infinity when any prediction is not finite. */
+function sumOfSquares(e: Expr, data: FitData): number {
+  const predicted = evaluateExpr(e, data.columns, data.n);
+  let s = 0;
+  for (let r = 0; r < data.n; r++) {
+    const d = predicted[r]! - data.y[r]!;
+    s += d * d;
+  }
+  return Number.isFinite(s) ? s : Infinity;
+}
+
+const rmseOf = (e: Expr, data: FitData): number => Math.sqrt(sumOfSquares(e, data) / Math.max(1, data.n));
+
+/** Solves (A + damping) x = b by Gaussian elimination with partial pivoting; null when singular. */
+function solve(a: Float64Array[], b: Float64Array): Float64Array | null {
+  const m = b.length;
+  const rows = a.map((row, i) => {
+    const r = new Float64Array(m + 1);
+    r.set(row);
+    r[m] = b[i]!;
+    return r;
+  });
+  for (let col = 0; col < m; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < m; r++) if (Math.abs(rows[r]![col]!) > Math.abs(rows[pivot]![col]!)) pivot = r;
+    if (!(Math.abs(rows[pivot]![col]!) > 0)) return null;
+    [rows[col], rows[pivot]] = [rows[pivot]!, rows[col]!];
+    const top = rows[col]!;
+    for (let r = col + 1; r < m; r++) {
+      const row = rows[r]!;
+      const factor = row[col]! / top[col]!;
+      if (factor !== 0) for (let k = col; k <= m; k++) row[k]! -= factor * top[k]!;
+    }
+  }
+  const x = new Float64Array(m);
+  for (let r = m - 1; r >= 0; r--) {
+    let s = rows[r]![m]!;
+    for (let k = r + 1; k < m; k++) s -= rows[r]![k]! * x[k]!;
+    x[r] = s / rows[r]![r]!;
+  }
+  return x.every(Number.isFinite) ? x : null;
+}
+
+/**
+ * Levenberg–Marquardt on every free constant against data.y. Steps that raise the error or produce a non-finite
+ * prediction are rejected (the damping grows instead), so the result is never worse than the start.
+ */
+export function refitConstants(e: Expr, data: FitData, options: { maxIterations?: number } = {}): { expr: Expr; rmse: number } {
+  const maxIterations = options.maxIterations ?? 100;
+  let params = Float64Array.from(freeConstants(e));
+  const m = params.length;
+  const n = data.n;
+  const predict = (p: ArrayLike<number>): Float64Array => evaluateExpr(withConstants(e, Array.from(p)), data.columns, n);
+  const costOf = (pred: Float64Array): number => {
+    let s = 0;
+    for (let r = 0; r < n; r++) s += (pred[r]! - data.y[r]!) ** 2;
+    return Number.isFinite(s) ? s : Infinity;
+  };
+  let current = predict(params);
+  let cost = costOf(current);
+  let damping = 1e-3;
+  for (let iteration = 0; iteration < maxIterations && m > 0 && cost > 0; iteration++) {
+    const jacobian: Float64Array[] = [];
+    for (let j = 0; j < m; j++) {
+      const step = 1.5e-8 * Math.max(Math.abs(params[j]!), 1e-3);
+      const shifted = Float64Array.from(params);
+      shifted[j]! += step;
+      let moved = predict(shifted);
+      let h = step;
+      if (!moved.every(Number.isFinite)) {
+        shifted[j] = params[j]! - step;
+        moved = predict(shifted);
+        h = -step;
+      }
+      const column = new Float64Array(n);
+      for (let r = 0; r < n; r++) column[r] = (moved[r]! - current[r]!) / h;
+      jacobian.push(column.map((v) => (Number.isFinite(v) ? v : 0)));
+    }
+    const normal = Array.from({ length: m }, () => new Float64Array(m));
+    const gradient = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      for (let r = 0; r < n; r++) gradient[i]! += jacobian[i]![r]! * (data.y[r]! - current[r]!);
+      for (let k = 0; k <= i; k++) {
+        let s = 0;
+        for (let r = 0; r < n; r++) s += jacobian[i]![r]! * jacobian[k]![r]!;
+        normal[i]![k] = s;
+        normal[k]![i] = s;
+      }
+    }
+    const largestDiagonal = Math.max(...normal.map((row, i) => row[i]!), 1e-300);
+    let improved = false;
+    while (damping < 1e16) {
+      const damped = normal.map((row, i) => {
+        const copy = Float64Array.from(row);
+        copy[i]! += damping * Math.max(row[i]!, 1e-12 * largestDiagonal);
+        return copy;
+      });
+      const delta = solve(damped, gradient);
+      if (delta !== null) {
+        const trial = params.map((p, i) => p + delta[i]!);
+        const predicted = predict(trial);
+        const trialCost = costOf(predicted);
+        if (trialCost < cost) {
+          const previous = cost;
+          params = trial;
+          current = predicted;
+          cost = trialCost;
+          damping = Math.max(damping / 3, 1e-15);
+          improved = previous - trialCost > 1e-12 * previous;
+          break;
+        }
+      }
+      damping *= 4;
+    }
+    if (!improved) break;
+  }
+  return { expr: withConstants(e, Array.from(params)), rmse: Math.sqrt(cost / Math.max(1, n)) };
+}
+
+const SNAP_BASES: readonly Basis[] = ['one', 'pi', '1/pi', 'e', 'sqrt2', 'sqrt3', 'pi^2'];
+/** Candidates are tried only this close (relative) to the constant, the nearest three; 0 is always tried last. */
+const SNAP_WINDOW = 0.05;
+const SNAP_CANDIDATES = 3;
+
+/** Simple exact values near v, nearest first: p/q * basis with q <= 12, then 0. */
+function snapCandidates(v: number): Const[] {
+  const seen = new Map<number, { c: Const; distance: number }>();
+  for (const basis of SNAP_BASES) {
+    for (let q = 1; q <= 12; q++) {
+      const p = Math.round((v / BASIS_VALUE[basis]) * q);
+      if (p === 0) continue;
+      const c = exactConst(p, q, basis) as Const | undefined;
+      if (c === undefined || seen.has(c.value)) continue;
+      const distance = Math.abs(c.value - v);
+      if (distance <= SNAP_WINDOW * Math.abs(v)) seen.set(c.value, { c, distance });
+    }
+  }
+  const near = [...seen.values()].sort((a, b) => a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);
+  return v === 0 ? [exactConst(0, 1) as Const] : [...near, exactConst(0, 1) as Const];
+}
+
+/** How much each constant moves the prediction: RMS over the data of |d prediction / d c| * |c|, per allConstants position. */
+function influence(e: Expr, data: FitData, positions: readonly number[]): Map<number, number> {
+  const base = evaluateExpr(e, data.columns, data.n);
+  const constants = allConstants(e);
+  const result = new Map<number, number>();
+  for (const position of positions) {
+    const c = constants[position]!;
+    const step = 1e-6 * Math.max(Math.abs(c.value), 1e-6);
+    const moved = evaluateExpr(withConstantAt(e, position, constant(c.value + step) as Const), data.columns, data.n);
+    let s = 0;
+    for (let r = 0; r < data.n; r++) {
+      const d = ((moved[r]! - base[r]!) / step) * c.value;
+      if (Number.isFinite(d)) s += d * d;
+    }
+    result.set(position, Math.sqrt(s / Math.max(1, data.n)));
+  }
+  return result;
+}
+
+function rootMeanSquare(values: Float64Array, n: number): number {
+  let s = 0;
+  for (let r = 0; r < n; r++) s += values[r]! ** 2;
+  return Math.sqrt(s / Math.max(1, n));
+}
+
+/**
+ * Snaps free constants to simple exact values, most influential first. A snap is kept when, with the remaining free
+ * constants refitted on train, the validation RMSE stays at or below max(1e-9 * RMS(validation y), (1 + tolerance) *
+ * the validation RMSE before any snap); tolerance defaults to 0.05. Measuring every snap against the starting error
+ * (not the previous one) keeps the allowed rises from compounding. Snapped constants become exact.
+ */
+export function snapConstants(e: Expr, train: FitData, validation: FitData, options: { tolerance?: number } = {}): { expr: Expr; rmse: number; snapped: number } {
+  const tolerance = options.tolerance ?? 0.05;
+  const startRmse = rmseOf(e, validation);
+  const floor = 1e-9 * rootMeanSquare(validation.y, validation.n);
+  const allowed = Math.max(floor, Number.isFinite(startRmse) ? (1 + tolerance) * startRmse : Infinity);
+  const freePositions = allConstants(e).flatMap((c, position) => (c.exact === undefined ? [position] : []));
+  const weights = influence(e, train, freePositions);
+  const order = [...freePositions].sort((a, b) => weights.get(b)! - weights.get(a)!);
+  let current = e;
+  let rmse = startRmse;
+  let snapped = 0;
+  for (const position of order) {
+    const value = allConstants(current)[position]!.value;
+    for (const candidate of snapCandidates(value)) {
+      const refit = refitConstants(withConstantAt(current, position, candidate), train);
+      const trialRmse = rmseOf(refit.expr, validation);
+      if (trialRmse <= allowed) {
+        current = refit.expr;
+        rmse = trialRmse;
+        snapped++;
+        break;
+      }
+    }
+  }
+  const simplified = simplifyExpr(current);
+  const refitSimplified = refitConstants(simplified, train);
+  const simplifiedRmse = rmseOf(refitSimplified.expr, validation);
+  if (simplifiedRmse <= Math.max(allowed, rmse)) return { expr: refitSimplified.expr, rmse: simplifiedRmse, snapped };
+  return { expr: current, rmse, snapped };
+}
+
+/**
+ * Removes terms of a top-level sum whose largest absolute contribution on data is below tolerance * max|y|, then refits
+ * the rest. Terms whose contribution is not finite somewhere are kept.
+ */
+export function dropNegligibleTerms(e: Expr, data: FitData, tolerance: number): Expr {
+  if (e.kind !== 'add') return e;
+  let scale = 0;
+  for (let r = 0; r < data.n; r++) scale = Math.max(scale, Math.abs(data.y[r]!));
+  const kept = e.terms.filter((term) => {
+    const values = evaluateExpr(term, data.columns, data.n);
+    let largest = 0;
+    for (let r = 0; r < data.n; r++) largest = Math.max(largest, Number.isFinite(values[r]!) ? Math.abs(values[r]!) : Infinity);
+    return largest >= tolerance * scale;
+  });
+  if (kept.length === e.terms.length) return e;
+  const reduced: Expr = kept.length === 0 ? constant(0) : kept.length === 1 ? kept[0]! : { kind: 'add', terms: kept };
+  return simplifyExpr(refitConstants(reduced, data).expr);
+}

@@ -1,0 +1,367 @@
+/**
+ * A normal form for formula trees: sums of coefficient * monomial with like terms collected, products of base^exponent
+ * with constants folded, exp/log collapsed into products and powers, products of sums expanded (up to
+ * MAX_EXPANDED_TERMS terms; larger products stay factored), and rational functions kept as numerator * denominator^-1.
+ * Built bottom-up from smart constructors (sum, product, power, apply) that each assume normalised children. A rule
+ * only fires where it keeps the value wherever the input is defined (log(u^2) is not 2*log(u); (u^2)^0.5 is |u|).
+ */
+import { type Expr, type FnName, FUNCTIONS, constant, exactConst, exprKey } from './expr';
+import { addConst, multiplyConst, powerConst } from './exact';
+
+type Const = Extract<Expr, { kind: 'const' }>;
+
+/** Products of sums expand only while the result has at most this many terms, so expansion cannot blow up. */
+export const MAX_EXPANDED_TERMS = 64;
+/** Like terms whose coefficients sum to less than this fraction of the largest of them cancel (rounding noise). */
+const CANCEL_RELATIVE = 1e-12;
+/** Exponents this close (relative) to an integer or half-integer are that number. */
+const EXPONENT_SNAP = 1e-6;
+/** Coefficients this close (relative) to p/q with q <= 12 are p/q (constant folding leaves 1.0000000000000002). */
+const COEFFICIENT_SNAP = 1e-13;
+
+const ONE = exactConst(1, 1) as Const;
+const ZERO = exactConst(0, 1) as Const;
+
+export function simplifyExpr(e: Expr): Expr {
+  // A second pass catches what a rewrite exposes to a rule that fired earlier higher up (rarely needed, cheap).
+  const once = simplifyOnce(e);
+  const twice = simplifyOnce(once);
+  return exprKey(twice) === exprKey(once) ? once : simplifyOnce(twice);
+}
+
+function simplifyOnce(e: Expr): Expr {
+  switch (e.kind) {
+    case 'const':
+    case 'var':
+      return e;
+    case 'add':
+      return sum(e.terms.map(simplifyOnce));
+    case 'mul':
+      return product(e.factors.map(simplifyOnce));
+    case 'pow':
+      return power(simplifyOnce(e.base), simplifyOnce(e.exponent));
+    case 'fn':
+      return apply(e.name, simplifyOnce(e.arg));
+  }
+}
+
+const isConst = (e: Expr): e is Const => e.kind === 'const';
+const isInteger = (v: number): boolean => Number.isInteger(v);
+const isEvenInteger = (v: number): boolean => Number.isInteger(v) && v % 2 === 0;
+
+/** A term as coefficient * rest (rest null for a constant term). */
+function splitCoefficient(term: Expr): { coef: Const; rest: Expr | null } {
+  if (isConst(term)) return { coef: term, rest: null };
+  if (term.kind === 'mul' && isConst(term.factors[0]!)) {
+    const rest = term.factors.slice(1);
+    return { coef: term.factors[0], rest: rest.length === 1 ? rest[0]! : { kind: 'mul', factors: rest } };
+  }
+  return { coef: ONE, rest: term };
+}
+
+function withCoefficient(coef: Const, rest: Expr | null): Expr {
+  if (rest === null) return coef;
+  if (coef.value === 1) return rest;
+  return { kind: 'mul', factors: [coef, ...(rest.kind === 'mul' ? rest.factors : [rest])] };
+}
+
+function snapCoefficient(c: Const): Const {
+  if (c.exact !== undefined || !Number.isFinite(c.value) || c.value === 0) return c;
+  for (let q = 1; q <= 12; q++) {
+    const p = Math.round(c.value * q);
+    if (p !== 0 && Math.abs(c.value - p / q) <= COEFFICIENT_SNAP * Math.abs(c.value)) return constant(p / q) as Const;
+  }
+  return c;
+}
+
+function snapExponent(a: Const): Const {
+  if (a.exact !== undefined) return a;
+  const half = Math.round(2 * a.value) / 2;
+  if (Math.abs(a.value - half) <= EXPONENT_SNAP * Math.max(1, Math.abs(half))) return (exactConst(2 * half, 2) as Const | undefined) ?? a;
+  return a;
+}
+
+/** True where the value is >= 0 (or undefined) at every point. */
+function isNonNegative(e: Expr): boolean {
+  switch (e.kind) {
+    case 'const':
+      return e.value >= 0;
+    case 'pow':
+      return isConst(e.exponent) && (isEvenInteger(e.exponent.value) || !isInteger(e.exponent.value) || isNonNegative(e.base));
+    case 'fn':
+      return e.name === 'exp' || e.name === 'abs' || e.name === 'sqrt' || e.name === 'cosh';
+    case 'mul':
+      return e.factors.every(isNonNegative);
+    default:
+      return false;
+  }
+}
+
+/** True where the value is > 0 at every point where it is defined and nonzero: exp, and powers with a non-integer exponent. */
+function isPositiveWhereDefined(e: Expr): boolean {
+  if (isConst(e)) return e.value > 0;
+  if (e.kind === 'fn') return e.name === 'exp';
+  return e.kind === 'pow' && isConst(e.exponent) && !isInteger(e.exponent.value);
+}
+
+/** The sum of normalised terms, with nested sums flattened, like terms collected and terms over one denominator joined. */
+function sum(terms: readonly Expr[]): Expr {
+  const groups = new Map<string, { rest: Expr | null; coef: Const; scale: number }>();
+  const flat = terms.flatMap((t) => (t.kind === 'add' ? t.terms : [t]));
+  for (const term of flat) {
+    const { coef, rest } = splitCoefficient(term);
+    const key = rest === null ? '' : exprKey(rest);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { rest, coef, scale: Math.abs(coef.value) });
+    else {
+      group.coef = addConst(group.coef, coef);
+      group.scale = Math.max(group.scale, Math.abs(coef.value));
+    }
+  }
+  const kept: Expr[] = [];
+  for (const { rest, coef, scale } of groups.values()) {
+    if (coef.value === 0 || Math.abs(coef.value) <= CANCEL_RELATIVE * scale) continue;
+    kept.push(withCoefficient(snapCoefficient(coef), rest));
+  }
+  const joined = joinDenominators(kept);
+  if (joined.length === 0) return ZERO;
+  if (joined.length === 1) return joined[0]!;
+  return { kind: 'add', terms: sortTerms(joined) };
+}
+
+/** An ordering key that sorts a power next to its base, so x1^2*x2 reads in variable order. */
+function orderKey(e: Expr): string {
+  if (e.kind === 'pow') return `${orderKey(e.base)}^${exprKey(e.exponent)}`;
+  if (e.kind === 'mul') return e.factors.map(orderKey).join('*');
+  return exprKey(e);
+}
+
+/** Constant term last, the rest in order of their monomials. */
+function sortTerms(terms: Expr[]): Expr[] {
+  const keyed = terms.map((t) => ({ t, key: isConst(t) ? '~' : orderKey(splitCoefficient(t).rest ?? t) }));
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.t);
+}
+
+/** Denominator factors of a term: powers of sums with a negative constant exponent. */
+function isDenominator(f: Expr): boolean {
+  return f.kind === 'pow' && f.base.kind === 'add' && isConst(f.exponent) && f.exponent.value < 0;
+}
+
+/** Terms sharing the same denominator (of sums) become one fraction: a/(1+x) + b/(1+x) = (a + b)/(1+x). */
+function joinDenominators(terms: Expr[]): Expr[] {
+  const byDenominator = new Map<string, { den: Expr[]; numerators: Expr[] }>();
+  const out: Expr[] = [];
+  for (const term of terms) {
+    const factors = term.kind === 'mul' ? term.factors : [term];
+    const den = factors.filter(isDenominator);
+    if (den.length === 0) {
+      out.push(term);
+      continue;
+    }
+    const key = den.map(exprKey).join('|');
+    const numerator = factors.filter((f) => !isDenominator(f));
+    const entry = byDenominator.get(key) ?? { den, numerators: [] };
+    entry.numerators.push(numerator.length === 0 ? ONE : numerator.length === 1 ? numerator[0]! : { kind: 'mul', factors: numerator });
+    byDenominator.set(key, entry);
+  }
+  for (const { den, numerators } of byDenominator.values()) {
+    if (numerators.length === 1) out.push(product([numerators[0]!, ...den]));
+    else {
+      const joined = product([sum(numerators), ...den]);
+      if (joined.kind === 'add') out.push(...joined.terms);
+      else out.push(joined);
+    }
+  }
+  return out;
+}
+
+/** Every product of one term from each list, each normalised; null when there would be more than MAX_EXPANDED_TERMS. */
+function distribute(multiplier: readonly Expr[], sums: readonly (readonly Expr[])[]): Expr[] | null {
+  let combos: Expr[][] = [[...multiplier]];
+  for (const terms of sums) {
+    if (combos.length * terms.length > MAX_EXPANDED_TERMS) return null;
+    combos = combos.flatMap((c) => terms.map((t) => [...c, t]));
+  }
+  return combos.map((c) => product(c));
+}
+
+/** The product of normalised factors: constants folded, equal bases' exponents added, exps merged, sums expanded. */
+function product(factors: readonly Expr[]): Expr {
+  let coef = ONE;
+  const groups = new Map<string, { base: Expr; exponents: Expr[] }>();
+  const expArgs: Expr[] = [];
+  const addGroup = (base: Expr, exponent: Expr): void => {
+    if (base.kind === 'add' && isConst(exponent)) {
+      const content = sumContent(base, exponent.value);
+      if (content !== null) {
+        coef = multiplyConst(coef, powerConst(content.c, exponent.value));
+        base = content.primitive;
+      }
+    }
+    const key = exprKey(base);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { base, exponents: [exponent] });
+    else group.exponents.push(exponent);
+  };
+  const collect = (f: Expr, mergeExp: boolean): void => {
+    if (isConst(f)) coef = multiplyConst(coef, f);
+    else if (f.kind === 'mul') f.factors.forEach((g) => collect(g, mergeExp));
+    else if (f.kind === 'fn' && f.name === 'exp' && mergeExp) expArgs.push(f.arg);
+    else if (f.kind === 'pow' && f.base.kind === 'fn' && f.base.name === 'exp' && mergeExp) expArgs.push(product([f.exponent, f.base.arg]));
+    else if (f.kind === 'pow') addGroup(f.base, f.exponent);
+    else addGroup(f, ONE);
+  };
+  factors.forEach((f) => collect(f, true));
+  // Merged exps are normalised once; what comes back (e^k, powers from collapsed logs, exp of the rest) joins the product.
+  if (expArgs.length > 0) collect(apply('exp', sum(expArgs)), false);
+  if (coef.value === 0) return ZERO;
+
+  const built: Expr[] = [];
+  for (const { base, exponents } of groups.values()) {
+    const p = power(base, sum(exponents));
+    if (isConst(p)) coef = multiplyConst(coef, p);
+    else if (p.kind === 'mul') for (const f of p.factors) isConst(f) ? (coef = multiplyConst(coef, f)) : built.push(f);
+    else built.push(p);
+  }
+  if (coef.value === 0) return ZERO;
+
+  const sums = built.filter((f) => f.kind === 'add');
+  if (sums.length > 0) {
+    const dens = built.filter(isDenominator);
+    const rest = built.filter((f) => f.kind !== 'add' && !isDenominator(f));
+    const numeratorMultiplier = [coef, ...rest];
+    const trivial = sums.length === 1 && rest.length === 0 && coef.value === 1;
+    if (!trivial) {
+      const expanded = distribute(numeratorMultiplier, sums.map((s) => (s as { terms: Expr[] }).terms));
+      if (expanded !== null) return dens.length === 0 ? sum(expanded) : assemble(ONE, [sum(expanded), ...dens]);
+    }
+  }
+  return assemble(snapCoefficient(coef), built);
+}
+
+function assemble(coef: Const, factors: Expr[]): Expr {
+  const flat = factors.flatMap((f) => (f.kind === 'mul' ? f.factors : [f]));
+  const sorted = flat.map((f) => ({ f, key: orderKey(f) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.f);
+  if (sorted.length === 0) return coef;
+  if (coef.value === 1 && sorted.length === 1) return sorted[0]!;
+  return { kind: 'mul', factors: coef.value === 1 ? sorted : [coef, ...sorted] };
+}
+
+/** A sum as c * primitive, c the coefficient of its first non-constant term, when pulling c out of ^exponent is valid. */
+function sumContent(s: Extract<Expr, { kind: 'add' }>, exponent: number): { c: Const; primitive: Expr } | null {
+  const lead = s.terms.find((t) => !isConst(t));
+  if (lead === undefined) return null;
+  const c = splitCoefficient(lead).coef;
+  if (c.value === 1 || c.value === 0 || !Number.isFinite(c.value) || (!isInteger(exponent) && c.value < 0)) return null;
+  const inverse = powerConst(c, -1);
+  return { c, primitive: sum(s.terms.map((t) => scaleTerm(t, inverse))) };
+}
+
+function scaleTerm(t: Expr, factor: Const): Expr {
+  const { coef, rest } = splitCoefficient(t);
+  return withCoefficient(snapCoefficient(multiplyConst(coef, factor)), rest);
+}
+
+function power(base: Expr, exponent: Expr): Expr {
+  if (!isConst(exponent)) {
+    if (isConst(base) && base.value === Math.E) return apply('exp', exponent);
+    if (isConst(base) && base.value === 1) return ONE;
+    return { kind: 'pow', base, exponent };
+  }
+  const a = snapExponent(exponent);
+  if (a.value === 0) return ONE;
+  if (a.value === 1) return base;
+  if (isConst(base)) {
+    const folded = powerConst(base, a.value);
+    return Number.isFinite(folded.value) ? folded : { kind: 'pow', base, exponent: a };
+  }
+  if (base.kind === 'pow') {
+    const inner = base.exponent;
+    if (isConst(inner)) {
+      const combined = multiplyConst(inner, a);
+      if (isInteger(a.value) || !isEvenInteger(inner.value) || isNonNegative(base.base)) return power(base.base, combined);
+      return power(apply('abs', base.base), combined);
+    }
+    if (isInteger(a.value)) return power(base.base, product([inner, a]));
+    return { kind: 'pow', base, exponent: a };
+  }
+  if (base.kind === 'mul') {
+    if (isInteger(a.value)) return product(base.factors.map((f) => power(f, a)));
+    const splittable = base.factors.filter(isNonNegative);
+    if (splittable.length === 0) return { kind: 'pow', base, exponent: a };
+    const others = base.factors.filter((f) => !isNonNegative(f));
+    const kept = others.length === 0 ? [] : [others.length === 1 ? power(others[0]!, a) : ({ kind: 'pow', base: { kind: 'mul', factors: others }, exponent: a } as Expr)];
+    return product([...splittable.map((f) => power(f, a)), ...kept]);
+  }
+  if (base.kind === 'add') {
+    if (isInteger(a.value) && a.value >= 2) {
+      const expanded = distribute([], Array.from({ length: a.value }, () => base.terms));
+      if (expanded !== null) return sum(expanded);
+    }
+    const content = sumContent(base, a.value);
+    if (content !== null) return product([powerConst(content.c, a.value), power(content.primitive, a)]);
+    return { kind: 'pow', base, exponent: a };
+  }
+  if (base.kind === 'fn' && base.name === 'exp') return apply('exp', product([a, base.arg]));
+  if (base.kind === 'fn' && base.name === 'abs' && isEvenInteger(a.value)) return power(base.arg, a);
+  return { kind: 'pow', base, exponent: a };
+}
+
+function apply(name: FnName, arg: Expr): Expr {
+  if (isConst(arg)) {
+    const v = FUNCTIONS[name](arg.value);
+    if (Number.isFinite(v)) return constant(v);
+  }
+  switch (name) {
+    case 'sqrt':
+      return power(arg, exactConst(1, 2)!);
+    case 'exp':
+      return collapseExp(arg);
+    case 'log':
+      return collapseLog(arg);
+    case 'abs': {
+      if (isNonNegative(arg)) return arg;
+      const { coef, rest } = splitCoefficient(arg);
+      if (rest !== null && coef.value !== 1) return product([constant(Math.abs(coef.value)), apply('abs', rest)]);
+      return { kind: 'fn', name, arg };
+    }
+    default:
+      return { kind: 'fn', name, arg };
+  }
+}
+
+/** exp(a*log(u) + b*log(v) + k + rest) = e^k * u^a * v^b * exp(rest). */
+function collapseExp(arg: Expr): Expr {
+  if (arg.kind === 'fn' && arg.name === 'log') return arg.arg;
+  const terms = arg.kind === 'add' ? arg.terms : [arg];
+  let k = ZERO;
+  const factors: Expr[] = [];
+  const rest: Expr[] = [];
+  for (const t of terms) {
+    const { coef, rest: r } = splitCoefficient(t);
+    if (r === null) k = addConst(k, coef);
+    else if (r.kind === 'fn' && r.name === 'log') factors.push(power(r.arg, coef));
+    else rest.push(t);
+  }
+  if (factors.length === 0 && k.value === 0) return { kind: 'fn', name: 'exp', arg };
+  const remainder: Expr = rest.length === 0 ? ONE : { kind: 'fn', name: 'exp', arg: sum(rest) };
+  return product([constant(Math.exp(k.value)), ...factors, remainder]);
+}
+
+/** log(exp u) = u; log(u^a) = a*log(u) for a non-integer or odd a; log of positive factors split off a product. */
+function collapseLog(arg: Expr): Expr {
+  if (arg.kind === 'fn' && arg.name === 'exp') return arg.arg;
+  if (arg.kind === 'pow' && isConst(arg.exponent) && (!isInteger(arg.exponent.value) || !isEvenInteger(arg.exponent.value))) {
+    return product([arg.exponent, collapseLog(arg.base)]);
+  }
+  if (arg.kind === 'mul') {
+    const positive = arg.factors.filter(isPositiveWhereDefined);
+    if (positive.length > 0) {
+      const others = arg.factors.filter((f) => !isPositiveWhereDefined(f));
+      const rest = others.length === 0 ? [] : [others.length === 1 ? collapseLog(others[0]!) : ({ kind: 'fn', name: 'log', arg: { kind: 'mul', factors: others } } as Expr)];
+      return sum([...positive.map(collapseLog), ...rest]);
+    }
+  }
+  if (isConst(arg)) return constant(Math.log(arg.value));
+  return { kind: 'fn', name: 'log', arg };
+}

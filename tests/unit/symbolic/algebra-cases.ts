@@ -1,0 +1,40 @@
+/**
+ * The expressions the formula algebra is judged on (math.js syntax, variables x1..x3 on [1, 5]): the shapes that
+ * composing a symbolified KAN produces (exp/log products in disguise, affine maps nested in affine maps, powers a hair
+ * off an integer, sums that cancel) with the law each one is, as SymPy reads it.
+ */
+export interface AlgebraCase {
+  input: string;
+  /** The law, in the form a person would write it (SymPy syntax). */
+  expected: string;
+}
+
+export const ALGEBRA_CASES: readonly AlgebraCase[] = [
+  { input: '4*exp(log(x1 + 0.25) + log(x2) - 1.3862943611198906) - 0.25*x2', expected: 'x1*x2' },
+  { input: 'exp(log(x1) - log(x2) + 0.5)', expected: '1.6487212707001282*x1/x2' },
+  { input: 'exp(log(x1) + log(x2) + log(x3))', expected: 'x1*x2*x3' },
+  { input: 'exp(2*log(x1) - log(x2))', expected: 'x1**2/x2' },
+  { input: 'exp(0.5*log(x1)) * exp(0.5*log(x1))', expected: 'x1' },
+  { input: 'x1^2.0000000001 * x2^0.9999999999', expected: 'x1**2*x2' },
+  { input: 'sqrt(x1)^2', expected: 'x1' },
+  { input: '(x1 + 1)^2 - x1^2 - 2*x1', expected: '1' },
+  { input: '(x1 - x2)*(x1 + x2) + x2^2', expected: 'x1**2' },
+  { input: '0.5*sin(x1) + 0.3*sin(x1) + 0.2*sin(x1)', expected: 'sin(x1)' },
+  { input: '2*(3*(x1 + 1) - 3) / x1', expected: '6' },
+  { input: 'x1 / (2*(1 + x2))', expected: 'x1/(2*x2 + 2)' },
+  { input: 'x1 / (4*pi*x2^2)', expected: '0.07957747154594767*x1/x2**2' },
+  { input: 'exp(log(x1) - log(x2) - 2*log(x3) - log(12.566370614359172))', expected: '0.07957747154594767*x1/(x2*x3**2)' },
+  { input: '(x1*x2)^2 / (x1*x2^3)', expected: 'x1/x2' },
+  { input: 'exp(sin(pi*x1) + x2^2)', expected: 'exp(sin(pi*x1) + x2**2)' },
+  { input: 'log(exp(x1 + x2)) - x2', expected: 'x1' },
+  { input: 'exp(x1) * exp(x2) * exp(-x1)', expected: 'exp(x2)' },
+  { input: 'sqrt(x1^2 * x2^4)', expected: 'x1*x2**2' },
+  { input: '3*(2*(x1 + 0.5) - 1) + 0.5*(4*x2 - 2) + 1', expected: '6*x1 + 2*x2' },
+  { input: '(x1 + x2)^3 - x1^3 - x2^3', expected: '3*x1**2*x2 + 3*x1*x2**2' },
+  { input: '2*exp(1.5*log(x1))', expected: '2*x1**1.5' },
+  { input: 'x1*x2 / (x1*x3) + x2/x3', expected: '2*x2/x3' },
+  { input: '(0.5*x1 + 0.5*x1) / (x2 + x2)', expected: 'x1/(2*x2)' },
+  { input: 'tanh(2*(0.5*x1 + 0.25) - 0.5)', expected: 'tanh(x1)' },
+  { input: 'sqrt(4*x1^2)', expected: '2*x1' },
+  { input: 'exp(log(x1^2 + 1) - log(x1^2 + 1) + log(x2))', expected: 'x2' },
+];
