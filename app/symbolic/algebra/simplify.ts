@@ -385,7 +385,7 @@ function collapseExp(arg: Expr): Expr {
 /** log(exp u) = u; log(u^a) = a*log(u) for a non-integer or odd a; log of positive factors split off a product. */
 function collapseLog(arg: Expr): Expr {
   if (arg.kind === 'fn' && arg.name === 'exp') return arg.arg;
-  if (arg.kind === 'pow' && isConst(arg.exponent) && (!isInteger(arg.exponent.value) || !isEvenInteger(arg.exponent.value))) {
+  if (arg.kind === 'pow' && isConst(arg.exponent) && !isEvenInteger(arg.exponent.value)) {
     return product([arg.exponent, collapseLog(arg.base)]);
   }
   if (arg.kind === 'mul') {

@@ -5,6 +5,10 @@ import { type Expr, complexity, evaluateExpr, exprKey } from '../../../app/symbo
 import { fromMathNode, toMathNode } from '../../../app/symbolic/algebra/mathnode';
 import { simplifyExpr } from '../../../app/symbolic/algebra/simplify';
 import { Rng } from '../../../app/util/rng';
+import { Kan } from '../../../app/kan/model';
+import { buildFormulas } from '../../../app/symbolic/formula';
+import { BUILTIN_LIBRARY } from '../../../app/symbolic/library';
+import { setSymbolic } from '../../../app/symbolic/suggest';
 
 const VARS = ['x1', 'x2', 'x3'];
 const parse = (s: string): Expr => fromMathNode(symbolicMath().parse(s), VARS);
@@ -130,6 +134,30 @@ describe('simplifyExpr keeps the value', () => {
     const big: Expr = { kind: 'add', terms };
     expect(complexity(big)).toBeGreaterThan(200);
     expectSameValues(big, simplifyExpr(big), samples(64, 5), 1e-8);
+  });
+});
+
+describe('formulas of a symbolified KAN', () => {
+  it('reads every library function from buildFormulas and simplifies to the same values as the model', () => {
+    const lib = BUILTIN_LIBRARY.filter((f) => !['0', 'x'].includes(f.name));
+    const kan = Kan.create({ width: [2, lib.length, 1], grid: 3, k: 3 }, new Rng(1));
+    // First-layer arguments 0.3*x + 0.6 stay inside every domain for x in (0.2, 0.9); the second layer is affine.
+    lib.forEach((fn, j) => {
+      setSymbolic(kan, { layer: 0, input: 0, output: j }, fn, [0.3, 0.6, 1.1, -0.2]);
+      setSymbolic(kan, { layer: 0, input: 1, output: j }, BUILTIN_LIBRARY.find((f) => f.name === 'x')!, [0.5, 0.1, 0.7, 0]);
+      setSymbolic(kan, { layer: 1, input: j, output: 0 }, BUILTIN_LIBRARY.find((f) => f.name === 'x')!, [1.3, 0.2, 0.4 + 0.1 * j, 0.05]);
+    });
+    const [formula] = buildFormulas(kan, { inputNames: ['x1', 'x2'], digits: Infinity, simplify: false });
+    const rng = new Rng(4);
+    const columns = [0, 1].map(() => Float64Array.from({ length: 32 }, () => rng.range(0.2, 0.9)));
+    const e = fromMathNode(formula!.node, formula!.variables);
+    const s = simplifyExpr(e);
+    const x = new Float64Array(64);
+    columns[0]!.forEach((v, r) => { x[2 * r] = v; x[2 * r + 1] = columns[1]![r]!; });
+    const model = kan.forward(x, 32);
+    const values = evaluateExpr(s, columns, 32);
+    model.forEach((m, r) => expect(Math.abs(values[r]! - m), `row ${r}`).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(m))));
+    expect(complexity(s)).toBeLessThan(complexity(e));
   });
 });
 
