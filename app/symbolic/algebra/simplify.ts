@@ -342,13 +342,12 @@ function power(base: Expr, exponent: Expr, expandAll = false): Expr {
 }
 
 function apply(name: FnName, arg: Expr): Expr {
+  if (name === 'sqrt') return power(arg, exactConst(1, 2)!);
   if (isConst(arg)) {
     const v = FUNCTIONS[name](arg.value);
     if (Number.isFinite(v)) return constant(v);
   }
   switch (name) {
-    case 'sqrt':
-      return power(arg, exactConst(1, 2)!);
     case 'exp':
       return collapseExp(arg);
     case 'log':
@@ -376,6 +375,12 @@ function collapseExp(arg: Expr): Expr {
     if (r === null) k = addConst(k, coef);
     else if (r.kind === 'fn' && r.name === 'log') factors.push(power(r.arg, coef));
     else rest.push(t);
+  }
+  // e^k must stay a finite, nonzero double, or exp(k + rest) would turn into Infinity * exp(rest).
+  const scale = Math.exp(k.value);
+  if (!(scale > 0 && Number.isFinite(scale))) {
+    rest.push(k);
+    k = ZERO;
   }
   if (factors.length === 0 && k.value === 0) return { kind: 'fn', name: 'exp', arg };
   const remainder: Expr = rest.length === 0 ? ONE : { kind: 'fn', name: 'exp', arg: sum(rest) };

@@ -44,6 +44,8 @@ describe('simplifyExpr rules', () => {
     expect(simplified('log(x1^3)')).toBe('3*log(x1)');
     // log(x^2) is defined for negative x, 2*log(x) is not.
     expect(simplified('log(x1^2)')).toBe('log(x1**2)');
+    // e^800 overflows a double, so the constant stays inside.
+    expect(simplified('exp(800 - x1^2)')).toBe('exp(-x1**2 + 800)');
   });
 
   it('applies the power rules and snaps exponents near integers and half-integers', () => {
@@ -168,6 +170,7 @@ describe('toMathNode', () => {
     expect(toPython(node('x1 + -0.09979'))).toBe('x1 - 0.09979');
     expect(toPython(node('3/4*pi*x1 - 2*x2'))).toBe('3*pi*x1/4 - 2*x2');
     expect(toPython(node('x1^-0.5'))).toBe('1/sqrt(x1)');
+    expect(toPython(node('e*x1 - sqrt(2)'))).toBe('E*x1 - sqrt(2)');
   });
 
   it('keeps every digit unless asked to round', () => {
