@@ -3,6 +3,7 @@
  * never pass or fail on time. `npm run bench -- backends core` runs only the suites named.
  */
 import os from 'node:os';
+import { run as runAlgebra } from './algebra.bench';
 import { run as runBackends } from './backends.bench';
 import { run as runCore } from './core.bench';
 import { run as runHost } from './host.bench';
@@ -10,7 +11,7 @@ import { run as runSymbolic } from './symbolic.bench';
 
 type Figures = Record<string, number | string>;
 
-const suites: [string, () => Promise<Figures>][] = [['core', runCore], ['symbolic', runSymbolic], ['backends', runBackends], ['host', runHost]];
+const suites: [string, () => Promise<Figures>][] = [['core', runCore], ['symbolic', runSymbolic], ['algebra', runAlgebra], ['backends', runBackends], ['host', runHost]];
 
 function format(value: number | string): string {
   if (typeof value === 'string') return value;

@@ -22,7 +22,8 @@ interface Dialect {
   number(v: number): string;
   symbol(name: string): string;
   call(name: string, args: string[]): string;
-  times: string;
+  /** What joins two factors of a product, given how each is printed. */
+  times(left: string, right: string): string;
   divide(num: Printed, den: Printed): Printed;
   power(base: Printed, exponent: Printed): Printed;
   group(text: string): string;
@@ -36,7 +37,7 @@ const TEXT: Dialect = {
   number: numberText,
   symbol: (name) => name,
   call: (name, args) => `${name}(${args.join(', ')})`,
-  times: ' * ',
+  times: () => ' * ',
   divide: (num, den) => ({ text: `${wrapUnless(num, PRODUCT, plain)} / ${wrapUnless(den, POWER, plain)}`, prec: PRODUCT }),
   power: (base, exponent) => ({ text: `${wrapUnless(base, ATOM, plain)} ^ ${wrapUnless(exponent, ATOM, plain)}`, prec: POWER }),
   group: plain,
@@ -49,7 +50,7 @@ const PYTHON: Dialect = {
   number: numberText,
   symbol: (name) => PYTHON_CONSTANTS[name] ?? name,
   call: (name, args) => `${PYTHON_FUNCTIONS[name] ?? name}(${args.join(', ')})`,
-  times: '*',
+  times: () => '*',
   divide: (num, den) => ({ text: `${wrapUnless(num, PRODUCT, plain)}/${wrapUnless(den, POWER, plain)}`, prec: PRODUCT }),
   power: (base, exponent) => ({ text: `${wrapUnless(base, ATOM, plain)}**${wrapUnless(exponent, ATOM, plain)}`, prec: POWER }),
   group: plain,
@@ -61,7 +62,7 @@ const JAVASCRIPT: Dialect = {
   number: numberText,
   symbol: (name) => JS_CONSTANTS[name] ?? name,
   call: (name, args) => `${/^phi_\d+_\d+_\d+$/.test(name) ? name : `Math.${name}`}(${args.join(', ')})`,
-  times: ' * ',
+  times: () => ' * ',
   divide: (num, den) => ({ text: `${wrapUnless(num, PRODUCT, plain)} / ${wrapUnless(den, POWER, plain)}`, prec: PRODUCT }),
   power: (base, exponent) => ({ text: `Math.pow(${base.text}, ${exponent.text})`, prec: ATOM }),
   group: plain,
@@ -74,6 +75,15 @@ const LATEX_FUNCTIONS: Record<string, string> = {
 };
 
 const latexGroup = (text: string): string => `\\left(${text}\\right)`;
+
+/**
+ * Juxtaposition (4 \pi x_{3}) where it cannot misread: not before a number (2 \cdot 3), not next to a multi-letter
+ * \mathrm name, not after a number in 10^{k} notation.
+ */
+function latexTimes(left: string, right: string): string {
+  const ambiguous = /^[0-9.-]/.test(right) || left.includes('\\mathrm') || right.startsWith('\\mathrm') || /10\^\{-?\d+\}$/.test(left);
+  return ambiguous ? ' \\cdot ' : ' ';
+}
 
 const LATEX: Dialect = {
   number: (v) => {
@@ -89,7 +99,7 @@ const LATEX: Dialect = {
     if (numeric) return `\\varphi_{${numeric[1]},${numeric[2]},${numeric[3]}}\\left(${arg}\\right)`;
     return `${LATEX_FUNCTIONS[name] ?? `\\operatorname{${escapeLatexText(name)}}`}\\left(${arg}\\right)`;
   },
-  times: ' \\cdot ',
+  times: latexTimes,
   divide: (num, den) => ({ text: `\\frac{${num.text}}{${den.text}}`, prec: ATOM }),
   // Only a plain number or variable stays bare as a base: \sin\left(x\right)^{2} would read as sin of x squared.
   power: (base, exponent) => ({ text: `${/^[A-Za-z0-9_.{}]+$/.test(base.text) ? base.text : latexGroup(base.text)}^{${exponent.text}}`, prec: POWER }),
@@ -121,8 +131,10 @@ function print(node: MathNode, d: Dialect): Printed {
         return { text: args.map((a, q) => (q === 0 ? wrapUnless(print(a, d), SUM, d.group) : continueSum(a, d))).join(''), prec: SUM };
       case 'subtract':
         return { text: `${wrapUnless(print(args[0]!, d), SUM, d.group)} - ${subtrahend(print(args[1]!, d), d)}`, prec: SUM };
-      case 'multiply':
-        return { text: args.map((a, q) => wrapUnless(print(a, d), q === 0 ? PRODUCT : POWER, d.group)).join(d.times), prec: PRODUCT };
+      case 'multiply': {
+        const factors = args.map((a, q) => wrapUnless(print(a, d), q === 0 ? PRODUCT : POWER, d.group));
+        return { text: factors.reduce((acc, f) => `${acc}${d.times(acc, f)}${f}`), prec: PRODUCT };
+      }
       case 'divide':
         return d.divide(print(args[0]!, d), print(args[1]!, d));
       case 'pow':

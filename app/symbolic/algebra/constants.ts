@@ -182,6 +182,8 @@ const SNAP_BASES: readonly Basis[] = ['one', 'pi', '1/pi', 'e', 'sqrt2', 'sqrt3'
 /** Candidates are tried only this close (relative) to the constant, the nearest three; 0 is always tried last. */
 const SNAP_WINDOW = 0.05;
 const SNAP_CANDIDATES = 3;
+/** Refitting after a trial snap starts next to the optimum, so a few LM steps suffice. */
+const TRIAL_ITERATIONS = 30;
 
 /** Simple exact values near v, nearest first: p/q * basis with q <= 12, then 0. */
 function snapCandidates(v: number): Const[] {
@@ -234,8 +236,10 @@ function rootMeanSquare(values: Float64Array, n: number): number {
 export function snapConstants(e: Expr, train: FitData, validation: FitData, options: { tolerance?: number } = {}): { expr: Expr; rmse: number; snapped: number } {
   const tolerance = options.tolerance ?? 0.05;
   const startRmse = rmseOf(e, validation);
+  // A formula undefined somewhere on the validation data has no error to hold: nothing is snapped.
+  if (!Number.isFinite(startRmse)) return { expr: e, rmse: startRmse, snapped: 0 };
   const floor = 1e-9 * rootMeanSquare(validation.y, validation.n);
-  const allowed = Math.max(floor, Number.isFinite(startRmse) ? (1 + tolerance) * startRmse : Infinity);
+  const allowed = Math.max(floor, (1 + tolerance) * startRmse);
   const freePositions = allConstants(e).flatMap((c, position) => (c.exact === undefined ? [position] : []));
   const weights = influence(e, train, freePositions);
   const order = [...freePositions].sort((a, b) => weights.get(b)! - weights.get(a)!);
@@ -245,7 +249,7 @@ export function snapConstants(e: Expr, train: FitData, validation: FitData, opti
   for (const position of order) {
     const value = allConstants(current)[position]!.value;
     for (const candidate of snapCandidates(value)) {
-      const refit = refitConstants(withConstantAt(current, position, candidate), train);
+      const refit = refitConstants(withConstantAt(current, position, candidate), train, { maxIterations: TRIAL_ITERATIONS });
       const trialRmse = rmseOf(refit.expr, validation);
       if (trialRmse <= allowed) {
         current = refit.expr;

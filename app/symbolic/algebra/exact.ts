@@ -62,10 +62,13 @@ export function addConst(a: Const, b: Const): Const {
   return (exact as Const | undefined) ?? (constant(value) as Const);
 }
 
-/** c^n for an integer n stays exact for rational c and for n = -1 of pi; other powers become plain numbers. */
+/** c^n for an integer n stays exact for rational c and for n = -1 of pi, and so do sqrt 2 and sqrt 3; other powers become plain numbers. */
 export function powerConst(base: Const, exponent: number): Const {
   const c = integerAsExact(base);
   const value = Math.pow(c.value, exponent);
+  if (exponent === 0.5 && c.exact?.basis === 'one' && c.exact.q === 1 && (c.exact.p === 2 || c.exact.p === 3)) {
+    return exactConst(1, 1, c.exact.p === 2 ? 'sqrt2' : 'sqrt3') as Const;
+  }
   if (c.exact === undefined || !Number.isInteger(exponent) || Math.abs(exponent) > 8) return constant(value) as Const;
   let result = exactConst(1, 1) as Const;
   const step = exponent >= 0 ? c : inverse(c);

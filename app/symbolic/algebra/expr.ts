@@ -3,7 +3,9 @@
  * products, powers and one-argument functions; with vectorised evaluation, a PySR-like size and a structural key.
  */
 
-export type FnName = 'exp' | 'log' | 'sin' | 'cos' | 'tan' | 'tanh' | 'sqrt' | 'abs' | 'sign' | 'asin' | 'acos' | 'atan' | 'atanh' | 'sinh' | 'cosh';
+/** The functions of formulas (library.ts FORMULA_FUNCTIONS), each of one argument. */
+export type FnName =
+  | 'exp' | 'log' | 'sin' | 'cos' | 'tan' | 'tanh' | 'sqrt' | 'abs' | 'sign' | 'asin' | 'acos' | 'atan' | 'atanh' | 'sinh' | 'cosh' | 'asinh' | 'acosh';
 
 export type Expr =
   | { kind: 'const'; value: number; exact?: ExactConst }
@@ -29,6 +31,7 @@ export const BASIS_VALUE: Readonly<Record<Basis, number>> = {
 export const FUNCTIONS: Readonly<Record<FnName, (x: number) => number>> = {
   exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, tan: Math.tan, tanh: Math.tanh, sqrt: Math.sqrt, abs: Math.abs,
   sign: Math.sign, asin: Math.asin, acos: Math.acos, atan: Math.atan, atanh: Math.atanh, sinh: Math.sinh, cosh: Math.cosh,
+  asinh: Math.asinh, acosh: Math.acosh,
 };
 
 export const constant = (value: number, exact?: ExactConst): Expr => (exact === undefined ? { kind: 'const', value } : { kind: 'const', value, exact });

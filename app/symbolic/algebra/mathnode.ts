@@ -132,8 +132,8 @@ function writeSum(terms: readonly Expr[], variables: readonly string[], digits: 
 
 function leadingConstant(e: Expr): Extract<Expr, { kind: 'const' }> | null {
   if (e.kind === 'const') return e;
-  if (e.kind === 'mul' && e.factors[0]!.kind === 'const') return e.factors[0];
-  return null;
+  const first = e.kind === 'mul' ? e.factors[0] : undefined;
+  return first?.kind === 'const' ? first : null;
 }
 
 const isNegative = (e: Expr): boolean => (leadingConstant(e)?.value ?? 0) < 0;

@@ -1,11 +1,12 @@
 /**
  * A normal form for formula trees: sums of coefficient * monomial with like terms collected, products of base^exponent
- * with constants folded, exp/log collapsed into products and powers, products of sums expanded (up to
- * MAX_EXPANDED_TERMS terms; larger products stay factored), and rational functions kept as numerator * denominator^-1.
+ * with constants folded, exp/log collapsed into products and powers, products and powers of sums expanded where that is
+ * no larger or lets a sum's terms cancel (never beyond MAX_EXPANDED_TERMS terms), and rational functions kept as
+ * numerator * denominator^-1.
  * Built bottom-up from smart constructors (sum, product, power, apply) that each assume normalised children. A rule
  * only fires where it keeps the value wherever the input is defined (log(u^2) is not 2*log(u); (u^2)^0.5 is |u|).
  */
-import { type Expr, type FnName, FUNCTIONS, constant, exactConst, exprKey } from './expr';
+import { type Expr, type FnName, FUNCTIONS, complexity, constant, exactConst, exprKey } from './expr';
 import { addConst, multiplyConst, powerConst } from './exact';
 
 type Const = Extract<Expr, { kind: 'const' }>;
@@ -106,6 +107,24 @@ function isPositiveWhereDefined(e: Expr): boolean {
 
 /** The sum of normalised terms, with nested sums flattened, like terms collected and terms over one denominator joined. */
 function sum(terms: readonly Expr[]): Expr {
+  const collected = collectTerms(terms);
+  if (collected.kind !== 'add' || !collected.terms.some(hasExpandableFactor)) return collected;
+  // Factored terms only cancel against others once expanded ((x+1)^2 - x^2 - 2x); keep the expansion when it is smaller.
+  const expanded = collectTerms(collected.terms.map((t) => product([t], true)));
+  return complexity(expanded) < complexity(collected) ? expanded : collected;
+}
+
+/** A product with a sum in it, or a small positive integer power of one. */
+function hasExpandableFactor(term: Expr): boolean {
+  const factors = term.kind === 'mul' ? term.factors : [term];
+  return factors.some((f) => f.kind === 'add' || isPositivePowerOfSum(f));
+}
+
+function isPositivePowerOfSum(f: Expr): f is Extract<Expr, { kind: 'pow' }> {
+  return f.kind === 'pow' && f.base.kind === 'add' && isConst(f.exponent) && isInteger(f.exponent.value) && f.exponent.value >= 2;
+}
+
+function collectTerms(terms: readonly Expr[]): Expr {
   const groups = new Map<string, { rest: Expr | null; coef: Const; scale: number }>();
   const flat = terms.flatMap((t) => (t.kind === 'add' ? t.terms : [t]));
   for (const term of flat) {
@@ -175,18 +194,24 @@ function joinDenominators(terms: Expr[]): Expr[] {
   return out;
 }
 
-/** Every product of one term from each list, each normalised; null when there would be more than MAX_EXPANDED_TERMS. */
-function distribute(multiplier: readonly Expr[], sums: readonly (readonly Expr[])[]): Expr[] | null {
+/**
+ * Every product of one term from each list, each normalised (and fully expanded with expandAll); null when there would
+ * be more than MAX_EXPANDED_TERMS.
+ */
+function distribute(multiplier: readonly Expr[], sums: readonly (readonly Expr[])[], expandAll: boolean): Expr[] | null {
   let combos: Expr[][] = [[...multiplier]];
   for (const terms of sums) {
     if (combos.length * terms.length > MAX_EXPANDED_TERMS) return null;
     combos = combos.flatMap((c) => terms.map((t) => [...c, t]));
   }
-  return combos.map((c) => product(c));
+  return combos.map((c) => product(c, expandAll));
 }
 
-/** The product of normalised factors: constants folded, equal bases' exponents added, exps merged, sums expanded. */
-function product(factors: readonly Expr[]): Expr {
+/**
+ * The product of normalised factors: constants folded, equal bases' exponents added, exps merged, and sums expanded
+ * when that is no larger (always, with expandAll, up to MAX_EXPANDED_TERMS).
+ */
+function product(factors: readonly Expr[], expandAll = false): Expr {
   let coef = ONE;
   const groups = new Map<string, { base: Expr; exponents: Expr[] }>();
   const expArgs: Expr[] = [];
@@ -218,7 +243,7 @@ function product(factors: readonly Expr[]): Expr {
 
   const built: Expr[] = [];
   for (const { base, exponents } of groups.values()) {
-    const p = power(base, sum(exponents));
+    const p = power(base, sum(exponents), expandAll);
     if (isConst(p)) coef = multiplyConst(coef, p);
     else if (p.kind === 'mul') for (const f of p.factors) isConst(f) ? (coef = multiplyConst(coef, f)) : built.push(f);
     else built.push(p);
@@ -232,8 +257,13 @@ function product(factors: readonly Expr[]): Expr {
     const numeratorMultiplier = [coef, ...rest];
     const trivial = sums.length === 1 && rest.length === 0 && coef.value === 1;
     if (!trivial) {
-      const expanded = distribute(numeratorMultiplier, sums.map((s) => (s as { terms: Expr[] }).terms));
-      if (expanded !== null) return dens.length === 0 ? sum(expanded) : assemble(ONE, [sum(expanded), ...dens]);
+      const expanded = distribute(numeratorMultiplier, sums.map((s) => (s as { terms: Expr[] }).terms), expandAll);
+      if (expanded !== null) {
+        const candidate = dens.length === 0 ? sum(expanded) : assemble(ONE, [sum(expanded), ...dens]);
+        if (expandAll) return candidate;
+        const factored = assemble(snapCoefficient(coef), built);
+        return complexity(candidate) <= complexity(factored) ? candidate : factored;
+      }
     }
   }
   return assemble(snapCoefficient(coef), built);
@@ -262,7 +292,7 @@ function scaleTerm(t: Expr, factor: Const): Expr {
   return withCoefficient(snapCoefficient(multiplyConst(coef, factor)), rest);
 }
 
-function power(base: Expr, exponent: Expr): Expr {
+function power(base: Expr, exponent: Expr, expandAll = false): Expr {
   if (!isConst(exponent)) {
     if (isConst(base) && base.value === Math.E) return apply('exp', exponent);
     if (isConst(base) && base.value === 1) return ONE;
@@ -295,8 +325,12 @@ function power(base: Expr, exponent: Expr): Expr {
   }
   if (base.kind === 'add') {
     if (isInteger(a.value) && a.value >= 2) {
-      const expanded = distribute([], Array.from({ length: a.value }, () => base.terms));
-      if (expanded !== null) return sum(expanded);
+      const expanded = distribute([], Array.from({ length: a.value }, () => base.terms), expandAll);
+      if (expanded !== null) {
+        const candidate = sum(expanded);
+        const factored: Expr = { kind: 'pow', base, exponent: a };
+        if (expandAll || complexity(candidate) <= complexity(factored)) return candidate;
+      }
     }
     const content = sumContent(base, a.value);
     if (content !== null) return product([powerConst(content.c, a.value), power(content.primitive, a)]);
@@ -308,13 +342,12 @@ function power(base: Expr, exponent: Expr): Expr {
 }
 
 function apply(name: FnName, arg: Expr): Expr {
+  if (name === 'sqrt') return power(arg, exactConst(1, 2)!);
   if (isConst(arg)) {
     const v = FUNCTIONS[name](arg.value);
     if (Number.isFinite(v)) return constant(v);
   }
   switch (name) {
-    case 'sqrt':
-      return power(arg, exactConst(1, 2)!);
     case 'exp':
       return collapseExp(arg);
     case 'log':
@@ -343,6 +376,12 @@ function collapseExp(arg: Expr): Expr {
     else if (r.kind === 'fn' && r.name === 'log') factors.push(power(r.arg, coef));
     else rest.push(t);
   }
+  // e^k must stay a finite, nonzero double, or exp(k + rest) would turn into Infinity * exp(rest).
+  const scale = Math.exp(k.value);
+  if (!(scale > 0 && Number.isFinite(scale))) {
+    rest.push(k);
+    k = ZERO;
+  }
   if (factors.length === 0 && k.value === 0) return { kind: 'fn', name: 'exp', arg };
   const remainder: Expr = rest.length === 0 ? ONE : { kind: 'fn', name: 'exp', arg: sum(rest) };
   return product([constant(Math.exp(k.value)), ...factors, remainder]);
@@ -351,7 +390,7 @@ function collapseExp(arg: Expr): Expr {
 /** log(exp u) = u; log(u^a) = a*log(u) for a non-integer or odd a; log of positive factors split off a product. */
 function collapseLog(arg: Expr): Expr {
   if (arg.kind === 'fn' && arg.name === 'exp') return arg.arg;
-  if (arg.kind === 'pow' && isConst(arg.exponent) && (!isInteger(arg.exponent.value) || !isEvenInteger(arg.exponent.value))) {
+  if (arg.kind === 'pow' && isConst(arg.exponent) && !isEvenInteger(arg.exponent.value)) {
     return product([arg.exponent, collapseLog(arg.base)]);
   }
   if (arg.kind === 'mul') {

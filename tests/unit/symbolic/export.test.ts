@@ -83,6 +83,8 @@ describe('formula exports', () => {
     expect(tex('exp(-x1) + log(x2)')).toBe('\\exp\\left(-x_{1}\\right) + \\ln\\left(x_{2}\\right)');
     expect(tex('petal_length * pi')).toBe('\\mathrm{petal\\_length} \\cdot \\pi');
     expect(tex('x1 - (x2 - 3)')).toBe('x_{1} - \\left(x_{2} - 3\\right)');
+    expect(tex('x1 * x2 / (4 * pi * x3 ^ 2)')).toBe('\\frac{x_{1} x_{2}}{4 \\pi x_{3}^{2}}');
+    expect(tex('2 * 3 * x1')).toBe('2 \\cdot 3 x_{1}');
   });
 
   it('exports formulas of every library function and of marked numeric edges that KaTeX renders and Python/JS evaluate like the model', () => {
@@ -114,7 +116,7 @@ describe('formula exports', () => {
       { name: 'y & z', latex: toLatex(math.parse('exp(x1)')), testRmse: null },
     ]);
     for (const rule of ['\\toprule', '\\midrule', '\\bottomrule', '\\usepackage{booktabs}', '\\documentclass{article}']) expect(doc).toContain(rule);
-    expect(doc).toContain('petal\\_width & $\\displaystyle 0.5 \\cdot x_{1}^{2} + \\sin\\left(x_{2}\\right)$ & $1.23 \\cdot 10^{-7}$ \\\\');
+    expect(doc).toContain('petal\\_width & $\\displaystyle 0.5 x_{1}^{2} + \\sin\\left(x_{2}\\right)$ & $1.23 \\cdot 10^{-7}$ \\\\');
     expect(doc).toContain('y \\& z & $\\displaystyle \\exp\\left(x_{1}\\right)$ & -- \\\\');
     const begins = doc.match(/\\begin\{(\w+)\}/g)!.map((b) => b.slice(7));
     const ends = doc.match(/\\end\{(\w+)\}/g)!.map((b) => b.slice(5));

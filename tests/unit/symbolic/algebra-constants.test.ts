@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { symbolicMath } from '../../../app/symbolic/math';
+import { toPython } from '../../../app/symbolic/export';
+import { type Expr, evaluateExpr } from '../../../app/symbolic/algebra/expr';
+import { fromMathNode, toMathNode } from '../../../app/symbolic/algebra/mathnode';
+import { simplifyExpr } from '../../../app/symbolic/algebra/simplify';
+import { type FitData, dropNegligibleTerms, freeConstants, refitConstants, snapConstants, withConstants } from '../../../app/symbolic/algebra/constants';
+import { Rng } from '../../../app/util/rng';
+
+const VARS = ['x1', 'x2'];
+const parse = (s: string): Expr => fromMathNode(symbolicMath().parse(s), VARS);
+const python = (e: Expr): string => toPython(toMathNode(e, VARS));
+
+/** n points with x1, x2 uniform in [lo, hi] and y = law(x1, x2). */
+function dataset(law: (x1: number, x2: number) => number, n: number, seed: number, lo = 1, hi = 3): FitData {
+  const rng = new Rng(seed);
+  const x1 = Float64Array.from({ length: n }, () => rng.range(lo, hi));
+  const x2 = Float64Array.from({ length: n }, () => rng.range(lo, hi));
+  return { columns: [x1, x2], y: Float64Array.from(x1, (v, r) => law(v, x2[r]!)), n };
+}
+
+describe('refitConstants', () => {
+  const law = (x1: number, x2: number): number => 2.5 * x1 ** 1.7 * Math.exp(-0.8 * x2);
+  const data = dataset(law, 200, 1);
+
+  it('recovers the constants of c1*x1^c2*exp(c3*x2) from perturbed starts to 1e-9', () => {
+    for (const start of [[2, 1.5, -0.6], [3.1, 2, -1], [1, 1, 0]]) {
+      const e = parse(`${start[0]} * x1 ^ ${start[1]} * exp(${start[2]} * x2)`);
+      const { expr, rmse } = refitConstants(e, data);
+      const [c1, c2, c3] = freeConstants(expr);
+      expect(Math.abs(c1! - 2.5), `from ${start}`).toBeLessThan(1e-9);
+      expect(Math.abs(c2! - 1.7), `from ${start}`).toBeLessThan(1e-9);
+      expect(Math.abs(c3! + 0.8), `from ${start}`).toBeLessThan(1e-9);
+      expect(rmse).toBeLessThan(1e-12);
+    }
+  });
+
+  it('never returns worse than its start and rejects steps that make the formula undefined', () => {
+    const logData = dataset((x1) => Math.log(x1 - 0.9), 100, 2);
+    const start = parse('log(x1 - 0.5)');
+    const startRmse = refitConstants(start, logData, { maxIterations: 0 }).rmse;
+    const { expr, rmse } = refitConstants(start, logData);
+    expect(rmse).toBeLessThanOrEqual(startRmse);
+    expect(Math.abs(freeConstants(expr)[0]! + 0.9)).toBeLessThan(1e-8);
+    expect(evaluateExpr(expr, logData.columns, logData.n).every(Number.isFinite)).toBe(true);
+  });
+
+  it('reads and writes free constants in one order, skipping exact ones', () => {
+    const e = simplifyExpr(parse('0.3 * x1 ^ 2 + pi * x2 + 1.25'));
+    expect(freeConstants(e)).toEqual([0.3, 1.25]);
+    expect(python(withConstants(e, [0.5, 2]))).toBe('x1**2/2 + pi*x2 + 2');
+  });
+});
+
+describe('snapConstants', () => {
+  it('turns 0.0795774715 into 1/(4*pi)', () => {
+    const law = (x1: number, x2: number): number => x1 / (4 * Math.PI * x2 ** 2);
+    const e = simplifyExpr(parse('0.0795774715 * x1 / x2^2'));
+    const { expr, snapped, rmse } = snapConstants(e, dataset(law, 200, 3), dataset(law, 200, 4));
+    expect(snapped).toBe(1);
+    expect(python(expr)).toBe('x1/(4*pi*x2**2)');
+    expect(rmse).toBeLessThan(1e-15);
+  });
+
+  it('turns 2.0000000001 into 2 and refuses to snap 0.37 when that raises the validation error', () => {
+    const law = (x1: number, x2: number): number => 2 * x1 + 0.37 * x2;
+    const e = simplifyExpr(parse('2.0000000001 * x1 + 0.37 * x2'));
+    const { expr, snapped } = snapConstants(e, dataset(law, 200, 5), dataset(law, 200, 6));
+    expect(snapped).toBe(1);
+    expect(python(expr)).toBe('2*x1 + 0.37*x2');
+    expect(freeConstants(expr)).toEqual([0.37]);
+  });
+
+  it('snaps exponents', () => {
+    const law = (x1: number): number => 3 * x1 ** 1.5;
+    const e = refitConstants(simplifyExpr(parse('3.1 * x1 ^ 1.45')), dataset(law, 200, 7)).expr;
+    expect(python(snapConstants(e, dataset(law, 200, 7), dataset(law, 200, 8)).expr)).toBe('3*x1**(3/2)');
+  });
+
+  it('makes the KAN formula of x1*x2 into x1*x2 after simplify, refit and snap', () => {
+    const law = (x1: number, x2: number): number => x1 * x2;
+    const train = dataset(law, 300, 9, 1, 5);
+    const validation = dataset(law, 300, 10, 1, 5);
+    const simplified = simplifyExpr(parse('3.986*exp(log(x1 + 0.1615) + log(x2) - 1.383) - 0.1615*x2'));
+    const refit = refitConstants(simplified, train);
+    expect(refit.rmse).toBeLessThan(1e-12);
+    const { expr, rmse } = snapConstants(refit.expr, train, validation);
+    expect(python(expr)).toBe('x1*x2');
+    expect(rmse).toBe(0);
+  });
+});
+
+describe('dropNegligibleTerms', () => {
+  it('removes terms contributing below tolerance and refits the rest', () => {
+    const law = (x1: number): number => 1.5 * x1 + 0.5;
+    const data = dataset(law, 100, 11);
+    const e = simplifyExpr(parse('1.4999999 * x1 + 1e-12 * x2^2 + 0.5000001'));
+    const dropped = dropNegligibleTerms(e, data, 1e-9);
+    expect(freeConstants(dropped).map((c) => Number(c.toFixed(12)))).toEqual([1.5, 0.5]);
+    expect(python(dropNegligibleTerms(e, data, 1e-15))).toContain('x2**2');
+  });
+});
