@@ -54,7 +54,7 @@ interface Row {
 }
 
 /** The recipe run for one equation, before parseRecipe checks it. */
-export function recipeFor(equation: DiscoveryEquation, steps: readonly unknown[]): Record<string, unknown> {
+function recipeFor(equation: DiscoveryEquation, steps: readonly unknown[]): Record<string, unknown> {
   const vars = equation.variables.length;
   return {
     seed: SEED,
