@@ -12,7 +12,7 @@ import { type Expr, exprKey } from '../symbolic/algebra/expr';
 import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
-import { type Polished, polishFormula } from './polish';
+import { type Polished, refitFormula, snapFormula } from './polish';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, symbolicCandidates, targetSpread, trainProductKan, trainSumKan } from './structures';
 
 export interface DiscoverOptions {
@@ -75,12 +75,14 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const t0 = now();
   const spread = targetSpread(input.validation) || 1;
   const pool = new Map<string, DiscoveredFormula>();
+  const keep = (f: DiscoveredFormula): void => {
+    const key = exprKey(f.expr);
+    const known = pool.get(key);
+    if (!known || f.valRmse < known.valRmse) pool.set(key, f);
+  };
   const add = (raw: Expr, source: string, edges: Record<string, string>, kan: Kan | null): void => {
-    for (const p of polishFormula(raw, input.rawTrain, input.rawValidation, spread)) {
-      const key = exprKey(p.expr);
-      const known = pool.get(key);
-      if (!known || p.valRmse < known.valRmse) pool.set(key, { ...p, source, edges, kan });
-    }
+    const p = refitFormula(raw, input.rawTrain, input.rawValidation, spread);
+    if (p) keep({ ...p, source, edges, kan });
   };
   const exactFound = (): boolean => [...pool.values()].some((f) => f.valRmse <= EXACT_FLOOR * spread);
   const best = (): number => Math.min(Infinity, ...[...pool.values()].map((f) => f.valRmse));
@@ -115,7 +117,13 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     }
     if (timedOut) break;
   }
-  const front = paretoFront([...pool.values()]);
+  // Snapping is judged on the front only: a formula off it stays dominated whatever its constants read.
+  const floor = EXACT_FLOOR * spread;
+  for (const f of paretoFront([...pool.values()], floor)) {
+    const snapped = snapFormula(f, input.rawTrain, input.rawValidation);
+    if (snapped) keep({ ...f, ...snapped });
+  }
+  const front = paretoFront([...pool.values()], floor);
   const chosen = chooseFormula(front, options.tolerance, spread)!;
   return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };
 }

@@ -12,18 +12,24 @@ export const EXACT_FLOOR = 1e-9;
 export interface Scored {
   complexity: number;
   valRmse: number;
+  /** Constants written as exact values (p/q, pi...): at equal complexity and accuracy, more of them is better. */
+  snapped: number;
 }
 
-/** The members of items that no other member beats on both complexity and validation RMSE, by complexity ascending. */
-export function paretoFront<T extends Scored>(items: readonly T[]): T[] {
+/**
+ * The members of items that no other member beats on both complexity and validation RMSE, by complexity ascending.
+ * Errors under floor (rounding noise) count as equal; among equals the one with more exact constants stays.
+ */
+export function paretoFront<T extends Scored>(items: readonly T[], floor = 0): T[] {
+  const error = (c: T): number => Math.max(c.valRmse, floor);
   const finite = items.filter((c) => Number.isFinite(c.valRmse));
-  const sorted = [...finite].sort((p, q) => p.complexity - q.complexity || p.valRmse - q.valRmse);
+  const sorted = [...finite].sort((p, q) => p.complexity - q.complexity || error(p) - error(q) || q.snapped - p.snapped || p.valRmse - q.valRmse);
   const front: T[] = [];
   let best = Infinity;
   for (const c of sorted) {
-    if (c.valRmse < best) {
+    if (error(c) < best) {
       front.push(c);
-      best = c.valRmse;
+      best = error(c);
     }
   }
   return front;

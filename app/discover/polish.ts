@@ -1,7 +1,8 @@
 /**
- * From a composed formula to the law: simplify, refit every constant on the training rows (Levenberg–Marquardt), drop
- * terms that contribute nothing, snap constants to simple values while the validation error allows it, and refit what
- * is left. Rounding happens only for display, after all of this.
+ * From a composed formula to the law, in two passes: every formula is simplified, gets every constant refitted on the
+ * training rows (Levenberg–Marquardt) and loses terms that contribute nothing; the few that reach the Pareto front then
+ * get their constants snapped to simple values while the validation error allows it, and what is left refitted.
+ * Rounding happens only for display, after all of this.
  */
 import { type Expr, complexity, evaluateExpr } from '../symbolic/algebra/expr';
 import { type FitData, dropNegligibleTerms, refitConstants, snapConstants } from '../symbolic/algebra/constants';
@@ -32,23 +33,39 @@ export function exprRmse(expr: Expr, data: FitData): number {
 }
 
 /**
- * The polished forms of one composed formula: with constants snapped, and without snapping (snapping can only be
- * judged by validation error, so both go to the Pareto front); an expression that cannot be evaluated on the training
- * rows gives nothing.
+ * A composed formula simplified, with every constant refitted on the training rows and negligible terms dropped; null
+ * when it cannot be evaluated on them.
  */
-export function polishFormula(raw: Expr, train: FitData, validation: FitData, yScale: number): Polished[] {
+export function refitFormula(raw: Expr, train: FitData, validation: FitData, yScale: number): Polished | null {
   let expr = simplifyExpr(raw);
-  if (!Number.isFinite(exprRmse(expr, train))) return [];
+  if (!Number.isFinite(exprRmse(expr, train))) return null;
   expr = simplifyExpr(refitConstants(expr, train).expr);
   expr = simplifyExpr(dropNegligibleTerms(expr, train, NEGLIGIBLE_TERM * yScale));
-  const refitted = refitConstants(expr, train).expr;
-  const out: Polished[] = [measure(refitted, train, validation, 0)];
-  const snapped = snapConstants(refitted, train, validation);
-  if (snapped.snapped > 0) {
-    const tidy = refitConstants(simplifyExpr(snapped.expr), train).expr;
-    out.push(measure(tidy, train, validation, snapped.snapped));
-  }
-  return out.filter((p) => Number.isFinite(p.valRmse));
+  const result = measure(refitConstants(expr, train).expr, train, validation, 0);
+  return Number.isFinite(result.valRmse) ? result : null;
+}
+
+/**
+ * The formula with its constants snapped to simple values (judged on at most SNAP_ROWS rows of each split, since every
+ * trial refits the other constants), then refitted on all training rows; null when nothing snapped or the result cannot
+ * be evaluated.
+ */
+export function snapFormula(formula: Polished, train: FitData, validation: FitData): Polished | null {
+  const snapped = snapConstants(formula.expr, subsample(train, SNAP_ROWS), subsample(validation, SNAP_ROWS));
+  if (snapped.snapped === 0) return null;
+  const result = measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, snapped.snapped);
+  return Number.isFinite(result.valRmse) ? result : null;
+}
+
+/** Rows that snapping trials are judged on. */
+const SNAP_ROWS = 256;
+
+/** Every k-th row, so that the subsample spans the data as the whole does. */
+function subsample(data: FitData, rows: number): FitData {
+  if (data.n <= rows) return data;
+  const step = data.n / rows;
+  const pick = Array.from({ length: rows }, (_, q) => Math.floor(q * step));
+  return { columns: data.columns.map((c) => Float64Array.from(pick, (r) => c[r]!)), y: Float64Array.from(pick, (r) => data.y[r]!), n: rows };
 }
 
 function measure(expr: Expr, train: FitData, validation: FitData, snapped: number): Polished {

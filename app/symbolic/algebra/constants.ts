@@ -185,6 +185,16 @@ const SNAP_CANDIDATES = 3;
 /** Refitting after a trial snap starts next to the optimum, so a few LM steps suffice. */
 const TRIAL_ITERATIONS = 30;
 
+/**
+ * How close (relative) a constant must be to p/q * basis to be tried as it: a value that takes d digits to write (the
+ * digits of p and q, one more for an irrational basis) must match to about 10^-d, so 2.4987 may become 5/2 but 26.85 is
+ * not taken for 928/(11*pi): a value that long explains nothing unless it matches that closely.
+ */
+function snapWindow(p: number, q: number, basis: Basis): number {
+  const digits = String(Math.abs(p)).length + (q > 1 ? String(q).length : 0) + (basis === 'one' ? 0 : 1);
+  return Math.min(SNAP_WINDOW, 10 ** -digits);
+}
+
 /** Simple exact values near v, nearest first: p/q * basis with q <= 12, then 0. */
 function snapCandidates(v: number): Const[] {
   const seen = new Map<number, { c: Const; distance: number }>();
@@ -195,7 +205,7 @@ function snapCandidates(v: number): Const[] {
       const c = exactConst(p, q, basis) as Const | undefined;
       if (c === undefined || seen.has(c.value)) continue;
       const distance = Math.abs(c.value - v);
-      if (distance <= SNAP_WINDOW * Math.abs(v)) seen.set(c.value, { c, distance });
+      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis) * Math.abs(v)) seen.set(c.value, { c, distance });
     }
   }
   const near = [...seen.values()].sort((a, b) => a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);
