@@ -5,13 +5,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataNotice, describePreparedData, prepareData } from '../../../app/recipe/data';
 import { initialState } from '../../../app/recipe/runner';
-import { RecipeError, parseRecipe, type RecipeInput } from '../../../app/recipe/schema';
+import { RecipeError, parseRecipe } from '../../../app/recipe/schema';
 
 const digits = fs.readFileSync(path.join(__dirname, '../../integration/fixtures/digits-514.csv'), 'utf8');
 
 function recipe(data: Record<string, unknown>, width: number[], mlp?: number[]): ReturnType<typeof parseRecipe> {
-  const input = { data: { csv: 'data.csv', ...data }, kan: { width }, ...(mlp ? { mlp: { width: mlp } } : {}), steps: [] } as RecipeInput;
-  return parseRecipe(input);
+  return parseRecipe({ data: { csv: 'data.csv', ...data }, kan: { width }, ...(mlp ? { mlp: { width: mlp } } : {}), steps: [] });
 }
 
 function recipeError(action: () => unknown): RecipeError {
@@ -35,7 +34,7 @@ describe('prepareData on digits', () => {
     expect(data.nIn).toBe(61);
     expect(data.inputNames).not.toContain('px32');
     expect(state.kan.width).toEqual([61, 5, 10]);
-    expect(state.mlp!.width).toEqual([61, 8, 10]);
+    expect(state.mlp!.spec.width).toEqual([61, 8, 10]);
     expect(state.recipe.kan.width).toEqual([61, 5, 10]);
     expect(r.kan.width).toEqual([64, 5, 10]);
     expect(dataNotice(data)).toBe('ignored 3 constant input columns (px0, px32, px39); 61 inputs remain (set data.dropConstant to false to keep every column)');
