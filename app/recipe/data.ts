@@ -65,19 +65,9 @@ export function prepareData(recipe: Recipe, readCsv: CsvReader): PreparedData {
   const { table, inputs, dropped, missing } = cleanTable(read.table, candidates.length, data);
   const targets = read.targets;
   const classes = read.classes;
-  const split = splitTrainTest(table, data.testFraction, recipe.seed, { stratified: task === 'classification' });
+  const sides = splitTrainTest(table, data.testFraction, recipe.seed, { stratified: task === 'classification' });
+  const split = data.missing === 'impute' ? imputeFromTraining(sides, inputs, missing) : sides;
   const nIn = inputs.length;
-  if (data.missing === 'impute') {
-    const imputer = fitMeanImputer(split.train, inputs.map((_, i) => i));
-    const train = applyMeanImputer(split.train, imputer);
-    const test = applyMeanImputer(split.test, imputer);
-    split.train = train.table;
-    split.test = test.table;
-    for (const name of inputs) {
-      const count = (train.filled[name] ?? 0) + (test.filled[name] ?? 0);
-      if (count > 0) missing.imputed[name] = count;
-    }
-  }
   let standardizer: Standardizer | null = null;
   let train = split.train;
   let test = split.test;
@@ -104,8 +94,8 @@ export function prepareData(recipe: Recipe, readCsv: CsvReader): PreparedData {
 }
 
 /**
- * Rows missing the target go; then constant and duplicate inputs (data.dropConstant); then, with missing 'drop', rows
- * missing a kept input. Columns come first so that a mostly empty column that is dropped takes no rows with it.
+ * Constant and duplicate inputs go first (data.dropConstant), so that a mostly empty column that is dropped takes no rows
+ * with it; then rows missing the target, and with missing 'drop' rows missing a kept input.
  */
 function cleanTable(table: NumericTable, inputCount: number, data: CsvData): { table: NumericTable; inputs: string[]; dropped: RedundantColumns; missing: MissingReport } {
   const targetIndices = table.columns.map((_, c) => c).slice(inputCount);
@@ -128,6 +118,17 @@ function cleanTable(table: NumericTable, inputCount: number, data: CsvData): { t
     );
   }
   return { table: rows, inputs, dropped, missing: { handling: data.missing, cells, rowsDropped, imputed: {} } };
+}
+
+/** Fills missing inputs on both sides with means of the training side only (no test value shapes them); counts go into report.imputed. */
+function imputeFromTraining(sides: { train: NumericTable; test: NumericTable }, inputs: readonly string[], report: MissingReport): { train: NumericTable; test: NumericTable } {
+  const imputer = fitMeanImputer(sides.train, inputs.map((_, i) => i));
+  const fill = (side: NumericTable): NumericTable => {
+    const { table, filled } = applyMeanImputer(side, imputer);
+    for (const [name, count] of Object.entries(filled)) report.imputed[name] = (report.imputed[name] ?? 0) + count;
+    return table;
+  };
+  return { train: fill(sides.train), test: fill(sides.test) };
 }
 
 /** kan.width[0] may count the input columns before or after constant and duplicate ones are taken off: the user may not know how many go. */
