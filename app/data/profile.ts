@@ -35,18 +35,32 @@ export interface CsvProfile extends RedundantColumns {
 }
 
 export function summarizeTarget(parsed: ParsedCsv, column: number): TargetSummary {
-  let numeric = true;
+  return readColumn(parsed, column).summary;
+}
+
+/** One pass over a column: its numbers (NaN where missing; null once a cell holds text), its summary and its missing count. */
+function readColumn(parsed: ParsedCsv, column: number): { values: Float64Array | null; summary: TargetSummary; missing: number } {
+  let values: Float64Array | null = new Float64Array(parsed.rows);
   let integer = true;
-  const distinct = new Set<string>();
-  for (const record of parsed.cells) {
+  let missing = 0;
+  const distinct = new Set<string | number>();
+  parsed.cells.forEach((record, r) => {
     const raw = record[column] ?? '';
-    if (isMissingCell(raw)) continue;
+    if (isMissingCell(raw)) {
+      missing++;
+      if (values) values[r] = Number.NaN;
+      return;
+    }
     const value = parseNumberCell(raw);
-    if (value === null) numeric = false;
-    else if (!Number.isInteger(value)) integer = false;
-    if (distinct.size <= MAX_CLASSES) distinct.add(value === null ? raw.trim() : String(value));
-  }
-  return { numeric, integer: numeric && integer, distinct: distinct.size };
+    if (value === null) values = null;
+    else if (values) {
+      values[r] = value;
+      if (!Number.isInteger(value)) integer = false;
+    }
+    if (distinct.size <= MAX_CLASSES) distinct.add(value === null ? raw.trim() : value);
+  });
+  const numeric = values !== null;
+  return { values, summary: { numeric, integer: numeric && integer, distinct: distinct.size }, missing };
 }
 
 /** Text labels, or few distinct whole numbers, are classes; anything else, or several targets, is regression. */
@@ -62,21 +76,17 @@ export function inferTask(targets: readonly TargetSummary[]): InferredTask {
 }
 
 export function profileCsv(parsed: ParsedCsv): CsvProfile {
-  const summaries = parsed.columns.map((_, c) => summarizeTarget(parsed, c));
-  const numericColumns = parsed.columns.flatMap((_, c) => (summaries[c]!.numeric ? [c] : []));
+  const read = parsed.columns.map((_, c) => readColumn(parsed, c));
+  const numericColumns = parsed.columns.flatMap((_, c) => (read[c]!.values ? [c] : []));
   const width = numericColumns.length;
   const data = new Float64Array(parsed.rows * width); // [rows][numeric columns], NaN where missing
-  const missing: Record<string, number> = {};
-  parsed.cells.forEach((record, r) => {
-    parsed.columns.forEach((name, c) => {
-      if (isMissingCell(record[c] ?? '')) missing[name] = (missing[name] ?? 0) + 1;
-    });
-    numericColumns.forEach((c, k) => {
-      data[r * width + k] = parseNumberCell(record[c] ?? '') ?? Number.NaN;
-    });
+  numericColumns.forEach((c, k) => {
+    const values = read[c]!.values!;
+    for (let r = 0; r < parsed.rows; r++) data[r * width + k] = values[r]!;
   });
   const table: NumericTable = { columns: numericColumns.map((c) => parsed.columns[c]!), rows: parsed.rows, data };
   const redundant = findRedundantColumns(table, numericColumns.map((_, k) => k));
-  const tasks = Object.fromEntries(parsed.columns.map((name, c) => [name, inferTask([summaries[c]!])]));
+  const missing = Object.fromEntries(parsed.columns.flatMap((name, c) => (read[c]!.missing > 0 ? [[name, read[c]!.missing]] : [])));
+  const tasks = Object.fromEntries(parsed.columns.map((name, c) => [name, inferTask([read[c]!.summary])]));
   return { ...redundant, missing, tasks };
 }
