@@ -11,6 +11,7 @@ import { kanParameterCount, matchMlpWidth, mlpParameterCount } from '../../../re
 import { paretoFront } from '../../../renderer/src/lib/pareto';
 import { fractionAfterStep, overallFraction, progressPlan } from '../../../renderer/src/lib/progress';
 import { buildRecipe, defaultSetupForm, parseGridSchedule, setupProblems, type DataChoice } from '../../../renderer/src/lib/recipe';
+import { profileNotes } from '../../../renderer/src/lib/profile-notes';
 import { defaultRoles, inferredTask, roleProblems, selectionFromRoles } from '../../../renderer/src/lib/roles';
 
 describe('parameter counts', () => {
@@ -99,6 +100,17 @@ describe('column roles', () => {
     expect(roleProblems(columns, ['sepal', 'petal'], roles, 'classification')).toEqual([]);
     expect(roleProblems(columns, ['sepal', 'petal'], roles, 'regression')[0]).toMatch(/"species" holds text/);
     expect(roleProblems(columns, ['sepal', 'petal'], { ...roles, name: 'input' }, 'classification')[0]).toMatch(/"name" holds text/);
+  });
+});
+
+describe('import notes', () => {
+  it('names every constant and duplicate column and the missing counts in one list', () => {
+    expect(profileNotes({ constant: ['px0', 'px32', 'px39'], duplicate: [{ column: 'b2', sameAs: 'b' }], missing: { age: 3, bmi: 1 } })).toEqual([
+      '3 constant columns (px0, px32, px39): set to ignore, since they carry no information.',
+      '1 duplicate column (b2 = b): set to ignore.',
+      '4 missing values (age: 3, bmi: 1): rows missing an input are dropped, or filled with the training mean if you choose so.',
+    ]);
+    expect(profileNotes({ constant: [], duplicate: [], missing: {} })).toEqual([]);
   });
 });
 
