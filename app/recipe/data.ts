@@ -120,15 +120,18 @@ function cleanTable(table: NumericTable, inputCount: number, data: CsvData): { t
   return { table: rows, inputs, dropped, missing: { handling: data.missing, cells, rowsDropped, imputed: {} } };
 }
 
-/** Fills missing inputs on both sides with means of the training side only (no test value shapes them); counts go into report.imputed. */
-function imputeFromTraining(sides: { train: NumericTable; test: NumericTable }, inputs: readonly string[], report: MissingReport): { train: NumericTable; test: NumericTable } {
+/**
+ * Fills missing inputs on every side (train, test, and any other) with means of the training side only, so no held-out
+ * value shapes them; counts go into report.imputed.
+ */
+function imputeFromTraining<Sides extends { train: NumericTable } & Record<string, NumericTable>>(sides: Sides, inputs: readonly string[], report: MissingReport): Sides {
   const imputer = fitMeanImputer(sides.train, inputs.map((_, i) => i));
   const fill = (side: NumericTable): NumericTable => {
     const { table, filled } = applyMeanImputer(side, imputer);
     for (const [name, count] of Object.entries(filled)) report.imputed[name] = (report.imputed[name] ?? 0) + count;
     return table;
   };
-  return { train: fill(sides.train), test: fill(sides.test) };
+  return Object.fromEntries(Object.entries(sides).map(([side, table]) => [side, fill(table)])) as Sides;
 }
 
 /** kan.width[0] may count the input columns before or after constant and duplicate ones are taken off: the user may not know how many go. */
