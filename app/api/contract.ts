@@ -85,18 +85,28 @@ const runQuery = z.strictObject({
   offset: z.number().int().min(0).optional(),
 });
 
+/** What a CSV's columns hold (app/data/profile.ts), told at import all at once. */
+const csvProfile = z.object({
+  constant: z.array(z.string()),
+  duplicate: z.array(z.object({ column: z.string(), sameAs: z.string() })),
+  missing: z.record(z.string(), z.number()),
+  tasks: z.record(z.string(), z.object({ task: z.enum(['regression', 'classification']), reason: z.string() })),
+});
+
+const csvPreview = z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())), numericColumns: z.array(z.string()), rowCount: z.number(), profile: csvProfile });
+
 /** Every operation: request schema (strict: unknown keys are rejected) and response schema. */
 export const operations = {
   'app.info': { request: z.strictObject({}), response: z.object({ version: z.string(), apiVersion: z.number(), storePath: z.string(), backends: z.array(z.object({ name: z.string(), available: z.boolean(), reason: z.string().optional() })) }) },
 
-  'datasets.previewCsv': { request: z.strictObject({ text: z.string().max(200 * 1024 * 1024), maxRows: z.number().int().min(1).max(1000).default(20) }), response: z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())), numericColumns: z.array(z.string()), rowCount: z.number() }) },
+  'datasets.previewCsv': { request: z.strictObject({ text: z.string().max(200 * 1024 * 1024), maxRows: z.number().int().min(1).max(1000).default(20) }), response: csvPreview },
   'datasets.importCsv': { request: z.strictObject({ name, text: z.string().max(200 * 1024 * 1024) }), response: datasetInfo },
   'datasets.createFormula': { request: z.strictObject({ name, formula: z.string().min(1).max(10_000), vars: z.number().int().min(1).max(100), range: z.union([z.tuple([finite, finite]), z.array(z.tuple([finite, finite]))]), train: z.number().int().min(1).max(1_000_000), test: z.number().int().min(0).max(1_000_000), noise: finite.min(0).default(0), seed: z.number().int().min(0).default(0) }), response: datasetInfo },
   'datasets.sampleFormula': { request: z.strictObject({ formula: z.string().min(1).max(10_000), vars: z.number().int().min(1).max(100), range: z.union([z.tuple([finite, finite]), z.array(z.tuple([finite, finite]))]), variable: z.number().int().min(0), points: z.number().int().min(2).max(2000).default(200) }), response: z.object({ x: z.array(z.number()), y: z.array(z.number().nullable()) }) },
   'datasets.samples': { request: z.strictObject({}), response: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), kind: z.enum(['csv', 'formula']) })) },
   'datasets.addSample': { request: z.strictObject({ sampleId: z.string().min(1).max(100) }), response: datasetInfo },
   'datasets.list': { request: z.strictObject({}), response: z.array(datasetInfo) },
-  'datasets.preview': { request: z.strictObject({ id, maxRows: z.number().int().min(1).max(1000).default(20) }), response: z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())), numericColumns: z.array(z.string()), rowCount: z.number() }) },
+  'datasets.preview': { request: z.strictObject({ id, maxRows: z.number().int().min(1).max(1000).default(20) }), response: csvPreview },
   'datasets.delete': { request: z.strictObject({ id }), response: z.object({ deleted: z.boolean() }) },
 
   /** Creates a run from a recipe; data.csv may be "dataset:<id>". start (default true) queues it for training. */

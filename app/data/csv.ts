@@ -24,6 +24,8 @@ export interface ColumnSelection {
   inputs: string[];
   target: string[];
   task: 'regression' | 'classification';
+  /** Missing cells become NaN (class labels too) instead of an error, for the caller to drop or impute. */
+  keepMissing?: boolean;
 }
 
 export interface CsvTable {
@@ -39,9 +41,15 @@ export const DEFAULT_MAX_CSV_BYTES = 200 * 1024 * 1024;
 /** More classes than this almost always means a continuous column was picked as a class label. */
 export const MAX_CLASSES = 1000;
 
-const NUMBER_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// The fraction hangs on its point, so a run of digits has one way to match: linear time even on a 1 MB cell that ends in a letter.
+const NUMBER_PATTERN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const MISSING_MARKERS = new Set(['', 'na', 'n/a', '#n/a', 'nan', 'null', 'none', '?']);
 const LINE_BREAK = /\r\n|\r|\n/g;
+
+/** Empty cells and the usual markers of a missing value (NA, NaN, null, ?), in any case. */
+export function isMissingCell(raw: string): boolean {
+  return MISSING_MARKERS.has(raw.trim().toLowerCase());
+}
 
 /** The number in a cell, or null when the cell is not a finite number. */
 export function parseNumberCell(raw: string): number | null {
@@ -167,11 +175,14 @@ function formatSize(characters: number): string {
   return characters >= 1024 * 1024 ? `${(characters / (1024 * 1024)).toFixed(1)} MB` : `${characters} bytes`;
 }
 
-/** The first rows for display, and which columns are numeric in every row (candidates for inputs and regression targets). */
+/** The first rows for display, and which columns hold a number in every row that is not missing (candidates for inputs and regression targets). */
 export function previewCsv(parsed: ParsedCsv, maxRows: number): { columns: string[]; rows: string[][]; numericColumns: string[] } {
   const numeric = parsed.columns.map(() => true);
   for (const record of parsed.cells) {
-    for (let c = 0; c < numeric.length; c++) if (numeric[c] && parseNumberCell(record[c] ?? '') === null) numeric[c] = false;
+    for (let c = 0; c < numeric.length; c++) {
+      const raw = record[c] ?? '';
+      if (numeric[c] && parseNumberCell(raw) === null && !isMissingCell(raw)) numeric[c] = false;
+    }
   }
   return {
     columns: parsed.columns.slice(),
@@ -268,18 +279,23 @@ function checkSelection(parsed: ParsedCsv, selection: ColumnSelection): void {
 }
 
 /** Sorted distinct labels: numerically when every label is a number (so 2 comes before 10), otherwise by code point. */
-function classLabels(parsed: ParsedCsv, columnIndex: number, column: string): { classes: string[]; labelOf: (raw: string) => string } {
+function classLabels(parsed: ParsedCsv, columnIndex: number, column: string, keepMissing: boolean): { classes: string[]; labelOf: (raw: string) => string } {
   let allNumeric = true;
   for (let r = 0; r < parsed.rows; r++) {
     const raw = parsed.cells[r]![columnIndex]!;
-    const label = raw.trim();
-    if (label === '' || MISSING_MARKERS.has(label.toLowerCase())) throw cellError(parsed, r, column, raw);
-    if (allNumeric && parseNumberCell(label) === null) allNumeric = false;
+    if (isMissingCell(raw)) {
+      if (keepMissing) continue;
+      throw cellError(parsed, r, column, raw);
+    }
+    if (allNumeric && parseNumberCell(raw) === null) allNumeric = false;
   }
   // Numeric labels are canonicalised so that "1" and "1.0" are one class.
   const labelOf = allNumeric ? (raw: string) => String(parseNumberCell(raw)) : (raw: string) => raw.trim();
   const distinct = new Set<string>();
-  for (let r = 0; r < parsed.rows; r++) distinct.add(labelOf(parsed.cells[r]![columnIndex]!));
+  for (let r = 0; r < parsed.rows; r++) {
+    const raw = parsed.cells[r]![columnIndex]!;
+    if (!isMissingCell(raw)) distinct.add(labelOf(raw));
+  }
   const classes = [...distinct].sort(allNumeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (classes.length < 2) {
     throw new DataError(
@@ -298,12 +314,16 @@ function classLabels(parsed: ParsedCsv, columnIndex: number, column: string): { 
   return { classes, labelOf };
 }
 
-/** Turns the selected columns into a numeric table (inputs, then targets); every cell used must be a finite number, except class labels. */
+/**
+ * Turns the selected columns into a numeric table (inputs, then targets); every cell used must be a finite number, except
+ * class labels, and except missing cells when selection.keepMissing is set (they become NaN).
+ */
 export function csvToTable(parsed: ParsedCsv, selection: ColumnSelection): CsvTable {
   checkSelection(parsed, selection);
   const inputs = selection.inputs.slice();
   const targets = selection.target.slice();
   const classification = selection.task === 'classification';
+  const keepMissing = selection.keepMissing ?? false;
   const columns = [...inputs, ...targets];
   const sourceIndex = columns.map((name) => parsed.columns.indexOf(name));
   const width = columns.length;
@@ -317,36 +337,24 @@ export function csvToTable(parsed: ParsedCsv, selection: ColumnSelection): CsvTa
     for (let c = 0; c < numericWidth; c++) {
       const raw = record[sourceIndex[c]!] ?? '';
       const value = parseNumberCell(raw);
-      if (value === null) throw cellError(parsed, r, columns[c]!, raw);
-      data[r * width + c] = value;
+      if (value !== null) data[r * width + c] = value;
+      else if (keepMissing && isMissingCell(raw)) data[r * width + c] = Number.NaN;
+      else throw cellError(parsed, r, columns[c]!, raw);
     }
   }
 
   let classes: string[] | undefined;
   if (classification) {
     const targetIndex = sourceIndex[width - 1]!;
-    const labels = classLabels(parsed, targetIndex, targets[0]!);
+    const labels = classLabels(parsed, targetIndex, targets[0]!, keepMissing);
     classes = labels.classes;
     const classIndex = new Map(classes.map((label, index) => [label, index]));
-    for (let r = 0; r < rows; r++) data[r * width + width - 1] = classIndex.get(labels.labelOf(parsed.cells[r]![targetIndex]!))!;
-  }
-
-  if (rows >= 2) checkConstantInputs(data, rows, width, inputs);
-  const table: NumericTable = { columns, rows, data };
-  return classes === undefined ? { table, inputs, targets } : { table, inputs, targets, classes };
-}
-
-function checkConstantInputs(data: Float64Array, rows: number, width: number, inputs: string[]): void {
-  for (let c = 0; c < inputs.length; c++) {
-    const first = data[c]!;
-    let constant = true;
-    for (let r = 1; r < rows && constant; r++) if (data[r * width + c] !== first) constant = false;
-    if (constant) {
-      throw new DataError(
-        'csv_constant_column',
-        `Input column "${inputs[c]}" has the same value (${first}) in every row; a constant column carries no information. Mark it as ignored.`,
-        { column: inputs[c]!, value: first },
-      );
+    for (let r = 0; r < rows; r++) {
+      const raw = parsed.cells[r]![targetIndex]!;
+      data[r * width + width - 1] = isMissingCell(raw) ? Number.NaN : classIndex.get(labels.labelOf(raw))!;
     }
   }
+
+  const table: NumericTable = { columns, rows, data };
+  return classes === undefined ? { table, inputs, targets } : { table, inputs, targets, classes };
 }

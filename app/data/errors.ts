@@ -10,7 +10,6 @@ export type DataErrorCode =
   | 'csv_target_in_inputs'
   | 'csv_non_numeric'
   | 'csv_missing_value'
-  | 'csv_constant_column'
   | 'csv_classification_targets'
   | 'csv_too_few_classes'
   | 'csv_too_many_classes'

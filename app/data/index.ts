@@ -1,4 +1,4 @@
-/** The public face of app/data: dataset creation (formulas, CSV), splits and standardisation. */
+/** The public face of app/data: dataset creation (formulas, CSV), profiling and cleaning, splits and standardisation. */
 
 export { DataError, isDataError, type DataErrorCode, type DataErrorDetails } from './errors';
 export { columnIndex, selectRows, type NumericTable } from './table';
@@ -7,6 +7,7 @@ export {
   DEFAULT_MAX_CSV_BYTES,
   MAX_CLASSES,
   csvToTable,
+  isMissingCell,
   parseCsvText,
   parseNumberCell,
   previewCsv,
@@ -15,6 +16,17 @@ export {
   type CsvTable,
   type ParsedCsv,
 } from './csv';
+export {
+  applyMeanImputer,
+  countMissing,
+  dropRowsWithMissing,
+  findRedundantColumns,
+  fitMeanImputer,
+  withoutColumns,
+  type MeanImputer,
+  type RedundantColumns,
+} from './clean';
+export { MAX_INFERRED_CLASSES, inferTask, profileCsv, summarizeTarget, type CsvProfile, type InferredTask, type InferredTaskName, type TargetSummary } from './profile';
 export { splitTrainTest, type SplitOptions } from './split';
 export { applyStandardizer, fitStandardizer, invertStandardizer, type Standardizer } from './standardize';
 export { irisCsv } from './samples/iris';

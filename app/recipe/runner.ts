@@ -9,7 +9,7 @@ import { type DenseMatmul, Mlp } from '../mlp';
 import { evaluateBatch, fit, type FitOptions, type FitProgress } from '../train/fit';
 import { Rng } from '../util/rng';
 import type { DifferentiableModel } from '../train/types';
-import { prepareData, type CsvReader, type PreparedData } from './data';
+import { describePreparedData, fitInputWidth, prepareData, type CsvReader, type PreparedData } from './data';
 import { interpretabilityHandlers, type InterpretabilityState } from './interpretability-steps';
 import { discoverStep } from './discover-step';
 import type { FitStep, Recipe, RecipeStep } from './schema';
@@ -69,9 +69,10 @@ export function stepKind(step: RecipeStep): string {
   return Object.keys(step)[0]!;
 }
 
-/** Builds data and fresh models from a recipe (everything seeded by recipe.seed). */
-export function initialState(recipe: Recipe, readCsv: CsvReader): RunState {
-  const data = prepareData(recipe, readCsv);
+/** Builds data and fresh models from a recipe (everything seeded by recipe.seed); the state's recipe has the models' input width the data gives. */
+export function initialState(given: Recipe, readCsv: CsvReader): RunState {
+  const data = prepareData(given, readCsv);
+  const recipe = fitInputWidth(given, data.nIn);
   const rng = new Rng(recipe.seed);
   const kan = Kan.create({ ...recipe.kan }, rng);
   const mlp = recipe.mlp ? Mlp.create({ ...recipe.mlp }, new Rng(recipe.seed + 1)) : null;
@@ -171,6 +172,7 @@ export function summarizeRun(result: RunResult): Record<string, unknown> {
   const mlp = last ? last.mlp : state.mlp ? modelMetrics(state.mlp, state.data) : null;
   const summary: Record<string, unknown> = {
     status: result.status,
+    data: describePreparedData(state.data),
     kan: pick(kan),
     mlp: mlp ? pick(mlp) : null,
     stages: stages.map((s) => ({ step: s.step, seconds: s.seconds, ...pick(s.kan), ...(s.mlp ? { mlp: pick(s.mlp) } : {}), ...s.details })),

@@ -22,7 +22,18 @@ export const csvDataSchema = z.strictObject({
   csv: z.string().min(1),
   inputs: z.array(z.string().min(1)).min(1).optional(),
   target: z.array(z.string().min(1)).min(1),
-  task: z.enum(['regression', 'classification']).default('regression'),
+  /** Omitted: inferred from the target (text labels or at most 20 distinct whole numbers: classification), and the run says why. */
+  task: z.enum(['regression', 'classification']).optional(),
+  /**
+   * Ignore input columns that are constant or repeat an earlier column, found all at once and named in one notice.
+   * kan.width[0] may then count the input columns before or after they are taken off.
+   */
+  dropConstant: z.boolean().default(true),
+  /**
+   * Missing cells (empty, NA, NaN, null, ?) in the inputs: 'drop' their rows (the default: no value is invented), or
+   * 'impute' them with the mean of the training rows. Rows missing the target are dropped either way.
+   */
+  missing: z.enum(['drop', 'impute']).default('drop'),
   testFraction: finite.gt(0).lt(1).default(0.2),
   /** Standardise inputs (mean 0, std 1); statistics are kept so formulas map back to raw units. */
   standardize: z.boolean().default(true),
@@ -196,10 +207,14 @@ function mostSpecificIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { is
   return best ?? { issue, path };
 }
 
-/** Checks that need several fields at once: widths must match the data. */
+/** Checks that need several fields at once: widths must match the data (a CSV's dropped columns are known only once it is read). */
 function checkShapes(recipe: Recipe): Recipe {
   const nIn = 'formula' in recipe.data ? recipe.data.vars : recipe.data.inputs?.length;
-  if (nIn !== undefined && recipe.kan.width[0] !== nIn) {
+  const mayDrop = 'csv' in recipe.data && recipe.data.dropConstant;
+  if (nIn !== undefined && mayDrop && recipe.kan.width[0]! > nIn) {
+    throw new RecipeError(`recipe field kan.width: the KAN has ${recipe.kan.width[0]} inputs but data.inputs lists ${nIn} columns; set kan.width[0] to ${nIn} (constant and duplicate columns among them are taken off when the data is read)`, 'kan.width');
+  }
+  if (nIn !== undefined && !mayDrop && recipe.kan.width[0] !== nIn) {
     throw new RecipeError(`recipe field kan.width: the KAN has ${recipe.kan.width[0]} inputs but the data has ${nIn} input variables; set kan.width[0] to ${nIn}`, 'kan.width');
   }
   if (recipe.mlp && recipe.mlp.width[0] !== recipe.kan.width[0]) {

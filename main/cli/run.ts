@@ -34,8 +34,8 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
   // The science core loads only once the recipe is known to be good: it takes a second to start.
-  const [{ summarizeRun }, { executeRun, restoreState }, { resolveTrainingBackend }] = await Promise.all([
-    import('../../app/recipe/runner'), import('../training/execute'), import('../training/backend'),
+  const [{ summarizeRun }, { executeRun, restoreState }, { resolveTrainingBackend }, { dataNotice }] = await Promise.all([
+    import('../../app/recipe/runner'), import('../training/execute'), import('../training/backend'), import('../../app/recipe/data'),
   ]);
   const baseDir = path.dirname(path.resolve(file));
   // Read once: the data preparation and the stored dataset use the same text.
@@ -54,6 +54,9 @@ export async function runCommand(args: string[]): Promise<number> {
 
   const location = resolveStoreLocation({ db: values.db });
   const state = restoreState(recipe, readCsv, null);
+  // Even with --quiet or --json: columns or rows left out change what the results mean.
+  const notice = dataNotice(state.data);
+  if (notice) process.stderr.write(`warning: ${notice}\n`);
   // --backend overrides the recipe; decisions are remembered beside the default store.
   const backend = await resolveTrainingBackend(state, values.backend ?? recipe.backend, location.settingsFile ? path.dirname(location.settingsFile) : null);
   if (!values.quiet && !values.json) bar.log(`backend: ${backend.reason}`);
@@ -171,6 +174,8 @@ function humanSummary(summary: Record<string, unknown>): string {
   const row = (name: string, m: Record<string, number>): string =>
     `${name.padEnd(5)} ${String(m.params).padStart(8)}  ${m.testRmse !== undefined ? `${formatNumber(m.trainRmse).padStart(10)} ${formatNumber(m.testRmse).padStart(10)}` : `${formatNumber(m.trainAccuracy).padStart(10)} ${formatNumber(m.testAccuracy).padStart(10)}`}`;
   const rmse = kan.testRmse !== undefined;
+  const data = summary.data as { task: string; taskInferredFrom?: string };
+  lines.push(`task: ${data.task}${data.taskInferredFrom ? ` (inferred: ${data.taskInferredFrom}; set data.task to change it)` : ''}`);
   lines.push(`model   params  ${rmse ? 'train RMSE  test RMSE' : ' train acc   test acc'}`);
   lines.push(row('KAN', kan));
   if (mlp) lines.push(row('MLP', mlp));

@@ -1,6 +1,6 @@
 /** Dataset operations of the API: preview and import CSV text, generate formula datasets, built-in samples, list, preview, delete. */
 import type { ParsedRequestOf, ResponseOf } from '../../app/api/contract';
-import { irisCsv, makeFormulaDataset, parseCsvText, parseFormula, previewCsv, type NumericTable } from '../../app/data';
+import { irisCsv, makeFormulaDataset, parseCsvText, parseFormula, previewCsv, profileCsv, type NumericTable, type ParsedCsv } from '../../app/data';
 import type { DatasetRecord, ExperimentStore } from '../store';
 import { StoreError } from '../store';
 import { badRequest, notFound } from './errors';
@@ -45,8 +45,7 @@ export class DatasetService {
   constructor(private readonly store: ExperimentStore) {}
 
   previewCsv(request: ParsedRequestOf<'datasets.previewCsv'>): ResponseOf<'datasets.previewCsv'> {
-    const parsed = parseCsvText(request.text);
-    return { ...previewCsv(parsed, request.maxRows), rowCount: parsed.rows };
+    return csvPreviewOf(parseCsvText(request.text), request.maxRows);
   }
 
   importCsv(request: ParsedRequestOf<'datasets.importCsv'>): DatasetInfo {
@@ -116,8 +115,7 @@ export class DatasetService {
   preview(request: ParsedRequestOf<'datasets.preview'>): ResponseOf<'datasets.preview'> {
     if (!this.store.getDataset(request.id)) notFound(`dataset ${request.id}`);
     const text = new TextDecoder().decode(this.store.getDatasetBytes(request.id));
-    const parsed = parseCsvText(text);
-    return { ...previewCsv(parsed, request.maxRows), rowCount: parsed.rows };
+    return csvPreviewOf(parseCsvText(text), request.maxRows);
   }
 
   delete(request: ParsedRequestOf<'datasets.delete'>): ResponseOf<'datasets.delete'> {
@@ -129,6 +127,11 @@ export class DatasetService {
       throw error;
     }
   }
+}
+
+/** The first rows, and every constant or duplicate column, missing count and suggested task at once, so nothing bounces later. */
+function csvPreviewOf(parsed: ParsedCsv, maxRows: number): ResponseOf<'datasets.preview'> {
+  return { ...previewCsv(parsed, maxRows), rowCount: parsed.rows, profile: profileCsv(parsed) };
 }
 
 export function datasetInfo(record: DatasetRecord): DatasetInfo {

@@ -47,9 +47,10 @@ export interface ExecuteOptions {
 export function restoreState(recipe: Recipe, readCsv: CsvReader, restore: ModelSnapshot | null): RunState {
   const state = initialState(recipe, readCsv);
   if (restore) {
-    // Snapshots name their symbolic functions; the recipe's own functions resolve alongside the library.
+    // Snapshots name their symbolic functions; the recipe's own functions resolve alongside the library. The MLP's width
+    // comes from state.recipe, whose input width follows the columns kept.
     state.kan = deserializeKan(restore.kan, symbolicResolver(recipe.customFunctions ?? []));
-    if (recipe.mlp && restore.mlp) state.mlp = Mlp.fromParams(recipe.mlp, float64View(restore.mlp));
+    if (state.recipe.mlp && restore.mlp) state.mlp = Mlp.fromParams(state.recipe.mlp, float64View(restore.mlp));
   }
   return state;
 }

@@ -93,6 +93,22 @@ describe('kanbench', () => {
     expect(refused.stderr).toMatch(/^kanbench: dataset "wave.csv" is used by 1 run; delete those runs first.\n$/);
   }, 30_000);
 
+  it('trains digits as classification with no task field, naming every dropped constant column in one warning line', () => {
+    fs.copyFileSync(path.join(repoRoot, 'tests/integration/fixtures/digits-514.csv'), path.join(tmp, 'digits.csv'));
+    const digitsRecipe = path.join(tmp, 'digits.json');
+    fs.writeFileSync(digitsRecipe, JSON.stringify({ data: { csv: 'digits.csv', target: ['digit'] }, kan: { width: [64, 2, 10] }, mlp: { width: [64, 4, 10] }, steps: [{ fit: { steps: 2, maxIter: 3 } }] }));
+    const run = kanbench(['run', digitsRecipe, '--json', '--no-store']);
+    expect(run.status).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toEqual(['warning: ignored 3 constant input columns (px0, px32, px39); 61 inputs remain (set data.dropConstant to false to keep every column)']);
+    const summary = json<{ data: Record<string, unknown>; kan: { testAccuracy: number } }>(run.stdout);
+    expect(summary.data).toEqual({ task: 'classification', taskInferredFrom: '10 distinct integer labels', inputs: 61, dropped: { constant: ['px0', 'px32', 'px39'], duplicate: [] }, missing: { handling: 'drop', cells: {}, rowsDropped: 0, imputed: {} } });
+    expect(summary.kan.testAccuracy).toBeGreaterThanOrEqual(0);
+    const human = kanbench(['run', digitsRecipe, '--quiet', '--no-store']);
+    expect(human.stdout).toMatch(/^task: classification \(inferred: 10 distinct integer labels; set data.task to change it\)\n/);
+    expect(human.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  }, 60_000);
+
   it('deletes a run', () => {
     expect(kanbench(['runs', 'delete', runId, '--db', db]).stdout).toBe(`deleted run ${runId} (product)\n`);
     expect(json<{ total: number }>(kanbench(['runs', 'list', '--json', '--db', db]).stdout).total).toBe(1);

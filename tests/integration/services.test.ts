@@ -68,6 +68,17 @@ describe('datasets', () => {
     expect(preview.numericColumns).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
     expect(preview.rowCount).toBe(150);
 
+    expect(preview.profile).toMatchObject({ constant: [], duplicate: [], missing: {} });
+    expect(preview.profile.tasks.species).toEqual({ task: 'classification', reason: '3 distinct text labels' });
+
+    // Everything a user would otherwise meet one failed run at a time, told at once before the import.
+    const gappy = await call('datasets.previewCsv', { text: 'a,k,a2,b,y\n1,7,1,,0\n2,7,2,NA,1\n3,7,3,4,1\n4,7,4,6,0\n', maxRows: 1 });
+    expect(gappy.profile).toEqual({
+      constant: ['k'], duplicate: [{ column: 'a2', sameAs: 'a' }], missing: { b: 2 },
+      tasks: expect.objectContaining({ y: { task: 'classification', reason: '2 distinct integer labels' } }),
+    });
+    expect(gappy.numericColumns).toContain('b');
+
     const broken = await fail('datasets.previewCsv', { text: 'a,b\n1,2\n3\n' });
     expect(broken).toMatchObject({ code: 'invalid' });
     expect(broken.message).toMatch(/Row 3 has 1 field but the header has 2/);
@@ -144,6 +155,20 @@ describe('runs', () => {
     expect(await fail('runs.create', { recipe: { ...recipe, steps: [{ fit: { steps: -1 } }] } })).toMatchObject({ code: 'bad_request', path: 'recipe.steps[0].fit.steps' });
     expect(await fail('runs.get', { id: 'missing' })).toMatchObject({ code: 'not_found' });
   });
+
+  it('trains a CSV with a constant column on the kept inputs from a width that counts it, and branches from its snapshots', async () => {
+    const rows = Array.from({ length: 80 }, (_, i) => {
+      const [a, b] = [Math.sin(i), Math.cos(3 * i)];
+      return `${a.toFixed(4)},5,${b.toFixed(4)},${(a * b).toFixed(5)}`;
+    });
+    const dataset = await call('datasets.importCsv', { name: 'with a constant', text: `a,c,b,y\n${rows.join('\n')}\n` });
+    const withConstant = { ...recipe, kan: { ...recipe.kan, width: [3, 3, 1] }, mlp: { width: [3, 6, 1] }, data: { csv: `dataset:${dataset.id}`, target: ['y'] } };
+    const run = await finished((await call('runs.create', { recipe: withConstant })).id);
+    expect(run.status).toBe('done');
+    const branch = await finished((await call('runs.branch', { id: run.id, step: 0, steps: [recipe.steps[1]!] })).id);
+    expect(branch.status).toBe('done');
+    expect(models(branch.steps[1]!)).toEqual(models(run.steps[1]!));
+  }, 30_000);
 
   it('re-runs a recipe to the same numbers', async () => {
     const again = await call('runs.rerun', { id: baseRun });

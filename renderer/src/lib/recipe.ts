@@ -4,10 +4,12 @@ import type { RecipeInput } from '../../../app/recipe/schema';
 export type Task = 'regression' | 'classification';
 export type Optimizer = 'lbfgs' | 'adam';
 export type MlpActivation = 'silu' | 'tanh' | 'relu';
+/** Rows with a missing input are dropped, or the cell gets the training rows' mean (the recipe's data.missing). */
+export type MissingHandling = 'drop' | 'impute';
 
 export type DataChoice =
   | { kind: 'formula'; formula: string; vars: number; range: [number, number] | [number, number][]; train: number; test: number; noise: number }
-  | { kind: 'csv'; datasetId: string; inputs: string[]; target: string[]; task: Task; testFraction: number; standardize: boolean };
+  | { kind: 'csv'; datasetId: string; inputs: string[]; target: string[]; task: Task; missing: MissingHandling; testFraction: number; standardize: boolean };
 
 export interface SetupForm {
   name: string;
@@ -125,7 +127,7 @@ export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {
   for (const grid of form.gridSchedule) steps.push({ refine: { grid } }, { fit: { ...fit } });
   const recipeData: RecipeInput['data'] = data.kind === 'formula'
     ? { formula: data.formula, vars: data.vars, range: data.range, train: data.train, test: data.test, noise: data.noise }
-    : { csv: `dataset:${data.datasetId}`, inputs: data.inputs, target: data.target, task: data.task, testFraction: data.testFraction, standardize: data.standardize };
+    : { csv: `dataset:${data.datasetId}`, inputs: data.inputs, target: data.target, task: data.task, missing: data.missing, testFraction: data.testFraction, standardize: data.standardize };
   return {
     ...(form.name.trim() ? { name: form.name.trim() } : {}),
     seed: form.seed,

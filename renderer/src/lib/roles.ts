@@ -1,23 +1,27 @@
 /** Column roles of a CSV dataset (input, target, ignore): sensible defaults and the problems a choice of roles has. */
+import type { InferredTask } from '../../../app/data/profile';
 import type { Task } from './recipe';
 
 export type ColumnRole = 'input' | 'target' | 'ignore';
 
-/** The last column is the target (the usual layout); other numeric columns are inputs; text columns are ignored. */
-export function defaultRoles(columns: readonly string[], numericColumns: readonly string[]): Record<string, ColumnRole> {
+/**
+ * The last column is the target (the usual layout); other numeric columns are inputs; text columns are ignored, and so
+ * are the redundant ones (constant, or repeating an earlier column), which the run would drop anyway.
+ */
+export function defaultRoles(columns: readonly string[], numericColumns: readonly string[], redundant: readonly string[]): Record<string, ColumnRole> {
   const numeric = new Set(numericColumns);
   const roles: Record<string, ColumnRole> = {};
   columns.forEach((column, i) => {
-    roles[column] = i === columns.length - 1 ? 'target' : numeric.has(column) ? 'input' : 'ignore';
+    roles[column] = i === columns.length - 1 ? 'target' : numeric.has(column) && !redundant.includes(column) ? 'input' : 'ignore';
   });
   return roles;
 }
 
-/** A text target means class labels; a numeric one, regression. */
-export function guessTask(columns: readonly string[], numericColumns: readonly string[], roles: Record<string, ColumnRole>): Task {
-  const numeric = new Set(numericColumns);
+/** The task the data suggests for the chosen target (the profile's inference for that column); several targets mean regression. */
+export function inferredTask(columns: readonly string[], roles: Record<string, ColumnRole>, tasks: Record<string, InferredTask>): InferredTask {
   const targets = columns.filter((c) => roles[c] === 'target');
-  return targets.length === 1 && !numeric.has(targets[0]!) ? 'classification' : 'regression';
+  const single = targets.length === 1 ? tasks[targets[0]!] : undefined;
+  return single ?? { task: 'regression', reason: `${targets.length} target columns` };
 }
 
 export function selectionFromRoles(columns: readonly string[], roles: Record<string, ColumnRole>): { inputs: string[]; target: string[] } {

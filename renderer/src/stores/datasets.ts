@@ -6,8 +6,8 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { RequestOf, ResponseOf } from '../../../app/api/contract';
 import { api } from '../api';
-import type { DataChoice, Task } from '../lib/recipe';
-import { defaultRoles, distinctValues, guessTask, roleProblems, selectionFromRoles, type ColumnRole } from '../lib/roles';
+import type { DataChoice, MissingHandling, Task } from '../lib/recipe';
+import { defaultRoles, distinctValues, inferredTask, roleProblems, selectionFromRoles, type ColumnRole } from '../lib/roles';
 
 export type DatasetInfo = ResponseOf<'datasets.list'>[number];
 export type Sample = ResponseOf<'datasets.samples'>[number];
@@ -16,6 +16,7 @@ export type Preview = ResponseOf<'datasets.preview'>;
 export interface DatasetChoices {
   roles: Record<string, ColumnRole>;
   task: Task;
+  missing: MissingHandling;
   testFraction: number;
   standardize: boolean;
   /** Distinct target values seen in the preview: a first guess at the number of classes. */
@@ -72,10 +73,11 @@ export const useDatasetsStore = defineStore('datasets', () => {
     if (selectedId.value !== id) return;
     preview.value = result;
     if (!choices.value[id]) {
-      const roles = defaultRoles(result.columns, result.numericColumns);
-      const task = guessTask(result.columns, result.numericColumns, roles);
+      const { constant, duplicate, tasks } = result.profile;
+      const roles = defaultRoles(result.columns, result.numericColumns, [...constant, ...duplicate.map((d) => d.column)]);
+      const { task } = inferredTask(result.columns, roles, tasks);
       const targetIndex = result.columns.findIndex((c) => roles[c] === 'target');
-      choices.value[id] = { roles, task, testFraction: 0.2, standardize: true, classesGuess: Math.max(2, distinctValues(result.rows, targetIndex)) };
+      choices.value[id] = { roles, task, missing: 'drop', testFraction: 0.2, standardize: true, classesGuess: Math.max(2, distinctValues(result.rows, targetIndex)) };
     }
   }
 
@@ -121,7 +123,13 @@ export const useDatasetsStore = defineStore('datasets', () => {
     const c = choices.value[dataset.id];
     if (!c || !preview.value) return null;
     const { inputs, target } = selectionFromRoles(preview.value.columns, c.roles);
-    return { kind: 'csv', datasetId: dataset.id, inputs, target, task: c.task, testFraction: c.testFraction, standardize: c.standardize };
+    return { kind: 'csv', datasetId: dataset.id, inputs, target, task: c.task, missing: c.missing, testFraction: c.testFraction, standardize: c.standardize };
+  });
+
+  /** What the data suggests for the chosen target, shown beside the task so the user sees why it was preselected. */
+  const suggestedTask = computed(() => {
+    const c = selectedChoices.value;
+    return c && preview.value ? inferredTask(preview.value.columns, c.roles, preview.value.profile.tasks) : null;
   });
 
   const problems = computed(() => {
@@ -131,5 +139,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return roleProblems(preview.value.columns, preview.value.numericColumns, c.roles, c.task);
   });
 
-  return { list, samples, selectedId, selected, preview, choices, selectedChoices, loading, dataChoice, problems, refresh, loadSamples, select, addSample, importCsv, createFormula, remove };
+  return { list, samples, selectedId, selected, preview, choices, selectedChoices, loading, dataChoice, suggestedTask, problems, refresh, loadSamples, select, addSample, importCsv, createFormula, remove };
 });

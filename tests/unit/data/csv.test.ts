@@ -219,11 +219,28 @@ describe('csvToTable', () => {
     expect(huge.message).toContain('too large');
   });
 
-  it('rejects a constant input column', () => {
-    const error = dataError(() => csvToTable(parseCsvText('a,c,y\n1,5,1\n2,5,2\n3,5.0,3\n'), regression(['a', 'c'], ['y'])));
-    expect(error.code).toBe('csv_constant_column');
-    expect(error.details).toMatchObject({ column: 'c', value: 5 });
-    expect(error.message).toContain('carries no information');
+  it('keeps a constant input column: finding and dropping those is the cleaning step\'s job, for all columns at once', () => {
+    const { table } = csvToTable(parseCsvText('a,c,y\n1,5,1\n2,5,2\n3,5.0,3\n'), regression(['a', 'c'], ['y']));
+    expect(Array.from(table.data)).toEqual([1, 5, 1, 2, 5, 2, 3, 5, 3]);
+  });
+
+  it('turns missing cells into NaN with keepMissing, class labels included, but still rejects text', () => {
+    const parsed = parseCsvText('a,b,k\n1,,x\nNA,2,\n3,4,y\n5,6,x\n');
+    const { table, classes } = csvToTable(parsed, { inputs: ['a', 'b'], target: ['k'], task: 'classification', keepMissing: true });
+    expect(classes).toEqual(['x', 'y']);
+    expect(Array.from(table.data)).toEqual([1, NaN, 0, NaN, 2, NaN, 3, 4, 1, 5, 6, 0]);
+    const text = dataError(() => csvToTable(parseCsvText('a,b\n1,2\nabc,3\n'), { ...regression(['a'], ['b']), keepMissing: true }));
+    expect(text.code).toBe('csv_non_numeric');
+  });
+
+  it('counts a column with missing cells as numeric in the preview', () => {
+    expect(previewCsv(parseCsvText('a,b,c\n1,,x\n2,NA,y\n'), 5).numericColumns).toEqual(['a', 'b']);
+  });
+
+  it('reads a 100,000-digit cell that ends in a letter in linear time (the number pattern was quadratic: minutes)', () => {
+    expect(parseNumberCell(`${'9'.repeat(100_000)}a`)).toBeNull();
+    expect(parseNumberCell(`${'9'.repeat(100_000)}.5e`)).toBeNull();
+    expect(parseNumberCell(`1${'0'.repeat(300)}.25`)).toBe(1e300);
   });
 
   it('rejects a target that is also an input, a repeated column and empty selections', () => {

@@ -57,4 +57,19 @@ describe('recipe validation', () => {
     expect(errorOf({ ...good, kan: { width: [3, 5, 1] } }).message).toContain('set kan.width[0] to 2');
     expect(errorOf({ ...good, mlp: { width: [2, 8, 2] } }).path).toBe('mlp.width');
   });
+
+  it('leaves a CSV task to inference, drops constant columns and rows with missing values by default', () => {
+    const csv = parseRecipe({ ...good, mlp: undefined, data: { csv: 'file.csv', target: ['y'] } }).data;
+    expect(csv).toMatchObject({ dropConstant: true, missing: 'drop' });
+    expect('csv' in csv && csv.task).toBeUndefined();
+    expect(errorOf({ ...good, data: { csv: 'f.csv', target: ['y'], missing: 'mean' } }).path).toBe('data.missing');
+  });
+
+  it('lets kan.width[0] count fewer inputs than data.inputs lists only while constant columns may be dropped', () => {
+    const data = { csv: 'f.csv', inputs: ['a', 'b', 'c'], target: ['y'] };
+    const base = { ...good, mlp: undefined };
+    expect(parseRecipe({ ...base, data, kan: { width: [2, 1] } }).kan.width).toEqual([2, 1]);
+    expect(errorOf({ ...base, data, kan: { width: [4, 1] } }).message).toContain('set kan.width[0] to 3');
+    expect(errorOf({ ...base, data: { ...data, dropConstant: false }, kan: { width: [2, 1] } }).message).toContain('set kan.width[0] to 3');
+  });
 });

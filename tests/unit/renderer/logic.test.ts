@@ -11,7 +11,8 @@ import { kanParameterCount, matchMlpWidth, mlpParameterCount } from '../../../re
 import { paretoFront } from '../../../renderer/src/lib/pareto';
 import { fractionAfterStep, overallFraction, progressPlan } from '../../../renderer/src/lib/progress';
 import { buildRecipe, defaultSetupForm, parseGridSchedule, setupProblems, type DataChoice } from '../../../renderer/src/lib/recipe';
-import { defaultRoles, guessTask, roleProblems, selectionFromRoles } from '../../../renderer/src/lib/roles';
+import { profileNotes } from '../../../renderer/src/lib/profile-notes';
+import { defaultRoles, inferredTask, roleProblems, selectionFromRoles } from '../../../renderer/src/lib/roles';
 
 describe('parameter counts', () => {
   it('matches the KAN the engine builds', () => {
@@ -33,14 +34,14 @@ describe('parameter counts', () => {
 });
 
 describe('recipe from the setup form', () => {
-  const csv: DataChoice = { kind: 'csv', datasetId: 'd1', inputs: ['a', 'b', 'c'], target: ['y'], task: 'regression', testFraction: 0.25, standardize: true };
+  const csv: DataChoice = { kind: 'csv', datasetId: 'd1', inputs: ['a', 'b', 'c'], target: ['y'], task: 'regression', missing: 'drop', testFraction: 0.25, standardize: true };
 
   it('builds a recipe the schema accepts, with grid extension as refine + fit pairs', () => {
     const form = { ...defaultSetupForm(), hidden: [4, 2], gridSchedule: [5, 10], steps: 7, lr: 0.5 };
     const recipe = parseRecipe(buildRecipe(csv, form));
     expect(recipe.kan.width).toEqual([3, 4, 2, 1]);
     expect(recipe.mlp?.width).toEqual([3, 16, 16, 1]);
-    expect(recipe.data).toMatchObject({ csv: 'dataset:d1', inputs: ['a', 'b', 'c'], target: ['y'], testFraction: 0.25 });
+    expect(recipe.data).toMatchObject({ csv: 'dataset:d1', inputs: ['a', 'b', 'c'], target: ['y'], testFraction: 0.25, missing: 'drop' });
     expect(recipe.steps.map((s) => Object.keys(s)[0])).toEqual(['fit', 'refine', 'fit', 'refine', 'fit']);
     expect(recipe.steps[1]).toEqual({ refine: { grid: 5 } });
     expect(recipe.steps[0]).toMatchObject({ fit: { opt: 'lbfgs', steps: 7, lr: 0.5, lambL1: 1, lambEntropy: 2 } });
@@ -89,13 +90,27 @@ describe('recipe from the setup form', () => {
 describe('column roles', () => {
   it('defaults to the last column as target and ignores text columns', () => {
     const columns = ['sepal', 'name', 'petal', 'species'];
-    const roles = defaultRoles(columns, ['sepal', 'petal']);
+    const roles = defaultRoles(columns, ['sepal', 'petal'], []);
     expect(roles).toEqual({ sepal: 'input', name: 'ignore', petal: 'input', species: 'target' });
-    expect(guessTask(columns, ['sepal', 'petal'], roles)).toBe('classification');
+    const tasks = { species: { task: 'classification' as const, reason: '3 distinct text labels' }, petal: { task: 'regression' as const, reason: 'non-integer values' } };
+    expect(inferredTask(columns, roles, tasks)).toEqual(tasks.species);
+    expect(inferredTask(columns, { ...roles, petal: 'target' }, tasks)).toEqual({ task: 'regression', reason: '2 target columns' });
+    expect(defaultRoles(columns, ['sepal', 'petal'], ['petal']).petal).toBe('ignore');
     expect(selectionFromRoles(columns, roles)).toEqual({ inputs: ['sepal', 'petal'], target: ['species'] });
     expect(roleProblems(columns, ['sepal', 'petal'], roles, 'classification')).toEqual([]);
     expect(roleProblems(columns, ['sepal', 'petal'], roles, 'regression')[0]).toMatch(/"species" holds text/);
     expect(roleProblems(columns, ['sepal', 'petal'], { ...roles, name: 'input' }, 'classification')[0]).toMatch(/"name" holds text/);
+  });
+});
+
+describe('import notes', () => {
+  it('names every constant and duplicate column and the missing counts in one list', () => {
+    expect(profileNotes({ constant: ['px0', 'px32', 'px39'], duplicate: [{ column: 'b2', sameAs: 'b' }], missing: { age: 3, bmi: 1 } })).toEqual([
+      '3 constant columns (px0, px32, px39): set to ignore, since they carry no information.',
+      '1 duplicate column (b2 = b): set to ignore.',
+      '4 missing values (age: 3, bmi: 1): rows missing an input are dropped, or filled with the training mean if you choose so.',
+    ]);
+    expect(profileNotes({ constant: [], duplicate: [], missing: {} })).toEqual([]);
   });
 });
 
