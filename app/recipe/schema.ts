@@ -15,6 +15,11 @@ export const formulaDataSchema = z.strictObject({
   train: posInt.max(5_000_000).default(1000),
   test: z.number().int().min(0).max(5_000_000).default(1000),
   noise: finite.min(0).default(0),
+  /**
+   * Validation rows as a fraction of the training rows, for model selection (early stopping). A formula dataset draws
+   * them afresh from the formula, so its training rows stay as they are; 0: no validation set.
+   */
+  validationFraction: finite.min(0).lt(1).default(0.2),
 });
 
 export const csvDataSchema = z.strictObject({
@@ -24,6 +29,8 @@ export const csvDataSchema = z.strictObject({
   target: z.array(z.string().min(1)).min(1),
   task: z.enum(['regression', 'classification']).default('regression'),
   testFraction: finite.gt(0).lt(1).default(0.2),
+  /** Validation rows carved from the training rows (stratified for classification), as a fraction of them; 0: none. */
+  validationFraction: finite.min(0).lt(1).default(0.2),
   /** Standardise inputs (mean 0, std 1); statistics are kept so formulas map back to raw units. */
   standardize: z.boolean().default(true),
 });
@@ -63,6 +70,14 @@ export const fitStepSchema = z.strictObject({
   stopGridUpdateStep: z.number().int().min(0).optional(),
   gridEps: finite.min(0).max(1).optional(),
   gridMargin: finite.min(0).max(1).optional(),
+  /**
+   * End on the parameters with the best validation loss, stopping once it has not improved for `patience` checks (a
+   * check every ceil(steps / 100) steps). Default: on for CSV data, as scikit-learn and Keras users expect; off for
+   * formula data, which is noise-free and fitted to machine precision, where every step helps.
+   */
+  earlyStopping: z.boolean().optional(),
+  /** Checks without improvement before early stopping ends the fit; default 10 (app/train/fit.ts DEFAULT_PATIENCE). */
+  patience: posInt.max(1_000_000).optional(),
   /** Which models this fit trains; by default the KAN and, when the recipe has one, the MLP. */
   models: z.array(z.enum(['kan', 'mlp'])).min(1).optional(),
 });
@@ -175,8 +190,14 @@ function mostSpecificIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { is
   return best ?? { issue, path };
 }
 
-/** Checks that need several fields at once: widths must match the data. */
+/** Checks that need several fields at once: widths must match the data; early stopping needs validation rows. */
 function checkShapes(recipe: Recipe): Recipe {
+  if (recipe.data.validationFraction === 0) {
+    const index = recipe.steps.findIndex((step) => 'fit' in step && step.fit.earlyStopping === true);
+    if (index >= 0) {
+      throw new RecipeError(`recipe field steps[${index}].fit.earlyStopping: early stopping needs validation rows, but data.validationFraction is 0; set it above 0 (e.g. 0.2) or turn early stopping off`, `steps[${index}].fit.earlyStopping`);
+    }
+  }
   const nIn = 'formula' in recipe.data ? recipe.data.vars : recipe.data.inputs?.length;
   if (nIn !== undefined && recipe.kan.width[0] !== nIn) {
     throw new RecipeError(`recipe field kan.width: the KAN has ${recipe.kan.width[0]} inputs but the data has ${nIn} input variables; set kan.width[0] to ${nIn}`, 'kan.width');
