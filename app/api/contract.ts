@@ -47,7 +47,7 @@ const modelMetrics = z.object({
   trainRmse: figure.optional(), valRmse: figure.optional(), testRmse: figure.optional(),
   trainAccuracy: figure.optional(), valAccuracy: figure.optional(), testAccuracy: figure.optional(),
   scores: splitScores.optional(),
-  /** Validation loss above twice the training loss by more than a tenth of the trivial predictor's (app/recipe/runner.ts isOverfit). */
+  /** Validation loss far above the training loss (app/recipe/runner.ts isOverfit). */
   overfit: z.boolean().optional(),
 });
 const baselineScores = splitScores.extend({ params: z.number() });

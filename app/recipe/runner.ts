@@ -249,12 +249,14 @@ export function modelMetrics(model: DifferentiableModel, data: PreparedData, bas
 
 /** See isOverfit. */
 export const OVERFIT_LOSS_RATIO = 2;
-export const OVERFIT_GAP_OF_BASELINE = 0.1;
+export const OVERFIT_GAP_OF_BASELINE = 0.25;
+export const OVERFIT_RULE = `validation loss above ${OVERFIT_LOSS_RATIO} x the training loss, by more than ${OVERFIT_GAP_OF_BASELINE} x the trivial predictor's validation loss`;
 
 /**
  * Overfitting: the validation loss is more than OVERFIT_LOSS_RATIO times the training loss, and the gap is more than
  * OVERFIT_GAP_OF_BASELINE of the trivial predictor's validation loss (the mean's MSE, the majority class's log-loss),
- * so that a gap between two tiny losses (a formula fitted to 1e-20) is not called overfitting.
+ * so that a gap between two tiny losses (a formula fitted to 1e-20, a classifier sure of nearly every row) is not called
+ * overfitting.
  */
 export function isOverfit(metrics: Pick<ModelMetrics, 'trainLoss' | 'valLoss'>, baselines: Baselines): boolean {
   const trivial = trivialValidationLoss(baselines);
@@ -288,9 +290,12 @@ export function summarizeRun(result: RunResult): Record<string, unknown> {
   const kan = last ? last.kan : modelReport(state.kan, state.data, state.trained.kan, state.baselines);
   const mlp = last ? last.mlp : state.mlp ? modelReport(state.mlp, state.data, state.trained.mlp, state.baselines) : null;
   const diverged = stages.filter((s) => s.diverged !== null).map((s) => ({ step: s.index, reason: s.diverged! }));
+  const overfit = [kan, mlp].some((m) => m?.status === 'trained' && m.overfit);
   const summary: Record<string, unknown> = {
     status: result.status,
     ...(diverged.length > 0 ? { diverged } : {}),
+    overfit,
+    ...(overfit ? { overfitRule: OVERFIT_RULE } : {}),
     kan: pickFigures(kan),
     mlp: mlp ? pickFigures(mlp) : null,
     baselines: state.baselines,

@@ -196,9 +196,7 @@ function humanSummary(summary: Record<string, unknown>): string {
     const test = b.test as Record<string, number> | null;
     lines.push(`${name.padEnd(9)} ${String(b.params).padStart(8)}  ${cell(scoresOf(b, 'train'))} ${cell(scoresOf(b, 'validation'))} ${cell(scoresOf(b, 'test'))} ${cell(test?.[extra[1]!])}`);
   }
-  if ([kan, mlp].some((m) => m?.overfit === true)) {
-    lines.push('OVERFIT: validation loss above twice the training loss, by more than a tenth of the trivial predictor\'s; try early stopping, fewer parameters or regularisation');
-  }
+  if (summary.overfit === true) lines.push(`OVERFIT: ${String(summary.overfitRule)}; try early stopping, fewer parameters or regularisation`);
   for (const d of (summary.diverged as { step: number; reason: string }[] | undefined) ?? []) lines.push(`DIVERGED in step ${d.step + 1}: ${d.reason}`);
   // One formula per output; a list of them (named by output) when there are several.
   const formula = summary.formula as { text: string; output?: string } | { text: string; output?: string }[] | undefined;

@@ -95,7 +95,7 @@ describe('validation and baselines in a run', () => {
       .toThrow(/steps\[0\]\.fit\.earlyStopping: early stopping needs validation rows, but data\.validationFraction is 0/);
   });
 
-  it('flags overfitting: validation loss above twice the training loss by a tenth of the mean predictor\'s', () => {
+  it('flags overfitting: validation loss above twice the training loss by a quarter of the mean predictor\'s', () => {
     // 24 noisy training rows and a wide MLP fitted without early stopping.
     const rows = ['x,y', ...Array.from({ length: 60 }, (_, i) => `${(i * 0.37) % 2 - 1},${Math.sin(7 * i) + ((i * 7919) % 13) / 6}`)];
     const recipe = parseRecipe({
@@ -108,5 +108,8 @@ describe('validation and baselines in a run', () => {
     const mlp = trainedMetrics(result.stages[0]!.mlp!);
     expect(mlp.valLoss).toBeGreaterThan(2 * mlp.trainLoss);
     expect(mlp.overfit).toBe(true);
+    expect(summarizeRun(result)).toMatchObject({ overfit: true, overfitRule: expect.stringMatching(/^validation loss above 2 x the training loss/) });
+    // The KAN of the same run, never fitted, is not judged.
+    expect(result.stages[0]!.kan.status).toBe('not trained');
   });
 });
