@@ -69,6 +69,8 @@ export const stepInfo = z.object({
 export const curvePoint = z.object({
   stepIdx: z.number(), model: modelKind, iter: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(),
   trainMetric: z.number().nullable(), testMetric: z.number().nullable(),
+  /** Null without validation rows or in runs stored before validation splits. */
+  valLoss: z.number().nullable().optional(), valMetric: z.number().nullable().optional(),
 });
 export const formulaOutput = z.object({
   outputIdx: z.number(), text: z.string(), latex: z.string(), python: z.string(), js: z.string(), testRmse: z.number().nullable(),

@@ -98,6 +98,7 @@ export function executeRun(options: ExecuteOptions): RunResult {
           const point: CurvePoint = {
             stepIdx: index, model, iter: p.step,
             trainLoss: p.trainLoss, testLoss: p.testLoss, trainMetric: p.trainMetric, testMetric: p.testMetric,
+            valLoss: finiteOrNull(p.valLoss), valMetric: finiteOrNull(p.valMetric),
           };
           curveBuffer.push(point);
           pendingProgress = {
