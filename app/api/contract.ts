@@ -53,7 +53,7 @@ const modelMetrics = z.object({
 const baselineScores = splitScores.extend({ params: z.number() });
 /** Trained on the run's training split, strength chosen on its validation split: mean and ridge, or majority and logistic. */
 export const baselines = z.union([
-  z.object({ mean: baselineScores, ridge: baselineScores.extend({ alpha: z.number() }) }),
+  z.object({ mean: baselineScores, ridge: baselineScores.extend({ alpha: z.number(), trainRows: z.number() }) }),
   z.object({ majority: baselineScores, logistic: baselineScores.extend({ C: z.number(), trainRows: z.number() }) }),
 ]);
 export const stepInfo = z.object({
