@@ -89,7 +89,7 @@ export interface RunOptions {
 
 /**
  * A run with a diverged stage goes on with its later steps on the restored best parameters and ends 'done'; its
- * stages say which diverged (see divergences), and the CLI and the store report the run as failed.
+ * stages say which diverged (StageResult.diverged), and the CLI and the store report the run as failed.
  */
 export interface RunResult {
   status: 'done' | 'cancelled';
