@@ -119,7 +119,10 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         timedOut = true;
         break;
       }
-      for (const c of run()) add(c.expr, c.source, c.edges, c.kan);
+      for (const c of run()) {
+        if (outOfTime()) break;
+        add(c.expr, c.source, c.edges, c.kan);
+      }
       hooks.onStage?.(name, best());
     }
     if (timedOut) break;

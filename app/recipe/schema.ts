@@ -139,7 +139,7 @@ export const discoverStepSchema = z.strictObject({
   /** A formula is as accurate as the best when its validation RMSE is at most (1 + tolerance) times the best one's. */
   tolerance: finite.min(0).max(100).default(0.2),
   /** Seconds of search; no new KAN is trained after this. */
-  timeBudget: finite.gt(0).max(86_400).default(60),
+  timeBudget: finite.gt(0).max(86_400).default(30),
   /** Restarts from other seeds (each trains the KANs again) while no exact formula is found. */
   seeds: posInt.max(50).default(2),
   /** Hidden width of the sum KAN before pruning; default the recipe KAN's first hidden width, else 2n + 1 (at most 9). */
