@@ -285,10 +285,10 @@ export function cubicBasisColumn(
     values[v + 2] = left2 * t1 + right3 * t2;
     values[v + 3] = left1 * t2;
     if (dx !== 0) {
-      values[v] += dx * (-3 * t0);
-      values[v + 1] += dx * (3 * (t0 - t1));
-      values[v + 2] += dx * (3 * (t1 - t2));
-      values[v + 3] += dx * (3 * t2);
+      values[v]! += dx * (-3 * t0);
+      values[v + 1]! += dx * (3 * (t0 - t1));
+      values[v + 2]! += dx * (3 * (t1 - t2));
+      values[v + 3]! += dx * (3 * t2);
     }
     if (derivs !== null) {
       derivs[v] = -3 * t0;
