@@ -4,9 +4,8 @@
  *
  * Knot layout, stated once for the whole engine. A spline of order k on G intervals has G + 2k + 1 "extended" knots
  * t_0..t_{G+2k} (the grid proper is t_k..t_{G+k}; k knots extend it on each side) and G + k basis functions
- * B_0..B_{G+k-1}, B_m supported on [t_m, t_{m+k+1}]. The evaluation triangle near the ends needs k more knots that carry
- * no basis of their own, so knots are stored *padded*: `padded[j + k] = t_j`, length G + 4k + 1, the k extra knots on each
- * side spaced like the outermost interval.
+ * B_0..B_{G+k-1}, B_m supported on [t_m, t_{m+k+1}]. Knots are stored *padded* by k more on each side that carry no
+ * basis of their own: `padded[j + k] = t_j`, length G + 4k + 1, the extra knots spaced like the outermost interval.
  *
  * Outside the grid proper [t_k, t_{G+k}] a spline continues along its tangent at the nearer end: each basis is replaced
  * there by its first-order Taylor expansion at that end, B_m(e) + B_m'(e) (x - e), so value and slope stay continuous
@@ -29,7 +28,7 @@ export function paddedKnotCount(G: number, k: number): number {
 
 /**
  * Padded knots from the G + 1 grid points (strictly increasing): extends by k intervals of the mean grid spacing on each
- * side (as pykan's extend_grid), then by k more for the evaluation triangle.
+ * side (as pykan's extend_grid), then by k more of padding.
  */
 export function padGrid(gridPoints: ArrayLike<number>, k: number, out?: Float64Array, outOffset = 0): Float64Array {
   const G = gridPoints.length - 1;
@@ -90,7 +89,7 @@ function findSpan(knots: Float64Array, first: number, G: number, k: number, x: n
 }
 
 /** The end of the grid [t_k, t_{G+k}] nearer to x, or x itself inside it (NaN stays NaN); padded knot vector at offset. */
-export function gridClamp(knots: Float64Array, offset: number, G: number, k: number, x: number): number {
+function gridClamp(knots: Float64Array, offset: number, G: number, k: number, x: number): number {
   const lo = knots[offset + 2 * k]!;
   const hi = knots[offset + 2 * k + G]!;
   return x < lo ? lo : x > hi ? hi : x;
@@ -220,7 +219,7 @@ export function refreshKnotTables(tables: KnotTables, knots: Float64Array, G: nu
  * The cubic basis of a whole column of samples xs[xStart + q * xStride], q = 0..count-1, against knot vector `vector`
  * of a layer's knots with their tables (buildKnotTables(knots, G, 3)): the hot path of the layer kernels, free of
  * division and binary search. Sample q is cell c = cell0 + q: starts[c] = start + startShift, values (derivatives when
- * derivs is given) at values[c * 4 ..]; where x has no support, starts[c] = noSupportStart and zeros. Same numbers as
+ * derivs is given) at values[c * 4 ..]; where x is NaN, starts[c] = noSupportStart and zeros. Same numbers as
  * cubicBasisInto; the arithmetic is written out here rather than shared through a helper because a helper call that
  * V8 declines to inline boxes every double argument.
  */
@@ -321,8 +320,8 @@ export class BasisScratch {
 
   /**
    * Evaluates the k+1 possibly non-zero bases (and derivatives when withDerivs) at x into this.values / this.derivs.
-   * Returns start = index of the first of them (may be negative or run past G+k-1 near the ends: callers skip those),
-   * or NO_SUPPORT when x lies outside [t_0, t_{G+2k}).
+   * Returns start = index of the first of them (0..G-1: all k+1 are bases of the spline),
+   * or NO_SUPPORT when x is NaN.
    */
   evaluate(knots: Float64Array, offset: number, G: number, k: number, x: number, withDerivs: boolean): number {
     return this.evaluateInto(knots, offset, G, k, x, this.values, 0, withDerivs ? this.derivs : null, 0);
