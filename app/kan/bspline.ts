@@ -4,9 +4,16 @@
  *
  * Knot layout, stated once for the whole engine. A spline of order k on G intervals has G + 2k + 1 "extended" knots
  * t_0..t_{G+2k} (the grid proper is t_k..t_{G+k}; k knots extend it on each side) and G + k basis functions
- * B_0..B_{G+k-1}, B_m supported on [t_m, t_{m+k+1}]. The evaluation triangle near the ends needs k more knots that carry
- * no basis of their own, so knots are stored *padded*: `padded[j + k] = t_j`, length G + 4k + 1, the k extra knots on each
- * side spaced like the outermost interval. Outside [t_0, t_{G+2k}) every basis is zero.
+ * B_0..B_{G+k-1}, B_m supported on [t_m, t_{m+k+1}]. Knots are stored *padded* by k more on each side that carry no
+ * basis of their own: `padded[j + k] = t_j`, length G + 4k + 1, the extra knots spaced like the outermost interval.
+ *
+ * Outside the grid proper [t_k, t_{G+k}] a spline continues along its tangent at the nearer end: each basis is replaced
+ * there by its first-order Taylor expansion at that end, B_m(e) + B_m'(e) (x - e), so value and slope stay continuous
+ * and the spline's derivative in x is the end slope. The k extension intervals, whose bases no training activation
+ * pins down once the grid has followed the data, would otherwise carry a cubic ruled by nearly free coefficients: a
+ * test row just beyond the training range, common on hidden nodes, could land a hundred times the spline's range away
+ * (diabetes, KAN [10,3,1], issue 16: one test row 2288 off, test RMSE 292 against 26 on the training rows). Inside the
+ * grid nothing changes. Only a NaN has no support.
  */
 
 /** Number of basis functions per edge. */
@@ -21,7 +28,7 @@ export function paddedKnotCount(G: number, k: number): number {
 
 /**
  * Padded knots from the G + 1 grid points (strictly increasing): extends by k intervals of the mean grid spacing on each
- * side (as pykan's extend_grid), then by k more for the evaluation triangle.
+ * side (as pykan's extend_grid), then by k more of padding.
  */
 export function padGrid(gridPoints: ArrayLike<number>, k: number, out?: Float64Array, outOffset = 0): Float64Array {
   const G = gridPoints.length - 1;
@@ -66,17 +73,26 @@ export function knotReciprocals(knots: Float64Array, k: number, out?: Float64Arr
   return dst;
 }
 
-/** Span s in [0, G+2k-1] with t_s <= x < t_{s+1} (binary search, O(log G)), or -1 when x lies outside [t_0, t_{G+2k}). */
+/**
+ * Span s in [k, G+k-1] with t_s <= x < t_{s+1} (binary search, O(log G)) for x inside the grid [t_k, t_{G+k}], the right
+ * end falling in the last interval; callers clamp x into the grid first (gridClamp).
+ */
 function findSpan(knots: Float64Array, first: number, G: number, k: number, x: number): number {
-  if (!(x >= knots[first]! && x < knots[first + G + 2 * k]!)) return -1;
-  let lo = 0;
-  let hi = G + 2 * k;
+  let lo = k;
+  let hi = G + k;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (knots[first + mid]! <= x) lo = mid;
     else hi = mid;
   }
   return lo;
+}
+
+/** The end of the grid [t_k, t_{G+k}] nearer to x, or x itself inside it (NaN stays NaN); padded knot vector at offset. */
+function gridClamp(knots: Float64Array, offset: number, G: number, k: number, x: number): number {
+  const lo = knots[offset + 2 * k]!;
+  const hi = knots[offset + 2 * k + G]!;
+  return x < lo ? lo : x > hi ? hi : x;
 }
 
 /**
@@ -121,6 +137,14 @@ function cubicOnSpan(
   }
 }
 
+/** Derivatives of the cubic bases at a grid end when the caller wants values only. */
+const edgeSlopes = new Float64Array(4);
+
+/** N[r] += dx * D[r], r = 0..k: the bases at a grid end become their tangents at distance dx beyond it. */
+function extendAlongTangent(N: Float64Array, vOff: number, D: Float64Array, dOff: number, k: number, dx: number): void {
+  for (let r = 0; r <= k; r++) N[vOff + r]! += dx * D[dOff + r]!;
+}
+
 /**
  * BasisScratch.evaluateInto for k = 3 with the reciprocal spans of knotReciprocals(knots, 3): no division, no loop.
  * Bit-identical to evaluateInto with k = 3 (both compute each reciprocal once as 1 / (t_a - t_b)).
@@ -129,11 +153,15 @@ export function cubicBasisInto(
   knots: Float64Array, recip: Float64Array, offset: number, G: number, x: number,
   N: Float64Array, vOff: number, D: Float64Array | null, dOff: number,
 ): number {
-  const s = findSpan(knots, offset + 3, G, 3, x);
-  if (s < 0) return NO_SUPPORT;
+  const xc = gridClamp(knots, offset, G, 3, x);
+  if (xc !== xc) return NO_SUPPORT;
+  const s = findSpan(knots, offset + 3, G, 3, xc);
   const t = offset + 3 + s;
   const len = knots.length;
-  cubicOnSpan(knots, t, x, recip[t]!, recip[len + t - 1]!, recip[len + t]!, recip[2 * len + t - 2]!, recip[2 * len + t - 1]!, recip[2 * len + t]!, N, vOff, D, dOff);
+  const slopes = D ?? edgeSlopes;
+  const sOff = D === null ? 0 : dOff;
+  cubicOnSpan(knots, t, xc, recip[t]!, recip[len + t - 1]!, recip[len + t]!, recip[2 * len + t - 2]!, recip[2 * len + t - 1]!, recip[2 * len + t]!, N, vOff, slopes, sOff);
+  if (xc !== x) extendAlongTangent(N, vOff, slopes, sOff, 3, x - xc);
   return s - 3;
 }
 
@@ -191,7 +219,7 @@ export function refreshKnotTables(tables: KnotTables, knots: Float64Array, G: nu
  * The cubic basis of a whole column of samples xs[xStart + q * xStride], q = 0..count-1, against knot vector `vector`
  * of a layer's knots with their tables (buildKnotTables(knots, G, 3)): the hot path of the layer kernels, free of
  * division and binary search. Sample q is cell c = cell0 + q: starts[c] = start + startShift, values (derivatives when
- * derivs is given) at values[c * 4 ..]; where x has no support, starts[c] = noSupportStart and zeros. Same numbers as
+ * derivs is given) at values[c * 4 ..]; where x is NaN, starts[c] = noSupportStart and zeros. Same numbers as
  * cubicBasisInto; the arithmetic is written out here rather than shared through a helper because a helper call that
  * V8 declines to inline boxes every double argument.
  */
@@ -202,18 +230,19 @@ export function cubicBasisColumn(
 ): void {
   const { recip, bins, spanStart } = tables;
   const first = vector * paddedKnotCount(G, 3) + 3;
-  const spans = G + 6;
   const lo = knots[first]!;
-  const hi = knots[first + spans]!;
+  const gridLo = knots[first + 3]!;
+  const gridHi = knots[first + 3 + G]!;
+  const lastSpan = G + 2;
   const scale = tables.binScale[vector]!;
   const lookup = vector * (bins + 1);
   const r2 = knots.length;
   const r3 = 2 * knots.length;
   for (let q = 0; q < count; q++) {
-    const x = xs[xStart + q * xStride]!;
+    const raw = xs[xStart + q * xStride]!;
     const cell = cell0 + q;
     const v = cell * 4;
-    if (!(x >= lo && x < hi)) {
+    if (raw !== raw) {
       starts[cell] = noSupportStart;
       values[v] = 0;
       values[v + 1] = 0;
@@ -227,8 +256,10 @@ export function cubicBasisColumn(
       }
       continue;
     }
+    const x = raw < gridLo ? gridLo : raw > gridHi ? gridHi : raw;
+    const dx = raw - x;
     let span = spanStart[lookup + Math.floor((x - lo) * scale)]!;
-    while (knots[first + span + 1]! <= x) span++;
+    while (span < lastSpan && knots[first + span + 1]! <= x) span++;
     starts[cell] = span - 3 + startShift;
     const t = first + span;
     const left1 = x - knots[t]!;
@@ -252,6 +283,12 @@ export function cubicBasisColumn(
     values[v + 1] = left3 * t0 + right2 * t1;
     values[v + 2] = left2 * t1 + right3 * t2;
     values[v + 3] = left1 * t2;
+    if (dx !== 0) {
+      values[v]! += dx * (-3 * t0);
+      values[v + 1]! += dx * (3 * (t0 - t1));
+      values[v + 2]! += dx * (3 * (t1 - t2));
+      values[v + 3]! += dx * (3 * t2);
+    }
     if (derivs !== null) {
       derivs[v] = -3 * t0;
       derivs[v + 1] = 3 * (t0 - t1);
@@ -271,18 +308,20 @@ export class BasisScratch {
   private readonly left: Float64Array;
   private readonly right: Float64Array;
   private readonly lower: Float64Array;
+  private readonly edgeSlopes: Float64Array;
   constructor(readonly k: number) {
     this.values = new Float64Array(k + 1);
     this.derivs = new Float64Array(k + 1);
     this.left = new Float64Array(k + 1);
     this.right = new Float64Array(k + 1);
     this.lower = new Float64Array(k + 1);
+    this.edgeSlopes = new Float64Array(k + 1);
   }
 
   /**
    * Evaluates the k+1 possibly non-zero bases (and derivatives when withDerivs) at x into this.values / this.derivs.
-   * Returns start = index of the first of them (may be negative or run past G+k-1 near the ends: callers skip those),
-   * or NO_SUPPORT when x lies outside [t_0, t_{G+2k}).
+   * Returns start = index of the first of them (0..G-1: all k+1 are bases of the spline),
+   * or NO_SUPPORT when x is NaN.
    */
   evaluate(knots: Float64Array, offset: number, G: number, k: number, x: number, withDerivs: boolean): number {
     return this.evaluateInto(knots, offset, G, k, x, this.values, 0, withDerivs ? this.derivs : null, 0);
@@ -290,19 +329,23 @@ export class BasisScratch {
 
   /** As evaluate, writing values to values[vOff..vOff+k] and derivatives (when derivs is given) to derivs[dOff..]. */
   evaluateInto(knots: Float64Array, offset: number, G: number, k: number, x: number, N: Float64Array, vOff: number, D: Float64Array | null, dOff: number): number {
-    const s = findSpan(knots, offset + k, G, k, x);
-    if (s < 0) return NO_SUPPORT;
+    const xc = gridClamp(knots, offset, G, k, x);
+    if (xc !== xc) return NO_SUPPORT;
+    const s = findSpan(knots, offset + k, G, k, xc);
     const t = offset + k + s; // knots[t + j] = t_{s+j}; valid for j down to -s-k and up to G+3k-s
+    const slopes = D ?? (xc !== x ? this.edgeSlopes : null);
+    const sOff = D === null ? 0 : dOff;
     if (k === 3) {
       cubicOnSpan(
-        knots, t, x,
+        knots, t, xc,
         1 / (knots[t + 1]! - knots[t]!), 1 / (knots[t + 1]! - knots[t - 1]!), 1 / (knots[t + 2]! - knots[t]!),
         1 / (knots[t + 1]! - knots[t - 2]!), 1 / (knots[t + 2]! - knots[t - 1]!), 1 / (knots[t + 3]! - knots[t]!),
-        N, vOff, D, dOff,
+        N, vOff, slopes, sOff,
       );
-      return s - 3;
+    } else {
+      this.triangle(knots, null, t, k, xc, N, vOff, slopes, sOff);
     }
-    this.triangle(knots, null, t, k, x, N, vOff, D, dOff);
+    if (xc !== x) extendAlongTangent(N, vOff, slopes!, sOff, k, x - xc);
     return s - k;
   }
 
@@ -312,9 +355,13 @@ export class BasisScratch {
    */
   evaluateWithReciprocals(knots: Float64Array, recip: Float64Array, offset: number, G: number, k: number, x: number, N: Float64Array, vOff: number, D: Float64Array | null, dOff: number): number {
     if (k === 3) return cubicBasisInto(knots, recip, offset, G, x, N, vOff, D, dOff);
-    const s = findSpan(knots, offset + k, G, k, x);
-    if (s < 0) return NO_SUPPORT;
-    this.triangle(knots, recip, offset + k + s, k, x, N, vOff, D, dOff);
+    const xc = gridClamp(knots, offset, G, k, x);
+    if (xc !== xc) return NO_SUPPORT;
+    const s = findSpan(knots, offset + k, G, k, xc);
+    const slopes = D ?? (xc !== x ? this.edgeSlopes : null);
+    const sOff = D === null ? 0 : dOff;
+    this.triangle(knots, recip, offset + k + s, k, xc, N, vOff, slopes, sOff);
+    if (xc !== x) extendAlongTangent(N, vOff, slopes!, sOff, k, x - xc);
     return s - k;
   }
 

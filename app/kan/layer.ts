@@ -90,7 +90,7 @@ export function baseDerivative(kind: BaseKind, x: number): number {
 /**
  * What the backward pass needs from the forward pass, per cell = i * n + s (input-major, so that one input's column is
  * contiguous): row [cell], the row of the first basis in the padded weight block (start + k, see spreadWeights; 0 with
- * all values zero where x has no support); values, derivs [cell][k+1], the k+1 basis values and derivatives; base,
+ * all values zero where x is NaN); values, derivs [cell][k+1], the k+1 basis values and derivatives; base,
  * baseDeriv [cell], the base branch and its derivative; order [i][n] (when sorted), each column's samples sorted by
  * row, so that samples sharing their k+1 weight rows are processed in pairs. Buffers grow with n and are reused.
  */

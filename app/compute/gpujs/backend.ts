@@ -12,7 +12,7 @@ import { checkMatmulShapes } from '../reference';
 import { type BasisTable, type ComputeBackend, type Deferred, type KanKernels, type LayerShape, drive } from '../contract';
 import { type GpuJsClass, type GpuJsInstance, type GpuJsKernel, type GpuJsMode, isDeviceResident, kernelModeOf } from './load';
 import {
-  COPY_SOURCE, type LayerGeometry, NO_START, ZEROS_SOURCE, basisSource, coefGradientSource, edgeAbsSource, forwardSource,
+  COPY_SOURCE, type LayerGeometry, ZEROS_SOURCE, basisSource, coefGradientSource, edgeAbsSource, forwardSource,
   inputGradientSource, matmulSource, scaleGradientSource, tableWidth,
 } from './sources';
 
@@ -267,7 +267,7 @@ class GpuJsKanKernels implements KanKernels {
       for (let c = 0; c < chunkRows(plan, q) * g.nIn; c++) {
         const row = c * W;
         const cell = cell0 + c;
-        result.start[cell] = host[row] === NO_START ? NO_SUPPORT : host[row]!;
+        result.start[cell] = host[row]!;
         for (let r = 0; r < kp; r++) {
           result.values[cell * kp + r] = host[row + 1 + r]!;
           result.derivs[cell * kp + r] = host[row + 1 + kp + r]!;

@@ -5,15 +5,13 @@
  * can change what gpu.js parses.
  *
  * Per chunk of `rows` samples (the host splits batches so that no array exceeds what a float index addresses exactly):
- *   table [rows][nIn][W], W = 2(k+1) + 3: [start, B_0..B_k, B'_0..B'_k, b(x), b'(x)] per cell; start = NO_START off-grid.
+ *   table [rows][nIn][W], W = 2(k+1) + 3: [start, B_0..B_k, B'_0..B'_k, b(x), b'(x)] per cell; beyond the grid the bases
+ *   are their tangents at its nearer end, as in app/kan/bspline.ts.
  *   coef [nIn][nOut][nb], knots [nIn][G+4k+1] (layout of app/kan/layer.ts), float32.
  *   edge [3][nIn][nOut]: w_b, w_s and mask of every edge in one array, because WebGPU's default limit is 8 storage
  *   buffers per kernel (its output included), and the backward kernels would otherwise need 9.
  *   reg [nIn][nOut]: regCoef_e / n (the regulariser's d(objective)/d|phi_e| per sample), only in the withReg variants.
  */
-
-/** Stands for "no basis is non-zero here" in a table's start column (any start of a real basis is >= -k). */
-export const NO_START = -1000000;
 
 export interface LayerGeometry {
   nIn: number;
@@ -47,14 +45,13 @@ export function basisSource(g: LayerGeometry): string {
   const W = tableWidth(k);
   const cols = columns(k);
   const knotLen = G + 4 * k + 1;
-  const spans = G + 2 * k;
-  const searchSteps = Math.ceil(Math.log2(spans)) + 1;
+  const searchSteps = Math.ceil(Math.log2(Math.max(G, 2))) + 1;
   const lines: string[] = [];
   for (let r = 0; r <= k; r++) lines.push(`    let N${r} = ${r === 0 ? '1.0' : '0.0'};`);
   for (let r = 0; r < Math.max(k, 1); r++) lines.push(`    let P${r} = ${k === 1 ? '1.0' : '0.0'};`);
   lines.push('    let saved = 0.0;', '    let temp = 0.0;');
   for (let j = 1; j <= k; j++) {
-    lines.push(`    const L${j} = v - knots[t + ${1 - j}];`, `    const R${j} = knots[t + ${j}] - v;`, '    saved = 0.0;');
+    lines.push(`    const L${j} = u - knots[t + ${1 - j}];`, `    const R${j} = knots[t + ${j}] - u;`, '    saved = 0.0;');
     for (let r = 0; r < j; r++) {
       lines.push(`    temp = N${r} / (R${r + 1} + L${j - r});`, `    N${r} = saved + R${r + 1} * temp;`, `    saved = L${j - r} * temp;`);
     }
@@ -62,12 +59,14 @@ export function basisSource(g: LayerGeometry): string {
     if (j === k - 1) for (let r = 0; r < k; r++) lines.push(`    P${r} = N${r};`);
   }
   const picks: string[] = [`if (col == 0) { result = lo - ${f(k)}; }`];
-  for (let r = 0; r <= k; r++) picks.push(`if (col == ${cols.values + r}) { result = N${r}; }`);
+  const slopes: string[] = [];
   for (let r = 0; r <= k; r++) {
     const up = r >= 1 ? `P${r - 1} / (knots[t + ${r}] - knots[t + ${r - k}])` : '0.0';
     const down = r <= k - 1 ? `P${r} / (knots[t + ${r + 1}] - knots[t + ${r + 1 - k}])` : '0.0';
-    picks.push(`if (col == ${cols.derivs + r}) { result = ${f(k)} * (${up} - ${down}); }`);
+    slopes.push(`${f(k)} * (${up} - ${down})`);
   }
+  for (let r = 0; r <= k; r++) picks.push(`if (col == ${cols.values + r}) { result = N${r} + dx * (${slopes[r]}); }`);
+  for (let r = 0; r <= k; r++) picks.push(`if (col == ${cols.derivs + r}) { result = ${slopes[r]}; }`);
   const baseValue = baseKind === 0 ? 'v / (1.0 + Math.exp(-v))' : baseKind === 1 ? 'v' : '0.0';
   const baseDeriv = baseKind === 0 ? '(1.0 / (1.0 + Math.exp(-v))) * (1.0 + v * (1.0 - 1.0 / (1.0 + Math.exp(-v))))' : baseKind === 1 ? '1.0' : '0.0';
   return `function (xs, knots) {
@@ -82,13 +81,15 @@ export function basisSource(g: LayerGeometry): string {
     result = ${baseValue};
   } else if (col == ${cols.baseDeriv}) {
     result = ${baseDeriv};
-  } else if (v >= knots[first] && v < knots[first + ${spans}]) {
-    let lo = 0.0;
-    let hi = ${f(spans)};
+  } else {
+    const u = Math.min(Math.max(v, knots[first + ${k}]), knots[first + ${k + G}]);
+    const dx = v - u;
+    let lo = ${f(k)};
+    let hi = ${f(G + k)};
     for (let step = 0; step < ${searchSteps}; step++) {
       if (hi - lo > 1.0) {
         const mid = Math.floor((lo + hi) / 2.0);
-        if (knots[first + mid] <= v) {
+        if (knots[first + mid] <= u) {
           lo = mid;
         } else {
           hi = mid;
@@ -98,8 +99,6 @@ export function basisSource(g: LayerGeometry): string {
     const t = first + lo;
 ${lines.join('\n')}
     ${picks.join('\n    ')}
-  } else if (col == 0) {
-    result = ${f(NO_START)};
   }
   return result;
 }`;

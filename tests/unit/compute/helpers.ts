@@ -1,4 +1,4 @@
-/** Shared fixtures of the compute tests: small KANs with non-uniform grids, masked edges and off-grid inputs. */
+/** Shared fixtures of the compute tests: small KANs with non-uniform grids, masked edges and inputs beyond the grid. */
 import { updateGridFromSamples } from '../../../app/kan/grid';
 import type { BaseKind } from '../../../app/kan/layer';
 import { Kan } from '../../../app/kan/model';
@@ -14,7 +14,7 @@ export interface Fixture {
 
 /**
  * A KAN whose grids were adapted to its data (non-uniform knots), with two masked edges, evaluated on inputs that reach
- * beyond the grid (bases without support) and a full regulariser.
+ * beyond the grid (tangent-extended bases) and a full regulariser.
  */
 export function fixture(width: number[], grid: number, k: number, base: BaseKind, n: number, task: Task, seed: number): Fixture {
   const rng = new Rng(seed);

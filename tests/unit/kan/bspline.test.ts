@@ -61,7 +61,7 @@ describe('sparse B-spline bases', () => {
     for (let q = 0; q < G; q++) pts.push(pts[q]! + 0.2 + rng.uniform());
     const knots = padGrid(pts, k);
     const t = Array.from(knots.subarray(k, k + G + 2 * k + 1));
-    for (let x = t[0]! + 0.01; x < t[t.length - 1]!; x += 0.0537) {
+    for (let x = pts[0]!; x <= pts[G]!; x += 0.0537) {
       const v = dense(knots, G, k, x);
       for (let m = 0; m < G + k; m++) expect(v[m]).toBeCloseTo(coxDeBoor(t, m, k, x), 12);
     }
@@ -85,10 +85,31 @@ describe('sparse B-spline bases', () => {
     }
   });
 
-  it('are zero outside the extended grid', () => {
-    const knots = uniformKnots(-1, 1, 5, 3);
-    expect(new BasisScratch(3).evaluate(knots, 0, 5, 3, -3, false)).toBe(NO_SUPPORT);
-    expect(new BasisScratch(3).evaluate(knots, 0, 5, 3, 2.5, false)).toBe(NO_SUPPORT);
-    expect(evaluateSpline(knots, 0, 5, 3, new Float64Array(8).fill(1), 0, Number.NaN)).toBe(0);
+  it('continue beyond the grid along their tangents at its nearer end, value and slope continuous', () => {
+    const G = 5;
+    const knots = uniformKnots(-1, 1, G, 3);
+    const coef = Float64Array.from([0.3, -2, 1.5, 4, -1, 0.5, 7, -3]);
+    for (const [end, side] of [[-1, -1], [1, 1]] as const) {
+      const atEnd = evaluateSpline(knots, 0, G, 3, coef, 0, end);
+      const slopeAtEnd = dense(knots, G, 3, end, true);
+      const slope = slopeAtEnd.reduce((sum, d, m) => sum + d * coef[m]!, 0);
+      expect(Math.abs(slope)).toBeGreaterThan(1);
+      // Continuous slope: the one-sided difference quotient just inside the end tends to it.
+      expect((side * (atEnd - evaluateSpline(knots, 0, G, 3, coef, 0, end - side * 1e-6))) / 1e-6).toBeCloseTo(slope, 3);
+      for (const distance of [1e-9, 0.1, 0.7, 2.5, 40]) {
+        const x = end + side * distance;
+        expect(evaluateSpline(knots, 0, G, 3, coef, 0, x)).toBeCloseTo(atEnd + side * distance * slope, 10);
+        expect(dense(knots, G, 3, x, true)).toEqual(slopeAtEnd);
+      }
+    }
+    expect(new BasisScratch(3).evaluate(knots, 0, G, 3, Number.NaN, false)).toBe(NO_SUPPORT);
+    expect(evaluateSpline(knots, 0, G, 3, new Float64Array(8).fill(1), 0, Number.NaN)).toBe(0);
+  });
+
+  it('keep the partition of unity beyond the grid, for orders 1..5 (a constant spline stays constant)', () => {
+    for (const k of [1, 2, 3, 4, 5]) {
+      const knots = uniformKnots(-1, 1, 4, k);
+      for (const x of [-30, -1.5, 1.2, 9]) expect(dense(knots, 4, k, x).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    }
   });
 });

@@ -63,7 +63,7 @@ describe('KAN gradients match central finite differences', () => {
     expect(grad[l1.wsOffset + 4]).toBe(0);
   });
 
-  it('inputs outside the extended grid see only the base branch, and gradients still match', () => {
+  it('inputs beyond the grid follow the tangents of the splines, and gradients still match', () => {
     const kan = Kan.create({ width: [1, 2, 1], grid: 3, k: 3 }, new Rng(7));
     const batch: Batch = { x: Float64Array.from([-5, -2.1, 0.3, 2.4, 9]), y: Float64Array.from([1, 0, -1, 0.5, 2]), n: 5 };
     expect(gradientError(kan, batch, 'regression')).toBeLessThan(1e-6);
