@@ -1,6 +1,6 @@
 /**
  * Formula discovery for one target: trains the structures of structures.ts (a product KAN, a sum KAN pruned to its
- * minimal network, and a pruned KAN of log|y|, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
+ * minimal network, a pruned KAN of log|y|, and one of log|y| in log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
  * the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
  * formula (pareto.ts). Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
@@ -13,7 +13,7 @@ import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
-import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, symbolicCandidates, targetSpread, trainSeparableKan, trainSumKan, withExpOutput } from './structures';
+import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, symbolicCandidates, targetSpread, trainSeparableKan, trainSumKan, withExpOutput } from './structures';
 
 /** Front formulas with a validation RMSE within this factor of the best are finished (refitted on all rows, snapped). */
 const CONTENDER_FACTOR = 10;
@@ -101,9 +101,9 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     };
     const log = logContext(ctx);
     const productLib = [...options.lib, ...PRODUCT_FACTORS];
-    const readLog = (inner: Kan, kind: string): ComposedCandidate[] => {
-      const kan = withExpOutput(inner, log!.sign, ctx);
-      return symbolicCandidates(kan, ctx, `${kind} [${inner.width.join(',')}] of log|y|`, productLib);
+    const readLog = (inner: Kan, kind: string, within: StructureContext = ctx): ComposedCandidate[] => {
+      const kan = withExpOutput(inner, log!.sign, within);
+      return symbolicCandidates(kan, within, `${kind} [${inner.width.join(',')}] of log|y|${within.logInputs ? ' in log x' : ''}`, productLib);
     };
     const stages: [string, () => ComposedCandidate[]][] = [
       ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
@@ -112,6 +112,10 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         return symbolicCandidates(kan, ctx, `sum [${kan.width.join(',')}]`, options.lib);
       }],
       ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
+      ['power law', () => {
+        const logLog = log ? logInputContext(log.ctx, input.rawTrain, input.rawValidation) : null;
+        return logLog ? readLog(trainSumKan(logLog, options.hidden), 'power law', logLog) : [];
+      }],
     ];
     for (const [name, run] of stages) {
       if (exactFound()) break;

@@ -17,7 +17,8 @@ import { fitPolynomial, prepareEdgeSamples } from '../symbolic/fit';
 import { buildFormulas } from '../symbolic/formula';
 import { type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
 import { type EdgeId, type Suggestion, edgeLabel, edgeSamples, rankSymbolic, setSymbolic } from '../symbolic/suggest';
-import { type Expr } from '../symbolic/algebra/expr';
+import { type Expr, substituteVariables } from '../symbolic/algebra/expr';
+import type { FitData } from '../symbolic/algebra/constants';
 import { fromMathNode } from '../symbolic/algebra/mathnode';
 
 /** Training budgets, in L-BFGS steps (pykan's unit: up to 20 iterations each). */
@@ -47,6 +48,8 @@ export interface StructureContext {
   /** The pruned network may be worse on validation than the full one by this factor (plus a floor); default 1. */
   pruneTolerance: number;
   maxVariants: number;
+  /** The KAN's inputs are log(x) of the raw inputs (then the standardizer is null): formulas substitute it back. */
+  logInputs?: boolean;
 }
 
 export interface ComposedCandidate {
@@ -94,6 +97,29 @@ export function logContext(ctx: StructureContext): { ctx: StructureContext; sign
   if (sign === 0 || productSign(ctx.validation.y) !== sign) return null;
   const logOf = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => Math.log(Math.abs(v))), n: b.n });
   return { ctx: { ...ctx, train: logOf(ctx.train), validation: logOf(ctx.validation) }, sign };
+}
+
+/**
+ * The context with the inputs replaced by the logarithms of the raw inputs; null unless every raw input is positive.
+ * In log-log coordinates a power law is linear and a ratio inside a function, (x2/x1)^2, is exp(2*(t2 - t1)): products
+ * and powers that a KAN of x can only approximate become sums of library functions.
+ */
+export function logInputContext(ctx: StructureContext, rawTrain: FitData, rawValidation: FitData): StructureContext | null {
+  const logRows = (raw: FitData, batch: Batch): Batch | null => {
+    const nIn = raw.columns.length;
+    const x = new Float64Array(raw.n * nIn);
+    for (let i = 0; i < nIn; i++) {
+      const column = raw.columns[i]!;
+      for (let s = 0; s < raw.n; s++) {
+        if (!(column[s]! > 0)) return null;
+        x[s * nIn + i] = Math.log(column[s]!);
+      }
+    }
+    return { x, y: batch.y, n: batch.n };
+  };
+  const train = logRows(rawTrain, ctx.train);
+  const validation = logRows(rawValidation, ctx.validation);
+  return train && validation ? { ...ctx, train, validation, standardizer: null, logInputs: true } : null;
 }
 
 /** A separable KAN [n, 1]: the sum of one univariate function per input (trained on the context's target). */
@@ -174,7 +200,8 @@ export function symbolicCandidates(kan: Kan, ctx: StructureContext, source: stri
 function compose(kan: Kan, ctx: StructureContext): Expr | null {
   try {
     const [formula] = buildFormulas(kan, { inputNames: ctx.inputNames, standardizer: ctx.standardizer, digits: Infinity, simplify: false, numericEdges: 'error', custom: PRODUCT_FACTORS });
-    return fromMathNode(formula!.node, formula!.variables);
+    const expr = fromMathNode(formula!.node, formula!.variables);
+    return ctx.logInputs ? substituteVariables(expr, (i) => ({ kind: 'fn', name: 'log', arg: { kind: 'var', index: i } })) : expr;
   } catch {
     return null;
   }

@@ -91,6 +91,24 @@ export function evaluateExpr(e: Expr, columns: readonly Float64Array[], n: numbe
   }
 }
 
+/** e with every variable i replaced by replacement(i) (a change of variables, e.g. x -> log(x)). */
+export function substituteVariables(e: Expr, replacement: (index: number) => Expr): Expr {
+  switch (e.kind) {
+    case 'const':
+      return e;
+    case 'var':
+      return replacement(e.index);
+    case 'add':
+      return { kind: 'add', terms: e.terms.map((t) => substituteVariables(t, replacement)) };
+    case 'mul':
+      return { kind: 'mul', factors: e.factors.map((f) => substituteVariables(f, replacement)) };
+    case 'pow':
+      return { kind: 'pow', base: substituteVariables(e.base, replacement), exponent: substituteVariables(e.exponent, replacement) };
+    case 'fn':
+      return { kind: 'fn', name: e.name, arg: substituteVariables(e.arg, replacement) };
+  }
+}
+
 /**
  * Size as PySR counts it: every constant, variable and function application is 1, a power is 1, and an n-ary sum or
  * product is n - 1 binary operations; children add their own sizes.
