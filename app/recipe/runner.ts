@@ -12,6 +12,7 @@ import type { DifferentiableModel } from '../train/types';
 import { describePreparedData, fitInputWidth, prepareData, type CsvReader, type PreparedData } from './data';
 import { interpretabilityHandlers, type InterpretabilityState } from './interpretability-steps';
 import { discoverStep } from './discover-step';
+import { sweepStep, type SweepReport } from './sweep-step';
 import type { FitStep, Recipe, RecipeStep } from './schema';
 
 export interface ModelMetrics {
@@ -31,6 +32,8 @@ export interface RunState extends InterpretabilityState {
   data: PreparedData;
   kan: Kan;
   mlp: Mlp | null;
+  /** The last sweep step's points and fronts. */
+  sweep?: SweepReport;
 }
 
 export interface StageResult {
@@ -116,6 +119,7 @@ function applyStep(state: RunState, step: RecipeStep, index: number, options: Ru
     updateGridFromSamples(state.kan, state.data.train.x, state.data.train.n, step.updateGrid.gridEps, step.updateGrid.gridMargin);
     return { details: {}, cancelled: false };
   }
+  if ('sweep' in step) return sweepStep(state, step.sweep, index, options);
   if ('discover' in step) return { details: discoverStep(state, step.discover, index, options), cancelled: options.signal?.aborted === true };
   return { details: interpretabilityHandlers.apply(state, step), cancelled: false };
 }
@@ -177,5 +181,5 @@ export function summarizeRun(result: RunResult): Record<string, unknown> {
     mlp: mlp ? pick(mlp) : null,
     stages: stages.map((s) => ({ step: s.step, seconds: s.seconds, ...pick(s.kan), ...(s.mlp ? { mlp: pick(s.mlp) } : {}), ...s.details })),
   };
-  return { ...summary, ...interpretabilityHandlers.summarize(state) };
+  return { ...summary, ...interpretabilityHandlers.summarize(state), ...(state.sweep ? { sweep: state.sweep } : {}) };
 }
