@@ -146,5 +146,5 @@ export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {
 export function buildSweepRecipe(data: DataChoice, form: SetupForm): RecipeInput {
   const recipe = buildRecipe(data, form);
   const sweep = { opt: form.optimizer, steps: form.steps, ...(form.lr !== null ? { lr: form.lr } : {}) };
-  return { ...recipe, name: `${form.name.trim() || 'sweep'} (sweep)`, steps: [{ sweep }] };
+  return { ...recipe, name: form.name.trim() ? `${form.name.trim()} sweep` : 'sweep', steps: [{ sweep }] };
 }
