@@ -125,4 +125,46 @@ describe.skipIf(!haveChromium)('the sweep in Chromium against kanbench serve', (
     await page.screenshot({ path: path.join(SHOTS, 'sweep-test.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
+
+  it('compares runs on different data and tasks on separate panels, each naming its metric and loss', { timeout: 300_000 }, async () => {
+    // The sweep-only run has no trained model of its own: Compare says where its results are.
+    await page.click('[data-nav="compare"]');
+    await page.locator('[data-testid="compare-sweep-only"]').waitFor();
+
+    // A regression run on the formula data and a classification run on iris.
+    const train = async (): Promise<void> => {
+      await page.click('[data-nav="setup"]');
+      await page.fill('[data-field="steps"]', '3');
+      await page.click('[data-action="create-run"]');
+      await page.waitForSelector('[data-view="training"]');
+      await page.waitForSelector('[data-testid="training-progress"][data-status="done"]', { timeout: 120_000 });
+    };
+    await train();
+    await page.click('[data-nav="data"]');
+    await page.click('[data-sample="iris"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-view="data"] li').length >= 2);
+    await train();
+
+    await page.click('[data-nav="history"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-table"] tbody tr').length === 3);
+    const rows = page.locator('[data-testid="history-table"] tbody tr');
+    for (let i = 0; i < 3; i++) await rows.nth(i).locator('input[type="checkbox"]').check();
+    await page.click('[data-action="compare"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-group"]').length === 2);
+    expect(await page.locator('[data-testid="compare-mixed-note"]').innerText()).toMatch(/2 different datasets or tasks/);
+    const groups = page.locator('[data-testid="compare-group"]');
+    const heads = async (task: string): Promise<string> => page.locator(`[data-testid="compare-group"][data-task="${task}"]`).innerText();
+    expect(await groups.count()).toBe(2);
+    const regression = await heads('regression');
+    const classification = await heads('classification');
+    expect(regression).toMatch(/Train RMSE\s+Test RMSE/);
+    expect(regression).toMatch(/Test loss \(MSE\)/);
+    expect(regression).not.toMatch(/accuracy|cross-entropy/);
+    expect(classification).toMatch(/Train accuracy\s+Test accuracy/);
+    expect(classification).toMatch(/Test loss \(cross-entropy\)/);
+    expect(classification).not.toMatch(/RMSE|MSE\)/);
+    await page.locator('[data-testid="pareto-chart"] canvas').first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'compare-grouped.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
 });
