@@ -4,6 +4,7 @@ import { dataLabel, groupRuns, onlySweeps, runTask, taskLoss, taskMetric } from 
 import { latestSweep, sweepAxisName, sweepError, sweepSeries, type SweepPoint, type SweepReport } from '../../../renderer/src/lib/sweep';
 import { buildSweepRecipe, defaultSetupForm, type DataChoice } from '../../../renderer/src/lib/recipe';
 import { parseRecipe } from '../../../app/recipe/schema';
+import { overallFraction, progressPlan } from '../../../renderer/src/lib/progress';
 
 describe('Compare groups', () => {
   const run = (id: string, datasetHash: string, summary: Record<string, number | string | null>) => ({ id, datasetHash, summary });
@@ -56,6 +57,12 @@ describe('the sweep panel', () => {
     expect(sweepAxisName(report, 'val')).toBe('validation RMSE (y, in its units)');
     expect(sweepAxisName({ ...report, task: 'classification' }, 'test')).toBe('test error rate (1 − accuracy)');
     expect(sweepError({ ...mlp[0]!, metrics: { valAccuracy: 0.75, testAccuracy: 0.5 } }, 'test')).toBe(0.5);
+  });
+
+  it('counts a sweep\'s progress by models finished across both families', () => {
+    const plan = progressPlan([{ fit: { steps: 10 } }, { sweep: {} }], true);
+    expect(overallFraction(plan, { stepIdx: 1, model: 'kan', step: 4, steps: 16 })).toBeCloseTo((20 + 4 / 16) / 21);
+    expect(overallFraction(plan, { stepIdx: 1, model: 'mlp', step: 12, steps: 16 })).toBeCloseTo((20 + 12 / 16) / 21);
   });
 
   it('finds the run\'s last sweep among its steps', () => {
