@@ -29,19 +29,48 @@ export const runRow = z.object({
   parentStep: z.number().nullable(), summary: z.record(z.string(), z.union([z.number(), z.string(), z.null()])),
   note: z.string(), tags: z.array(z.string()),
 });
-const modelMetrics = z.object({
-  params: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(),
-  trainRmse: z.number().nullable().optional(), testRmse: z.number().nullable().optional(),
-  trainAccuracy: z.number().nullable().optional(), testAccuracy: z.number().nullable().optional(),
+/** NaN and Infinity travel as null (JSON). */
+const figure = z.number().nullable();
+/** One split's figures: RMSE, MAE, R^2 (regression, target units) or accuracy, log-loss, macro-F1 (classification). */
+const splitMetrics = z.object({
+  rmse: figure.optional(), mae: figure.optional(), r2: figure.optional(),
+  accuracy: figure.optional(), logLoss: figure.optional(), macroF1: figure.optional(),
 });
+const splitScores = z.object({ train: splitMetrics, validation: splitMetrics.nullable(), test: splitMetrics.nullable() });
+/**
+ * A model's figures after a step. status 'not trained' (no fit has trained it) comes with params only; runs stored
+ * before validation splits have no status, val* figures, scores or overfit flag.
+ */
+const modelMetrics = z.object({
+  status: z.enum(['trained', 'not trained']).optional(),
+  params: z.number(), trainLoss: figure.optional(), valLoss: figure.optional(), testLoss: figure.optional(),
+  trainRmse: figure.optional(), valRmse: figure.optional(), testRmse: figure.optional(),
+  trainAccuracy: figure.optional(), valAccuracy: figure.optional(), testAccuracy: figure.optional(),
+  scores: splitScores.optional(),
+  /** Validation loss far above the training loss (app/recipe/runner.ts isOverfit). */
+  overfit: z.boolean().optional(),
+});
+const baselineScores = splitScores.extend({ params: z.number() });
+/** Trained on the run's training split, strength chosen on its validation split: mean and ridge, or majority and logistic. */
+export const baselines = z.union([
+  z.object({ mean: baselineScores, ridge: baselineScores.extend({ alpha: z.number(), trainRows: z.number() }) }),
+  z.object({ majority: baselineScores, logistic: baselineScores.extend({ C: z.number(), trainRows: z.number() }) }),
+]);
 export const stepInfo = z.object({
   idx: z.number(), kind: z.string(), params: z.unknown(), seconds: z.number(),
-  metrics: z.object({ kan: modelMetrics, mlp: modelMetrics.nullable(), details: z.record(z.string(), z.unknown()) }).partial().passthrough(),
+  metrics: z.object({
+    kan: modelMetrics, mlp: modelMetrics.nullable(), details: z.record(z.string(), z.unknown()),
+    /** Why a fit of the step diverged (its model was restored to its best parameters); null or absent when none did. */
+    diverged: z.string().nullable(),
+    baselines,
+  }).partial().passthrough(),
   snapshotModels: z.array(modelKind),
 });
 export const curvePoint = z.object({
   stepIdx: z.number(), model: modelKind, iter: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(),
   trainMetric: z.number().nullable(), testMetric: z.number().nullable(),
+  /** Null without validation rows or in runs stored before validation splits. */
+  valLoss: z.number().nullable().optional(), valMetric: z.number().nullable().optional(),
 });
 export const formulaOutput = z.object({
   outputIdx: z.number(), text: z.string(), latex: z.string(), python: z.string(), js: z.string(), testRmse: z.number().nullable(),
@@ -154,7 +183,7 @@ export type ResponseOf<O extends OperationName> = z.output<(typeof operations)[O
 /** Events main pushes to every subscribed renderer. */
 export const events = {
   /** `at`: when the figures were measured, in milliseconds since the epoch (sub-millisecond), for latency and ETA displays. */
-  'run.progress': z.object({ runId: id, stepIdx: z.number(), model: modelKind, step: z.number(), steps: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(), trainMetric: z.number().nullable(), testMetric: z.number().nullable(), seconds: z.number(), at: z.number() }),
+  'run.progress': z.object({ runId: id, stepIdx: z.number(), model: modelKind, step: z.number(), steps: z.number(), trainLoss: z.number().nullable(), testLoss: z.number().nullable(), trainMetric: z.number().nullable(), testMetric: z.number().nullable(), valLoss: z.number().nullable(), valMetric: z.number().nullable(), seconds: z.number(), at: z.number() }),
   'run.status': z.object({ runId: id, status: runStatus, error: z.string().nullable() }),
   'run.step': z.object({ runId: id, step: stepInfo }),
 } as const;

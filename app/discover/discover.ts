@@ -1,6 +1,6 @@
 /**
- * Formula discovery for one target: trains the structures of structures.ts (a product KAN, then a sum KAN pruned to its
- * minimal network, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
+ * Formula discovery for one target: trains the structures of structures.ts (a product KAN, a sum KAN pruned to its
+ * minimal network, and a pruned KAN of log|y|, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
  * the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
  * formula (pareto.ts). Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
@@ -12,8 +12,11 @@ import { type Expr, exprKey } from '../symbolic/algebra/expr';
 import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
-import { type Polished, refitFormula, snapFormula } from './polish';
-import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, symbolicCandidates, targetSpread, trainProductKan, trainSumKan } from './structures';
+import { type Polished, finishFormula, refitFormula } from './polish';
+import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, symbolicCandidates, targetSpread, trainSeparableKan, trainSumKan, withExpOutput } from './structures';
+
+/** Front formulas with a validation RMSE within this factor of the best are finished (refitted on all rows, snapped). */
+const CONTENDER_FACTOR = 10;
 
 export interface DiscoverOptions {
   lib: readonly LibraryFunction[];
@@ -96,15 +99,19 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       train: input.train, validation: input.validation, grid: options.grid, k: options.k, lib: options.lib, seed: options.seed + 7919 * restart,
       inputNames: input.inputNames, standardizer: input.standardizer, pruneTolerance: 1, maxVariants: options.maxVariants,
     };
+    const log = logContext(ctx);
+    const productLib = [...options.lib, ...PRODUCT_FACTORS];
+    const readLog = (inner: Kan, kind: string): ComposedCandidate[] => {
+      const kan = withExpOutput(inner, log!.sign, ctx);
+      return symbolicCandidates(kan, ctx, `${kind} [${inner.width.join(',')}] of log|y|`, productLib);
+    };
     const stages: [string, () => ComposedCandidate[]][] = [
-      ['product', () => {
-        const kan = trainProductKan(ctx);
-        return kan ? symbolicCandidates(kan, ctx, `product [${kan.width.join(',')}]`, [...options.lib, ...PRODUCT_FACTORS]) : [];
-      }],
+      ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
       ['sum', () => {
         const kan = trainSumKan(ctx, options.hidden);
         return symbolicCandidates(kan, ctx, `sum [${kan.width.join(',')}]`, options.lib);
       }],
+      ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
     ];
     for (const [name, run] of stages) {
       if (exactFound()) break;
@@ -112,16 +119,20 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         timedOut = true;
         break;
       }
-      for (const c of run()) add(c.expr, c.source, c.edges, c.kan);
+      for (const c of run()) {
+        if (outOfTime()) break;
+        add(c.expr, c.source, c.edges, c.kan);
+      }
       hooks.onStage?.(name, best());
     }
     if (timedOut) break;
   }
-  // Snapping is judged on the front only: a formula off it stays dominated whatever its constants read.
+  // Only contenders are refitted on every row and snapped: front formulas within CONTENDER_FACTOR of the best error.
+  // A formula off the front stays dominated whatever its constants read, and one far worse than the best is not chosen.
   const floor = EXACT_FLOOR * spread;
-  for (const f of paretoFront([...pool.values()], floor)) {
-    const snapped = snapFormula(f, input.rawTrain, input.rawValidation);
-    if (snapped) keep({ ...f, ...snapped });
+  const bar = CONTENDER_FACTOR * Math.max(best(), floor);
+  for (const f of paretoFront([...pool.values()], floor).filter((c) => c.valRmse <= bar)) {
+    for (const finished of finishFormula(f, input.rawTrain, input.rawValidation)) keep({ ...f, ...finished });
   }
   const front = paretoFront([...pool.values()], floor);
   const chosen = chooseFormula(front, options.tolerance, spread)!;

@@ -33,32 +33,40 @@ export function exprRmse(expr: Expr, data: FitData): number {
 }
 
 /**
- * A composed formula simplified, with every constant refitted on the training rows and negligible terms dropped; null
- * when it cannot be evaluated on them.
+ * A composed formula simplified, with every constant refitted and negligible terms dropped, fitted on at most
+ * SCREEN_ROWS training rows (a formula of the right form is exact on any of them; the front is refitted on all rows
+ * later); null when it cannot be evaluated there.
  */
 export function refitFormula(raw: Expr, train: FitData, validation: FitData, yScale: number): Polished | null {
+  const rows = subsample(train, SCREEN_ROWS);
   let expr = simplifyExpr(raw);
-  if (!Number.isFinite(exprRmse(expr, train))) return null;
-  expr = simplifyExpr(refitConstants(expr, train).expr);
-  expr = simplifyExpr(dropNegligibleTerms(expr, train, NEGLIGIBLE_TERM * yScale));
-  const result = measure(refitConstants(expr, train).expr, train, validation, 0);
+  if (!Number.isFinite(exprRmse(expr, rows))) return null;
+  expr = simplifyExpr(refitConstants(expr, rows).expr);
+  expr = simplifyExpr(dropNegligibleTerms(expr, rows, NEGLIGIBLE_TERM * yScale));
+  const result = measure(refitConstants(expr, rows).expr, train, validation, 0);
   return Number.isFinite(result.valRmse) ? result : null;
 }
 
 /**
- * The formula with its constants snapped to simple values (judged on at most SNAP_ROWS rows of each split, since every
- * trial refits the other constants), then refitted on all training rows; null when nothing snapped or the result cannot
- * be evaluated.
+ * The forms of a front formula worth keeping: refitted on every training row, and with its constants snapped to simple
+ * values (judged on at most SCREEN_ROWS rows of each split, since every trial refits the other constants) and refitted
+ * again; forms that cannot be evaluated are left out.
  */
-export function snapFormula(formula: Polished, train: FitData, validation: FitData): Polished | null {
-  const snapped = snapConstants(formula.expr, subsample(train, SNAP_ROWS), subsample(validation, SNAP_ROWS));
-  if (snapped.snapped === 0) return null;
-  const result = measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, snapped.snapped);
-  return Number.isFinite(result.valRmse) ? result : null;
+export function finishFormula(formula: Polished, train: FitData, validation: FitData): Polished[] {
+  const full = measure(refitConstants(formula.expr, train).expr, train, validation, formula.snapped);
+  const out = [full];
+  const snapped = snapConstants(full.expr, subsample(train, SCREEN_ROWS), subsample(validation, SCREEN_ROWS), { tolerance: SNAP_TOLERANCE });
+  if (snapped.snapped > 0) out.push(measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, snapped.snapped));
+  return out.filter((p) => Number.isFinite(p.valRmse));
 }
 
-/** Rows that snapping trials are judged on. */
-const SNAP_ROWS = 256;
+/** Rows that screening refits and snapping trials use. */
+const SCREEN_ROWS = 256;
+/**
+ * A snap may raise the validation RMSE by this fraction at most (beyond Float64 rounding): enough for a noisy estimate of
+ * a simple constant (2.4987 -> 5/2), too little to dress an approximate formula in exact-looking constants.
+ */
+const SNAP_TOLERANCE = 1e-3;
 
 /** Every k-th row, so that the subsample spans the data as the whole does. */
 function subsample(data: FitData, rows: number): FitData {

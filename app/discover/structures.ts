@@ -1,8 +1,9 @@
 /**
- * The KANs that discovery trains, and their symbolic readings: a sum KAN [n, h, 1] pruned to its minimal network, and a
- * product KAN [n, 1, 1] whose output edge is exp, trained on log|y| (a product of univariate factors, the commonest
- * structure of physical laws: exp(sum of logs) collapses into it). Each trained KAN yields several symbolic variants
- * (per edge, the best-ranked library function and its runners-up), composed into formulas at full precision.
+ * The KANs that discovery trains, and their symbolic readings: a sum KAN [n, h, 1] pruned to its minimal network, and
+ * KANs of log|y| followed by an exp output edge: a separable one (a product of univariate factors, the commonest structure
+ * of physical laws: exp(sum of logs) collapses into it) and a pruned [n, h, 1] one (products of sums and powers of
+ * ratios, as in exp(-(x2/x1)^2/2)/x1). Each trained KAN yields several symbolic variants (per edge, the best-ranked
+ * library function and its runners-up), composed into formulas at full precision.
  */
 import { attribute } from '../kan/attribution';
 import { isEdgeActive } from '../kan/edges';
@@ -85,21 +86,35 @@ export function trainSumKan(ctx: StructureContext, hidden: number): Kan {
 }
 
 /**
- * A product KAN [n, 1, 1]: the first layer (a sum of univariate functions) is trained on log|y|, and the output edge is
- * the symbolic s * exp(h), so the model computes s * prod_i exp(phi_i(x_i)). Null when y changes sign or touches 0.
+ * The context with the target replaced by log|y|, and the sign s of y; null when y changes sign or comes near 0 (then no
+ * product explains it). A KAN trained there, followed by the output edge s * exp(h), computes y as a product.
  */
-export function trainProductKan(ctx: StructureContext): Kan | null {
-  const sign = productSign(ctx.train.y) ;
+export function logContext(ctx: StructureContext): { ctx: StructureContext; sign: number } | null {
+  const sign = productSign(ctx.train.y);
   if (sign === 0 || productSign(ctx.validation.y) !== sign) return null;
-  const nIn = ctx.inputNames.length;
-  const kan = Kan.create({ width: [nIn, 1, 1], grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
-  const first = kan.layers[0]!;
-  // A one-layer KAN over the same layer object and a view of the same parameters: training it trains kan's first layer.
-  const inner = new Kan([first], kan.params.subarray(0, kan.layers[1]!.coefOffset));
   const logOf = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => Math.log(Math.abs(v))), n: b.n });
-  const logTrain = logOf(ctx.train);
-  fit(inner, { train: logTrain, test: logOf(ctx.validation) }, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS + FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed });
-  setSymbolic(kan, { layer: 1, input: 0, output: 0 }, resolveSymbolicFunction('exp')!, [1, 0, sign, 0]);
+  return { ctx: { ...ctx, train: logOf(ctx.train), validation: logOf(ctx.validation) }, sign };
+}
+
+/** A separable KAN [n, 1]: the sum of one univariate function per input (trained on the context's target). */
+export function trainSeparableKan(ctx: StructureContext): Kan {
+  const kan = Kan.create({ width: [ctx.inputNames.length, 1], grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+  train(kan, ctx, SPARSE_FIT_STEPS + FINAL_FIT_STEPS, 0, ctx.seed);
+  return kan;
+}
+
+/**
+ * inner followed by one more layer whose single edge is the symbolic s * exp(h): from a KAN of log|y| to a KAN of y.
+ * The inner KAN is left as it is.
+ */
+export function withExpOutput(inner: Kan, sign: number, ctx: StructureContext): Kan {
+  const outer = Kan.create({ width: [1, 1], grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+  const copy = inner.clone();
+  const params = new Float64Array(copy.params.length + outer.params.length);
+  params.set(copy.params);
+  params.set(outer.params, copy.params.length);
+  const kan = new Kan([...copy.layers, outer.layers[0]!], params);
+  setSymbolic(kan, { layer: kan.layers.length - 1, input: 0, output: 0 }, resolveSymbolicFunction('exp')!, [1, 0, sign, 0]);
   return kan;
 }
 

@@ -1,4 +1,7 @@
-/** Turns a recipe's data block into train/test batches: formula datasets are generated, CSVs parsed, cleaned, split and standardised. */
+/**
+ * Turns a recipe's data block into train/validation/test batches: formula datasets are generated, CSVs parsed, cleaned,
+ * split and standardised.
+ */
 import type { Batch, Task } from '../train/types';
 import {
   applyMeanImputer, applyStandardizer, countMissing, csvToTable, dropRowsWithMissing, findRedundantColumns, fitMeanImputer, fitStandardizer,
@@ -31,14 +34,16 @@ export interface PreparedData {
   /** Classification: labels in index order; the model has one output per class. */
   classes: string[] | null;
   train: Batch;
+  /** Rows for model selection (early stopping, baselines' strengths); n = 0 when data.validationFraction is 0. */
+  validation: Batch;
   test: Batch;
   nIn: number;
   /** Model outputs: number of targets (regression) or of classes. */
   nOut: number;
   /** Input standardisation fitted on the training rows, or null when the inputs are used as they are. */
   standardizer: Standardizer | null;
-  /** The raw rows, train then test (inputs then targets), for hashing and storing the dataset. */
-  rawTables: { train: NumericTable; test: NumericTable };
+  /** The raw rows of each split (inputs then targets), for hashing and storing the dataset. */
+  rawTables: { train: NumericTable; validation: NumericTable; test: NumericTable };
   /** A CSV's columns and data rows as parsed (all of them, used or not), so storing the file needs no second parse. */
   csv?: { columns: string[]; rows: number };
 }
@@ -51,10 +56,15 @@ export function prepareData(recipe: Recipe, readCsv: CsvReader): PreparedData {
   if ('formula' in data) {
     const ds = makeFormulaDataset({ formula: data.formula, vars: data.vars, range: data.range, train: data.train, test: data.test, seed: recipe.seed, noise: data.noise });
     const inputNames = ds.columns.slice(0, data.vars);
+    // Fresh rows from a stream of their own: the training and test rows are those of the same recipe without validation.
+    const validationRows = Math.round(data.train * data.validationFraction);
+    const validation = validationRows > 0
+      ? makeFormulaDataset({ formula: data.formula, vars: data.vars, range: data.range, train: validationRows, test: 0, seed: recipe.seed + VALIDATION_SEED_OFFSET, noise: data.noise }).train
+      : emptyTable(ds.columns);
     return {
       task: 'regression', taskInferredFrom: null, dropped: { constant: [], duplicate: [] }, missing: null, inputNames, targetNames: ['y'], classes: null,
-      train: toBatch(ds.train, data.vars, 1), test: toBatch(ds.test, data.vars, 1),
-      nIn: data.vars, nOut: 1, standardizer: null, rawTables: { train: ds.train, test: ds.test },
+      train: toBatch(ds.train, data.vars, 1), validation: toBatch(validation, data.vars, 1), test: toBatch(ds.test, data.vars, 1),
+      nIn: data.vars, nOut: 1, standardizer: null, rawTables: { train: ds.train, validation, test: ds.test },
     };
   }
   const parsed = parseCsvText(readCsv(data.csv));
@@ -65,15 +75,19 @@ export function prepareData(recipe: Recipe, readCsv: CsvReader): PreparedData {
   const { table, inputs, dropped, missing } = cleanTable(read.table, candidates.length, data);
   const targets = read.targets;
   const classes = read.classes;
-  const sides = splitTrainTest(table, data.testFraction, recipe.seed, { stratified: task === 'classification' });
+  const stratified = task === 'classification';
+  const outer = splitTrainTest(table, data.testFraction, recipe.seed, { stratified });
+  const sides = data.validationFraction > 0
+    ? renameSplit(splitTrainTest(outer.train, data.validationFraction, recipe.seed + VALIDATION_SEED_OFFSET, { stratified }), outer.test)
+    : { train: outer.train, validation: emptyTable(table.columns), test: outer.test };
   const split = data.missing === 'impute' ? imputeFromTraining(sides, inputs, missing) : sides;
   const nIn = inputs.length;
   let standardizer: Standardizer | null = null;
-  let train = split.train;
-  let test = split.test;
+  let { train, validation, test } = split;
   if (data.standardize) {
     standardizer = fitStandardizer(split.train, inputs.map((_, i) => i));
     train = applyStandardizer(split.train, standardizer);
+    validation = applyStandardizer(split.validation, standardizer);
     test = applyStandardizer(split.test, standardizer);
   }
   const nOut = task === 'classification' ? classes!.length : targets.length;
@@ -87,8 +101,8 @@ export function prepareData(recipe: Recipe, readCsv: CsvReader): PreparedData {
   const yWidth = task === 'classification' ? 1 : targets.length;
   return {
     task, taskInferredFrom: inferred?.reason ?? null, dropped, missing, inputNames: inputs, targetNames: targets, classes: classes ?? null,
-    train: toBatch(train, nIn, yWidth), test: toBatch(test, nIn, yWidth),
-    nIn, nOut, standardizer, rawTables: { train: split.train, test: split.test },
+    train: toBatch(train, nIn, yWidth), validation: toBatch(validation, nIn, yWidth), test: toBatch(test, nIn, yWidth),
+    nIn, nOut, standardizer, rawTables: split,
     csv: { columns: parsed.columns, rows: parsed.rows },
   };
 }
@@ -187,6 +201,17 @@ function listNames(names: readonly string[]): string {
 
 function listCounts(counts: Record<string, number>): string {
   return listNames(Object.entries(counts).map(([name, n]) => `${name}: ${n}`));
+}
+
+/** Keeps the validation rows' seeded stream apart from the test split's, so changing one fraction leaves the other's rows. */
+const VALIDATION_SEED_OFFSET = 0x5bd1e995;
+
+function renameSplit(inner: { train: NumericTable; test: NumericTable }, test: NumericTable): { train: NumericTable; validation: NumericTable; test: NumericTable } {
+  return { train: inner.train, validation: inner.test, test };
+}
+
+function emptyTable(columns: string[]): NumericTable {
+  return { columns, rows: 0, data: new Float64Array(0) };
 }
 
 /** Splits a table whose columns are inputs then targets into x [n][nIn] and y [n][yWidth]. */

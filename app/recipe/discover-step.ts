@@ -22,7 +22,7 @@ import { RecipeError, type RecipeStep } from './schema';
 
 type DiscoverSpec = Extract<RecipeStep, { discover: unknown }>['discover'];
 
-/** Share of the training rows held out to choose between formulas when the data has no validation split. */
+/** Share of the training rows held out to choose between formulas when the recipe asks for no validation rows. */
 const VALIDATION_SHARE = 0.2;
 /** L-BFGS steps that fine-tune the chosen formula's symbolic KAN before it becomes the run's KAN. */
 const KAN_FINE_TUNE_STEPS = 20;
@@ -58,7 +58,7 @@ export function discoverStep(state: RunState, spec: DiscoverSpec, index: number,
   const t0 = now();
   const custom = (state.recipe.customFunctions ?? []).map(customFunction);
   const lib = buildLibrary(spec.lib, custom);
-  const { fitRows, validationRows } = holdOut(data.train.n, state.recipe.seed + index);
+  const { fitSet, validationSet } = selectionSplit(data, state.recipe.seed + index);
   const variables = safeIdentifiers(data.inputNames);
   const rawTest = columnsOf(rawInputs(data.test.x, data.test.n, data.inputNames, data.standardizer), data.test.n, data.nIn);
   const reports: FormulaReport[] = [];
@@ -67,9 +67,8 @@ export function discoverStep(state: RunState, spec: DiscoverSpec, index: number,
   let timedOut = false;
   let chosenKan = null;
   for (let k = 0; k < data.nOut; k++) {
-    const target = selectOutput(data, k);
-    const train = takeRows(target, fitRows, data.nIn);
-    const validation = takeRows(target, validationRows, data.nIn);
+    const train = selectOutput(fitSet, data.nOut, k);
+    const validation = selectOutput(validationSet, data.nOut, k);
     const raw = (b: Batch): FitData => ({ columns: columnsOf(rawInputs(b.x, b.n, data.inputNames, data.standardizer), b.n, data.nIn), y: b.y, n: b.n });
     const result = discoverFormula(
       { inputNames: data.inputNames, standardizer: data.standardizer, train, validation, rawTrain: raw(train), rawValidation: raw(validation) },
@@ -101,8 +100,9 @@ export function discoverStep(state: RunState, spec: DiscoverSpec, index: number,
     });
   }
   if (chosenKan) {
-    fit(chosenKan, { train: selectOutput(data, 0), test: data.test }, 'regression', { opt: 'lbfgs', steps: KAN_FINE_TUNE_STEPS, updateGrid: false }, { seed: state.recipe.seed + index, signal: options.signal });
+    fit(chosenKan, { train: data.train, test: data.test }, 'regression', { opt: 'lbfgs', steps: KAN_FINE_TUNE_STEPS, updateGrid: false }, { seed: state.recipe.seed + index, signal: options.signal });
     state.kan = chosenKan;
+    state.trained.kan = true;
     state.symbolicFits = {};
   }
   state.formula = reports.length === 1 ? reports[0]! : reports;
@@ -130,25 +130,30 @@ function defaultHidden(state: RunState): number {
   return width.length > 2 ? width[1]! : Math.min(9, 2 * width[0]! + 1);
 }
 
-/** A seeded split of the training rows into rows to fit and rows to choose with. */
-function holdOut(n: number, seed: number): { fitRows: Int32Array; validationRows: Int32Array } {
+/**
+ * The rows formulas are fitted on and chosen with: the data's training and validation splits, or (when the recipe asked
+ * for no validation rows) a seeded VALIDATION_SHARE of the training rows held out.
+ */
+function selectionSplit(data: PreparedData, seed: number): { fitSet: Batch; validationSet: Batch } {
+  if (data.validation.n > 0) return { fitSet: data.train, validationSet: data.validation };
+  const { n } = data.train;
+  const yWidth = data.train.y.length / Math.max(1, n);
   const order = new Rng(seed).permutation(n);
   const count = Math.min(n - 1, Math.max(1, Math.round(n * VALIDATION_SHARE)));
-  return { validationRows: order.slice(0, count).sort(), fitRows: order.slice(count).sort() };
+  return { validationSet: takeRows(data.train, order.slice(0, count), data.nIn, yWidth), fitSet: takeRows(data.train, order.slice(count), data.nIn, yWidth) };
 }
 
-/** The training rows with target column k only. */
-function selectOutput(data: PreparedData, k: number): Batch {
-  const { x, n } = data.train;
-  return { x, y: column(data.train.y, n, data.nOut, k), n };
+/** Target column k of a batch with nOut target columns. */
+function selectOutput(batch: Batch, nOut: number, k: number): Batch {
+  return { x: batch.x, y: column(batch.y, batch.n, nOut, k), n: batch.n };
 }
 
-function takeRows(batch: Batch, rows: Int32Array, nIn: number): Batch {
+function takeRows(batch: Batch, rows: Int32Array, nIn: number, yWidth: number): Batch {
   const x = new Float64Array(rows.length * nIn);
-  const y = new Float64Array(rows.length);
+  const y = new Float64Array(rows.length * yWidth);
   rows.forEach((s, q) => {
     x.set(batch.x.subarray(s * nIn, (s + 1) * nIn), q * nIn);
-    y[q] = batch.y[s]!;
+    y.set(batch.y.subarray(s * yWidth, (s + 1) * yWidth), q * yWidth);
   });
   return { x, y, n: rows.length };
 }

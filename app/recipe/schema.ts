@@ -15,6 +15,11 @@ export const formulaDataSchema = z.strictObject({
   train: posInt.max(5_000_000).default(1000),
   test: z.number().int().min(0).max(5_000_000).default(1000),
   noise: finite.min(0).default(0),
+  /**
+   * Validation rows as a fraction of the training rows, for model selection (early stopping). A formula dataset draws
+   * them afresh from the formula, so its training rows stay as they are; 0: no validation set.
+   */
+  validationFraction: finite.min(0).lt(1).default(0.2),
 });
 
 export const csvDataSchema = z.strictObject({
@@ -35,6 +40,8 @@ export const csvDataSchema = z.strictObject({
    */
   missing: z.enum(['drop', 'impute']).default('drop'),
   testFraction: finite.gt(0).lt(1).default(0.2),
+  /** Validation rows carved from the training rows (stratified for classification), as a fraction of them; 0: none. */
+  validationFraction: finite.min(0).lt(1).default(0.2),
   /** Standardise inputs (mean 0, std 1); statistics are kept so formulas map back to raw units. */
   standardize: z.boolean().default(true),
 });
@@ -74,6 +81,14 @@ export const fitStepSchema = z.strictObject({
   stopGridUpdateStep: z.number().int().min(0).optional(),
   gridEps: finite.min(0).max(1).optional(),
   gridMargin: finite.min(0).max(1).optional(),
+  /**
+   * End on the parameters with the best validation loss, stopping once it has not improved for `patience` checks (a
+   * check every ceil(steps / 100) steps). Default: on for CSV data, as scikit-learn and Keras users expect; off for
+   * formula data, which is noise-free and fitted to machine precision, where every step helps.
+   */
+  earlyStopping: z.boolean().optional(),
+  /** Checks without improvement before early stopping ends the fit; default 10 (app/train/fit.ts DEFAULT_PATIENCE). */
+  patience: posInt.max(1_000_000).optional(),
   /** Which models this fit trains; by default the KAN and, when the recipe has one, the MLP. */
   models: z.array(z.enum(['kan', 'mlp'])).min(1).optional(),
 });
@@ -124,7 +139,7 @@ export const discoverStepSchema = z.strictObject({
   /** A formula is as accurate as the best when its validation RMSE is at most (1 + tolerance) times the best one's. */
   tolerance: finite.min(0).max(100).default(0.2),
   /** Seconds of search; no new KAN is trained after this. */
-  timeBudget: finite.gt(0).max(86_400).default(60),
+  timeBudget: finite.gt(0).max(86_400).default(30),
   /** Restarts from other seeds (each trains the KANs again) while no exact formula is found. */
   seeds: posInt.max(50).default(2),
   /** Hidden width of the sum KAN before pruning; default the recipe KAN's first hidden width, else 2n + 1 (at most 9). */
@@ -149,6 +164,8 @@ export const sweepStepSchema = z.strictObject({
   opt: z.enum(['lbfgs', 'adam']).default('lbfgs'),
   steps: z.number().int().min(1).max(100_000).default(50),
   lr: finite.gt(0).optional(),
+  /** As fit.earlyStopping, with its default (on for CSV data, off for formula data) and its patience. */
+  earlyStopping: z.boolean().optional(),
 });
 
 export const customFunctionSchema = z.strictObject({
@@ -224,8 +241,17 @@ function mostSpecificIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { is
   return best ?? { issue, path };
 }
 
-/** Checks that need several fields at once: widths must match the data (a CSV's dropped columns are known only once it is read). */
+/**
+ * Checks that need several fields at once: widths must match the data (a CSV's dropped columns are known only once it is
+ * read); early stopping needs validation rows.
+ */
 function checkShapes(recipe: Recipe): Recipe {
+  if (recipe.data.validationFraction === 0) {
+    const index = recipe.steps.findIndex((step) => 'fit' in step && step.fit.earlyStopping === true);
+    if (index >= 0) {
+      throw new RecipeError(`recipe field steps[${index}].fit.earlyStopping: early stopping needs validation rows, but data.validationFraction is 0; set it above 0 (e.g. 0.2) or turn early stopping off`, `steps[${index}].fit.earlyStopping`);
+    }
+  }
   const nIn = 'formula' in recipe.data ? recipe.data.vars : recipe.data.inputs?.length;
   const mayDrop = 'csv' in recipe.data && recipe.data.dropConstant;
   if (nIn !== undefined && mayDrop && recipe.kan.width[0]! > nIn) {

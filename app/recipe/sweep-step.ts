@@ -1,16 +1,16 @@
 /**
  * The recipe step `sweep`: the parameter-efficiency sweep. KANs over a range of hidden widths and grids and MLPs over a
- * range of widths and depths are trained on the same rows, with the same optimiser and budget, each from the recipe's
- * seed; every point is measured on train, validation and test rows, and each family's Pareto front (parameters vs
+ * range of widths and depths are trained on the same rows, with the same optimiser, budget and early stopping (as a fit
+ * step's), each from the recipe's seed; every point is measured on train, validation and test rows, and each family's Pareto front (parameters vs
  * validation error) is reported. The run's own models are left as they are.
  */
 import { Kan } from '../kan/model';
 import { Mlp } from '../mlp';
-import { evaluateBatch, fit, NonFiniteError, type FitOptions, type FitProgress } from '../train/fit';
+import { evaluateBatch, fit, type FitOptions, type FitProgress } from '../train/fit';
 import type { Batch, DifferentiableModel, Task } from '../train/types';
 import { Rng } from '../util/rng';
 import type { PreparedData } from './data';
-import type { RunOptions, RunState } from './runner';
+import { earlyStoppingDefault, type RunOptions, type RunState } from './runner';
 import type { RecipeStep } from './schema';
 
 type SweepSpec = Extract<RecipeStep, { sweep: unknown }>['sweep'];
@@ -43,8 +43,10 @@ export interface SweepPoint {
   params: number;
   metrics: SweepMetrics;
   seconds: number;
-  /** Set when training stopped on a non-finite value; metrics are those of the last good step. */
+  /** Set when training diverged; metrics are those of the best parameters, which the fit restored. */
   diverged?: string;
+  /** Early stopping ended the fit before its last step (the parameters are those of the best validation loss). */
+  stoppedEarly?: boolean;
 }
 
 export interface SweepReport {
@@ -55,7 +57,7 @@ export interface SweepReport {
   points: SweepPoint[];
   /** Per family, the points no other point of the family beats on both parameters and validation error, by parameters ascending. */
   fronts: Record<SweepFamily, SweepPoint[]>;
-  budget: { opt: 'lbfgs' | 'adam'; steps: number; lr?: number };
+  budget: { opt: 'lbfgs' | 'adam'; steps: number; lr?: number; earlyStopping: boolean };
   /** Rows each point was fitted on, chose by and tested on; where the validation rows came from. */
   rows: { fit: number; validation: number; test: number; validationFrom: 'data.validation' | 'carved from training rows' };
 }
@@ -78,7 +80,8 @@ export function sweepStep(state: RunState, spec: SweepSpec, index: number, optio
   const now = options.now ?? (() => performance.now());
   const split = sweepSplit(data, recipe.seed + index);
   const plan = planSweep(spec, data.nIn, data.nOut);
-  const fitOptions: FitOptions = { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}) };
+  const earlyStopping = spec.earlyStopping ?? earlyStoppingDefault(recipe);
+  const fitOptions: FitOptions = { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}), earlyStopping };
   const points: SweepPoint[] = [];
   let cancelled = false;
   for (const planned of plan) {
@@ -88,24 +91,19 @@ export function sweepStep(state: RunState, spec: SweepSpec, index: number, optio
     }
     const model = buildModel(planned, state);
     const t0 = now();
-    let diverged: string | undefined;
-    try {
-      const result = fit(model, { train: split.fit, test: split.validation }, data.task, planned.family === 'kan' ? fitOptions : { ...fitOptions, updateGrid: false }, {
-        seed: recipe.seed + index, signal: options.signal, ...(options.now ? { now: options.now } : {}),
-      });
-      if (result.status === 'cancelled') {
-        cancelled = true;
-        break;
-      }
-    } catch (error) {
-      if (!(error instanceof NonFiniteError)) throw error;
-      diverged = error.message;
+    const result = fit(model, { train: split.fit, test: split.test, validation: split.validation }, data.task, planned.family === 'kan' ? fitOptions : { ...fitOptions, updateGrid: false }, {
+      seed: recipe.seed + index, signal: options.signal, ...(options.now ? { now: options.now } : {}),
+    });
+    if (result.status === 'cancelled') {
+      cancelled = true;
+      break;
     }
+    const diverged = result.status === 'diverged' ? result.divergence ?? 'diverged' : undefined;
     const measured = measure(model, split, data.task);
     const seconds = (now() - t0) / 1000;
     points.push({
       family: planned.family, shape: planned.shape, ...(planned.grid !== undefined ? { grid: planned.grid } : {}),
-      params: model.parameterCount(), metrics: measured.metrics, seconds, ...(diverged ? { diverged } : {}),
+      params: model.parameterCount(), metrics: measured.metrics, seconds, ...(diverged ? { diverged } : {}), ...(result.stoppedEarly ? { stoppedEarly: true } : {}),
     });
     options.events?.onProgress?.(index, planned.family, progressOf(measured, points.length, plan.length, seconds));
   }
@@ -115,7 +113,7 @@ export function sweepStep(state: RunState, spec: SweepSpec, index: number, optio
     target: data.targetNames.join(', '),
     points,
     fronts: { kan: sweepFront(points.filter((p) => p.family === 'kan')), mlp: sweepFront(points.filter((p) => p.family === 'mlp')) },
-    budget: { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}) },
+    budget: { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}), earlyStopping },
     rows: { fit: split.fit.n, validation: split.validation.n, test: split.test.n, validationFrom: split.validationFrom },
   };
   state.sweep = report;

@@ -1,7 +1,7 @@
 /**
  * The training loop shared by KANs and MLPs: an optimiser over the flat parameter vector, the KAN's grid-update schedule,
- * per-step progress with train/test metrics, cancellation, and a guard that stops on NaN/Inf keeping the last good
- * parameters.
+ * per-step progress with train/validation/test metrics, cancellation, early stopping on the validation loss, and a
+ * guard that ends a diverging fit (a loss not finite, or far above its best) on the best parameters seen.
  */
 import { Adam } from './optim/adam';
 import { Lbfgs } from './optim/lbfgs';
@@ -38,6 +38,13 @@ export interface FitOptions {
   gridEps?: number;
   /** Grid update margin beyond the activations' range, as a fraction of it (default DEFAULT_GRID_MARGIN). */
   gridMargin?: number;
+  /**
+   * Stop when the validation loss has not improved for `patience` checks, and end on the parameters of its best check
+   * (default false; needs FitData.validation). A check comes every ceil(steps / CHECKS_PER_FIT) steps and at the last.
+   */
+  earlyStopping?: boolean;
+  /** Checks without improvement before early stopping ends the fit (default DEFAULT_PATIENCE). */
+  patience?: number;
 }
 
 export interface FitProgress {
@@ -50,14 +57,19 @@ export interface FitProgress {
   trainLoss: number;
   /** On the whole test set; in a mini-batch fit on a random sample of the test set as large as the batch. */
   testLoss: number;
+  /** On the validation set (NaN without one), measured as the test loss is, and on all of it at a check (see checked). */
+  valLoss: number;
   /** Regression: RMSE (in the units given by metricScale); classification: accuracy. Measured as the losses are. */
   trainMetric: number;
   testMetric: number;
+  valMetric: number;
   /**
    * True when the figures above come from the step's batch and a test sample (mini-batch fits, every step but the
    * last), as pykan reports them: evaluating whole large sets after every step would cost more than training.
    */
   sampled: boolean;
+  /** True when this step was a model-selection check: its validation figures are on the whole validation set. */
+  checked: boolean;
   /** Objective minus prediction loss: the regulariser's value. */
   regularization: number;
   seconds: number;
@@ -76,28 +88,41 @@ export interface FitHooks {
 
 export interface FitResult {
   history: FitProgress[];
-  /** 'done', 'cancelled' (params are those of the last finished step). */
-  status: 'done' | 'cancelled';
+  /**
+   * 'done'; 'cancelled' (params are those of the last finished step); 'diverged': the loss stopped being finite or grew
+   * past DIVERGENCE_FACTOR times its best, the fit stopped there and the best parameters were restored (see divergence).
+   */
+  status: 'done' | 'cancelled' | 'diverged';
+  /** Why the fit diverged, for the user; null otherwise. */
+  divergence: string | null;
+  /** Early stopping ran out of patience before the last step. */
+  stoppedEarly: boolean;
+  /**
+   * The step whose parameters the model holds at the end when they were chosen (early stopping or divergence restored
+   * them; 0 is the parameters the fit started from); null when the model simply holds its last step's parameters.
+   */
+  bestStep: number | null;
   seconds: number;
 }
 
-/** Thrown when the objective or the parameters become NaN/Inf; the model keeps the last good parameters. */
-export class NonFiniteError extends Error {
-  constructor(readonly step: number, detail: string) {
-    super(`Training diverged at step ${step}: ${detail}. The parameters of the last good step were kept; try a smaller learning rate, a smaller lambda, or standardised data.`);
-    this.name = 'NonFiniteError';
-  }
-}
+/** A loss more than this many times its best (and above where the fit started) is divergence, not noise. */
+export const DIVERGENCE_FACTOR = 1e3;
+/** Early stopping checks the validation loss about this many times per fit (every step of a shorter fit). */
+export const CHECKS_PER_FIT = 100;
+export const DEFAULT_PATIENCE = 10;
 
 export interface FitData {
   train: Batch;
   test: Batch;
+  /** Rows for model selection (early stopping, the best parameters on divergence); absent or empty: none. */
+  validation?: Batch;
 }
 
 export function validateFitOptions(o: FitOptions): void {
   if (!Number.isInteger(o.steps) || o.steps < 0) throw new Error(`fit.steps must be a non-negative integer; got ${o.steps}`);
   if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`fit.lr must be positive; got ${o.lr}`);
   if (o.maxIter !== undefined && !(Number.isInteger(o.maxIter) && o.maxIter >= 1)) throw new Error(`fit.maxIter must be a positive integer; got ${o.maxIter}`);
+  if (o.patience !== undefined && !(Number.isInteger(o.patience) && o.patience >= 1)) throw new Error(`fit.patience must be a positive integer number of checks; got ${o.patience}`);
 }
 
 export function fit(model: DifferentiableModel, data: FitData, task: Task, options: FitOptions, hooks: FitHooks = {}): FitResult {
@@ -123,8 +148,24 @@ export function fit(model: DifferentiableModel, data: FitData, task: Task, optio
   }
 }
 
+/** What a model computes with: its parameters and, for a KAN, its grids (a grid update moves them). */
+interface ModelState {
+  params: Float64Array;
+  knots: Float64Array[];
+}
+
+function captureState(model: DifferentiableModel): ModelState {
+  return { params: model.params.slice(), knots: model instanceof Kan ? model.layers.map((l) => l.knots.slice()) : [] };
+}
+
+function restoreModelState(model: DifferentiableModel, state: ModelState): void {
+  model.params.set(state.params);
+  if (model instanceof Kan) model.layers.forEach((layer, l) => layer.knots.set(state.knots[l]!));
+}
+
 function runLoop(model: DifferentiableModel, data: FitData, task: Task, options: FitOptions, hooks: FitHooks, now: () => number, t0: number, isKan: boolean): FitResult {
   const { train, test } = data;
+  const validation = data.validation && data.validation.n > 0 ? data.validation : undefined;
   const dim = model.params.length;
   const grad = new Float64Array(dim);
   const rng = new Rng(hooks.seed ?? 0);
@@ -132,6 +173,7 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
   const miniBatch = batchSize < train.n;
   // Test samples come from a stream of their own, so that reporting does not change which batches training sees.
   const testRng = new Rng((hooks.seed ?? 0) + 0x9e3779b1);
+  const metricScale = hooks.metricScale ?? 1;
   const history: FitProgress[] = [];
   const gridUpdateNum = options.gridUpdateNum ?? 10;
   const stopGrid = options.stopGridUpdateStep ?? 50;
@@ -140,12 +182,28 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
   const updateGrid = isKan && (options.updateGrid ?? true);
   const lbfgs = options.opt === 'lbfgs' ? new Lbfgs(dim, { lr: options.lr ?? 1, maxIter: options.maxIter ?? 20, historySize: 10, ...PYKAN_LBFGS_TOLERANCES }) : null;
   const adam = options.opt === 'adam' ? new Adam(dim, { lr: options.lr ?? 1e-3 }) : null;
-  let lastGood = model.params.slice();
+  const earlyStopping = options.earlyStopping === true && validation !== undefined;
+  const patience = options.patience ?? DEFAULT_PATIENCE;
+  const checkEvery = Math.max(1, Math.ceil(options.steps / CHECKS_PER_FIT));
   let lastRegularization = 0;
   const aborted = (): boolean => hooks.signal?.aborted === true;
 
+  // Model selection ranks states by validation loss; without validation rows, by training loss (for divergence).
+  const selectionLoss = (p: Pick<FitProgress, 'trainLoss' | 'valLoss'>): number => (validation ? p.valLoss : p.trainLoss);
+  const start = options.steps > 0 ? evaluate(model, { train, test: EMPTY_BATCH, validation }, task, metricScale) : null;
+  let best = { state: captureState(model), loss: start ? selectionLoss(start) : Number.NaN, step: 0 };
+  let bestTrainLoss = start?.trainLoss ?? Number.NaN;
+  let checksSinceBest = 0;
+  const finish = (status: FitResult['status'], divergence: string | null, stoppedEarly: boolean): FitResult => {
+    const restore = status === 'diverged' || (earlyStopping && status === 'done' && best.step !== history.length);
+    if (restore) restoreModelState(model, best.state);
+    return { history, status, divergence, stoppedEarly, bestStep: restore ? best.step : null, seconds: (now() - t0) / 1000 };
+  };
+  const diverged = (step: number, detail: string): FitResult =>
+    finish('diverged', `diverged at step ${step + 1}: ${detail}; the parameters of step ${best.step} (best ${validation ? 'validation' : 'training'} loss) were restored. Try a smaller learning rate, a smaller lambda, or standardised data`, false);
+
   for (let step = 0; step < options.steps; step++) {
-    if (aborted()) return { history, status: 'cancelled', seconds: (now() - t0) / 1000 };
+    if (aborted()) return finish('cancelled', null, false);
     const batch = batchSize === train.n ? train : sampleBatch(train, batchSize, model.nIn, task === 'regression' ? model.nOut : 1, rng);
     if (updateGrid && step % gridFreq === 0 && step < stopGrid && step >= startGrid) {
       updateGridFromSamples(model as Kan, batch.x, batch.n, options.gridEps ?? 0.02, options.gridMargin ?? DEFAULT_GRID_MARGIN);
@@ -160,32 +218,41 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
       });
     } else if (adam) {
       const { objective, loss } = model.lossAndGrad(batch, task, grad);
-      if (!Number.isFinite(objective)) {
-        model.params.set(lastGood);
-        throw new NonFiniteError(step, `the objective is ${objective}`);
-      }
+      if (!Number.isFinite(objective)) return diverged(step, `the objective is ${objective}`);
       lastRegularization = objective - loss;
       adam.step(model.params, grad);
     }
     const bad = firstNonFinite(model.params);
-    if (bad >= 0) {
-      model.params.set(lastGood);
-      throw new NonFiniteError(step, `parameter ${bad} became ${model.params[bad]}`);
-    }
-    const sampled = miniBatch && step < options.steps - 1;
+    if (bad >= 0) return diverged(step, `parameter ${bad} became ${model.params[bad]}`);
+    const last = step === options.steps - 1;
+    const checked = last || (step + 1) % checkEvery === 0;
+    const sampled = miniBatch && !last;
     const progress = sampled
-      ? evaluateSampled(model, batch, test, batchSize, task, hooks.metricScale ?? 1, testRng)
-      : evaluate(model, data, task, hooks.metricScale ?? 1);
-    if (!Number.isFinite(progress.trainLoss)) {
-      model.params.set(lastGood);
-      throw new NonFiniteError(step, `the training loss is ${progress.trainLoss}`);
+      ? evaluateSampled(model, batch, test, validation, batchSize, task, metricScale, testRng)
+      : evaluate(model, { train, test, validation }, task, metricScale);
+    if (sampled && checked && validation) {
+      const full = evaluateBatch(model, validation, task, metricScale);
+      progress.valLoss = full.loss;
+      progress.valMetric = full.metric;
     }
-    lastGood = model.params.slice();
-    const entry: FitProgress = { step: step + 1, steps: options.steps, ...progress, sampled, regularization: lastRegularization, seconds: (now() - t0) / 1000 };
+    if (!Number.isFinite(progress.trainLoss)) return diverged(step, `the training loss is ${progress.trainLoss}`);
+    if (progress.trainLoss > DIVERGENCE_FACTOR * bestTrainLoss && progress.trainLoss > start!.trainLoss) {
+      return diverged(step, `the training loss ${progress.trainLoss.toPrecision(3)} is more than ${DIVERGENCE_FACTOR} times its best, ${bestTrainLoss.toPrecision(3)}`);
+    }
+    bestTrainLoss = Math.min(bestTrainLoss, progress.trainLoss);
+    const entry: FitProgress = { step: step + 1, steps: options.steps, ...progress, sampled, checked, regularization: lastRegularization, seconds: (now() - t0) / 1000 };
     history.push(entry);
     hooks.onProgress?.(entry);
+    if (!checked) continue;
+    // A state whose selection loss is not finite never becomes the best, unless the best so far is not finite either.
+    if (selectionLoss(progress) < best.loss || !Number.isFinite(best.loss)) {
+      best = { state: captureState(model), loss: selectionLoss(progress), step: step + 1 };
+      checksSinceBest = 0;
+    } else if (++checksSinceBest >= patience && earlyStopping && !last) {
+      return finish('done', null, true);
+    }
   }
-  return { history, status: 'done', seconds: (now() - t0) / 1000 };
+  return finish('done', null, false);
 }
 
 /** Rows a step of a fit with this batch option takes from a training set of n: the batch, or all n (none, <= 0, >= n). */
@@ -193,18 +260,26 @@ export function batchRows(batch: number | undefined, n: number): number {
   return batch !== undefined && batch > 0 && batch < n ? batch : n;
 }
 
-/** Train and test loss and metric of a model on a data split. */
-export function evaluate(model: DifferentiableModel, data: FitData, task: Task, metricScale = 1): Pick<FitProgress, 'trainLoss' | 'testLoss' | 'trainMetric' | 'testMetric'> {
-  const tr = evaluateBatch(model, data.train, task, metricScale);
-  const te = data.test.n > 0 ? evaluateBatch(model, data.test, task, metricScale) : { loss: Number.NaN, metric: Number.NaN };
-  return { trainLoss: tr.loss, testLoss: te.loss, trainMetric: tr.metric, testMetric: te.metric };
+type SplitFigures = Pick<FitProgress, 'trainLoss' | 'testLoss' | 'valLoss' | 'trainMetric' | 'testMetric' | 'valMetric'>;
+
+/** Train, validation and test loss and metric of a model on a data split (NaN for an empty or absent part). */
+export function evaluate(model: DifferentiableModel, data: FitData, task: Task, metricScale = 1): SplitFigures {
+  const on = (batch: Batch | undefined): { loss: number; metric: number } =>
+    batch && batch.n > 0 ? evaluateBatch(model, batch, task, metricScale) : { loss: Number.NaN, metric: Number.NaN };
+  const tr = on(data.train);
+  const va = on(data.validation);
+  const te = on(data.test);
+  return { trainLoss: tr.loss, testLoss: te.loss, valLoss: va.loss, trainMetric: tr.metric, testMetric: te.metric, valMetric: va.metric };
 }
 
-/** Loss and metric on the step's batch and on a test sample of at most `size` rows (the whole test set when smaller). */
-function evaluateSampled(model: DifferentiableModel, batch: Batch, test: Batch, size: number, task: Task, metricScale: number, rng: Rng): Pick<FitProgress, 'trainLoss' | 'testLoss' | 'trainMetric' | 'testMetric'> {
-  const sample = test.n <= size ? test : sampleBatch(test, size, model.nIn, task === 'regression' ? model.nOut : 1, rng);
-  return evaluate(model, { train: batch, test: sample }, task, metricScale);
+/** Loss and metric on the step's batch and on test and validation samples of at most `size` rows (all rows when fewer). */
+function evaluateSampled(model: DifferentiableModel, batch: Batch, test: Batch, validation: Batch | undefined, size: number, task: Task, metricScale: number, rng: Rng): SplitFigures {
+  const yWidth = task === 'regression' ? model.nOut : 1;
+  const sample = (b: Batch): Batch => (b.n <= size ? b : sampleBatch(b, size, model.nIn, yWidth, rng));
+  return evaluate(model, { train: batch, test: sample(test), validation: validation ? sample(validation) : undefined }, task, metricScale);
 }
+
+const EMPTY_BATCH: Batch = { x: new Float64Array(0), y: new Float64Array(0), n: 0 };
 
 export function evaluateBatch(model: DifferentiableModel, batch: Batch, task: Task, metricScale = 1): { loss: number; metric: number } {
   const pred = model.forward(batch.x, batch.n);

@@ -1,13 +1,13 @@
 /**
- * `kanbench run RECIPE.json`: runs a recipe headless with a progress bar and a summary (or one JSON object with --json),
- * and records the run in the experiment store (its CSV stored as a dataset, every step with its snapshots) unless
- * --no-store.
+ * `kanbench run RECIPE.json`: runs a recipe headless with a progress bar and a summary beside the baselines (or one
+ * JSON object with --json), and records the run in the experiment store (its CSV stored as a dataset, every step with
+ * its snapshots) unless --no-store. A run with a diverged stage is recorded as failed and exits 1.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import type { StageResult } from '../../app/recipe/runner';
+import type { ModelReport, StageResult } from '../../app/recipe/runner';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import type { SweepReport } from '../../app/recipe/sweep-step';
 import { openStore, type ExperimentStore } from '../store';
@@ -35,7 +35,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
   // The science core loads only once the recipe is known to be good: it takes a second to start.
-  const [{ summarizeRun }, { executeRun, restoreState }, { resolveTrainingBackend }, { dataNotice }] = await Promise.all([
+  const [{ summarizeRun }, { divergenceOf, executeRun, restoreState }, { resolveTrainingBackend }, { dataNotice }] = await Promise.all([
     import('../../app/recipe/runner'), import('../training/execute'), import('../training/backend'), import('../../app/recipe/data'),
   ]);
   const baseDir = path.dirname(path.resolve(file));
@@ -97,11 +97,13 @@ export async function runCommand(args: string[]): Promise<number> {
       if (store && runId) store.setRunStatus(runId, 'failed', { error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
-    if (store && runId) store.setRunStatus(runId, result.status);
+    const diverged = divergenceOf(result);
+    if (store && runId) store.setRunStatus(runId, diverged ? 'failed' : result.status, diverged ? { error: `training diverged: ${diverged}` } : {});
     const summary = summarizeRun(result);
     if (values.json) process.stdout.write(`${JSON.stringify(runId ? { ...summary, runId } : summary)}\n`);
-    else process.stdout.write(humanSummary(summary) + (runId ? `run ${runId} saved in ${store!.path}\n` : ''));
-    return 0;
+    else process.stdout.write(humanSummary(summary) + (runId ? `run ${runId} saved in ${store!.path}${diverged ? ' as failed' : ''}\n` : ''));
+    if (diverged) process.stderr.write(`kanbench: training diverged: ${diverged}\n`);
+    return diverged ? 1 : 0;
   } finally {
     store?.close();
   }
@@ -165,32 +167,51 @@ function readJson(file: string): unknown {
 export function describeStage(stage: StageResult, total: number): string {
   const sweep = stage.details.sweep as SweepReport | undefined;
   if (sweep) return `step ${stage.index + 1}/${total} sweep: ${stage.seconds.toFixed(2)} s, ${sweep.points.length} models trained`;
-  const m = stage.kan;
-  const metric = m.testRmse !== undefined ? `test RMSE ${formatNumber(m.testRmse)}` : `test accuracy ${formatNumber(m.testAccuracy)}`;
-  const mlp = stage.mlp ? `; MLP ${stage.mlp.testRmse !== undefined ? formatNumber(stage.mlp.testRmse) : formatNumber(stage.mlp.testAccuracy)}` : '';
-  return `step ${stage.index + 1}/${total} ${stage.step}: ${stage.seconds.toFixed(2)} s, KAN ${m.params} params, ${metric}${mlp}`;
+  const figure = (m: ModelReport): string => {
+    if (m.status === 'not trained') return 'not trained';
+    return m.testRmse !== undefined ? `test RMSE ${formatNumber(m.testRmse)}` : `test accuracy ${formatNumber(m.testAccuracy)}`;
+  };
+  const mlp = stage.mlp ? `; MLP ${figure(stage.mlp)}` : '';
+  const diverged = stage.diverged ? `; DIVERGED: ${stage.diverged}` : '';
+  return `step ${stage.index + 1}/${total} ${stage.step}: ${stage.seconds.toFixed(2)} s, KAN ${stage.kan.params} params, ${figure(stage.kan)}${mlp}${diverged}`;
 }
 
+type Figures = Record<string, number | string | boolean>;
+
+/** The models and baselines side by side on train/validation/test, flagged where they overfit or never trained. */
 function humanSummary(summary: Record<string, unknown>): string {
   const lines: string[] = [];
-  const sweep = summary.sweep as SweepReport | undefined;
-  const stages = summary.stages as { step: string }[];
-  // A recipe that only sweeps never trains its own models: their untrained figures are no result.
-  if (sweep && !stages.some((s) => s.step !== 'sweep')) return `${sweepTables(sweep).join('\n')}\n`;
-  const kan = summary.kan as Record<string, number>;
-  const mlp = summary.mlp as Record<string, number> | null;
-  const row = (name: string, m: Record<string, number>): string =>
-    `${name.padEnd(5)} ${String(m.params).padStart(8)}  ${m.testRmse !== undefined ? `${formatNumber(m.trainRmse).padStart(10)} ${formatNumber(m.testRmse).padStart(10)}` : `${formatNumber(m.trainAccuracy).padStart(10)} ${formatNumber(m.testAccuracy).padStart(10)}`}`;
-  const rmse = kan.testRmse !== undefined;
   const data = summary.data as { task: string; taskInferredFrom?: string };
   lines.push(`task: ${data.task}${data.taskInferredFrom ? ` (inferred: ${data.taskInferredFrom}; set data.task to change it)` : ''}`);
-  lines.push(`model   params  ${rmse ? 'train RMSE  test RMSE' : ' train acc   test acc'}`);
-  lines.push(row('KAN', kan));
-  if (mlp) lines.push(row('MLP', mlp));
+  const kan = summary.kan as Figures;
+  const mlp = summary.mlp as Figures | null;
+  const baselines = summary.baselines as Record<string, Record<string, unknown>>;
+  const regression = 'mean' in baselines;
+  const headline = regression ? 'rmse' : 'accuracy';
+  const scoresOf = (b: Record<string, unknown>, split: string): number | undefined =>
+    (b[split] as Record<string, number> | null)?.[headline];
+  const cell = (value: unknown): string => (typeof value === 'number' ? formatNumber(value) : '-').padStart(10);
+  const extra = regression ? ['testR2', 'r2'] : ['testMacroF1', 'macroF1'];
+  lines.push(`model       params  ${regression ? 'train RMSE   val RMSE  test RMSE    test R2' : ' train acc    val acc   test acc  test F1'}`);
+  const modelRow = (name: string, m: Figures): string => {
+    const head = `${name.padEnd(9)} ${String(m.params).padStart(8)}`;
+    if (m.status === 'not trained') return `${head}  not trained`;
+    const [train, val, test] = regression ? [m.trainRmse, m.valRmse, m.testRmse] : [m.trainAccuracy, m.valAccuracy, m.testAccuracy];
+    return `${head}  ${cell(train)} ${cell(val)} ${cell(test)} ${cell(m[extra[0]!])}${m.overfit ? '  OVERFIT' : ''}`;
+  };
+  lines.push(modelRow('KAN', kan));
+  if (mlp) lines.push(modelRow('MLP', mlp));
+  for (const [name, b] of Object.entries(baselines)) {
+    const test = b.test as Record<string, number> | null;
+    lines.push(`${name.padEnd(9)} ${String(b.params).padStart(8)}  ${cell(scoresOf(b, 'train'))} ${cell(scoresOf(b, 'validation'))} ${cell(scoresOf(b, 'test'))} ${cell(test?.[extra[1]!])}`);
+  }
+  if (summary.overfit === true) lines.push(`OVERFIT: ${String(summary.overfitRule)}; try early stopping, fewer parameters or regularisation`);
+  for (const d of (summary.diverged as { step: number; reason: string }[] | undefined) ?? []) lines.push(`DIVERGED in step ${d.step + 1}: ${d.reason}`);
   // One formula per output; a list of them (named by output) when there are several.
   const formula = summary.formula as { text: string; output?: string } | { text: string; output?: string }[] | undefined;
   const formulas = formula === undefined ? [] : Array.isArray(formula) ? formula : [formula];
   for (const f of formulas) lines.push(formulas.length > 1 ? `formula ${f.output ?? ''}: ${f.text}` : `formula: ${f.text}`);
+  const sweep = summary.sweep as SweepReport | undefined;
   if (sweep) lines.push(...sweepTables(sweep));
   return `${lines.join('\n')}\n`;
 }
@@ -202,7 +223,7 @@ export function sweepTables(sweep: SweepReport): string[] {
     formatNumber(rmse ? m[`${side}Rmse`] : m[`${side}Accuracy`]).padStart(10);
   const { rows, budget } = sweep;
   const lines = [
-    `sweep: ${sweep.points.length} models, ${budget.steps} ${budget.opt === 'lbfgs' ? 'L-BFGS' : 'Adam'} steps each on ${rows.fit} rows; fronts by validation ${rmse ? 'RMSE' : 'accuracy'} on ${rows.validation} rows (${rows.validationFrom}), test on ${rows.test}`,
+    `sweep: ${sweep.points.length} models, ${budget.steps} ${budget.opt === 'lbfgs' ? 'L-BFGS' : 'Adam'} steps each${budget.earlyStopping ? ' (early stopping)' : ''} on ${rows.fit} rows; fronts by validation ${rmse ? 'RMSE' : 'accuracy'} on ${rows.validation} rows (${rows.validationFrom}), test on ${rows.test}`,
   ];
   for (const family of ['kan', 'mlp'] as const) {
     const front = sweep.fronts[family];

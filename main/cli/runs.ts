@@ -128,7 +128,7 @@ function showRun(store: ExperimentStore, run: RunDetail, json: boolean): number 
     process.stdout.write('no finished steps\n');
   } else {
     const rows = run.steps.map((step) => {
-      const metrics = step.metrics as { kan?: Record<string, number | null>; mlp?: Record<string, number | null> | null };
+      const metrics = step.metrics as { kan?: Record<string, unknown>; mlp?: Record<string, unknown> | null };
       return [String(step.idx), step.kind, step.seconds.toFixed(2), String(metrics.kan?.params ?? '-'), modelFigure(metrics.kan), modelFigure(metrics.mlp ?? undefined)];
     });
     process.stdout.write(table(['step', 'kind', 'seconds', 'KAN params', 'KAN test', 'MLP test'], rows));
@@ -157,8 +157,9 @@ function testFigure(row: RunSummaryRow, model: 'kan' | 'mlp'): string {
   return '-';
 }
 
-function modelFigure(metrics: Record<string, number | null> | undefined): string {
+function modelFigure(metrics: Record<string, unknown> | undefined): string {
   if (!metrics) return '-';
+  if (metrics.status === 'not trained') return 'not trained';
   if (typeof metrics.testRmse === 'number') return `rmse ${formatNumber(metrics.testRmse)}`;
   if (typeof metrics.testAccuracy === 'number') return `acc ${formatNumber(metrics.testAccuracy)}`;
   return '-';

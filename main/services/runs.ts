@@ -4,7 +4,7 @@
  * edits (steps appended to a finished run, undone by revert).
  */
 import type { ParsedRequestOf, ResponseOf } from '../../app/api/contract';
-import type { ModelMetrics, StageResult } from '../../app/recipe/runner';
+import type { StageResult } from '../../app/recipe/runner';
 import { parseRecipe, RecipeError, type Recipe } from '../../app/recipe/schema';
 import type { ExperimentStore, RunRecord, RunStatus, RunSummaryRow, StepRecord } from '../store';
 import { summaryOf } from '../training/execute';
@@ -268,7 +268,10 @@ export function stepInfo(step: StepRecord): ResponseOf<'runs.get'>['steps'][numb
 
 /** A run's summary as it was right after one of its stored steps. */
 export function summaryOfStep(step: StepRecord): ReturnType<typeof summaryOf> {
-  const metrics = step.metrics as { kan: ModelMetrics; mlp: ModelMetrics | null; details?: Record<string, unknown> };
-  const stage: StageResult = { index: step.idx, step: step.kind, seconds: step.seconds, kan: metrics.kan, mlp: metrics.mlp ?? null, details: metrics.details ?? {} };
+  const metrics = step.metrics as Partial<Pick<StageResult, 'diverged' | 'baselines' | 'details'>> & Pick<StageResult, 'kan' | 'mlp'>;
+  const stage: StageResult = {
+    index: step.idx, step: step.kind, seconds: step.seconds, kan: metrics.kan, mlp: metrics.mlp ?? null,
+    diverged: metrics.diverged ?? null, baselines: metrics.baselines ?? null, details: metrics.details ?? {},
+  };
   return summaryOf(stage, step.idx + 1);
 }

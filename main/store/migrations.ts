@@ -175,8 +175,17 @@ const addRunOwner: Migration = (db) => {
   db.exec(`ALTER TABLE runs ADD COLUMN owner TEXT`);
 };
 
+// Version 4: the validation loss and metric of each training iteration (model selection reads them); older points
+// keep null there.
+const addValidationCurves: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE curves ADD COLUMN val_loss REAL;
+    ALTER TABLE curves ADD COLUMN val_metric REAL;
+  `);
+};
+
 /** migrations[i] takes a database from user_version i to i + 1. Append only; never edit a shipped one. */
-export const migrations: readonly Migration[] = [createInitialSchema, addRunSearch, addRunOwner];
+export const migrations: readonly Migration[] = [createInitialSchema, addRunSearch, addRunOwner, addValidationCurves];
 
 export const SCHEMA_VERSION = migrations.length;
 

@@ -117,6 +117,8 @@ interface CurveRow {
   test_loss: number | null;
   train_metric: number | null;
   test_metric: number | null;
+  val_loss: number | null;
+  val_metric: number | null;
 }
 
 interface FormulaRow {
@@ -221,8 +223,8 @@ function prepareStatements(db: Db) {
        SELECT ?, step_idx, output_idx, text, latex, python, js, test_rmse FROM formulas WHERE run_id = ? AND step_idx <= ?`,
     ),
     copyCurves: db.prepare<[string, string, number]>(
-      `INSERT INTO curves (run_id, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric)
-       SELECT ?, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric FROM curves
+      `INSERT INTO curves (run_id, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric, val_loss, val_metric)
+       SELECT ?, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric, val_loss, val_metric FROM curves
        WHERE run_id = ? AND step_idx <= ?`,
     ),
     runIdsByPrefix: db.prepare<[string, string, number], string>(
@@ -263,17 +265,17 @@ function prepareStatements(db: Db) {
     ),
 
     insertCurvePoint: db.prepare<
-      [string, number, ModelKind, number, number | null, number | null, number | null, number | null]
+      [string, number, ModelKind, number, number | null, number | null, number | null, number | null, number | null, number | null]
     >(
-      `INSERT INTO curves (run_id, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO curves (run_id, step_idx, model, iter, train_loss, test_loss, train_metric, test_metric, val_loss, val_metric)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     curvesOfRun: db.prepare<[string], CurveRow>(
-      `SELECT step_idx, model, iter, train_loss, test_loss, train_metric, test_metric FROM curves
+      `SELECT step_idx, model, iter, train_loss, test_loss, train_metric, test_metric, val_loss, val_metric FROM curves
        WHERE run_id = ? ORDER BY step_idx, model, iter`,
     ),
     curvesOfStep: db.prepare<[string, number], CurveRow>(
-      `SELECT step_idx, model, iter, train_loss, test_loss, train_metric, test_metric FROM curves
+      `SELECT step_idx, model, iter, train_loss, test_loss, train_metric, test_metric, val_loss, val_metric FROM curves
        WHERE run_id = ? AND step_idx = ? ORDER BY model, iter`,
     ),
   };
@@ -348,6 +350,8 @@ function toCurvePoint(row: CurveRow): CurvePoint {
     testLoss: row.test_loss,
     trainMetric: row.train_metric,
     testMetric: row.test_metric,
+    valLoss: row.val_loss,
+    valMetric: row.val_metric,
   };
 }
 
@@ -550,13 +554,15 @@ class SqliteExperimentStore implements ExperimentStore {
       testLoss: requireNumberOrNull(p.testLoss, 'curve testLoss'),
       trainMetric: requireNumberOrNull(p.trainMetric, 'curve trainMetric'),
       testMetric: requireNumberOrNull(p.testMetric, 'curve testMetric'),
+      valLoss: requireNumberOrNull(p.valLoss ?? null, 'curve valLoss'),
+      valMetric: requireNumberOrNull(p.valMetric ?? null, 'curve valMetric'),
     }));
     this.write(() => {
       this.requireRunStatus(runId);
       for (const p of checked) {
         try {
           this.sql.insertCurvePoint.run(
-            runId, p.stepIdx, p.model, p.iter, p.trainLoss, p.testLoss, p.trainMetric, p.testMetric,
+            runId, p.stepIdx, p.model, p.iter, p.trainLoss, p.testLoss, p.trainMetric, p.testMetric, p.valLoss, p.valMetric,
           );
         } catch (error) {
           if (!isSqliteConstraint(error)) throw error;

@@ -133,6 +133,9 @@ export interface CurvePoint {
   testLoss: number | null;
   trainMetric: number | null;
   testMetric: number | null;
+  /** Null without validation rows, and in points stored before schema version 4; may be left out when writing. */
+  valLoss?: number | null;
+  valMetric?: number | null;
 }
 
 export type RunSortKey = 'created_at' | 'name' | 'status' | (string & {});

@@ -7,7 +7,9 @@ import type { Kan } from '../../app/kan/model';
 import { type DenseMatmul, Mlp } from '../../app/mlp';
 import type { DifferentiableModel } from '../../app/train/types';
 import type { CsvReader } from '../../app/recipe/data';
-import { initialState, runSteps, type ModelMetrics, type RunResult, type RunState, type StageResult } from '../../app/recipe/runner';
+import { initialState, runSteps, type ModelReport, type RunResult, type RunState, type StageResult } from '../../app/recipe/runner';
+import type { BaselineScores, Baselines } from '../../app/train/baselines';
+import type { SplitMetrics } from '../../app/train/metrics';
 import type { Recipe } from '../../app/recipe/schema';
 import { deserializeKan, serializeKan } from '../../app/kan/serialize';
 import type { FormulaReport } from '../../app/recipe/interpretability-steps';
@@ -55,6 +57,12 @@ export function restoreState(recipe: Recipe, readCsv: CsvReader, restore: ModelS
   return state;
 }
 
+/** Why a run's stages diverged, one sentence per stage, or null when none did: such a run is not a success. */
+export function divergenceOf(result: RunResult): string | null {
+  const reasons = result.stages.filter((s) => s.diverged !== null).map((s) => `step ${s.index + 1} (${s.step}): ${s.diverged}`);
+  return reasons.length > 0 ? reasons.join('; ') : null;
+}
+
 export function executeRun(options: ExecuteOptions): RunResult {
   const clock = options.clock ?? Date.now;
   const state = options.state ?? restoreState(options.recipe, options.readCsv, options.restore);
@@ -91,13 +99,15 @@ export function executeRun(options: ExecuteOptions): RunResult {
           const point: CurvePoint = {
             stepIdx: index, model, iter: p.step,
             trainLoss: p.trainLoss, testLoss: p.testLoss, trainMetric: p.trainMetric, testMetric: p.testMetric,
+            valLoss: finiteOrNull(p.valLoss), valMetric: finiteOrNull(p.valMetric),
           };
           // A sweep's progress counts finished models, not iterations of the run's models: it is no loss curve.
           if (!('sweep' in (state.recipe.steps[index] ?? {}))) curveBuffer.push(point);
           pendingProgress = {
             type: 'progress', stepIdx: index, model, step: p.step, steps: p.steps,
             trainLoss: finiteOrNull(p.trainLoss), testLoss: finiteOrNull(p.testLoss),
-            trainMetric: finiteOrNull(p.trainMetric), testMetric: finiteOrNull(p.testMetric), seconds: p.seconds,
+            trainMetric: finiteOrNull(p.trainMetric), testMetric: finiteOrNull(p.testMetric),
+            valLoss: finiteOrNull(p.valLoss), valMetric: finiteOrNull(p.valMetric), seconds: p.seconds,
             at: performance.timeOrigin + performance.now(),
           };
           const now = clock();
@@ -126,7 +136,7 @@ export function stepRecordOf(stage: StageResult, state: RunState, startedAt: num
     idx: stage.index,
     kind: stage.step,
     params: recipeStep?.[stage.step] ?? {},
-    metrics: { kan: stage.kan, mlp: stage.mlp, details: stage.details },
+    metrics: { kan: stage.kan, mlp: stage.mlp, details: stage.details, diverged: stage.diverged, baselines: stage.baselines },
     seconds: stage.seconds,
     startedAt,
     finishedAt,
@@ -146,20 +156,34 @@ function formulaReports(stage: StageResult): FormulaReport[] {
 /** The flat figures a run list shows and sorts by, taken from the latest step. */
 export function summaryOf(stage: StageResult, stepCount: number): RunSummary {
   const summary: RunSummary = { steps: stepCount, lastStep: stage.step };
-  const put = (prefix: 'kan' | 'mlp', metrics: ModelMetrics): void => {
-    summary[`${prefix}Params`] = metrics.params;
-    summary[`${prefix}TrainLoss`] = finiteOrNull(metrics.trainLoss);
-    summary[`${prefix}TestLoss`] = finiteOrNull(metrics.testLoss);
-    if (metrics.trainRmse !== undefined) summary[`${prefix}TrainRmse`] = finiteOrNull(metrics.trainRmse);
-    if (metrics.testRmse !== undefined) summary[`${prefix}TestRmse`] = finiteOrNull(metrics.testRmse);
-    if (metrics.trainAccuracy !== undefined) summary[`${prefix}TrainAccuracy`] = finiteOrNull(metrics.trainAccuracy);
-    if (metrics.testAccuracy !== undefined) summary[`${prefix}TestAccuracy`] = finiteOrNull(metrics.testAccuracy);
+  const put = (prefix: 'kan' | 'mlp', report: ModelReport): void => {
+    summary[`${prefix}Params`] = report.params;
+    // Stored runs from before validation and honest states have neither status nor validation figures.
+    if (report.status === 'not trained') {
+      summary[`${prefix}Status`] = report.status;
+      return;
+    }
+    const keys = ['trainLoss', 'valLoss', 'testLoss', 'trainRmse', 'valRmse', 'testRmse', 'trainAccuracy', 'valAccuracy', 'testAccuracy'] as const;
+    for (const key of keys) if (report[key] !== undefined) summary[`${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`] = finiteOrNull(report[key]);
+    if (report.scores?.test) for (const [key, value] of Object.entries(report.scores.test)) summary[`${prefix}Test${key[0]!.toUpperCase()}${key.slice(1)}`] = finiteOrNull(value);
+    if (report.overfit !== undefined) summary[`${prefix}Overfit`] = report.overfit ? 1 : 0;
   };
   put('kan', stage.kan);
   if (stage.mlp) put('mlp', stage.mlp);
+  if (stage.baselines) putBaselines(summary, stage.baselines);
+  if (stage.diverged) summary.diverged = stage.diverged.slice(0, 2000);
   const formulas = formulaReports(stage);
   if (formulas.length > 0) summary.formula = formulas.map((f) => (formulas.length > 1 ? `${f.output} = ${f.text}` : f.text)).join('; ').slice(0, 2000);
   return summary;
+}
+
+/** baselineMeanTestRmse, baselineRidgeTestR2, baselineLogisticTestAccuracy, ...: each baseline's test figures. */
+function putBaselines(summary: RunSummary, baselines: Baselines): void {
+  for (const [name, scores] of Object.entries(baselines) as [string, BaselineScores<SplitMetrics>][]) {
+    const prefix = `baseline${name[0]!.toUpperCase()}${name.slice(1)}`;
+    summary[`${prefix}Params`] = scores.params;
+    if (scores.test) for (const [key, value] of Object.entries(scores.test)) summary[`${prefix}Test${key[0]!.toUpperCase()}${key.slice(1)}`] = finiteOrNull(value);
+  }
 }
 
 /** An MLP snapshot's bytes as Float64 parameters (copied: stored bytes need not be 8-byte aligned). */

@@ -303,7 +303,9 @@ export class TrainingHost {
           this.recordStep(run.runId, message.step, message.summary);
           return;
         case 'end':
-          this.settle(run, message.status, null, true);
+          // A diverged stage left its model on restored parameters and later steps ran on; the run still is no success.
+          if (message.diverged) this.settle(run, 'failed', `training diverged: ${message.diverged}`, true);
+          else this.settle(run, message.status, null, true);
           return;
         case 'failed':
           this.settle(run, 'failed', message.message, true);

@@ -45,6 +45,9 @@ export interface ProgressMessage {
   testLoss: number | null;
   trainMetric: number | null;
   testMetric: number | null;
+  /** Null without validation rows. */
+  valLoss: number | null;
+  valMetric: number | null;
   seconds: number;
   /** When the figures were measured, ms since the epoch (comparable across threads, unlike performance.now()). */
   at: number;
@@ -58,6 +61,7 @@ export type WorkerToHost =
   | { type: 'curves'; points: CurvePoint[] }
   /** A finished step, with its snapshots, and the run's summary after it. */
   | { type: 'step'; step: NewStep; summary: RunSummary }
-  | { type: 'end'; status: 'done' | 'cancelled' }
+  /** diverged: why stages of the run diverged (the run is recorded as failed with it), or null. */
+  | { type: 'end'; status: 'done' | 'cancelled'; diverged: string | null }
   | { type: 'failed'; message: string }
   | ({ type: 'probe' } & ProbeResult);

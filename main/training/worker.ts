@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { disposeBackends } from '../../app/compute/registry';
 import { parseRecipe } from '../../app/recipe/schema';
 import { resolveTrainingBackend } from './backend';
-import { executeRun, restoreState } from './execute';
+import { divergenceOf, executeRun, restoreState } from './execute';
 import type { HostToWorker, StartJob, WorkerToHost } from './protocol';
 import { probeSpeed } from './speed-probe';
 
@@ -43,7 +43,7 @@ async function runJob(job: StartJob): Promise<void> {
     // Snapshot buffers are fresh copies, so they move to the host instead of being copied again.
     onStep: (step, summary) => post({ type: 'step', step, summary: { ...summary, backend: backend.reason } }, (step.snapshots ?? []).map((s) => s.bytes.buffer as ArrayBuffer)),
   });
-  post({ type: 'end', status: result.status });
+  post({ type: 'end', status: result.status, diverged: divergenceOf(result) });
 }
 
 function fail(error: unknown): void {

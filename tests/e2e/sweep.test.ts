@@ -115,7 +115,7 @@ describe.skipIf(!haveChromium)('the sweep in Chromium against kanbench serve', (
     expect(kanFront).toBeGreaterThan(0);
     expect(mlpFront).toBeGreaterThan(0);
     const note = await page.locator('[data-testid="sweep-panel"] p').innerText();
-    expect(note).toMatch(/^16 models, 5 L-BFGS steps each on 160 rows; fronts chosen by validation RMSE on 40 rows \(carved from training rows\), tested on 200 rows/);
+    expect(note).toMatch(/^16 models, 5 L-BFGS steps each on 200 rows; fronts chosen by validation RMSE on 40 rows \(data\.validation\), tested on 200 rows/);
     // The run's own models never trained: the steps table says where the figures are instead of showing theirs.
     expect(await page.locator('[data-testid="steps-table"] tbody tr').innerText()).toMatch(/16 models: see the sweep above/);
     await page.locator('[data-testid="sweep-panel"]').scrollIntoViewIfNeeded();

@@ -137,4 +137,27 @@ describe('kanbench', () => {
     // The bad recipe recorded nothing.
     expect(json<{ total: number }>(kanbench(['runs', 'list', '--json', '--db', db]).stdout).total).toBe(1);
   }, 30_000);
+  it('prints the baselines beside the models, and a diverged run says so, exits 1 and is stored as failed', () => {
+    const file = path.join(tmp, 'diverge.json');
+    fs.writeFileSync(file, JSON.stringify({
+      ...tinyRecipe({ mlp: true, fits: 1, fitSteps: 3 }),
+      steps: [{ fit: { steps: 3, maxIter: 5 } }, { fit: { opt: 'adam', lr: 1e6, steps: 20, models: ['kan'] } }],
+    }));
+    const text = kanbench(['run', file, '--db', db, '--quiet']);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(/^model\s+params\s+train RMSE\s+val RMSE\s+test RMSE\s+test R2$/m);
+    expect(text.stdout).toMatch(/^mean\s+1\s+/m);
+    expect(text.stdout).toMatch(/^ridge\s+3\s+/m);
+    expect(text.stdout).toMatch(/^DIVERGED in step 2: KAN diverged at step \d+: .* were restored/m);
+    expect(text.stderr).toMatch(/^kanbench: training diverged: step 2 \(fit\): KAN diverged/m);
+    const failed = json<{ rows: { error: string; summary: Record<string, unknown> }[] }>(kanbench(['runs', 'list', '--json', '--status', 'failed', '--db', db]).stdout);
+    expect(failed.rows).toHaveLength(1);
+    expect(failed.rows[0]!.error).toMatch(/^training diverged: step 2 \(fit\)/);
+    expect(failed.rows[0]!.summary.baselineMeanTestRmse).toBeGreaterThan(0);
+
+    const summary = json<{ baselines: { mean: { test: { rmse: number } }; ridge: { alpha: number } }; diverged: unknown[] }>(kanbench(['run', file, '--json', '--no-store']).stdout);
+    expect(summary.baselines.mean.test.rmse).toBeGreaterThan(0);
+    expect(summary.baselines.ridge.alpha).toBeGreaterThan(0);
+    expect(summary.diverged).toHaveLength(1);
+  }, 30_000);
 });

@@ -318,8 +318,9 @@ describe('schema versions', () => {
     expect(run.steps).toMatchObject([{ idx: 0, kind: 'fit', metrics: { loss: 0.1 }, snapshotModels: ['kan'] }]);
     expect(store.getSnapshot(runId, 0, 'kan')).toEqual(snapshot);
     expect(store.getFormulas(runId)).toHaveLength(1);
+    // Points from before validation figures were recorded read back with null there.
     expect(store.getCurves(runId)).toEqual([
-      { stepIdx: 0, model: 'kan', iter: 0, trainLoss: 1, testLoss: 1.5, trainMetric: null, testMetric: null },
+      { stepIdx: 0, model: 'kan', iter: 0, trainLoss: 1, testLoss: 1.5, trainMetric: null, testMetric: null, valLoss: null, valMetric: null },
     ]);
     // The search index was filled from the old rows, and follows new writes.
     for (const search of ['legacy', 'archive', 'old days', 'fixSymbolic']) {

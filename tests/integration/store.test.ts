@@ -104,7 +104,7 @@ describe('opening a store', () => {
     store.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    expect(raw.pragma('user_version', { simple: true })).toBe(4);
     raw.close();
   });
 
@@ -355,15 +355,16 @@ describe('runs, steps and curves', () => {
       }));
     store.appendCurvePoints(run.id, batch(0, 0, 50));
     store.appendCurvePoints(run.id, batch(0, 50, 100));
-    store.appendCurvePoints(run.id, [{ stepIdx: 0, model: 'mlp', iter: 0, trainLoss: Number.NaN, testLoss: 3, trainMetric: 0.5, testMetric: 0.25 }]);
+    store.appendCurvePoints(run.id, [{ stepIdx: 0, model: 'mlp', iter: 0, trainLoss: Number.NaN, testLoss: 3, trainMetric: 0.5, testMetric: 0.25, valLoss: 4, valMetric: Number.NaN }]);
     store.appendCurvePoints(run.id, batch(2, 0, 10));
 
     const all = store.getCurves(run.id);
     expect(all).toHaveLength(111);
-    expect(all[0]).toEqual({ stepIdx: 0, model: 'kan', iter: 0, trainLoss: 1, testLoss: 2, trainMetric: null, testMetric: null });
+    // A point written without validation figures reads back with null there.
+    expect(all[0]).toEqual({ stepIdx: 0, model: 'kan', iter: 0, trainLoss: 1, testLoss: 2, trainMetric: null, testMetric: null, valLoss: null, valMetric: null });
     expect(all[99]!.iter).toBe(99);
     expect(all[99]!.testLoss).toBeCloseTo(2 / 100, 15);
-    expect(all[100]).toEqual({ stepIdx: 0, model: 'mlp', iter: 0, trainLoss: null, testLoss: 3, trainMetric: 0.5, testMetric: 0.25 });
+    expect(all[100]).toEqual({ stepIdx: 0, model: 'mlp', iter: 0, trainLoss: null, testLoss: 3, trainMetric: 0.5, testMetric: 0.25, valLoss: 4, valMetric: null });
     expect(store.getCurves(run.id, 2).map((p) => p.iter)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
     expect(storeError(() => store.appendCurvePoints(run.id, batch(2, 5, 15)), 'conflict').message).toMatch(

@@ -103,6 +103,14 @@ function solve(a: Float64Array[], b: Float64Array): Float64Array | null {
 }
 
 /**
+ * Levenberg–Marquardt stops after LM_PATIENCE steps in a row that each lower the squared error by less than
+ * LM_SLOW_GAIN of it: a formula of the right form converges quadratically to rounding noise and never crawls, while one
+ * of the wrong form would crawl along a valley for every iteration allowed, gaining nothing that changes its rank.
+ */
+const LM_SLOW_GAIN = 1e-4;
+const LM_PATIENCE = 4;
+
+/**
  * Levenberg–Marquardt on every free constant against data.y. Steps that raise the error or produce a non-finite
  * prediction are rejected (the damping grows instead), so the result is never worse than the start.
  */
@@ -120,7 +128,8 @@ export function refitConstants(e: Expr, data: FitData, options: { maxIterations?
   let current = predict(params);
   let cost = costOf(current);
   let damping = 1e-3;
-  for (let iteration = 0; iteration < maxIterations && m > 0 && cost > 0; iteration++) {
+  let slow = 0;
+  for (let iteration = 0; iteration < maxIterations && m > 0 && cost > 0 && slow < LM_PATIENCE; iteration++) {
     const jacobian: Float64Array[] = [];
     for (let j = 0; j < m; j++) {
       const step = 1.5e-8 * Math.max(Math.abs(params[j]!), 1e-3);
@@ -168,6 +177,7 @@ export function refitConstants(e: Expr, data: FitData, options: { maxIterations?
           cost = trialCost;
           damping = Math.max(damping / 3, 1e-15);
           improved = previous - trialCost > 1e-12 * previous;
+          slow = previous - trialCost < LM_SLOW_GAIN * previous ? slow + 1 : 0;
           break;
         }
       }

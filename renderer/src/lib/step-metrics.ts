@@ -1,8 +1,10 @@
 /** Reading one step's metrics (runs.get steps[i].metrics): the error measure and parameter count of each model. */
 export interface ModelStepMetrics {
+  /** 'not trained' comes with params only (no fit has trained the model); absent in runs stored before it existed. */
+  status?: 'trained' | 'not trained';
   params: number;
-  trainLoss: number | null;
-  testLoss: number | null;
+  trainLoss?: number | null;
+  testLoss?: number | null;
   trainRmse?: number | null;
   testRmse?: number | null;
   trainAccuracy?: number | null;

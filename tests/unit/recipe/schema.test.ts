@@ -72,4 +72,15 @@ describe('recipe validation', () => {
     expect(errorOf({ ...base, data, kan: { width: [4, 1] } }).message).toContain('set kan.width[0] to 3');
     expect(errorOf({ ...base, data: { ...data, dropConstant: false }, kan: { width: [2, 1] } }).message).toContain('set kan.width[0] to 3');
   });
+
+  it('fills the validation and early-stopping defaults, and bounds them', () => {
+    const recipe = parseRecipe(good);
+    expect(recipe.data.validationFraction).toBe(0.2);
+    const fit = recipe.steps[0] as { fit: { earlyStopping?: boolean; patience?: number } };
+    // Left unset so the runner applies the data's default (on for CSV, off for formula data) and fit's patience.
+    expect([fit.fit.earlyStopping, fit.fit.patience]).toEqual([undefined, undefined]);
+    expect(parseRecipe({ data: { csv: 'a.csv', target: ['y'] }, kan: { width: [1, 1] }, steps: [] }).data.validationFraction).toBe(0.2);
+    expect(errorOf({ ...good, data: { ...good.data, validationFraction: 1 } }).path).toBe('data.validationFraction');
+    expect(errorOf({ ...good, steps: [{ fit: { steps: 3, patience: 0 } }] }).path).toBe('steps[0].fit.patience');
+  });
 });

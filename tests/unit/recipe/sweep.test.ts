@@ -38,7 +38,8 @@ describe('the sweep step', () => {
       expect(p.metrics.valRmse).toBeGreaterThan(0);
       expect(p.metrics.testRmse).toBeGreaterThan(0);
     }
-    expect(report.budget).toEqual({ opt: 'lbfgs', steps: 3 });
+    // Formula data is noise-free: early stopping is off by default, as in a fit step.
+    expect(report.budget).toEqual({ opt: 'lbfgs', steps: 3, earlyStopping: false });
   });
 
   it('reports parameter counts as the models count them, and as the KAN and MLP formulas give', () => {
@@ -69,20 +70,23 @@ describe('the sweep step', () => {
     expect(front.map((p) => [p.params, p.metrics.valRmse])).toEqual([[10, 0.4], [30, 0.1]]);
   });
 
-  it('carves its validation rows from the training rows, the same for both families, and appears in the run summary', () => {
-    expect(report.rows).toEqual({ fit: 96, validation: 24, test: 60, validationFrom: 'carved from training rows' });
+  it('chooses on the data\'s validation split, the same for both families, and appears in the run summary', () => {
+    expect(report.rows).toEqual({ fit: 120, validation: 24, test: 60, validationFrom: 'data.validation' });
     const state = initialState(parseRecipe(recipe({})), () => '');
     runSteps(state);
     const summary = summarizeRun({ status: 'done', stages: [], state });
     expect((summary.sweep as SweepReport).points.map((p) => p.metrics)).toEqual(report.points.map((p) => p.metrics));
   });
 
-  it('uses the data\'s own validation split when it has one', () => {
-    const state = initialState(parseRecipe(recipe({ kan: { widths: [[1]], grids: [3] }, mlp: { widths: [[2]] } })), () => '');
-    const validation = { x: state.data.test.x.slice(0, 2 * 10), y: state.data.test.y.slice(0, 10), n: 10 };
-    Object.assign(state.data, { validation });
+  it('carves a seeded 20% of the training rows when the data has no validation split, and early-stops on them when asked', () => {
+    const small = { kan: { widths: [[1]], grids: [3] }, mlp: { widths: [[2]] } };
+    const state = initialState(parseRecipe(recipe(small, { validationFraction: 0 })), () => '');
     runSteps(state);
-    expect(state.sweep!.rows).toEqual({ fit: 120, validation: 10, test: 60, validationFrom: 'data.validation' });
+    expect(state.sweep!.rows).toEqual({ fit: 96, validation: 24, test: 60, validationFrom: 'carved from training rows' });
+    const stopping = initialState(parseRecipe(recipe({ ...small, steps: 400, opt: 'adam', lr: 0.5, earlyStopping: true }, { validationFraction: 0, noise: 0.3 })), () => '');
+    runSteps(stopping);
+    expect(stopping.sweep!.budget.earlyStopping).toBe(true);
+    expect(stopping.sweep!.points.some((p) => p.stoppedEarly)).toBe(true);
   });
 
   it('stops between points when cancelled, keeping the points finished so far', () => {

@@ -44,7 +44,7 @@ describe('the sweep panel', () => {
   const mlp = [point('mlp', 17, 0.3, 0.3), point('mlp', 300, 0, 0.01)];
   const report: SweepReport = {
     task: 'regression', errorMetric: 'rmse', target: 'y', points: [...kan, ...mlp], fronts: { kan: [kan[0]!, kan[1]!], mlp: [mlp[0]!, mlp[1]!] },
-    budget: { opt: 'lbfgs', steps: 5 }, rows: { fit: 8, validation: 2, test: 4, validationFrom: 'carved from training rows' },
+    budget: { opt: 'lbfgs', steps: 5, earlyStopping: false }, rows: { fit: 8, validation: 2, test: 4, validationFrom: 'carved from training rows' },
   };
 
   it('plots each family\'s points and front at the chosen error, leaving out what a log axis cannot show', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecipe } from '../../../app/recipe/schema';
-import { initialState, runSteps, summarizeRun } from '../../../app/recipe/runner';
+import { initialState, runSteps, summarizeRun, trainedMetrics } from '../../../app/recipe/runner';
 import type { FormulaReport } from '../../../app/recipe/interpretability-steps';
 import { symbolicMath } from '../../../app/symbolic/math';
 import { Rng } from '../../../app/util/rng';
@@ -159,7 +159,7 @@ describe('the interpretability recipe steps', () => {
     const result = runSteps(initialState(recipe, () => irisCsv));
     const reports = result.stages[3]!.details.formula as FormulaReport[];
     expect(reports.map((r) => r.output)).toEqual(result.state.data.classes);
-    const modelAccuracy = result.stages[3]!.kan.testAccuracy!;
+    const modelAccuracy = trainedMetrics(result.stages[3]!.kan).testAccuracy!;
     expect(modelAccuracy).toBeGreaterThan(0.85);
     for (const r of reports) {
       expect(r.testRmse).toBeNull();
