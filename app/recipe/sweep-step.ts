@@ -184,6 +184,7 @@ function buildModel(planned: PlannedPoint, state: RunState): DifferentiableModel
 interface Measured {
   metrics: SweepMetrics;
   train: { loss: number; metric: number };
+  val: { loss: number; metric: number };
   test: { loss: number; metric: number };
 }
 
@@ -193,13 +194,16 @@ function measure(model: DifferentiableModel, split: SweepSplit, task: Task): Mea
   const metrics = task === 'regression'
     ? { trainRmse: train.metric, valRmse: val.metric, testRmse: test.metric }
     : { trainAccuracy: train.metric, valAccuracy: val.metric, testAccuracy: test.metric };
-  return { metrics, train, test };
+  return { metrics, train, val, test };
 }
 
-/** A finished point as a progress event: step counts the points done, the figures are the point's own (train and test). */
+/** A finished point as a progress event: step counts the points done, the figures are the point's own, on whole sets. */
 function progressOf(measured: Measured, done: number, total: number, seconds: number): FitProgress {
-  const { train, test } = measured;
-  return { step: done, steps: total, trainLoss: train.loss, testLoss: test.loss, trainMetric: train.metric, testMetric: test.metric, sampled: false, regularization: 0, seconds };
+  const { train, val, test } = measured;
+  return {
+    step: done, steps: total, trainLoss: train.loss, valLoss: val.loss, testLoss: test.loss, trainMetric: train.metric, valMetric: val.metric, testMetric: test.metric,
+    sampled: false, checked: true, regularization: 0, seconds,
+  };
 }
 
 function takeRows(batch: Batch, rows: Int32Array, nIn: number, yWidth: number): Batch {
