@@ -5,12 +5,14 @@
 type Summary = Record<string, number | string | null>;
 export type RunTask = 'regression' | 'classification';
 
-/** The run's task, read from the figures it recorded (RMSE or accuracy); null before any step recorded one. */
+/**
+ * The run's task, read from the figures it recorded (RMSE or accuracy) for its models or, when they never trained (a
+ * sweep-only run), for its baselines; null before any step recorded one.
+ */
 export function runTask(summary: Summary): RunTask | null {
-  for (const model of ['kan', 'mlp']) {
-    if (typeof summary[`${model}TestRmse`] === 'number' || typeof summary[`${model}TrainRmse`] === 'number') return 'regression';
-    if (typeof summary[`${model}TestAccuracy`] === 'number' || typeof summary[`${model}TrainAccuracy`] === 'number') return 'classification';
-  }
+  const recorded = (suffix: string): boolean => Object.entries(summary).some(([key, value]) => key.endsWith(suffix) && typeof value === 'number');
+  if (recorded('TestRmse') || recorded('TrainRmse')) return 'regression';
+  if (recorded('TestAccuracy') || recorded('TrainAccuracy')) return 'classification';
   return null;
 }
 

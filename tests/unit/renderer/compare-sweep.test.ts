@@ -24,6 +24,9 @@ describe('Compare groups', () => {
 
   it('names each task\'s metric and loss, so accuracy is never headed RMSE and MSE never shares an axis with cross-entropy', () => {
     expect(runTask({ kanTrainAccuracy: 1 })).toBe('classification');
+    // A sweep-only run's own models never trained; its baselines say the task.
+    expect(runTask({ kanStatus: 'not trained', kanParams: 120, baselineMeanTestRmse: 1.4 })).toBe('regression');
+    expect(runTask({ kanStatus: 'not trained', baselineMajorityTestAccuracy: 0.3 })).toBe('classification');
     expect(taskMetric('classification')).toEqual({ name: 'accuracy', higherIsBetter: true });
     expect(taskMetric('regression')).toEqual({ name: 'RMSE', higherIsBetter: false });
     expect(taskLoss('classification')).toBe('cross-entropy');
