@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Standardizer } from '../../../app/data/standardize';
+import { gridPointsOf, paddedKnotCount } from '../../../app/kan/bspline';
+import { column } from '../../../app/kan/edges';
 import { Kan } from '../../../app/kan/model';
 import { MultKan } from '../../../app/kan/mult';
 import { dropNegligibleTerms, refitConstants } from '../../../app/symbolic/algebra/constants';
@@ -122,6 +124,22 @@ describe('MultKan forward', () => {
     const model = new MultKan(kan.clone().layers, kan.params.slice(), [0, 0, 0]);
     const { x, n } = randomBatch(3, 2, 30, 12);
     expect(maxAbsDiff(model.forward(x, n), kan.forward(x, n))).toBe(0);
+  });
+});
+
+describe('MultKan grid update', () => {
+  it('places the knots of the layer after a product node on the products, keeping the learned curves', () => {
+    const model = perturbed(MultKan.create({ width: [2, [1, 1], 1], grid: 6, k: 3 }, new Rng(31)), 32, 0.2);
+    const { x, n } = randomBatch(2, 1, 200, 33);
+    const before = model.forward(x, n);
+    model.updateGrid(x, n, 0.02, 0);
+    // Layer 1's grid follows layer 0's updated curves, so the products are taken after the update.
+    const products = column(model.activations(x, n)[1]!, n, 2, 1);
+    const G = model.layers[1]!.G;
+    const points = gridPointsOf(model.layers[1]!.knots, paddedKnotCount(G, 3), G, 3);
+    expect(points[0]).toBeCloseTo(Math.min(...products), 12);
+    expect(points[G]).toBeCloseTo(Math.max(...products), 12);
+    expect(maxAbsDiff(model.forward(x, n), before)).toBeLessThan(0.05);
   });
 });
 
