@@ -119,11 +119,16 @@ describe('MultKan forward', () => {
     for (let s = 0; s < n; s++) expect(y[s]).toBe(x[2 * s]! * x[2 * s + 1]!);
   });
 
-  it('agrees with a Kan of the same edges when it has no product nodes', () => {
-    const kan = Kan.create({ width: [3, 4, 2], grid: 5, k: 3 }, new Rng(11));
-    const model = new MultKan(kan.clone().layers, kan.params.slice(), [0, 0, 0]);
-    const { x, n } = randomBatch(3, 2, 30, 12);
-    expect(maxAbsDiff(model.forward(x, n), kan.forward(x, n))).toBe(0);
+  it('is a Kan, parameters and outputs alike, when it has no product nodes', () => {
+    const spec = { width: [3, 4, 2], grid: 5, k: 3, gridRange: [[-1, 1], [-2, 3]] as [number, number][] };
+    const kan = Kan.create(spec, new Rng(11));
+    const model = MultKan.create(spec, new Rng(11));
+    expect(model.params).toEqual(kan.params);
+    const batch = randomBatch(3, 2, 30, 12);
+    expect(maxAbsDiff(model.forward(batch.x, batch.n), kan.forward(batch.x, batch.n))).toBe(0);
+    const [gradKan, gradMult] = [new Float64Array(kan.params.length), new Float64Array(model.params.length)];
+    expect(model.lossAndGrad(batch, 'regression', gradMult)).toEqual(kan.lossAndGrad(batch, 'regression', gradKan));
+    expect(gradMult).toEqual(gradKan);
   });
 });
 
