@@ -128,11 +128,20 @@ export class MultKan implements DifferentiableModel {
     return acts;
   }
 
-  /** Moves every layer's knots to its input node values on x (each layer after the ones before it), as updateGridFromSamples does for a Kan. */
+  /**
+   * Moves the knots of every layer fed by sum nodes only to its input node values on x (each layer after the ones
+   * before it), as updateGridFromSamples does for a Kan. A layer with product nodes among its inputs keeps its knots
+   * (all of them): a product's range
+   * grows as its two factors' ranges multiply, so a grid fitted to it early is outgrown within a step, and samples past
+   * the grid keep only the base branch. On m*(v^2 + u^2)/2, [3, [0, 1], 1], 60 L-BFGS steps, seeds 1 to 4, train RMSE
+   * (target standard deviations) was 0.25 to 0.51 updating that layer with the default margin, 0.0006 to 0.42 with
+   * margin 0.25 to 1, and 0.0010 to 0.0059 keeping its grid; on x1*x2 + x3*x4 keeping it changed little (0.0021 to
+   * 0.014 against 0.0014 to 0.005 over 6 seeds).
+   */
   updateGrid(x: Float64Array, n: number, gridEps = 0.02, margin = DEFAULT_GRID_MARGIN): void {
     let cur = x;
     this.layers.forEach((layer, l) => {
-      updateLayerGrid(this.params, layer, cur, n, gridEps, margin);
+      if (this.multCounts[l] === 0) updateLayerGrid(this.params, layer, cur, n, gridEps, margin);
       if (l + 1 < this.layers.length) {
         const sub = new Float64Array(n * layer.nOut);
         layerForward(layer, this.params, cur, n, sub, null, null);

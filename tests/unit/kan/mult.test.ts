@@ -133,17 +133,27 @@ describe('MultKan forward', () => {
 });
 
 describe('MultKan grid update', () => {
-  it('places the knots of the layer after a product node on the products, keeping the learned curves', () => {
-    const model = perturbed(MultKan.create({ width: [2, [1, 1], 1], grid: 6, k: 3 }, new Rng(31)), 32, 0.2);
+  it('moves the knots of layers fed by sums to their node values, products included upstream, and keeps those of layers fed by products', () => {
+    const model = perturbed(MultKan.create({ width: [2, [1, 1], 2, 1], grid: 6, k: 3 }, new Rng(31)), 32, 0.2);
     const { x, n } = randomBatch(2, 1, 200, 33);
     const before = model.forward(x, n);
+    const productLayerKnots = model.layers[1]!.knots.slice();
     model.updateGrid(x, n, 0.02, 0);
-    // Layer 1's grid follows layer 0's updated curves, so the products are taken after the update.
-    const products = column(model.activations(x, n)[1]!, n, 2, 1);
-    const G = model.layers[1]!.G;
-    const points = gridPointsOf(model.layers[1]!.knots, paddedKnotCount(G, 3), G, 3);
-    expect(points[0]).toBeCloseTo(Math.min(...products), 12);
-    expect(points[G]).toBeCloseTo(Math.max(...products), 12);
+    const acts = model.activations(x, n);
+    const knotsSpan = (l: number, i: number): [number, number] => {
+      const G = model.layers[l]!.G;
+      const points = gridPointsOf(model.layers[l]!.knots, i * paddedKnotCount(G, 3), G, 3);
+      return [points[0]!, points[G]!];
+    };
+    for (const [l, width] of [[0, 2], [2, 2]]) {
+      for (let i = 0; i < width; i++) {
+        const values = column(acts[l]!, n, width, i);
+        const [lo, hi] = knotsSpan(l, i);
+        expect(lo).toBeCloseTo(Math.min(...values), 12);
+        expect(hi).toBeCloseTo(Math.max(...values), 12);
+      }
+    }
+    expect(model.layers[1]!.knots).toEqual(productLayerKnots);
     expect(maxAbsDiff(model.forward(x, n), before)).toBeLessThan(0.05);
   });
 });
@@ -213,7 +223,7 @@ describe('MultKan learns x1*x2 + x3*x4', () => {
     const model = MultKan.create({ width: [4, [0, 2], 1], grid: 5, k: 3 }, new Rng(3));
     const result = fit(model, data, 'regression', { opt: 'lbfgs', steps: 60 });
     const last = result.history[result.history.length - 1]!;
-    // Train RMSE 0.0037, test 0.0048 (in target standard deviations); seeds 1 to 8 all reach train RMSE 0.0014 to 0.005.
+    // Train RMSE 0.0022, test 0.0033 (in target standard deviations); seeds 1, 2 and 5 to 8 reach 0.0023 to 0.014.
     expect(last.trainMetric).toBeLessThan(0.01);
     expect(last.testMetric).toBeLessThan(0.01);
 
@@ -235,5 +245,25 @@ describe('MultKan learns x1*x2 + x3*x4', () => {
     expect(maxAbsDiff(values, test.y)).toBeLessThan(1e-9);
     // The refitted constants make the two products' cross terms cancel: expanded and pruned, the formula reads as written.
     expect(toMathNode(dropNegligibleTerms(simplifyExpr(expr), trainData, 1e-9), names).toString()).toBe('x1 * x2 + x3 * x4');
+  });
+});
+
+describe('MultKan learns m*(v^2 + u^2)/2', () => {
+  it('trains [3, [0, 1], 1] with the default grid schedule, the layer after the product keeping its grid', () => {
+    const rng = new Rng(5);
+    const n = 500;
+    const raw = new Float64Array(n * 3).map((_, q) => (q % 3 === 0 ? rng.range(1, 5) : rng.range(-2, 2)));
+    const y = Float64Array.from({ length: n }, (_, s) => (raw[3 * s]! * (raw[3 * s + 1]! ** 2 + raw[3 * s + 2]! ** 2)) / 2);
+    const standardized = (v: Float64Array, width: number): Float64Array => {
+      const cols = columns(v, v.length / width, width);
+      const mean = cols.map((c) => c.reduce((a, b) => a + b, 0) / c.length);
+      const std = cols.map((c, i) => Math.sqrt(c.reduce((a, b) => a + (b - mean[i]!) ** 2, 0) / c.length));
+      return v.map((value, q) => (value - mean[q % width]!) / std[q % width]!);
+    };
+    const train = { x: standardized(raw, 3), y: standardized(y, 1), n };
+    const model = MultKan.create({ width: [3, [0, 1], 1], grid: 5, k: 3 }, new Rng(1));
+    const result = fit(model, { train, test: train }, 'regression', { opt: 'lbfgs', steps: 60 });
+    // 0.0041 here (seeds 1 to 4: 0.0010 to 0.0059); updating that layer's grid too, training stalled at 0.25 to 0.51.
+    expect(result.history[result.history.length - 1]!.trainMetric).toBeLessThan(0.01);
   });
 });
