@@ -145,7 +145,7 @@ describe('MultKan grid update', () => {
       const points = gridPointsOf(model.layers[l]!.knots, i * paddedKnotCount(G, 3), G, 3);
       return [points[0]!, points[G]!];
     };
-    for (const [l, width] of [[0, 2], [2, 2]]) {
+    for (const [l, width] of [[0, 2], [2, 2]] as const) {
       for (let i = 0; i < width; i++) {
         const values = column(acts[l]!, n, width, i);
         const [lo, hi] = knotsSpan(l, i);
