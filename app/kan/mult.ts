@@ -5,7 +5,9 @@
  *
  * Shapes: node layer l has nodes_l = nSum_l + nMult_l values; edge layer l maps nodes_l to subnodes_{l+1} =
  * nSum_{l+1} + 2 * nMult_{l+1}. The parameters of edge layer l follow those of layer l - 1, each in the layout of
- * layer.ts. The regulariser acts on the edges (as in Kan and pykan), so it carries over unchanged.
+ * layer.ts. The regulariser acts on the edges (as in Kan and pykan), so it carries over unchanged. fit() trains it on
+ * this reference TypeScript path (the app/compute backends are Kan-only), with Kan's regulariser options and its grid
+ * schedule through updateGrid.
  */
 import { predictionLoss } from '../train/loss';
 import type { Batch, DifferentiableModel, Task } from '../train/types';
