@@ -83,7 +83,7 @@ describe('prepareData cleaning', () => {
     const data = prepareData(recipe({ target: ['y'] }, [3, 1]), () => gappy);
     expect(data.dropped.constant).toEqual(['z']);
     expect(data.missing).toEqual({ handling: 'drop', cells: { x: 2, y: 1 }, rowsDropped: 3, imputed: {} });
-    expect(data.train.n + data.test.n).toBe(37);
+    expect(data.train.n + data.validation.n + data.test.n).toBe(37);
     expect(dataNotice(data)).toContain('dropped 3 rows with missing values (x: 2, y: 1); set data.missing to "impute"');
   });
 
@@ -91,7 +91,7 @@ describe('prepareData cleaning', () => {
     const r = recipe({ target: ['y'], missing: 'impute', standardize: false }, [3, 1]);
     const data = prepareData(r, () => gappy);
     expect(data.missing).toEqual({ handling: 'impute', cells: { x: 2, y: 1 }, rowsDropped: 1, imputed: { x: 2 } });
-    expect(data.train.n + data.test.n).toBe(39);
+    expect(data.train.n + data.validation.n + data.test.n).toBe(39);
     // The mean of x over the training rows that have it; a test row's x never enters it.
     const xs = (batch: { x: Float64Array; n: number }) => Array.from({ length: batch.n }, (_, s) => batch.x[s * 2]!);
     const trainValues = xs(data.train).filter(Number.isInteger);
