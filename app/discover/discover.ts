@@ -1,6 +1,6 @@
 /**
  * Formula discovery for one target: trains the structures of structures.ts (a product KAN, a sum KAN pruned to its
- * minimal network, a pruned KAN of log|y|, and one of log|y| in log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
+ * minimal network, a pruned KAN of log|y|, a KAN with multiplication nodes, and one of log|y| in log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
  * the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
  * formula (pareto.ts). Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
@@ -13,7 +13,7 @@ import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
-import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, symbolicCandidates, targetSpread, trainSeparableKan, trainSumKan, withExpOutput } from './structures';
+import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSumKan, withExpOutput } from './structures';
 
 /** Front formulas with a validation RMSE within this factor of the best are finished (refitted on all rows, snapped). */
 const CONTENDER_FACTOR = 10;
@@ -107,6 +107,10 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     };
     const stages: [string, () => ComposedCandidate[]][] = [
       ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
+      ['sum of products', () => {
+        const { model, target } = trainMultKan(ctx, Math.max(1, Math.min(2, Math.floor(ctx.inputNames.length / 2))));
+        return symbolicCandidates(model, ctx, `sum of products [${model.width.map((w) => (Array.isArray(w) ? `(${w.join('+')}x)` : w)).join(',')}]`, options.lib, target);
+      }],
       ['sum', () => {
         const kan = trainSumKan(ctx, options.hidden);
         return symbolicCandidates(kan, ctx, `sum [${kan.width.join(',')}]`, options.lib);

@@ -2,11 +2,11 @@
  * The KANs that discovery trains, and their symbolic readings: a sum KAN [n, h, 1] pruned to its minimal network, and
  * KANs of log|y| followed by an exp output edge: a separable one (a product of univariate factors, the commonest structure
  * of physical laws: exp(sum of logs) collapses into it) and a pruned [n, h, 1] one (products of sums and powers of
- * ratios, as in exp(-(x2/x1)^2/2)/x1). Each trained KAN yields several symbolic variants (per edge, the best-ranked
+ * ratios, as in exp(-(x2/x1)^2/2)/x1), and a KAN with multiplication nodes (sums of products). Each trained KAN yields several symbolic variants (per edge, the best-ranked
  * library function and its runners-up), composed into formulas at full precision.
  */
 import { attribute } from '../kan/attribution';
-import { isEdgeActive } from '../kan/edges';
+import { column, evaluateEdgesFrom, isEdgeActive } from '../kan/edges';
 import { Kan } from '../kan/model';
 import { keepNodes, prune } from '../kan/prune';
 import type { Standardizer } from '../data/standardize';
@@ -14,12 +14,13 @@ import type { Batch } from '../train/types';
 import { fit } from '../train/fit';
 import { Rng } from '../util/rng';
 import { fitPolynomial, prepareEdgeSamples } from '../symbolic/fit';
-import { buildFormulas } from '../symbolic/formula';
 import { type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
 import { type EdgeId, type Suggestion, edgeLabel, edgeSamples, rankSymbolic, setSymbolic } from '../symbolic/suggest';
 import { type Expr, substituteVariables } from '../symbolic/algebra/expr';
 import type { FitData } from '../symbolic/algebra/constants';
-import { fromMathNode } from '../symbolic/algebra/mathnode';
+import { expandExpr } from '../symbolic/algebra/simplify';
+import { multKanToExpr } from '../symbolic/network-expr';
+import { MultKan } from '../kan/mult';
 
 /** Training budgets, in L-BFGS steps (pykan's unit: up to 20 iterations each). */
 const SPARSE_FIT_STEPS = 40;
@@ -58,8 +59,8 @@ export interface ComposedCandidate {
   source: string;
   /** Edge -> function chosen for it. */
   edges: Record<string, string>;
-  /** The KAN with those edges made symbolic. */
-  kan: Kan;
+  /** The KAN with those edges made symbolic; null for a MultKan (the run's model is a Kan). */
+  kan: Kan | null;
 }
 
 /** Trains a sum KAN of width [n, hidden, 1] and reduces it to the smallest network that keeps its validation error. */
@@ -150,19 +151,27 @@ export const PRODUCT_FACTORS: readonly LibraryFunction[] = [
   customFunction({ name: 'log_cos', expr: 'log(cos(x))', complexity: 3 }),
 ];
 
+/** How a composed formula maps back to the target: y = mean + scale * formula (a model trained on a standardised y). */
+export interface TargetScale {
+  mean: number;
+  scale: number;
+}
+
 /**
- * Symbolic variants of a trained KAN: every numeric edge takes its best-ranked function, then (one edge at a time) a
- * runner-up, up to maxVariants variants; each is composed into a formula at full precision. Edges that are already
- * symbolic keep their function.
+ * Symbolic variants of a trained KAN (or MultKan): every numeric edge takes its best-ranked function, then (one edge at
+ * a time) a runner-up, up to maxVariants variants; each is composed into a formula at full precision. Edges that are
+ * already symbolic keep their function. A MultKan's formula is a sum of products of sums, written expanded, so that its
+ * constants enter linearly where they can (refitting a product of sums crawls along its redundant scalings); its
+ * candidates carry no Kan, since the run's model is a Kan.
  */
-export function symbolicCandidates(kan: Kan, ctx: StructureContext, source: string, lib: readonly LibraryFunction[]): ComposedCandidate[] {
-  const acts = kan.activations(ctx.train.x, ctx.train.n);
+export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, source: string, lib: readonly LibraryFunction[], target?: TargetScale): ComposedCandidate[] {
+  const acts = model.activations(ctx.train.x, ctx.train.n);
   const edges: { edge: EdgeId; options: Suggestion[] }[] = [];
-  kan.layers.forEach((layer, l) => {
+  model.layers.forEach((layer, l) => {
     for (let e = 0; e < layer.nIn * layer.nOut; e++) {
       if (layer.mask[e] === 0 || !isEdgeActive(layer, e) || layer.symMask[e] !== 0) continue;
       const edge = { layer: l, input: Math.floor(e / layer.nOut), output: e % layer.nOut };
-      const { x, y } = edgeSamples(kan, edge, ctx.train, acts);
+      const { x, y } = edgeSamples(model, edge, ctx.train, acts);
       const prepared = prepareEdgeSamples(x, y);
       const ranked = rankSymbolic(prepared, { lib }).ranked;
       const options = ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
@@ -183,28 +192,71 @@ export function symbolicCandidates(kan: Kan, ctx: StructureContext, source: stri
   }
   const out: ComposedCandidate[] = [];
   for (const variant of variants) {
-    const copy = kan.clone();
+    const copy = model.clone();
     const names: Record<string, string> = {};
     edges.forEach(({ edge, options }, q) => {
       const s = options[variant[q]!]!;
       setSymbolic(copy, edge, s.fn, [s.a, s.b, s.c, s.d]);
       names[edgeLabel(edge)] = s.name;
     });
-    const composed = compose(copy, ctx);
-    if (composed) out.push({ expr: composed, source, edges: names, kan: copy });
+    const composed = compose(copy, ctx, target);
+    if (composed) out.push({ expr: copy instanceof MultKan ? expandExpr(composed) : composed, source, edges: names, kan: copy instanceof Kan ? copy : null });
   }
   return out;
 }
 
-/** The symbolic KAN's formula as an expression in the raw inputs; null when it cannot be written (e.g. a pole). */
-function compose(kan: Kan, ctx: StructureContext): Expr | null {
+/** The symbolic model's formula as an expression in the raw inputs; null when it cannot be written (e.g. a pole). */
+function compose(model: Kan | MultKan, ctx: StructureContext, target: TargetScale | undefined): Expr | null {
   try {
-    const [formula] = buildFormulas(kan, { inputNames: ctx.inputNames, standardizer: ctx.standardizer, digits: Infinity, simplify: false, numericEdges: 'error', custom: PRODUCT_FACTORS });
-    const expr = fromMathNode(formula!.node, formula!.variables);
-    return ctx.logInputs ? substituteVariables(expr, (i) => ({ kind: 'fn', name: 'log', arg: { kind: 'var', index: i } })) : expr;
+    let expr = multKanToExpr(model, ctx.standardizer, ctx.inputNames, PRODUCT_FACTORS);
+    if (ctx.logInputs) expr = substituteVariables(expr, (i) => ({ kind: 'fn', name: 'log', arg: { kind: 'var', index: i } }));
+    return target ? { kind: 'add', terms: [{ kind: 'const', value: target.mean }, { kind: 'mul', factors: [{ kind: 'const', value: target.scale }, expr] }] } : expr;
   } catch {
     return null;
   }
+}
+
+/**
+ * A KAN with multiplication nodes, [n, [1, products], 1]: one sum node and `products` product nodes (each the product of
+ * two sums of univariate functions), for sums of products such as x1*x2 + x3*x4 or m*(v^2 + u^2)/2. It is trained on
+ * the standardised target (on the raw one L-BFGS stalls on the product's scale); the scale is returned for the formula.
+ */
+export function trainMultKan(ctx: StructureContext, products: number): { model: MultKan; target: TargetScale } {
+  const mean = ctx.train.y.reduce((a, v) => a + v, 0) / ctx.train.n;
+  const scale = targetSpread(ctx.train) || 1;
+  const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
+  const model = MultKan.create({ width: [ctx.inputNames.length, [1, products], 1], grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+  const data = { train: standardised(ctx.train), test: standardised(ctx.validation) };
+  fit(model, data, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS, lamb: SPARSITY }, { seed: ctx.seed });
+  maskWeakEdges(model, ctx.train);
+  fit(model, data, 'regression', { opt: 'lbfgs', steps: FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed + 100 });
+  return { model, target: { mean, scale } };
+}
+
+/**
+ * Masks the edges whose output spreads less than EDGE_THRESHOLD of the widest edge into the same (sub)node: pruning for
+ * a MultKan, whose product nodes have no attribution rule (a factor's scale is arbitrary, so spreads are compared only
+ * among the edges of one sum).
+ */
+function maskWeakEdges(model: MultKan, train: Batch): void {
+  const acts = model.activations(train.x, train.n);
+  model.layers.forEach((layer, l) => {
+    const spread = new Float64Array(layer.nIn * layer.nOut);
+    for (let i = 0; i < layer.nIn; i++) {
+      const values = evaluateEdgesFrom(layer, model.params, i, column(acts[l]!, train.n, layer.nIn, i), 'active');
+      for (let j = 0; j < layer.nOut; j++) spread[i * layer.nOut + j] = standardDeviation(column(values, train.n, layer.nOut, j));
+    }
+    for (let j = 0; j < layer.nOut; j++) {
+      let widest = 0;
+      for (let i = 0; i < layer.nIn; i++) widest = Math.max(widest, spread[i * layer.nOut + j]!);
+      for (let i = 0; i < layer.nIn; i++) if (spread[i * layer.nOut + j]! < EDGE_THRESHOLD * widest) layer.mask[i * layer.nOut + j] = 0;
+    }
+  });
+}
+
+function standardDeviation(v: Float64Array): number {
+  const mean = v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
+  return Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, v.length));
 }
 
 function train(kan: Kan, ctx: StructureContext, steps: number, lamb: number, seed: number): void {
