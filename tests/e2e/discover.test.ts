@@ -25,7 +25,7 @@ let appUrl = '';
 let removeBuild: (() => void) | null = null;
 const pageErrors: string[] = [];
 
-interface StoredRow { python: string; latex: string; chosen: boolean; complexity: number; edges: Record<string, string> }
+interface StoredRow { python: string; latex: string; chosen: boolean; complexity: number; source: string; edges: Record<string, string> }
 
 const haveChromium = fs.existsSync(CHROMIUM);
 const haveSympy = spawnSync(SYSTEM_PYTHON, ['-c', 'import sympy'], { encoding: 'utf8' }).status === 0;
@@ -46,8 +46,8 @@ function sympyEquivalent(python: string, expected: string): boolean {
 }
 
 /** The LaTeX source KaTeX keeps in its MathML annotation, for the KaTeX block(s) under `selector`. */
-function typesetLatex(selector: string): Promise<string> {
-  return page.locator(`${selector} annotation[encoding="application/x-tex"]`).first().innerText();
+async function typesetLatex(selector: string): Promise<string> {
+  return (await page.locator(`${selector} annotation[encoding="application/x-tex"]`).first().textContent()) ?? '';
 }
 
 async function clickNav(view: string): Promise<void> {
@@ -129,8 +129,8 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     expect(await page.locator('[data-testid="formula-origin"]').innerText()).toMatch(/discovery chose/);
 
     // The network drawing outlines the edges the chosen formula is read from.
-    await page.waitForSelector('[data-testid="discover-panel"] [data-testid="network"] g.edge');
-    expect(await page.locator('[data-testid="discover-panel"] g.edge.highlighted').count()).toBe(Object.keys(chosen.edges).length);
+    await page.waitForSelector('[data-testid="discover-plots"] [data-testid="network"] g.edge');
+    expect(await page.locator('[data-testid="discover-plots"] g.edge.highlighted').count()).toBe(Object.keys(chosen.edges).length);
 
     // The plot's axes are labelled: the chart's own SVG export carries the axis titles.
     const chart = page.locator('[data-testid="pareto-front-chart"]');
@@ -143,8 +143,10 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     expect(svg).toContain('complexity (formula size)');
     expect(svg).toContain('validation RMSE (units of y)');
 
-    await page.locator('[data-testid="pareto-table"] tbody tr').first().scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(SHOTS, 'discover.png'), fullPage: true });
+    // The views scroll inside the page's frame, so a tall window shows the whole Formula view in one picture.
+    await page.setViewportSize({ width: 1280, height: 1500 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'discover.png') });
 
     // Another row: the formula shown changes to that row's, and so does what the export writes.
     expect(front.length).toBeGreaterThan(1);
@@ -158,14 +160,17 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     const pyPath = path.join(tmp, 'formula.py');
     await pyDownload.saveAs(pyPath);
     expect(fs.readFileSync(pyPath, 'utf8')).toContain(JSON.stringify(front[otherIndex]!.python));
-    await page.screenshot({ path: path.join(SHOTS, 'discover-other-row.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'discover-other-row.png') });
+    // Its edges are outlined only when it comes from the drawn network (the chosen formula's); a closed form has none.
+    const otherRow = front[otherIndex]!;
+    expect(await page.locator('[data-testid="discover-plots"] g.edge.highlighted').count()).toBe(otherRow.source === chosen.source ? Object.keys(otherRow.edges).length : 0);
 
     // At 1024x700 the front's table fits its panel (no horizontal clipping).
     await page.setViewportSize({ width: 1024, height: 700 });
     await page.waitForTimeout(300);
     const clipped = await page.locator('[data-testid="pareto-table"]').evaluate((table) => table.scrollWidth > (table.parentElement as HTMLElement).clientWidth + 1);
     expect(clipped).toBe(false);
-    await page.screenshot({ path: path.join(SHOTS, 'discover-1024.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'discover-1024.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
 
     // History shows the chosen formula of the run.

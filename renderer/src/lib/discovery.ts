@@ -34,12 +34,12 @@ export function rowEdges(row: ParetoRow | undefined): Set<string> {
 }
 
 /**
- * Where an RMSE is drawn on the log axis: exact fits (0) sit one decade under the smallest positive error (1e-16 if none
- * is positive), so they stay on the plot and below every inexact one; the tooltip still says 0.
+ * Where an exact fit (RMSE 0) is drawn on the log axis: the power of ten a decade or more under the smallest positive
+ * error (1e-16 if none is positive), so it stays on the plot below every inexact one, on a tick labelled "0 (exact)".
  */
 export function logFloor(values: readonly (number | null)[]): number {
   const positive = values.filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
-  return positive.length > 0 ? Math.min(...positive) / 10 : 1e-16;
+  return positive.length > 0 ? 10 ** (Math.floor(Math.log10(Math.min(...positive))) - 1) : 1e-16;
 }
 
 interface PointData {
@@ -51,6 +51,7 @@ interface PointData {
 /** Complexity (x) vs validation RMSE (y, log); the front as a staircase, the chosen row ringed, the selected one filled. */
 export function paretoChartOption(front: readonly ParetoRow[], selected: number, targetName: string, colors: ChartColors): ChartOption {
   const floor = logFloor(front.map((r) => r.valRmse));
+  const anyExact = front.some((r) => r.valRmse === 0);
   const points = front.flatMap((r, row): PointData[] => (r.valRmse === null || !Number.isFinite(r.valRmse) ? [] : [{ value: [r.complexity, Math.max(r.valRmse, floor)], row, rmse: r.valRmse }]));
   const chosen = chosenIndex(front);
   const mark = (row: number): PointData[] => points.filter((p) => p.row === row);
@@ -62,13 +63,15 @@ export function paretoChartOption(front: readonly ParetoRow[], selected: number,
   };
   return {
     animation: false,
-    grid: { left: 70, right: 18, top: 16, bottom: 70 },
+    grid: { left: 78, right: 18, top: 16, bottom: 70 },
     legend: { bottom: 0 },
     tooltip: { trigger: 'item', formatter: tooltip },
     xAxis: { type: 'value', name: 'complexity (formula size)', nameLocation: 'middle', nameGap: 26, minInterval: 1 },
     yAxis: {
-      type: 'log', name: `validation RMSE (units of ${targetName})`, nameLocation: 'middle', nameGap: 56,
-      axisLabel: { formatter: (v: number) => formatNumber(v, 2) },
+      type: 'log', name: `validation RMSE (units of ${targetName})`, nameLocation: 'middle', nameGap: 64,
+      // With an exact fit the axis starts at its floor, whose tick says what sits there.
+      ...(anyExact ? { min: floor } : {}),
+      axisLabel: { formatter: (v: number) => (anyExact && Math.abs(v / floor - 1) < 1e-9 ? '0 (exact)' : formatNumber(v, 2)) },
     },
     series: [
       { name: 'Pareto front', type: 'line', step: 'end', data: points, symbol: 'circle', symbolSize: 8, lineStyle: { color: colors.front, width: 2 }, itemStyle: { color: colors.front } },
