@@ -87,7 +87,7 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     removeBuild?.();
   });
 
-  it('discovers the toy formula exactly, shows its front, and lets another row be shown and traced', { timeout: 600_000 }, async () => {
+  it('discovers the toy formula exactly, shows its front, and lets another row be shown and traced', { timeout: 480_000 }, async () => {
     await page.goto(appUrl);
     await page.waitForSelector('[data-sample="kan-toy"]');
     await page.click('[data-sample="kan-toy"]');
@@ -180,6 +180,32 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     expect(await row.locator('[data-testid="history-formula"]').innerText()).toMatch(/sin\(pi \* x1\)/);
     await row.click();
     expect(await page.locator('[data-testid="run-formula"]').innerText()).toMatch(/exp\(sin\(pi \* x1\) \+ x2 \^ 2\)/);
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('cancels a running discovery and leaves the run as it was', { timeout: 300_000 }, async () => {
+    // On noisy data in five variables no formula is exact, so the search runs on (11 s for 1000 rows on an idle 2-core
+    // machine; 3000 here) until Cancel stops it (the host ends a busy worker after a 5 s grace).
+    const noisy = (await callApi(appUrl, 'runs.create', {
+      name: 'e2e discover noisy',
+      recipe: { seed: 0, data: { formula: 'x1*x2/(x3+x4^2) + sin(x5)', vars: 5, range: [1, 3], train: 3000, test: 200, noise: 0.3 }, kan: { width: [5, 5, 1], grid: 5, k: 3 }, steps: [{ fit: { steps: 3 } }] },
+    })).result as { id: string };
+    await page.goto(`${appUrl}#/formula?run=${noisy.id}`);
+    await page.waitForSelector('[data-view="formula"] [data-action="discover"]:not([disabled])', { timeout: 120_000 });
+    await page.click('[data-action="discover"]');
+    await page.locator('[data-testid="discover-progress"]').waitFor();
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(SHOTS, 'discover-running.png') });
+    await page.click('[data-action="cancel-discover"]');
+    await page.waitForSelector('[data-testid="discover-progress"]', { state: 'detached', timeout: 60_000 });
+    const notices = page.locator('[data-notice]');
+    await notices.first().waitFor();
+    expect(await notices.allInnerTexts()).toContain('Discovery cancelled; the run is as it was.');
+    const afterCancel = (await callApi(appUrl, 'runs.get', { id: noisy.id })).result as { status: string; steps: { kind: string }[] };
+    expect(afterCancel.status).toBe('cancelled');
+    expect(afterCancel.steps.map((st) => st.kind)).toEqual(['fit']);
+    expect(await page.locator('[data-testid="pareto-table"]').count()).toBe(0);
 
     expect(pageErrors).toEqual([]);
   });
