@@ -59,12 +59,19 @@ export const paretoRow = z.object({
 export const discoveryDetails = z.object({
   pareto: z.union([z.array(paretoRow), z.array(z.array(paretoRow))]), tried: z.number(), timedOut: z.boolean(),
 });
-/** The fronts of a discover step's details, one per output; null for a step that is not a discovery. */
-export function discoveryFronts(details: unknown): z.output<typeof paretoRow>[][] | null {
+export interface Discovery {
+  /** One front per output, each by complexity ascending. */
+  fronts: z.output<typeof paretoRow>[][];
+  tried: number;
+  timedOut: boolean;
+}
+/** A discover step's details read once at the boundary; null for a step that is not a discovery. */
+export function readDiscovery(details: unknown): Discovery | null {
   const parsed = discoveryDetails.safeParse(details);
   if (!parsed.success) return null;
-  const { pareto } = parsed.data;
-  return pareto.length > 0 && Array.isArray(pareto[0]) ? (pareto as z.output<typeof paretoRow>[][]) : [pareto as z.output<typeof paretoRow>[]];
+  const { pareto, tried, timedOut } = parsed.data;
+  const fronts = pareto.length > 0 && Array.isArray(pareto[0]) ? (pareto as z.output<typeof paretoRow>[][]) : [pareto as z.output<typeof paretoRow>[]];
+  return { fronts, tried, timedOut };
 }
 const symbolicCandidate = z.object({
   name: z.string(), r2: z.number(), complexity: z.number(), score: z.number(),

@@ -5,7 +5,7 @@
 import { ConstantNode, OperatorNode, type MathNode } from 'mathjs';
 
 import { ApiError } from '../../app/api/validate';
-import { discoveryFronts, type ParsedRequestOf, type ResponseOf } from '../../app/api/contract';
+import { readDiscovery, type Discovery, type ParsedRequestOf, type ResponseOf } from '../../app/api/contract';
 import { column } from '../../app/kan/edges';
 import {
   BUILTIN_LIBRARY,
@@ -130,8 +130,8 @@ export class SymbolicService {
 
   private build(runId: string, step: number | undefined, digits: number, paretoRows: readonly number[] | undefined): FormulaResponse & { outputNames: string[] } {
     const model = this.states.get(runId, step);
-    const fronts = discoveryFronts((model.step.metrics as { details?: unknown } | null)?.details);
-    if (fronts) return discovered(model, fronts, paretoRows);
+    const discovery = readDiscovery((model.step.metrics as { details?: unknown } | null)?.details);
+    if (discovery) return discovered(model, discovery.fronts, paretoRows);
     if (paretoRows) badRequest(`step ${model.step.idx} is a ${model.step.kind} step, which has no Pareto front; choose rows of a discover step.`, 'paretoRows');
     const key = `${model.run.id}:${model.step.idx}:${model.step.finishedAt}:${digits}`;
     const cached = this.formulas.get(key);
@@ -165,7 +165,7 @@ export class SymbolicService {
  * A discover step's formulas: per output the row asked for, else the chosen one. They are the step's own (polished and
  * rounded by it), not a composition of the network, which after discovery is only the fine-tuned KAN behind the formula.
  */
-function discovered(model: InspectedModel, fronts: NonNullable<ReturnType<typeof discoveryFronts>>, paretoRows: readonly number[] | undefined): FormulaResponse & { outputNames: string[] } {
+function discovered(model: InspectedModel, fronts: Discovery['fronts'], paretoRows: readonly number[] | undefined): FormulaResponse & { outputNames: string[] } {
   if (paretoRows && paretoRows.length !== fronts.length) badRequest(`paretoRows names ${paretoRows.length} rows, and this step has ${fronts.length} front${fronts.length === 1 ? '' : 's'} (one per output); give one row per output.`, 'paretoRows');
   const outputs = fronts.map((front, k) => {
     const wanted = paretoRows?.[k];

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { discoveryFronts, type ApiErrorBody, type OperationName, type RequestOf, type ResponseOf } from '../../app/api/contract';
+import { readDiscovery, type ApiErrorBody, type OperationName, type RequestOf, type ResponseOf } from '../../app/api/contract';
 import { startBackend, type Backend } from '../../main/services/backend';
 import { bundleWorker } from './helpers/bundle';
 
@@ -55,7 +55,7 @@ describe('the formula of a discover step', () => {
     const run = await call('runs.get', { id: runId });
     const step = run.steps[run.steps.length - 1]!;
     expect(step.kind).toBe('discover');
-    const front = discoveryFronts(step.metrics.details)![0]!;
+    const front = readDiscovery(step.metrics.details)!.fronts[0]!;
     expect(front.length).toBeGreaterThan(1);
     const chosen = front.find((r) => r.chosen)!;
     expect(run.summary.formula).toBe(chosen.text);
@@ -76,7 +76,7 @@ describe('the formula of a discover step', () => {
 
   it('says which rows exist when asked for one that does not', async () => {
     const run = await call('runs.get', { id: runId });
-    const rows = discoveryFronts(run.steps[run.steps.length - 1]!.metrics.details)![0]!.length;
+    const rows = readDiscovery(run.steps[run.steps.length - 1]!.metrics.details)!.fronts[0]!.length;
     expect(await fail('formula.get', { runId, paretoRows: [rows] })).toMatchObject({ code: 'bad_request', path: 'paretoRows.0', message: expect.stringContaining(`rows 0..${rows - 1}`) });
     expect(await fail('formula.get', { runId, paretoRows: [0, 0] })).toMatchObject({ code: 'bad_request', path: 'paretoRows' });
     expect(await fail('formula.get', { runId, step: 0, paretoRows: [0] })).toMatchObject({ code: 'bad_request', message: expect.stringContaining('no Pareto front') });

@@ -1,6 +1,6 @@
 // The Formula view's reading of a discover step: fronts parsed from stored details, row order, edges, and the plot.
 import { describe, expect, it } from 'vitest';
-import { discoveryFronts } from '../../../app/api/contract';
+import { readDiscovery } from '../../../app/api/contract';
 import { COLORS } from '../../../renderer/src/lib/charts';
 import { chosenIndex, logFloor, paretoChartOption, rowEdges, tableOrder, type ParetoRow } from '../../../renderer/src/lib/discovery';
 
@@ -12,10 +12,10 @@ const front = [row(1, 1.4), row(5, 1.0), row(9, 0, true, { '0.0.0': 'sin', '0.1.
 
 describe('discover step details', () => {
   it('reads one front or one per output, and nothing from other steps', () => {
-    expect(discoveryFronts({ pareto: front, tried: 9, timedOut: false })).toEqual([front]);
-    expect(discoveryFronts({ pareto: [front, front.slice(0, 2)], tried: 9, timedOut: false })?.map((f) => f.length)).toEqual([4, 2]);
-    expect(discoveryFronts({ formula: { text: 'x' } })).toBeNull();
-    expect(discoveryFronts(undefined)).toBeNull();
+    expect(readDiscovery({ pareto: front, tried: 9, timedOut: true })).toEqual({ fronts: [front], tried: 9, timedOut: true });
+    expect(readDiscovery({ pareto: [front, front.slice(0, 2)], tried: 9, timedOut: false })?.fronts.map((f) => f.length)).toEqual([4, 2]);
+    expect(readDiscovery({ formula: { text: 'x' } })).toBeNull();
+    expect(readDiscovery(undefined)).toBeNull();
   });
 });
 
