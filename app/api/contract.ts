@@ -16,6 +16,8 @@ const runStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'i
 const modelKind = z.enum(['kan', 'mlp']);
 /** A step of a run; omitted means the latest step. */
 const stepRef = z.number().int().min(0).optional();
+/** Per output, a row of a discover step's Pareto front (index into the front by complexity ascending). */
+const paretoRows = z.array(z.number().int().min(0)).max(1000).optional();
 const edgeRef = { layer: z.number().int().min(0), input: z.number().int().min(0), output: z.number().int().min(0) };
 
 export const datasetInfo = z.object({
@@ -75,6 +77,31 @@ export const curvePoint = z.object({
 export const formulaOutput = z.object({
   outputIdx: z.number(), text: z.string(), latex: z.string(), python: z.string(), js: z.string(), testRmse: z.number().nullable(),
 });
+/** One formula of a discover step's Pareto front (app/recipe/discover-step.ts ParetoRow), as stored with the step. */
+export const paretoRow = z.object({
+  text: z.string(), latex: z.string(), python: z.string(), js: z.string(), complexity: z.number(),
+  trainRmse: z.number().nullable(), valRmse: z.number().nullable(), testRmse: z.number().nullable(), source: z.string(),
+  /** The symbolic function of each edge ("layer.input.output") of the KAN the formula came from; empty for closed forms. */
+  edges: z.record(z.string(), z.string()), chosen: z.boolean(),
+});
+/** What a discover step keeps in its details: the front by complexity ascending, one list per output when several. */
+export const discoveryDetails = z.object({
+  pareto: z.union([z.array(paretoRow), z.array(z.array(paretoRow))]), tried: z.number(), timedOut: z.boolean(),
+});
+export interface Discovery {
+  /** One front per output, each by complexity ascending. */
+  fronts: z.output<typeof paretoRow>[][];
+  tried: number;
+  timedOut: boolean;
+}
+/** A discover step's details read once at the boundary; null for a step that is not a discovery. */
+export function readDiscovery(details: unknown): Discovery | null {
+  const parsed = discoveryDetails.safeParse(details);
+  if (!parsed.success) return null;
+  const { pareto, tried, timedOut } = parsed.data;
+  const fronts = pareto.length > 0 && Array.isArray(pareto[0]) ? (pareto as z.output<typeof paretoRow>[][]) : [pareto as z.output<typeof paretoRow>[]];
+  return { fronts, tried, timedOut };
+}
 const symbolicCandidate = z.object({
   name: z.string(), r2: z.number(), complexity: z.number(), score: z.number(),
   params: z.object({ a: z.number(), b: z.number(), c: z.number(), d: z.number() }), formula: z.string(), latex: z.string(),
@@ -164,8 +191,12 @@ export const operations = {
   'prune.preview': { request: z.strictObject({ runId: id, step: stepRef, nodeThreshold: finite.min(0), edgeThreshold: finite.min(0) }), response: z.object({ nodes: z.array(z.object({ layer: z.number(), index: z.number(), score: z.number() })), edges: z.array(z.object({ layer: z.number(), input: z.number(), output: z.number(), score: z.number() })) }) },
   'symbolic.suggest': { request: z.strictObject({ runId: id, step: stepRef, ...edgeRef, topK: z.number().int().min(1).max(50).default(8), lib: z.array(z.string().min(1)).optional() }), response: z.object({ curveX: z.array(z.number()), candidates: z.array(symbolicCandidate) }) },
   'symbolic.library': { request: z.strictObject({}), response: z.array(z.object({ name: z.string(), complexity: z.number(), latex: z.string() })) },
-  'formula.get': { request: z.strictObject({ runId: id, step: stepRef, digits: z.number().int().min(1).max(17).default(4) }), response: z.object({ outputs: z.array(formulaOutput), modelTestRmse: z.number().nullable(), numericEdges: z.array(z.string()) }) },
-  'formula.export': { request: z.strictObject({ runId: id, step: stepRef, digits: z.number().int().min(1).max(17).default(4), format: z.enum(['latex', 'latex-document', 'text', 'python', 'js']) }), response: z.object({ content: z.string(), filename: z.string(), mime: z.string() }) },
+  /**
+   * The formula of a step: the network composed, or for a discover step the formula it chose per output (paretoRows: the
+   * row of each output's front to take instead, in the step's own rounding).
+   */
+  'formula.get': { request: z.strictObject({ runId: id, step: stepRef, digits: z.number().int().min(1).max(17).default(4), paretoRows }), response: z.object({ outputs: z.array(formulaOutput), modelTestRmse: z.number().nullable(), numericEdges: z.array(z.string()) }) },
+  'formula.export': { request: z.strictObject({ runId: id, step: stepRef, digits: z.number().int().min(1).max(17).default(4), paretoRows, format: z.enum(['latex', 'latex-document', 'text', 'python', 'js']) }), response: z.object({ content: z.string(), filename: z.string(), mime: z.string() }) },
 
   'settings.get': { request: z.strictObject({}), response: settings },
   'settings.set': { request: settings.partial().strict(), response: settings },

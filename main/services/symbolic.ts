@@ -5,7 +5,7 @@
 import { ConstantNode, OperatorNode, type MathNode } from 'mathjs';
 
 import { ApiError } from '../../app/api/validate';
-import type { ParsedRequestOf, ResponseOf } from '../../app/api/contract';
+import { readDiscovery, type Discovery, type ParsedRequestOf, type ResponseOf } from '../../app/api/contract';
 import { column } from '../../app/kan/edges';
 import {
   BUILTIN_LIBRARY,
@@ -77,12 +77,12 @@ export class SymbolicService {
 
   /** One formula per output; numeric edges still in the model appear as phi_l_i_j(...) and make a formula non-evaluable. */
   formula(request: ParsedRequestOf<'formula.get'>): FormulaResponse {
-    const { outputNames: _names, ...response } = this.build(request.runId, request.step, request.digits);
+    const { outputNames: _names, ...response } = this.build(request.runId, request.step, request.digits, request.paretoRows);
     return response;
   }
 
   exportFormula(request: ParsedRequestOf<'formula.export'>): ResponseOf<'formula.export'> {
-    const built = this.build(request.runId, request.step, request.digits);
+    const built = this.build(request.runId, request.step, request.digits, request.paretoRows);
     const names = safeIdentifiers(built.outputNames);
     const evaluable = built.numericEdges.length === 0;
     if (!evaluable && (request.format === 'python' || request.format === 'js')) {
@@ -128,8 +128,11 @@ export class SymbolicService {
     }
   }
 
-  private build(runId: string, step: number | undefined, digits: number): FormulaResponse & { outputNames: string[] } {
+  private build(runId: string, step: number | undefined, digits: number, paretoRows: readonly number[] | undefined): FormulaResponse & { outputNames: string[] } {
     const model = this.states.get(runId, step);
+    const discovery = readDiscovery((model.step.metrics as { details?: unknown } | null)?.details);
+    if (discovery) return discovered(model, discovery.fronts, paretoRows);
+    if (paretoRows) badRequest(`step ${model.step.idx} is a ${model.step.kind} step, which has no Pareto front; choose rows of a discover step.`, 'paretoRows');
     const key = `${model.run.id}:${model.step.idx}:${model.step.finishedAt}:${digits}`;
     const cached = this.formulas.get(key);
     if (cached) return cached;
@@ -156,6 +159,24 @@ export class SymbolicService {
     this.formulas.set(key, built);
     return built;
   }
+}
+
+/**
+ * A discover step's formulas: per output the row asked for, else the chosen one. They are the step's own (polished and
+ * rounded by it), not a composition of the network, which after discovery is only the fine-tuned KAN behind the formula.
+ */
+function discovered(model: InspectedModel, fronts: Discovery['fronts'], paretoRows: readonly number[] | undefined): FormulaResponse & { outputNames: string[] } {
+  if (paretoRows && paretoRows.length !== fronts.length) badRequest(`paretoRows names ${paretoRows.length} rows, and this step has ${fronts.length} front${fronts.length === 1 ? '' : 's'} (one per output); give one row per output.`, 'paretoRows');
+  const outputs = fronts.map((front, k) => {
+    const wanted = paretoRows?.[k];
+    if (wanted !== undefined && wanted >= front.length) badRequest(`paretoRows[${k}] is ${wanted}, and output ${k}'s front has rows 0..${front.length - 1}.`, `paretoRows.${k}`);
+    const row = wanted !== undefined ? front[wanted]! : front.find((r) => r.chosen) ?? front[0]!;
+    return { outputIdx: k, text: row.text, latex: row.latex, python: row.python, js: row.js, testRmse: row.testRmse };
+  });
+  const { kan, data } = model.state;
+  const test = data.test;
+  const modelTestRmse = test.n > 0 ? rmseAll(kan.forward(test.x, test.n), test.y) : null;
+  return { outputs, modelTestRmse, numericEdges: [], outputNames: data.targetNames };
 }
 
 /** c * f(a*x + b) + d as a formula tree in x. */

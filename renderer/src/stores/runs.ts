@@ -249,7 +249,16 @@ export const useRunsStore = defineStore('runs', () => {
     const before = current.value.steps.length;
     forgetNetworks(id);
     const row = await api().invoke('runs.applySteps', { id, steps });
-    track(row, current.value.recipe);
+    // The host's 'running' event can arrive before this reply; the reply's 'queued' must not undo it.
+    const seenRunning = live.value[id]?.status === 'running';
+    const run = track(row, current.value.recipe);
+    if (seenRunning) run.status = 'running';
+    // Progress measures the applied steps only: the recorded ones are done and weigh nothing.
+    run.plan = [...current.value.steps.map((s) => ({ kind: s.kind, kan: 0, mlp: 0 })), ...progressPlan(steps, hasMlp(current.value.recipe))];
+    run.fraction = 0;
+    run.latest = null;
+    run.stepKind = run.plan[before]?.kind ?? null;
+    run.startedAtMs = Date.now();
     const after = await waitUntilIdle(id, before + steps.length);
     await reload();
     if (after.status === 'failed') throw new Error(after.error ?? 'the step failed');
