@@ -1,11 +1,13 @@
 /**
  * Formula discovery for one target: trains the structures of structures.ts (a product KAN, a sum KAN pruned to its
- * minimal network, a pruned KAN of log|y|, a KAN with multiplication nodes, and one of log|y| in log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
+ * minimal network, a pruned KAN of log|y|, KANs with multiplication nodes of y and of log|y|, and a KAN of log|y| in
+ * log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
  * the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
  * formula (pareto.ts). Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
 import type { Standardizer } from '../data/standardize';
 import type { Kan } from '../kan/model';
+import type { MultKan } from '../kan/mult';
 import type { LibraryFunction } from '../symbolic/library';
 import type { FitData } from '../symbolic/algebra/constants';
 import { type Expr, exprKey } from '../symbolic/algebra/expr';
@@ -105,17 +107,23 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       const kan = withExpOutput(inner, log!.sign, within);
       return symbolicCandidates(kan, within, `${kind} [${inner.width.join(',')}] of log|y|${within.logInputs ? ' in log x' : ''}`, productLib);
     };
+    const products = Math.max(1, Math.min(2, Math.floor(input.inputNames.length / 2)));
     const stages: [string, () => ComposedCandidate[]][] = [
       ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
       ['sum of products', () => {
-        const { model, target } = trainMultKan(ctx, Math.max(1, Math.min(2, Math.floor(ctx.inputNames.length / 2))));
-        return symbolicCandidates(model, ctx, `sum of products [${model.width.map((w) => (Array.isArray(w) ? `(${w.join('+')}x)` : w)).join(',')}]`, options.lib, target);
+        const { model, target } = trainMultKan(ctx, products);
+        return symbolicCandidates(model, ctx, `sum of products ${multWidth(model)}`, options.lib, target);
       }],
       ['sum', () => {
         const kan = trainSumKan(ctx, options.hidden);
         return symbolicCandidates(kan, ctx, `sum [${kan.width.join(',')}]`, options.lib);
       }],
       ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
+      ['products in log|y|', () => {
+        if (!log) return [];
+        const { model, target } = trainMultKan(log.ctx, 1, log.sign);
+        return symbolicCandidates(model, ctx, `products ${multWidth(model)} of log|y|`, productLib, target);
+      }],
       ['power law', () => {
         const logLog = log ? logInputContext(log.ctx, input.rawTrain, input.rawValidation) : null;
         return logLog ? readLog(trainSumKan(logLog, options.hidden), 'power law', logLog) : [];
@@ -145,6 +153,11 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const front = paretoFront([...pool.values()], floor);
   const chosen = chooseFormula(front, options.tolerance, spread)!;
   return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };
+}
+
+/** [4,(1+2x),1]: a MultKan's width with each hidden layer as (sum nodes + product nodes x). */
+function multWidth(model: MultKan): string {
+  return `[${model.width.map((w) => (Array.isArray(w) ? `(${w[0]}+${w[1]}x)` : w)).join(',')}]`;
 }
 
 /** The mean of the target: the simplest formula, and the floor every other must beat. */

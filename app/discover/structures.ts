@@ -151,10 +151,14 @@ export const PRODUCT_FACTORS: readonly LibraryFunction[] = [
   customFunction({ name: 'log_cos', expr: 'log(cos(x))', complexity: 3 }),
 ];
 
-/** How a composed formula maps back to the target: y = mean + scale * formula (a model trained on a standardised y). */
+/**
+ * How a composed formula maps back to the target: y = mean + scale * formula for a model trained on a standardised y;
+ * with expSign, that was log|y| and y = expSign * exp(mean + scale * formula).
+ */
 export interface TargetScale {
   mean: number;
   scale: number;
+  expSign?: number;
 }
 
 /**
@@ -210,7 +214,9 @@ function compose(model: Kan | MultKan, ctx: StructureContext, target: TargetScal
   try {
     let expr = multKanToExpr(model, ctx.standardizer, ctx.inputNames, PRODUCT_FACTORS);
     if (ctx.logInputs) expr = substituteVariables(expr, (i) => ({ kind: 'fn', name: 'log', arg: { kind: 'var', index: i } }));
-    return target ? { kind: 'add', terms: [{ kind: 'const', value: target.mean }, { kind: 'mul', factors: [{ kind: 'const', value: target.scale }, expr] }] } : expr;
+    if (!target) return expr;
+    const scaled: Expr = { kind: 'add', terms: [{ kind: 'const', value: target.mean }, { kind: 'mul', factors: [{ kind: 'const', value: target.scale }, expr] }] };
+    return target.expSign === undefined ? scaled : { kind: 'mul', factors: [{ kind: 'const', value: target.expSign }, { kind: 'fn', name: 'exp', arg: scaled }] };
   } catch {
     return null;
   }
@@ -220,8 +226,9 @@ function compose(model: Kan | MultKan, ctx: StructureContext, target: TargetScal
  * A KAN with multiplication nodes, [n, [1, products], 1]: one sum node and `products` product nodes (each the product of
  * two sums of univariate functions), for sums of products such as x1*x2 + x3*x4 or m*(v^2 + u^2)/2. It is trained on
  * the standardised target (on the raw one L-BFGS stalls on the product's scale); the scale is returned for the formula.
+ * Given a log context and expSign, it models log|y|: x1/sqrt(1 - x2^2/x3^2) is log x1 - log(1 - x2^2 * x3^-2)/2.
  */
-export function trainMultKan(ctx: StructureContext, products: number): { model: MultKan; target: TargetScale } {
+export function trainMultKan(ctx: StructureContext, products: number, expSign?: number): { model: MultKan; target: TargetScale } {
   const mean = ctx.train.y.reduce((a, v) => a + v, 0) / ctx.train.n;
   const scale = targetSpread(ctx.train) || 1;
   const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
@@ -230,7 +237,7 @@ export function trainMultKan(ctx: StructureContext, products: number): { model: 
   fit(model, data, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS, lamb: SPARSITY }, { seed: ctx.seed });
   maskWeakEdges(model, ctx.train);
   fit(model, data, 'regression', { opt: 'lbfgs', steps: FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed + 100 });
-  return { model, target: { mean, scale } };
+  return { model, target: { mean, scale, ...(expSign === undefined ? {} : { expSign }) } };
 }
 
 /**
