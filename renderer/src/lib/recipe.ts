@@ -1,6 +1,6 @@
 /** Turns the setup form and the chosen data into a recipe (app/recipe/schema.ts) for runs.create. */
 import type { RecipeInput } from '../../../app/recipe/schema';
-import { DEFAULT_PATIENCE } from '../../../app/train/fit';
+import { DEFAULT_PATIENCE } from '../../../app/train/selection-rules';
 
 export { DEFAULT_PATIENCE };
 
