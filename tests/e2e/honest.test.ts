@@ -47,7 +47,7 @@ describe.skipIf(!haveChromium)('honest comparison in Chromium against kanbench s
     expect(await page.locator('[data-field="early-stopping"]').isChecked()).toBe(true);
     expect(await page.locator('[data-testid="selection-hint"]').innerText()).toMatch(/20% of the training rows choose the model: each fit stops/);
     expect(await page.locator('[data-testid="setup-task"]').innerText()).toMatch(/classification/);
-    const recipe = JSON.parse(await page.locator('.recipe pre').innerText()) as { data: { validationFraction: number }; steps: { fit?: { earlyStopping?: boolean } }[] };
+    const recipe = JSON.parse((await page.locator('.recipe pre').textContent()) ?? '') as { data: { validationFraction: number }; steps: { fit?: { earlyStopping?: boolean } }[] };
     expect(recipe.data.validationFraction).toBe(0.2);
     expect(recipe.steps[0]!.fit!.earlyStopping).toBe(true);
     await page.fill('[data-field="name"]', 'e2e digits honest');
@@ -78,6 +78,7 @@ describe.skipIf(!haveChromium)('honest comparison in Chromium against kanbench s
     expect(Number((await scoreCells(training, 'majority'))[4])).toBeLessThan(0.25);
     expect(Number((await scoreCells(training, 'logistic'))[4])).toBeGreaterThan(0.8);
     expect(await page.locator(`${training} [data-testid="steps-table"] thead`).innerText()).toMatch(/KAN val accuracy/);
+    const logisticInTraining = await scoreCells(training, 'logistic');
     await shot(page, 'honest-02-training-digits');
 
     await switchView(page, 'compare');
@@ -85,7 +86,7 @@ describe.skipIf(!haveChromium)('honest comparison in Chromium against kanbench s
     await page.locator(`${compare} [data-testid="scores-table"] tr[data-model="logistic"]`).waitFor();
     const compared = await page.locator(`${compare} [data-testid="scores-table"] tbody tr`).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')));
     expect(compared).toEqual(['kan', 'mlp', 'majority', 'logistic']);
-    expect(await scoreCells(compare, 'logistic')).toEqual(await scoreCells(training, 'logistic'));
+    expect(await scoreCells(compare, 'logistic')).toEqual(logisticInTraining);
     await shot(page, 'honest-03-compare-baselines');
     expect(bench.pageErrors).toEqual([]);
   });

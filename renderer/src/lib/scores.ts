@@ -3,6 +3,7 @@
  * size and its train/validation/test figures under the metrics' names, and the flags (not trained, overfit, stopped
  * early, diverged) the views show instead of, or beside, the numbers.
  */
+import { formatNumber } from './format';
 import type { LossSeries } from './metrics';
 import type { ModelStepMetrics, SplitScores, StepLike } from './step-metrics';
 import { stepModel } from './step-metrics';
@@ -102,7 +103,7 @@ export function scoreRows(step: StepLike | undefined): ScoreRow[] {
   }
   for (const [key, b] of Object.entries(stepBaselines(step) ?? {})) {
     if (!(key in BASELINE_LABELS)) continue;
-    const note = typeof b.alpha === 'number' ? `alpha ${b.alpha}` : typeof b.C === 'number' ? `C ${b.C}` : null;
+    const note = typeof b.alpha === 'number' ? `alpha ${formatNumber(b.alpha, 2)}` : typeof b.C === 'number' ? `C ${formatNumber(b.C, 2)}` : null;
     rows.push({ key: key as ScoreRow['key'], label: BASELINE_LABELS[key]!, baseline: true, params: b.params, status: 'trained', overfit: false, scores: { train: b.train, validation: b.validation, test: b.test }, note });
   }
   return rows;
@@ -142,14 +143,17 @@ export function fitOutcome(step: StepLike | undefined, model: 'kan' | 'mlp'): Fi
 export interface EarlyStopMark {
   model: 'kan' | 'mlp';
   stepIdx: number;
+  /** False when the fit ran all its steps but still ended on an earlier, better one. */
+  stoppedEarly: boolean;
   /** The kept iteration within its step, and where it lies on the chart ([x on the shared axis, validation loss]). */
   bestStep: number;
   point: [number, number];
 }
 
 /**
- * The points to mark on the loss chart where a fit stopped early: the iteration whose parameters it kept, at its
- * validation loss (its training loss when no validation point was recorded there).
+ * The points to mark on the loss chart where early stopping chose the parameters (the fit stopped early, or ran to its
+ * end and went back to its best check): the iteration kept, at its validation loss (its training loss when no
+ * validation point was recorded there). A diverged fit's restored parameters are told by the DIVERGED notice instead.
  */
 export function earlyStopMarks(steps: readonly (StepLike & { idx: number })[], series: LossSeries): EarlyStopMark[] {
   const marks: EarlyStopMark[] = [];
@@ -157,11 +161,11 @@ export function earlyStopMarks(steps: readonly (StepLike & { idx: number })[], s
     for (const model of ['kan', 'mlp'] as const) {
       const outcome = fitOutcome(step, model);
       const start = series.stepStart[model][step.idx];
-      if (!outcome?.stoppedEarly || outcome.bestStep === null || start === undefined) continue;
+      if (!outcome || outcome.bestStep === null || outcome.status !== 'done' || start === undefined) continue;
       const x = start + outcome.bestStep;
       const at = (points: [number, number][]): number | undefined => points.find((p) => p[0] === x)?.[1];
       const y = at(series[`${model}Val`]) ?? at(series[`${model}Train`]);
-      if (y !== undefined) marks.push({ model, stepIdx: step.idx, bestStep: outcome.bestStep, point: [x, y] });
+      if (y !== undefined) marks.push({ model, stepIdx: step.idx, stoppedEarly: outcome.stoppedEarly, bestStep: outcome.bestStep, point: [x, y] });
     }
   }
   return marks;

@@ -129,7 +129,7 @@ describe('reading what the engine reports', () => {
     const marks = earlyStopMarks(steps, series);
     expect(marks).toHaveLength(1);
     const recorded = points.find((p) => p.model === 'kan' && p.iter === outcome.bestStep)!;
-    expect(marks[0]).toEqual({ model: 'kan', stepIdx: 0, bestStep: outcome.bestStep, point: [outcome.bestStep, recorded.valLoss] });
+    expect(marks[0]).toEqual({ model: 'kan', stepIdx: 0, stoppedEarly: true, bestStep: outcome.bestStep, point: [outcome.bestStep, recorded.valLoss] });
     // The kept iteration is the check with the lowest validation loss, and the fit ran past it.
     const best = checks.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
     expect(best.iter).toBe(outcome.bestStep);
@@ -144,8 +144,11 @@ describe('reading what the engine reports', () => {
     ]);
     expect(series.kanVal).toEqual([[1, 1.5], [3, 0.4]]);
     expect(series.stepStart.kan).toEqual({ 0: 0, 2: 2 });
-    const step = (idx: number, bestStep: number): WireStep => ({ idx, metrics: { details: { kanFit: { status: 'done', stoppedEarly: true, bestStep } } } });
-    expect(earlyStopMarks([step(2, 1)], series)).toEqual([{ model: 'kan', stepIdx: 2, bestStep: 1, point: [3, 0.4] }]);
+    const step = (idx: number, fit: object): WireStep => ({ idx, metrics: { details: { kanFit: fit } } });
+    expect(earlyStopMarks([step(2, { status: 'done', stoppedEarly: true, bestStep: 1 })], series)).toEqual([{ model: 'kan', stepIdx: 2, stoppedEarly: true, bestStep: 1, point: [3, 0.4] }]);
+    // A fit that ran to its end and went back to its best check is marked too; one that kept its last step, or diverged, is not.
+    expect(earlyStopMarks([step(0, { status: 'done', stoppedEarly: false, bestStep: 1 })], series)).toEqual([{ model: 'kan', stepIdx: 0, stoppedEarly: false, bestStep: 1, point: [1, 1.5] }]);
+    expect(earlyStopMarks([step(0, { status: 'done', stoppedEarly: false, bestStep: null }), step(2, { status: 'diverged', stoppedEarly: false, bestStep: 1 })], series)).toEqual([]);
   });
 
   it('lists diverged steps with their stored reason, and History reads "not trained" from the run summary', () => {
