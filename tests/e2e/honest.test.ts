@@ -1,7 +1,8 @@
 // End to end, the honest comparison a new user meets: digits imported as a CSV train as a classification (inferred
 // from the label) with Setup's defaults (a validation split, early stopping on), and the run's view and Compare show the
 // majority-class and logistic-regression baselines beside the KAN and the MLP under named metrics; a run whose MLP no
-// fit trained reads "not trained" in Training and History, never a number. Screenshots go where workbench.test.ts
+// fit trained reads "not trained" in Training and History, never a number; a fit that diverged says so with its stored
+// reason. Screenshots go where workbench.test.ts
 // puts its own.
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -116,6 +117,27 @@ describe.skipIf(!haveChromium)('honest comparison in Chromium against kanbench s
     expect(await mlp.locator('[data-testid="not-trained"]').innerText()).toBe('not trained');
     expect(await page.locator('[data-view="training"] [data-testid="steps-table"] tbody tr td.mlp').allInnerTexts()).toEqual(['not trained', 'not trained', 'not trained']);
     await shot(page, 'honest-05-training-not-trained');
+    expect(bench.pageErrors).toEqual([]);
+  });
+
+  it('shows DIVERGED with the stored reason when a fit blew up (Adam at lr 1e6 after a good fit)', { timeout: 300_000 }, async () => {
+    const row = await apiCall(bench.url, 'runs.create', {
+      name: 'e2e diverged',
+      recipe: {
+        seed: 0, data: { formula: 'x1*x2', vars: 2, train: 100, test: 50 }, kan: { width: [2, 2, 1], grid: 3 },
+        steps: [{ fit: { steps: 3 } }, { fit: { opt: 'adam', lr: 1e6, steps: 20 } }],
+      },
+    }) as { id: string };
+    await switchView(page, 'history');
+    const historyRow = page.locator(`[data-testid="history-table"] tr[data-run="${row.id}"]`);
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="history-table"] tr[data-run="${id}"] .badge.failed`) !== null, row.id, { timeout: 120_000 });
+    await historyRow.click();
+    await page.click('[data-action="open"]');
+    await page.waitForSelector('[data-view="training"]');
+    const notice = page.locator('[data-view="training"] [data-testid="diverged"]');
+    await notice.waitFor();
+    expect(await notice.innerText()).toMatch(/^DIVERGED in step 2: KAN diverged at step \d+: .*restored/);
+    await shot(page, 'honest-06-training-diverged');
     expect(bench.pageErrors).toEqual([]);
   });
 });
