@@ -183,7 +183,7 @@ export class Kan implements DifferentiableModel {
     const layers = this.layers;
     const w = this.workspace;
     const fits = w.n === n && w.caches.length === layers.length
-      && layers.every((layer, l) => w.outputs[l]!.length === n * layer.nOut && w.inputGrads[l]!.length === n * layer.nIn && w.edgeAbs[l]!.length === layer.nIn * layer.nOut);
+      && layers.every((layer, l) => w.outputs[l]!.length === n * layer.nOut && w.inputGrads[l]!.length === (l > 0 ? n * layer.nIn : 0) && w.edgeAbs[l]!.length === layer.nIn * layer.nOut);
     if (fits) return w;
     const caches = layers.map((_, l) => w.caches[l] ?? new LayerCache());
     this.workspace = {

@@ -17,6 +17,7 @@ import type { Batch, DifferentiableModel } from '../train/types';
 import { describePreparedData, fitInputWidth, prepareData, type CsvReader, type PreparedData } from './data';
 import { interpretabilityHandlers, type InterpretabilityState } from './interpretability-steps';
 import { discoverStep } from './discover-step';
+import { sweepStep, type SweepReport } from './sweep-step';
 import type { FitStep, Recipe, RecipeStep } from './schema';
 
 export interface ModelMetrics {
@@ -57,6 +58,8 @@ export interface RunState extends InterpretabilityState {
   trained: { kan: boolean; mlp: boolean };
   /** Computed once per state, on the first stage that reports them. */
   baselines: Baselines | null;
+  /** The last sweep step's points and fronts. */
+  sweep?: SweepReport;
 }
 
 export interface StageResult {
@@ -166,6 +169,7 @@ function applyStep(state: RunState, step: RecipeStep, index: number, options: Ru
     updateGridFromSamples(state.kan, state.data.train.x, state.data.train.n, step.updateGrid.gridEps, step.updateGrid.gridMargin);
     return { details: {}, cancelled: false, diverged: null };
   }
+  if ('sweep' in step) return { ...sweepStep(state, step.sweep, index, options), diverged: null };
   if ('discover' in step) return { details: discoverStep(state, step.discover, index, options), cancelled: options.signal?.aborted === true, diverged: null };
   return { details: interpretabilityHandlers.apply(state, step), cancelled: false, diverged: null };
 }
@@ -307,5 +311,5 @@ export function summarizeRun(result: RunResult): Record<string, unknown> {
       ...(s.diverged ? { diverged: s.diverged } : {}), ...s.details,
     })),
   };
-  return { ...summary, ...interpretabilityHandlers.summarize(state) };
+  return { ...summary, ...interpretabilityHandlers.summarize(state), ...(state.sweep ? { sweep: state.sweep } : {}) };
 }

@@ -150,6 +150,24 @@ export const discoverStepSchema = z.strictObject({
   digits: posInt.max(17).default(4),
 });
 
+const hiddenWidths = z.array(z.array(posInt.max(4096)).max(8)).min(1);
+
+/**
+ * The parameter-efficiency sweep (app/recipe/sweep-step.ts). Widths are the hidden layers between the data's inputs and
+ * outputs: [[5], [10, 10]] trains [nIn, 5, nOut] and [nIn, 10, 10, nOut]. Every model gets the same optimiser and steps.
+ */
+export const sweepStepSchema = z.strictObject({
+  /** Default hidden widths 1, nIn and 2 nIn + 1 (at most 21), each with grids 3, 5 and 10; k and base as the recipe's KAN. */
+  kan: z.strictObject({ widths: hiddenWidths.optional(), grids: z.array(posInt.max(1000)).min(1).optional() }).default({}),
+  /** Default one hidden layer of 4, 16, 64, 256 and two of 4, 16, 64; activation as the recipe's MLP (default silu). */
+  mlp: z.strictObject({ widths: hiddenWidths.optional() }).default({}),
+  opt: z.enum(['lbfgs', 'adam']).default('lbfgs'),
+  steps: z.number().int().min(1).max(100_000).default(50),
+  lr: finite.gt(0).optional(),
+  /** As fit.earlyStopping, with its default (on for CSV data, off for formula data) and its patience. */
+  earlyStopping: z.boolean().optional(),
+});
+
 export const customFunctionSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a function name is letters, digits and _'),
   expr: z.string().min(1).max(1000),
@@ -166,6 +184,7 @@ export const stepSchema = z.union([
   z.strictObject({ autoSymbolic: autoSymbolicStepSchema }),
   z.strictObject({ formula: formulaStepSchema }),
   z.strictObject({ discover: discoverStepSchema }),
+  z.strictObject({ sweep: sweepStepSchema }),
 ]);
 
 export const recipeSchema = z.strictObject({
@@ -258,6 +277,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
-  if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}, {"discover"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
+  if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}, {"discover"}, {"sweep"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
   return issue.message;
 }

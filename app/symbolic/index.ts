@@ -6,7 +6,7 @@ export {
 export { argumentAdmissible, fitSymbolic, fitSymbolicEdge, prepareEdgeSamples, type EdgeSamples, type SymbolicFit } from './fit';
 export {
   autoSymbolic, edgeLabel, edgeSamples, fixSymbolic, rankSymbolic, setSymbolic, suggestSymbolic, symbolicScore, unfixSymbolic,
-  type AutoSymbolicEdge, type AutoSymbolicOptions, type EdgeId, type FixOptions, type NetworkSamples, type RankOptions, type Ranking, type SuggestOptions, type Suggestion,
+  type AutoSymbolicEdge, type AutoSymbolicOptions, type EdgeId, type FixOptions, type NetworkSamples, type RankOptions, type Ranking, type SuggestOptions, type Suggestion, type SymbolicModel,
 } from './suggest';
 export { NumericEdgesError, buildFormulas, evaluateFormula, instantiate, rawInputs, roundConstants, safeIdentifiers, type Formula, type FormulaOptions } from './formula';
 export { escapeLatexText, latexDocument, toJavaScript, toLatex, toPython, toText, type LatexTableRow } from './export';

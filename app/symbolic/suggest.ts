@@ -18,6 +18,7 @@
  * polynomialFunction), so that the model always has a closed form; 'numeric' keeps such edges numeric instead.
  */
 import { column, evaluateEdgesFrom, isEdgeActive } from '../kan/edges';
+import type { KanLayer } from '../kan/layer';
 import type { Kan } from '../kan/model';
 import { type EdgeSamples, type SymbolicFit, fitPolynomial, fitSymbolic, prepareEdgeSamples } from './fit';
 import { BUILTIN_LIBRARY, type LibraryFunction, type SearchKind } from './library';
@@ -59,6 +60,9 @@ export interface Ranking {
   excluded: string[];
 }
 
+/** What edge fitting needs of a model: its edge layers, parameters and the input of every layer (a Kan or a MultKan). */
+export type SymbolicModel = Pick<Kan, 'layers' | 'params' | 'activations'>;
+
 export const edgeLabel = (e: EdgeId): string => `${e.layer}.${e.input}.${e.output}`;
 
 export function symbolicScore(r2: number, complexity: number, weightSimple: number): number {
@@ -66,7 +70,7 @@ export function symbolicScore(r2: number, complexity: number, weightSimple: numb
 }
 
 /** The samples (x, numeric-branch y) of one edge; acts are the model's activations on samples when already computed. */
-export function edgeSamples(kan: Kan, edge: EdgeId, samples: NetworkSamples, acts = kan.activations(samples.x, samples.n)): { x: Float64Array; y: Float64Array } {
+export function edgeSamples(kan: SymbolicModel, edge: EdgeId, samples: NetworkSamples, acts = kan.activations(samples.x, samples.n)): { x: Float64Array; y: Float64Array } {
   const layer = checkEdge(kan, edge);
   const x = column(acts[edge.layer]!, samples.n, layer.nIn, edge.input);
   const values = evaluateEdgesFrom(layer, kan.params, edge.input, x, 'numeric');
@@ -108,7 +112,7 @@ function rankKey(s: Suggestion, weightSimple: number, constantY: boolean): [numb
 }
 
 /** The topK best library functions for an edge, best first. */
-export function suggestSymbolic(kan: Kan, edge: EdgeId, samples: NetworkSamples, options: SuggestOptions = {}): Suggestion[] {
+export function suggestSymbolic(kan: SymbolicModel, edge: EdgeId, samples: NetworkSamples, options: SuggestOptions = {}): Suggestion[] {
   const { x, y } = edgeSamples(kan, edge, samples);
   return rankSymbolic(prepareEdgeSamples(x, y), options).ranked.slice(0, options.topK ?? 5);
 }
@@ -122,7 +126,7 @@ export interface FixOptions {
  * Makes an edge symbolic with f (in place): the numeric branch is switched off (its coefficients are kept, so unfix
  * restores it) and (a, b, c, d) are fitted to the edge's samples. Returns the fit (null when fitParams is false).
  */
-export function fixSymbolic(kan: Kan, edge: EdgeId, fn: LibraryFunction, samples: NetworkSamples | null, options: FixOptions = {}): SymbolicFit | null {
+export function fixSymbolic(kan: SymbolicModel, edge: EdgeId, fn: LibraryFunction, samples: NetworkSamples | null, options: FixOptions = {}): SymbolicFit | null {
   checkEdge(kan, edge);
   const fitParams = options.fitParams ?? true;
   let fit: SymbolicFit | null = null;
@@ -139,7 +143,7 @@ export function fixSymbolic(kan: Kan, edge: EdgeId, fn: LibraryFunction, samples
 }
 
 /** Writes a symbolic choice into the model: function, (a, b, c, d), masks. */
-export function setSymbolic(kan: Kan, edge: EdgeId, fn: LibraryFunction, abcd: readonly number[]): void {
+export function setSymbolic(kan: SymbolicModel, edge: EdgeId, fn: LibraryFunction, abcd: readonly number[]): void {
   const layer = checkEdge(kan, edge);
   const e = edge.input * layer.nOut + edge.output;
   layer.mask[e] = 0;
@@ -149,7 +153,7 @@ export function setSymbolic(kan: Kan, edge: EdgeId, fn: LibraryFunction, abcd: r
 }
 
 /** Makes a symbolic edge numeric again (in place), with the spline it had before it was fixed. */
-export function unfixSymbolic(kan: Kan, edge: EdgeId): void {
+export function unfixSymbolic(kan: SymbolicModel, edge: EdgeId): void {
   const layer = checkEdge(kan, edge);
   const e = edge.input * layer.nOut + edge.output;
   if (layer.symMask[e] === 0 || !layer.symFns[e]) throw new Error(`edge ${edgeLabel(edge)} is not symbolic, so there is nothing to unfix`);
@@ -184,7 +188,7 @@ export interface AutoSymbolicEdge extends EdgeId {
  * with no such candidate gets the fallback (never silently 0). All edges are sampled on the model as it was before this
  * call.
  */
-export function autoSymbolic(kan: Kan, samples: NetworkSamples, options: AutoSymbolicOptions = {}): AutoSymbolicEdge[] {
+export function autoSymbolic(kan: SymbolicModel, samples: NetworkSamples, options: AutoSymbolicOptions = {}): AutoSymbolicEdge[] {
   const r2Threshold = options.r2Threshold ?? 0.9;
   const fallback = options.fallback ?? 'polynomial';
   const acts = kan.activations(samples.x, samples.n);
@@ -218,7 +222,7 @@ export function autoSymbolic(kan: Kan, samples: NetworkSamples, options: AutoSym
   return report;
 }
 
-function checkEdge(kan: Kan, edge: EdgeId): Kan['layers'][number] {
+function checkEdge(kan: SymbolicModel, edge: EdgeId): KanLayer {
   const layer = kan.layers[edge.layer];
   if (!layer) throw new Error(`edge ${edgeLabel(edge)}: the model has edge layers 0..${kan.layers.length - 1}`);
   if (!(Number.isInteger(edge.input) && edge.input >= 0 && edge.input < layer.nIn && Number.isInteger(edge.output) && edge.output >= 0 && edge.output < layer.nOut)) {

@@ -8,6 +8,7 @@ import { Lbfgs } from './optim/lbfgs';
 import { accuracy, predictionLoss, rmse } from './loss';
 import type { Batch, DifferentiableModel, Task } from './types';
 import { Kan, type KanRegularization } from '../kan/model';
+import { MultKan } from '../kan/mult';
 import { DEFAULT_GRID_MARGIN, updateGridFromSamples } from '../kan/grid';
 import { Rng } from '../util/rng';
 import { DEFAULT_PATIENCE } from './selection-rules';
@@ -130,7 +131,7 @@ export function fit(model: DifferentiableModel, data: FitData, task: Task, optio
   validateFitOptions(options);
   const now = hooks.now ?? (() => performance.now());
   const t0 = now();
-  const isKan = model instanceof Kan;
+  const isKan = model instanceof Kan || model instanceof MultKan;
   let previousRegularization: KanRegularization | null = null;
   if (isKan) {
     previousRegularization = model.regularization;
@@ -145,7 +146,7 @@ export function fit(model: DifferentiableModel, data: FitData, task: Task, optio
   try {
     return runLoop(model, data, task, options, hooks, now, t0, isKan);
   } finally {
-    if (isKan && previousRegularization) (model as Kan).regularization = previousRegularization;
+    if (isKan && previousRegularization) (model as Kan | MultKan).regularization = previousRegularization;
   }
 }
 
@@ -207,7 +208,10 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
     if (aborted()) return finish('cancelled', null, false);
     const batch = batchSize === train.n ? train : sampleBatch(train, batchSize, model.nIn, task === 'regression' ? model.nOut : 1, rng);
     if (updateGrid && step % gridFreq === 0 && step < stopGrid && step >= startGrid) {
-      updateGridFromSamples(model as Kan, batch.x, batch.n, options.gridEps ?? 0.02, options.gridMargin ?? DEFAULT_GRID_MARGIN);
+      const gridEps = options.gridEps ?? 0.02;
+      const gridMargin = options.gridMargin ?? DEFAULT_GRID_MARGIN;
+      if (model instanceof MultKan) model.updateGrid(batch.x, batch.n, gridEps, gridMargin);
+      else updateGridFromSamples(model as Kan, batch.x, batch.n, gridEps, gridMargin);
       lbfgs?.reset();
     }
     if (lbfgs) {

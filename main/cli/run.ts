@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 
 import type { ModelReport, StageResult } from '../../app/recipe/runner';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
+import type { SweepReport } from '../../app/recipe/sweep-step';
 import { openStore, type ExperimentStore } from '../store';
 import { resolveStoreLocation } from '../services/paths';
 import { datasetRef, formulaDataHash } from '../training/dataset-ref';
@@ -76,7 +77,8 @@ export async function runCommand(args: string[]): Promise<number> {
         progressIntervalMs: 50,
         curveBatchMs: 500,
         onProgress: (p) => {
-          bar.update((p.stepIdx + p.step / Math.max(1, p.steps)) / steps.length, `step ${p.stepIdx + 1}/${steps.length} fit ${p.model} ${p.step}/${p.steps} train ${formatNumber(p.trainMetric ?? Number.NaN)} test ${formatNumber(p.testMetric ?? Number.NaN)}`);
+          const what = steps[p.stepIdx] && 'sweep' in steps[p.stepIdx]! ? `sweep ${p.model} model ${p.step}/${p.steps}` : `fit ${p.model} ${p.step}/${p.steps}`;
+          bar.update((p.stepIdx + p.step / Math.max(1, p.steps)) / steps.length, `step ${p.stepIdx + 1}/${steps.length} ${what} train ${formatNumber(p.trainMetric ?? Number.NaN)} test ${formatNumber(p.testMetric ?? Number.NaN)}`);
         },
         onCurves: (points) => {
           if (store && runId) store.appendCurvePoints(runId, points);
@@ -163,6 +165,8 @@ function readJson(file: string): unknown {
 }
 
 export function describeStage(stage: StageResult, total: number): string {
+  const sweep = stage.details.sweep as SweepReport | undefined;
+  if (sweep) return `step ${stage.index + 1}/${total} sweep: ${stage.seconds.toFixed(2)} s, ${sweep.points.length} models trained`;
   const figure = (m: ModelReport): string => {
     if (m.status === 'not trained') return 'not trained';
     return m.testRmse !== undefined ? `test RMSE ${formatNumber(m.testRmse)}` : `test accuracy ${formatNumber(m.testAccuracy)}`;
@@ -207,5 +211,27 @@ function humanSummary(summary: Record<string, unknown>): string {
   const formula = summary.formula as { text: string; output?: string } | { text: string; output?: string }[] | undefined;
   const formulas = formula === undefined ? [] : Array.isArray(formula) ? formula : [formula];
   for (const f of formulas) lines.push(formulas.length > 1 ? `formula ${f.output ?? ''}: ${f.text}` : `formula: ${f.text}`);
+  const sweep = summary.sweep as SweepReport | undefined;
+  if (sweep) lines.push(...sweepTables(sweep));
   return `${lines.join('\n')}\n`;
+}
+
+/** Each family's Pareto front as a small table: shape, grid, parameters, train/validation/test error, seconds. */
+export function sweepTables(sweep: SweepReport): string[] {
+  const rmse = sweep.task === 'regression';
+  const figure = (m: SweepReport['points'][number]['metrics'], side: 'train' | 'val' | 'test'): string =>
+    formatNumber(rmse ? m[`${side}Rmse`] : m[`${side}Accuracy`]).padStart(10);
+  const { rows, budget } = sweep;
+  const lines = [
+    `sweep: ${sweep.points.length} models, ${budget.steps} ${budget.opt === 'lbfgs' ? 'L-BFGS' : 'Adam'} steps each${budget.earlyStopping ? ' (early stopping)' : ''} on ${rows.fit} rows; fronts by validation ${rmse ? 'RMSE' : 'accuracy'} on ${rows.validation} rows (${rows.validationFrom}), test on ${rows.test}`,
+  ];
+  for (const family of ['kan', 'mlp'] as const) {
+    const front = sweep.fronts[family];
+    lines.push(`${family.toUpperCase()} front (${front.length} of ${sweep.points.filter((p) => p.family === family).length})`);
+    lines.push(`  ${'shape'.padEnd(16)} ${'grid'.padStart(4)} ${'params'.padStart(8)} ${rmse ? 'train RMSE   val RMSE  test RMSE' : ' train acc    val acc   test acc'}  seconds`);
+    for (const p of front) {
+      lines.push(`  ${JSON.stringify(p.shape).padEnd(16)} ${String(p.grid ?? '').padStart(4)} ${String(p.params).padStart(8)} ${figure(p.metrics, 'train')} ${figure(p.metrics, 'val')} ${figure(p.metrics, 'test')} ${p.seconds.toFixed(2).padStart(8)}`);
+    }
+  }
+  return lines;
 }

@@ -101,7 +101,8 @@ export function executeRun(options: ExecuteOptions): RunResult {
             trainLoss: p.trainLoss, testLoss: p.testLoss, trainMetric: p.trainMetric, testMetric: p.testMetric,
             valLoss: finiteOrNull(p.valLoss), valMetric: finiteOrNull(p.valMetric),
           };
-          curveBuffer.push(point);
+          // A sweep's progress counts finished models, not iterations of the run's models: it is no loss curve.
+          if (!('sweep' in (state.recipe.steps[index] ?? {}))) curveBuffer.push(point);
           pendingProgress = {
             type: 'progress', stepIdx: index, model, step: p.step, steps: p.steps,
             trainLoss: finiteOrNull(p.trainLoss), testLoss: finiteOrNull(p.testLoss),

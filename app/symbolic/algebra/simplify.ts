@@ -30,6 +30,31 @@ export function simplifyExpr(e: Expr): Expr {
   return exprKey(twice) === exprKey(once) ? once : simplifyOnce(twice);
 }
 
+/**
+ * simplifyExpr with every product and positive integer power of sums multiplied out (while the result has at most
+ * MAX_EXPANDED_TERMS terms): a polynomial's constants then enter linearly, so refitConstants solves for them in one
+ * step, where on a product of sums (a composed product node) it crawls along the valleys of redundant scalings.
+ */
+export function expandExpr(e: Expr): Expr {
+  return expandOnce(simplifyExpr(e));
+}
+
+function expandOnce(e: Expr): Expr {
+  switch (e.kind) {
+    case 'const':
+    case 'var':
+      return e;
+    case 'add':
+      return sum(e.terms.map(expandOnce));
+    case 'mul':
+      return product(e.factors.map(expandOnce), true);
+    case 'pow':
+      return power(expandOnce(e.base), expandOnce(e.exponent), true);
+    case 'fn':
+      return apply(e.name, expandOnce(e.arg));
+  }
+}
+
 function simplifyOnce(e: Expr): Expr {
   switch (e.kind) {
     case 'const':

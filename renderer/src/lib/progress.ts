@@ -45,7 +45,9 @@ export function overallFraction(plan: readonly PlannedStep[], point: ProgressPoi
   let done = 0;
   for (let i = 0; i < Math.min(point.stepIdx, plan.length); i++) done += unitsOf(plan[i]!);
   const current = plan[point.stepIdx];
-  if (current) {
+  // A sweep's events count its models across both families in one sequence.
+  if (current?.kind === 'sweep') done += (point.steps > 0 ? Math.min(1, point.step / point.steps) : 1) * unitsOf(current);
+  else if (current) {
     const modelUnits = point.model === 'kan' ? current.kan : current.mlp;
     const within = point.steps > 0 ? Math.min(1, point.step / point.steps) : 1;
     done += (point.model === 'mlp' ? current.kan : 0) + within * modelUnits;

@@ -169,3 +169,13 @@ export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {
     backend: form.backend,
   };
 }
+
+/**
+ * The setup's data and models with one sweep step in place of the training steps: KANs and MLPs over a range of sizes
+ * (the sweep's defaults), trained with the form's optimiser, steps and learning rate.
+ */
+export function buildSweepRecipe(data: DataChoice, form: SetupForm): RecipeInput {
+  const recipe = buildRecipe(data, form);
+  const sweep = { opt: form.optimizer, steps: form.steps, ...(form.lr !== null ? { lr: form.lr } : {}) };
+  return { ...recipe, name: form.name.trim() ? `${form.name.trim()} sweep` : 'sweep', steps: [{ sweep }] };
+}

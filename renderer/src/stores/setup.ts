@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { kanParameterCount, matchMlpWidth, mlpParameterCount } from '../lib/params';
-import { buildRecipe, defaultSetupForm, earlyStoppingOf, kanWidth, mlpWidth, setupProblems } from '../lib/recipe';
+import { buildRecipe, buildSweepRecipe, defaultSetupForm, earlyStoppingOf, kanWidth, mlpWidth, setupProblems } from '../lib/recipe';
 import { useDatasetsStore } from './datasets';
 
 export const useSetupStore = defineStore('setup', () => {
@@ -25,6 +25,7 @@ export const useSetupStore = defineStore('setup', () => {
   const kanParams = computed(() => (kanShape.value && kanShape.value.every((w) => w >= 1) ? kanParameterCount(kanShape.value, form.value.grid, form.value.k) : null));
   const mlpParams = computed(() => (mlpShape.value && mlpShape.value.every((w) => w >= 1) ? mlpParameterCount(mlpShape.value) : null));
   const recipe = computed(() => (data.value && problems.value.length === 0 ? buildRecipe(data.value, form.value) : null));
+  const sweepRecipe = computed(() => (data.value && problems.value.length === 0 ? buildSweepRecipe(data.value, form.value) : null));
 
   /** Sets the MLP's hidden width so its parameter count is closest to the KAN's (at the KAN's starting grid). */
   function matchKanParameters(): void {
@@ -47,5 +48,5 @@ export const useSetupStore = defineStore('setup', () => {
     if (current !== undefined) form.value.hidden[index] = Math.max(1, Math.min(1000, current + delta));
   }
 
-  return { form, data, earlyStopping, problems, kanShape, mlpShape, kanParams, mlpParams, recipe, matchKanParameters, addLayer, removeLayer, resizeLayer };
+  return { form, data, earlyStopping, problems, kanShape, mlpShape, kanParams, mlpParams, recipe, sweepRecipe, matchKanParameters, addLayer, removeLayer, resizeLayer };
 });

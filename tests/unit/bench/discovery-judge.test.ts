@@ -6,7 +6,8 @@ import { DiscoveryJudge, PYTHON_WITH_SYMPY, type JudgeRequest } from '../../../b
 
 const hasSympy = spawnSync(PYTHON_WITH_SYMPY, ['-c', 'import sympy, numpy'], { encoding: 'utf8' }).status === 0;
 
-describe.skipIf(!hasSympy)('discovery judge (skipped without sympy and numpy in /usr/bin/python3)', () => {
+// The first request waits for Python to import SymPy, seconds on a busy machine.
+describe.skipIf(!hasSympy)('discovery judge (skipped without sympy and numpy in /usr/bin/python3)', { timeout: 60_000 }, () => {
   const judge = DiscoveryJudge.start(fileURLToPath(new URL('../../../bench/discovery-judge.py', import.meta.url)));
   afterAll(() => judge.close());
 

@@ -83,7 +83,7 @@ describe('prepareData cleaning', () => {
     const data = prepareData(recipe({ target: ['y'] }, [3, 1]), () => gappy);
     expect(data.dropped.constant).toEqual(['z']);
     expect(data.missing).toEqual({ handling: 'drop', cells: { x: 2, y: 1 }, rowsDropped: 3, imputed: {} });
-    expect(data.train.n + data.test.n).toBe(37);
+    expect(data.train.n + data.validation.n + data.test.n).toBe(37);
     expect(dataNotice(data)).toContain('dropped 3 rows with missing values (x: 2, y: 1); set data.missing to "impute"');
   });
 
@@ -91,15 +91,15 @@ describe('prepareData cleaning', () => {
     const r = recipe({ target: ['y'], missing: 'impute', standardize: false }, [3, 1]);
     const data = prepareData(r, () => gappy);
     expect(data.missing).toEqual({ handling: 'impute', cells: { x: 2, y: 1 }, rowsDropped: 1, imputed: { x: 2 } });
-    expect(data.train.n + data.test.n).toBe(39);
-    // The mean of x over the training rows that have it; a test row's x never enters it.
+    expect(data.train.n + data.validation.n + data.test.n).toBe(39);
+    // The mean of x over the training rows that have it; a validation or test row's x never enters it.
     const xs = (batch: { x: Float64Array; n: number }) => Array.from({ length: batch.n }, (_, s) => batch.x[s * 2]!);
     const trainValues = xs(data.train).filter(Number.isInteger);
     const mean = trainValues.reduce((a, b) => a + b, 0) / trainValues.length;
-    const filled = [...xs(data.train), ...xs(data.test)].filter((v) => !Number.isInteger(v));
+    const filled = [...xs(data.train), ...xs(data.validation), ...xs(data.test)].filter((v) => !Number.isInteger(v));
     expect(filled).toHaveLength(2);
     for (const v of filled) expect(v).toBeCloseTo(mean, 12);
-    const allMean = [...xs(data.train), ...xs(data.test)].filter(Number.isInteger).reduce((a, b, _, all) => a + b / all.length, 0);
+    const allMean = [...xs(data.train), ...xs(data.validation), ...xs(data.test)].filter(Number.isInteger).reduce((a, b, _, all) => a + b / all.length, 0);
     expect(Math.abs(mean - allMean)).toBeGreaterThan(1e-9);
     expect(dataNotice(data)).toBe('ignored 1 constant input column (z); 2 inputs remain (set data.dropConstant to false to keep every column); dropped 1 row with missing values (y: 1); filled 2 missing input cells with training-row means (x: 2)');
   });

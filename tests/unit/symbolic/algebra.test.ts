@@ -3,7 +3,7 @@ import { symbolicMath } from '../../../app/symbolic/math';
 import { toLatex, toPython } from '../../../app/symbolic/export';
 import { type Expr, complexity, evaluateExpr, exprKey } from '../../../app/symbolic/algebra/expr';
 import { fromMathNode, toMathNode } from '../../../app/symbolic/algebra/mathnode';
-import { simplifyExpr } from '../../../app/symbolic/algebra/simplify';
+import { expandExpr, simplifyExpr } from '../../../app/symbolic/algebra/simplify';
 import { Rng } from '../../../app/util/rng';
 import { Kan } from '../../../app/kan/model';
 import { buildFormulas } from '../../../app/symbolic/formula';
@@ -188,5 +188,24 @@ describe('toMathNode', () => {
   it('refuses unknown functions and names with a message', () => {
     expect(() => parse('gamma(x1)')).toThrow(/does not know/);
     expect(() => parse('x4 + 1')).toThrow(/neither a variable/);
+  });
+});
+
+describe('expandExpr', () => {
+  const expanded = (s: string): string => toPython(toMathNode(expandExpr(parse(s)), VARS));
+
+  it('multiplies out products and integer powers of sums that simplifyExpr keeps factored', () => {
+    const product = '0.5*(x1 + 2*x2 + 3)*(x1 - x3 + 1)';
+    expect(simplified(product)).toContain('(');
+    expect(expanded(product)).not.toContain('(');
+    expect(expanded('(x1 + 1)^2*x2')).toBe(simplified('x1^2*x2 + 2*x1*x2 + x2'));
+  });
+
+  it('keeps the value, and leaves function arguments and denominators as simplifyExpr writes them', () => {
+    const columns = samples(30, 7);
+    for (const s of ['(x1 + x2)*(x2 - 3*x3 + 1)*2', '(x1 + 1)^3 - x1^3', 'sin((x1 + 1)*(x2 + 1))/(x1 + x3)', 'exp(x1)*(x2 + x3)']) {
+      expectSameValues(parse(s), expandExpr(parse(s)), columns);
+    }
+    expect(expanded('(x1 + 1)^3 - x1^3')).toBe(simplified('3*x1^2 + 3*x1 + 1'));
   });
 });

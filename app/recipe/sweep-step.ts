@@ -1,0 +1,217 @@
+/**
+ * The recipe step `sweep`: the parameter-efficiency sweep. KANs over a range of hidden widths and grids and MLPs over a
+ * range of widths and depths are trained on the same rows, with the same optimiser, budget and early stopping (as a fit
+ * step's), each from the recipe's seed; every point is measured on train, validation and test rows, and each family's Pareto front (parameters vs
+ * validation error) is reported. The run's own models are left as they are.
+ */
+import { Kan } from '../kan/model';
+import { Mlp } from '../mlp';
+import { evaluateBatch, fit, type FitOptions, type FitProgress } from '../train/fit';
+import type { Batch, DifferentiableModel, Task } from '../train/types';
+import { Rng } from '../util/rng';
+import type { PreparedData } from './data';
+import { earlyStoppingDefault, type RunOptions, type RunState } from './runner';
+import type { RecipeStep } from './schema';
+
+type SweepSpec = Extract<RecipeStep, { sweep: unknown }>['sweep'];
+export type SweepFamily = 'kan' | 'mlp';
+
+/** Share of the training rows held out for choosing when the data brings no validation split of its own. */
+export const SWEEP_VALIDATION_SHARE = 0.2;
+/** KAN grids swept when the step names none. */
+export const DEFAULT_SWEEP_GRIDS = [3, 5, 10];
+/** MLP hidden widths swept when the step names none: one and two hidden layers of each (about two decades of parameters). */
+export const DEFAULT_SWEEP_MLP_WIDTHS = [4, 16, 64, 256];
+/** Two hidden layers of 256 cost more than the rest of the sweep together; the two-layer range stops below it. */
+const MAX_TWO_LAYER_DEFAULT_WIDTH = 64;
+
+export interface SweepMetrics {
+  trainRmse?: number;
+  valRmse?: number;
+  testRmse?: number;
+  trainAccuracy?: number;
+  valAccuracy?: number;
+  testAccuracy?: number;
+}
+
+export interface SweepPoint {
+  family: SweepFamily;
+  /** Nodes per layer, inputs first. */
+  shape: number[];
+  /** KAN only: grid intervals. */
+  grid?: number;
+  params: number;
+  metrics: SweepMetrics;
+  seconds: number;
+  /** Set when training diverged; metrics are those of the best parameters, which the fit restored. */
+  diverged?: string;
+  /** Early stopping ended the fit before its last step (the parameters are those of the best validation loss). */
+  stoppedEarly?: boolean;
+}
+
+export interface SweepReport {
+  task: Task;
+  /** What the fronts are ranked by, and the name the axes carry ("validation RMSE of y"). */
+  errorMetric: 'rmse' | 'error rate';
+  target: string;
+  points: SweepPoint[];
+  /** Per family, the points no other point of the family beats on both parameters and validation error, by parameters ascending. */
+  fronts: Record<SweepFamily, SweepPoint[]>;
+  budget: { opt: 'lbfgs' | 'adam'; steps: number; lr?: number; earlyStopping: boolean };
+  /** Rows each point was fitted on, chose by and tested on; where the validation rows came from. */
+  rows: { fit: number; validation: number; test: number; validationFrom: 'data.validation' | 'carved from training rows' };
+}
+
+interface SweepSplit {
+  fit: Batch;
+  validation: Batch;
+  test: Batch;
+  validationFrom: SweepReport['rows']['validationFrom'];
+}
+
+interface PlannedPoint {
+  family: SweepFamily;
+  shape: number[];
+  grid?: number;
+}
+
+export function sweepStep(state: RunState, spec: SweepSpec, index: number, options: RunOptions): { details: Record<string, unknown>; cancelled: boolean } {
+  const { data, recipe } = state;
+  const now = options.now ?? (() => performance.now());
+  const split = sweepSplit(data, recipe.seed + index);
+  const plan = planSweep(spec, data.nIn, data.nOut);
+  const earlyStopping = spec.earlyStopping ?? earlyStoppingDefault(recipe);
+  const fitOptions: FitOptions = { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}), earlyStopping };
+  const points: SweepPoint[] = [];
+  let cancelled = false;
+  for (const planned of plan) {
+    if (options.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    const model = buildModel(planned, state);
+    const t0 = now();
+    const result = fit(model, { train: split.fit, test: split.test, validation: split.validation }, data.task, planned.family === 'kan' ? fitOptions : { ...fitOptions, updateGrid: false }, {
+      seed: recipe.seed + index, signal: options.signal, ...(options.now ? { now: options.now } : {}),
+    });
+    if (result.status === 'cancelled') {
+      cancelled = true;
+      break;
+    }
+    const diverged = result.status === 'diverged' ? result.divergence ?? 'diverged' : undefined;
+    const measured = measure(model, split, data.task);
+    const seconds = (now() - t0) / 1000;
+    points.push({
+      family: planned.family, shape: planned.shape, ...(planned.grid !== undefined ? { grid: planned.grid } : {}),
+      params: model.parameterCount(), metrics: measured.metrics, seconds, ...(diverged ? { diverged } : {}), ...(result.stoppedEarly ? { stoppedEarly: true } : {}),
+    });
+    options.events?.onProgress?.(index, planned.family, progressOf(measured, points.length, plan.length, seconds));
+  }
+  const report: SweepReport = {
+    task: data.task,
+    errorMetric: data.task === 'regression' ? 'rmse' : 'error rate',
+    target: data.targetNames.join(', '),
+    points,
+    fronts: { kan: sweepFront(points.filter((p) => p.family === 'kan')), mlp: sweepFront(points.filter((p) => p.family === 'mlp')) },
+    budget: { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}), earlyStopping },
+    rows: { fit: split.fit.n, validation: split.validation.n, test: split.test.n, validationFrom: split.validationFrom },
+  };
+  state.sweep = report;
+  return { details: { sweep: report }, cancelled };
+}
+
+/** The models a sweep trains, KANs first, each family by growing size. */
+export function planSweep(spec: SweepSpec, nIn: number, nOut: number): PlannedPoint[] {
+  const kanHidden = spec.kan.widths ?? defaultKanHidden(nIn).map((h) => [h]);
+  const grids = spec.kan.grids ?? DEFAULT_SWEEP_GRIDS;
+  const mlpHidden = spec.mlp.widths ?? [
+    ...DEFAULT_SWEEP_MLP_WIDTHS.map((w) => [w]),
+    ...DEFAULT_SWEEP_MLP_WIDTHS.filter((w) => w <= MAX_TWO_LAYER_DEFAULT_WIDTH).map((w) => [w, w]),
+  ];
+  const kan = kanHidden.flatMap((hidden) => grids.map((grid): PlannedPoint => ({ family: 'kan', shape: [nIn, ...hidden, nOut], grid })));
+  const mlp = mlpHidden.map((hidden): PlannedPoint => ({ family: 'mlp', shape: [nIn, ...hidden, nOut] }));
+  return [...kan, ...mlp];
+}
+
+/** One hidden node, as many as inputs, and the Kolmogorov–Arnold 2n + 1 (at most 21), without repeats. */
+export function defaultKanHidden(nIn: number): number[] {
+  return [...new Set([1, nIn, Math.min(21, 2 * nIn + 1)])].sort((a, b) => a - b);
+}
+
+/** Fit, validation and test rows: the data's validation split when it has one, else a seeded 20% of the training rows. */
+export function sweepSplit(data: PreparedData & { validation?: Batch }, seed: number): SweepSplit {
+  if (data.validation && data.validation.n > 0) return { fit: data.train, validation: data.validation, test: data.test, validationFrom: 'data.validation' };
+  const n = data.train.n;
+  if (n < 2) throw new Error(`the sweep needs at least 2 training rows to hold some out for validation; the data has ${n}`);
+  const order = new Rng(seed).permutation(n);
+  const count = Math.min(n - 1, Math.max(1, Math.round(n * SWEEP_VALIDATION_SHARE)));
+  const yWidth = data.task === 'regression' ? data.nOut : 1;
+  return {
+    fit: takeRows(data.train, order.slice(count).sort(), data.nIn, yWidth),
+    validation: takeRows(data.train, order.slice(0, count).sort(), data.nIn, yWidth),
+    test: data.test,
+    validationFrom: 'carved from training rows',
+  };
+}
+
+/** The point's validation error, smaller is better: RMSE, or 1 - accuracy. */
+export function validationError(point: SweepPoint): number {
+  const m = point.metrics;
+  return m.valRmse ?? (m.valAccuracy !== undefined ? 1 - m.valAccuracy : Number.NaN);
+}
+
+/** Points no other point beats on both parameters and validation error, by parameters ascending (ties: the lower error). */
+export function sweepFront(points: readonly SweepPoint[]): SweepPoint[] {
+  const sorted = points.filter((p) => Number.isFinite(validationError(p))).sort((a, b) => a.params - b.params || validationError(a) - validationError(b));
+  const front: SweepPoint[] = [];
+  let best = Infinity;
+  for (const p of sorted) {
+    if (validationError(p) < best) {
+      front.push(p);
+      best = validationError(p);
+    }
+  }
+  return front;
+}
+
+function buildModel(planned: PlannedPoint, state: RunState): DifferentiableModel {
+  const { recipe } = state;
+  // Same seeds as the run's own models (initialState), so a point with the recipe's shape starts where the run does.
+  if (planned.family === 'kan') return Kan.create({ ...recipe.kan, width: planned.shape, grid: planned.grid ?? recipe.kan.grid }, new Rng(recipe.seed));
+  return Mlp.create({ activation: 'silu', ...recipe.mlp, width: planned.shape }, new Rng(recipe.seed + 1));
+}
+
+interface Measured {
+  metrics: SweepMetrics;
+  train: { loss: number; metric: number };
+  val: { loss: number; metric: number };
+  test: { loss: number; metric: number };
+}
+
+function measure(model: DifferentiableModel, split: SweepSplit, task: Task): Measured {
+  const on = (batch: Batch): { loss: number; metric: number } => (batch.n > 0 ? evaluateBatch(model, batch, task) : { loss: Number.NaN, metric: Number.NaN });
+  const [train, val, test] = [on(split.fit), on(split.validation), on(split.test)];
+  const metrics = task === 'regression'
+    ? { trainRmse: train.metric, valRmse: val.metric, testRmse: test.metric }
+    : { trainAccuracy: train.metric, valAccuracy: val.metric, testAccuracy: test.metric };
+  return { metrics, train, val, test };
+}
+
+/** A finished point as a progress event: step counts the points done, the figures are the point's own, on whole sets. */
+function progressOf(measured: Measured, done: number, total: number, seconds: number): FitProgress {
+  const { train, val, test } = measured;
+  return {
+    step: done, steps: total, trainLoss: train.loss, valLoss: val.loss, testLoss: test.loss, trainMetric: train.metric, valMetric: val.metric, testMetric: test.metric,
+    sampled: false, checked: true, regularization: 0, seconds,
+  };
+}
+
+function takeRows(batch: Batch, rows: Int32Array, nIn: number, yWidth: number): Batch {
+  const x = new Float64Array(rows.length * nIn);
+  const y = new Float64Array(rows.length * yWidth);
+  rows.forEach((s, q) => {
+    x.set(batch.x.subarray(s * nIn, (s + 1) * nIn), q * nIn);
+    y.set(batch.y.subarray(s * yWidth, (s + 1) * yWidth), q * yWidth);
+  });
+  return { x, y, n: rows.length };
+}
