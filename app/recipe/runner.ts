@@ -11,6 +11,7 @@ import { computeBaselines, type Baselines } from '../train/baselines';
 import { fit, type FitOptions, type FitProgress } from '../train/fit';
 import { predictionLoss } from '../train/loss';
 import { splitMetrics, type SplitMetrics } from '../train/metrics';
+import { OVERFIT_GAP_OF_BASELINE, OVERFIT_LOSS_RATIO, OVERFIT_RULE } from '../train/selection-rules';
 import { Rng } from '../util/rng';
 import type { Batch, DifferentiableModel } from '../train/types';
 import { describePreparedData, fitInputWidth, prepareData, type CsvReader, type PreparedData } from './data';
@@ -254,10 +255,7 @@ export function modelMetrics(model: DifferentiableModel, data: PreparedData, bas
   return metrics;
 }
 
-/** See isOverfit. */
-export const OVERFIT_LOSS_RATIO = 2;
-export const OVERFIT_GAP_OF_BASELINE = 0.25;
-export const OVERFIT_RULE = `validation loss above ${OVERFIT_LOSS_RATIO} x the training loss, by more than ${OVERFIT_GAP_OF_BASELINE} x the trivial predictor's validation loss`;
+export { OVERFIT_GAP_OF_BASELINE, OVERFIT_LOSS_RATIO, OVERFIT_RULE };
 
 /**
  * Overfitting: the validation loss is more than OVERFIT_LOSS_RATIO times the training loss, and the gap is more than

@@ -11,6 +11,7 @@ import { Kan, type KanRegularization } from '../kan/model';
 import { MultKan } from '../kan/mult';
 import { DEFAULT_GRID_MARGIN, updateGridFromSamples } from '../kan/grid';
 import { Rng } from '../util/rng';
+import { DEFAULT_PATIENCE } from './selection-rules';
 
 /** pykan runs L-BFGS with every tolerance at 1e-32: each step does its full maxIter iterations, never stopping early. */
 const PYKAN_LBFGS_TOLERANCES = { toleranceGrad: 1e-32, toleranceChange: 1e-32, toleranceCurvature: 1e-32 };
@@ -110,7 +111,7 @@ export interface FitResult {
 export const DIVERGENCE_FACTOR = 1e3;
 /** Early stopping checks the validation loss about this many times per fit (every step of a shorter fit). */
 export const CHECKS_PER_FIT = 100;
-export const DEFAULT_PATIENCE = 10;
+export { DEFAULT_PATIENCE };
 
 export interface FitData {
   train: Batch;

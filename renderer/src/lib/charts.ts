@@ -4,10 +4,10 @@
  */
 import { init, registerTheme, use, type EChartsCoreOption } from 'echarts/core';
 import { LineChart, ScatterChart, BarChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, MarkPointComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
-use([LineChart, ScatterChart, BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer, SVGRenderer]);
+use([LineChart, ScatterChart, BarChart, GridComponent, LegendComponent, MarkPointComponent, TooltipComponent, CanvasRenderer, SVGRenderer]);
 
 export const COLORS = {
   light: { text: '#1d2330', muted: '#5f6b7c', line: '#dde1e7', kan: '#e0662f', mlp: '#2f7fd9', sym: '#b8328a', data: '#8892a0', front: '#268a57', background: '#ffffff' },

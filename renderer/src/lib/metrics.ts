@@ -14,6 +14,11 @@ export function modelFigure(summary: Summary, model: ModelKind, figure: 'Params'
   return summaryNumber(summary, `${model}${figure}`);
 }
 
+/** A model the run's last step reports as trained by no fit: it has a size but no figures. */
+export function notTrained(summary: Summary, model: ModelKind): boolean {
+  return summary[`${model}Status`] === 'not trained';
+}
+
 /** Test error where smaller is better: RMSE for regression, 1 - accuracy for classification. */
 export function testError(summary: Summary, model: ModelKind): { value: number; label: 'test RMSE' | 'test error rate' } | null {
   const rmse = modelFigure(summary, model, 'TestRmse');
@@ -29,13 +34,23 @@ export interface LossPoint {
   iter: number;
   trainLoss: number | null;
   testLoss: number | null;
+  /** Null or absent without validation rows, and in runs stored before validation splits. */
+  valLoss?: number | null;
 }
 
 export interface LossSeries {
   kanTrain: [number, number][];
+  kanVal: [number, number][];
   kanTest: [number, number][];
   mlpTrain: [number, number][];
+  mlpVal: [number, number][];
   mlpTest: [number, number][];
+  /** Where each step's iterations start on the shared axis, per model: x = start + iteration. */
+  stepStart: Record<ModelKind, Record<number, number>>;
+}
+
+function plottable(loss: number | null | undefined): loss is number {
+  return typeof loss === 'number' && loss > 0 && Number.isFinite(loss);
 }
 
 /**
@@ -43,7 +58,7 @@ export interface LossSeries {
  * Non-positive and missing losses are left out: the chart's axis is logarithmic.
  */
 export function lossSeries(points: readonly LossPoint[]): LossSeries {
-  const series: LossSeries = { kanTrain: [], kanTest: [], mlpTrain: [], mlpTest: [] };
+  const series: LossSeries = { kanTrain: [], kanVal: [], kanTest: [], mlpTrain: [], mlpVal: [], mlpTest: [], stepStart: { kan: {}, mlp: {} } };
   for (const model of ['kan', 'mlp'] as const) {
     const mine = points.filter((p) => p.model === model).sort((a, b) => a.stepIdx - b.stepIdx || a.iter - b.iter);
     let offset = 0;
@@ -54,11 +69,13 @@ export function lossSeries(points: readonly LossPoint[]): LossSeries {
         if (currentStep !== -1) offset += lastIterOfStep;
         currentStep = p.stepIdx;
         lastIterOfStep = 0;
+        series.stepStart[model][p.stepIdx] = offset;
       }
       lastIterOfStep = Math.max(lastIterOfStep, p.iter);
       const x = offset + p.iter;
-      if (p.trainLoss !== null && p.trainLoss > 0 && Number.isFinite(p.trainLoss)) series[`${model}Train`].push([x, p.trainLoss]);
-      if (p.testLoss !== null && p.testLoss > 0 && Number.isFinite(p.testLoss)) series[`${model}Test`].push([x, p.testLoss]);
+      if (plottable(p.trainLoss)) series[`${model}Train`].push([x, p.trainLoss]);
+      if (plottable(p.valLoss)) series[`${model}Val`].push([x, p.valLoss]);
+      if (plottable(p.testLoss)) series[`${model}Test`].push([x, p.testLoss]);
     }
   }
   return series;

@@ -1,5 +1,8 @@
 /** Turns the setup form and the chosen data into a recipe (app/recipe/schema.ts) for runs.create. */
 import type { RecipeInput } from '../../../app/recipe/schema';
+import { DEFAULT_PATIENCE } from '../../../app/train/selection-rules';
+
+export { DEFAULT_PATIENCE };
 
 export type Task = 'regression' | 'classification';
 export type Optimizer = 'lbfgs' | 'adam';
@@ -32,6 +35,12 @@ export interface SetupForm {
   gridUpdateNum: number;
   /** Grid extension: after the first fit, refine to each of these grids and fit again. */
   gridSchedule: number[];
+  /** Validation rows as a fraction of the training rows (the recipe's data.validationFraction); 0: none. */
+  validationFraction: number;
+  /** null: the data's default (earlyStoppingDefault); a boolean once the user has chosen. */
+  earlyStopping: boolean | null;
+  /** Checks without improvement before a fit stops; null: the engine's default (DEFAULT_PATIENCE). */
+  patience: number | null;
   mlp: { enabled: boolean; hiddenLayers: number; hiddenWidth: number; activation: MlpActivation };
   seed: number;
   backend: string;
@@ -54,10 +63,26 @@ export function defaultSetupForm(): SetupForm {
     updateGrid: true,
     gridUpdateNum: 10,
     gridSchedule: [],
+    validationFraction: 0.2,
+    earlyStopping: null,
+    patience: null,
     mlp: { enabled: true, hiddenLayers: 2, hiddenWidth: 16, activation: 'silu' },
     seed: 0,
     backend: 'auto',
   };
+}
+
+/**
+ * As the engine decides for a recipe that leaves fit.earlyStopping out (app/recipe/runner.ts earlyStoppingDefault): on
+ * for measured (CSV) data, off for a noise-free formula dataset, where every step helps.
+ */
+export function earlyStoppingDefault(data: DataChoice | null): boolean {
+  return data?.kind !== 'formula';
+}
+
+/** Whether the fits of the recipe the form builds stop early. */
+export function earlyStoppingOf(data: DataChoice | null, form: SetupForm): boolean {
+  return form.earlyStopping ?? earlyStoppingDefault(data);
 }
 
 export function inputCount(data: DataChoice): number {
@@ -97,6 +122,10 @@ export function setupProblems(data: DataChoice | null, form: SetupForm): string[
     if (data.task === 'classification' && data.target.length > 1) problems.push('Classification needs exactly one target column (the class label).');
     if (!(data.testFraction > 0 && data.testFraction < 1)) problems.push('The test fraction must be between 0 and 1, e.g. 0.2.');
   }
+  const validation = form.validationFraction;
+  if (!(typeof validation === 'number' && validation >= 0 && validation < 1)) problems.push('The validation split must be a fraction from 0 up to (not including) 1, e.g. 0.2; 0 keeps no validation rows.');
+  else if (validation === 0 && earlyStoppingOf(data, form)) problems.push('Early stopping needs validation rows: set the validation split above 0 (e.g. 0.2), or turn early stopping off.');
+  if (form.patience !== null && !(Number.isInteger(form.patience) && form.patience >= 1)) problems.push('Patience must be a whole number of checks, at least 1 (or empty for the default).');
   if (form.hidden.some((w) => !Number.isInteger(w) || w < 1)) problems.push('Every hidden layer needs at least one node.');
   if (!Number.isInteger(form.grid) || form.grid < 1) problems.push('The grid must be a whole number of intervals, at least 1.');
   if (!Number.isInteger(form.k) || form.k < 1 || form.k > 10) problems.push('The spline order k must be a whole number from 1 to 10.');
@@ -122,12 +151,14 @@ export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {
     lambEntropy: form.mu2,
     updateGrid: form.updateGrid,
     ...(form.updateGrid ? { gridUpdateNum: form.gridUpdateNum } : {}),
+    earlyStopping: earlyStoppingOf(data, form),
+    ...(earlyStoppingOf(data, form) && form.patience !== null ? { patience: form.patience } : {}),
   };
   const steps: RecipeInput['steps'] = [{ fit }];
   for (const grid of form.gridSchedule) steps.push({ refine: { grid } }, { fit: { ...fit } });
   const recipeData: RecipeInput['data'] = data.kind === 'formula'
-    ? { formula: data.formula, vars: data.vars, range: data.range, train: data.train, test: data.test, noise: data.noise }
-    : { csv: `dataset:${data.datasetId}`, inputs: data.inputs, target: data.target, task: data.task, missing: data.missing, testFraction: data.testFraction, standardize: data.standardize };
+    ? { formula: data.formula, vars: data.vars, range: data.range, train: data.train, test: data.test, noise: data.noise, validationFraction: form.validationFraction }
+    : { csv: `dataset:${data.datasetId}`, inputs: data.inputs, target: data.target, task: data.task, missing: data.missing, testFraction: data.testFraction, validationFraction: form.validationFraction, standardize: data.standardize };
   return {
     ...(form.name.trim() ? { name: form.name.trim() } : {}),
     seed: form.seed,

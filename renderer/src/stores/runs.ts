@@ -123,7 +123,7 @@ export const useRunsStore = defineStore('runs', () => {
       run.fraction = overallFraction(run.plan, { stepIdx: p.stepIdx, model: p.model, step: p.step, steps: p.steps });
       run.stepKind = run.plan[p.stepIdx]?.kind ?? 'fit';
       let points = livePoints.value[p.runId] ?? [];
-      points.push({ stepIdx: p.stepIdx, model: p.model, iter: p.step, trainLoss: p.trainLoss, testLoss: p.testLoss });
+      points.push({ stepIdx: p.stepIdx, model: p.model, iter: p.step, trainLoss: p.trainLoss, testLoss: p.testLoss, valLoss: p.valLoss });
       if (points.length > MAX_LIVE_POINTS) points = points.filter((_, i) => i % 2 === 0);
       livePoints.value[p.runId] = points;
       updateClock();
@@ -182,7 +182,7 @@ export const useRunsStore = defineStore('runs', () => {
       if (currentId.value !== id) return;
       track(detail, detail.recipe);
       current.value = detail;
-      storedCurves.value = curves.map((c) => ({ stepIdx: c.stepIdx, model: c.model, iter: c.iter, trainLoss: c.trainLoss, testLoss: c.testLoss }));
+      storedCurves.value = curves.map((c) => ({ stepIdx: c.stepIdx, model: c.model, iter: c.iter, trainLoss: c.trainLoss, testLoss: c.testLoss, valLoss: c.valLoss ?? null }));
       if (TERMINAL.includes(detail.status)) {
         delete livePoints.value[id];
         const last = detail.steps[detail.steps.length - 1];

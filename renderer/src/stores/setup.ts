@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { kanParameterCount, matchMlpWidth, mlpParameterCount } from '../lib/params';
-import { buildRecipe, buildSweepRecipe, defaultSetupForm, kanWidth, mlpWidth, setupProblems } from '../lib/recipe';
+import { buildRecipe, buildSweepRecipe, defaultSetupForm, earlyStoppingOf, kanWidth, mlpWidth, setupProblems } from '../lib/recipe';
 import { useDatasetsStore } from './datasets';
 
 export const useSetupStore = defineStore('setup', () => {
@@ -14,6 +14,11 @@ export const useSetupStore = defineStore('setup', () => {
   }, { immediate: true });
 
   const data = computed(() => datasets.dataChoice);
+  // A choice made for CSV data does not carry over to a formula dataset (or back): each kind shows its own default.
+  watch(() => data.value?.kind, (kind, before) => {
+    if (kind !== before) form.value.earlyStopping = null;
+  });
+  const earlyStopping = computed(() => earlyStoppingOf(data.value, form.value));
   const problems = computed(() => setupProblems(data.value, form.value));
   const kanShape = computed(() => (data.value ? kanWidth(data.value, form.value) : null));
   const mlpShape = computed(() => (data.value ? mlpWidth(data.value, form.value) : null));
@@ -43,5 +48,5 @@ export const useSetupStore = defineStore('setup', () => {
     if (current !== undefined) form.value.hidden[index] = Math.max(1, Math.min(1000, current + delta));
   }
 
-  return { form, data, problems, kanShape, mlpShape, kanParams, mlpParams, recipe, sweepRecipe, matchKanParameters, addLayer, removeLayer, resizeLayer };
+  return { form, data, earlyStopping, problems, kanShape, mlpShape, kanParams, mlpParams, recipe, sweepRecipe, matchKanParameters, addLayer, removeLayer, resizeLayer };
 });
