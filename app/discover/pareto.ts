@@ -6,6 +6,8 @@
  * Float64 arithmetic: every exact formula lands there); the simplest such formula on the front is chosen.
  */
 
+import { paretoFrontBy } from '../util/pareto';
+
 /** Relative RMSE under which every formula is as exact as Float64 evaluation allows. */
 export const EXACT_FLOOR = 1e-9;
 
@@ -21,18 +23,7 @@ export interface Scored {
  * Errors under floor (rounding noise) count as equal; among equals the one with more exact constants stays.
  */
 export function paretoFront<T extends Scored>(items: readonly T[], floor = 0): T[] {
-  const error = (c: T): number => Math.max(c.valRmse, floor);
-  const finite = items.filter((c) => Number.isFinite(c.valRmse));
-  const sorted = [...finite].sort((p, q) => p.complexity - q.complexity || error(p) - error(q) || q.snapped - p.snapped || p.valRmse - q.valRmse);
-  const front: T[] = [];
-  let best = Infinity;
-  for (const c of sorted) {
-    if (error(c) < best) {
-      front.push(c);
-      best = error(c);
-    }
-  }
-  return front;
+  return paretoFrontBy(items, (c) => c.complexity, (c) => Math.max(c.valRmse, floor), (p, q) => q.snapped - p.snapped || p.valRmse - q.valRmse);
 }
 
 /** The chosen member of a front (see the file header); yScale is the standard deviation of the target. */

@@ -8,6 +8,7 @@ import {
   inferTask, makeFormulaDataset, parseCsvText, splitTrainTest, summarizeTarget, withoutColumns,
   type NumericTable, type RedundantColumns, type Standardizer,
 } from '../data';
+import { Rng } from '../util/rng';
 import { RecipeError, type CsvData, type Recipe } from './schema';
 
 /** What happened to missing cells of a CSV's selected columns. */
@@ -212,6 +213,31 @@ function renameSplit(inner: { train: NumericTable; test: NumericTable }, test: N
 
 function emptyTable(columns: string[]): NumericTable {
   return { columns, rows: 0, data: new Float64Array(0) };
+}
+
+/**
+ * The rows models are fitted on and chosen with: the data's training and validation splits, or (when the recipe asked
+ * for no validation rows) the training rows with a seeded share of them held out (carved: true).
+ */
+export function selectionSplit(data: PreparedData, seed: number, share: number): { fit: Batch; validation: Batch; carved: boolean } {
+  if (data.validation.n > 0) return { fit: data.train, validation: data.validation, carved: false };
+  const { n } = data.train;
+  if (n < 2) throw new RecipeError(`recipe field data: choosing between models needs at least 2 training rows to hold some out; the data has ${n}`, 'data');
+  const yWidth = data.train.y.length / n;
+  const order = new Rng(seed).permutation(n);
+  const count = Math.min(n - 1, Math.max(1, Math.round(n * share)));
+  return { fit: takeRows(data.train, order.slice(count).sort(), data.nIn, yWidth), validation: takeRows(data.train, order.slice(0, count).sort(), data.nIn, yWidth), carved: true };
+}
+
+/** The listed rows of a batch with nIn inputs and yWidth target values per row. */
+function takeRows(batch: Batch, rows: Int32Array, nIn: number, yWidth: number): Batch {
+  const x = new Float64Array(rows.length * nIn);
+  const y = new Float64Array(rows.length * yWidth);
+  rows.forEach((s, q) => {
+    x.set(batch.x.subarray(s * nIn, (s + 1) * nIn), q * nIn);
+    y.set(batch.y.subarray(s * yWidth, (s + 1) * yWidth), q * yWidth);
+  });
+  return { x, y, n: rows.length };
 }
 
 /** Splits a table whose columns are inputs then targets into x [n][nIn] and y [n][yWidth]. */

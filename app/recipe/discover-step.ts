@@ -14,8 +14,7 @@ import { toMathNode } from '../symbolic/algebra/mathnode';
 import { exprRmse } from '../discover/polish';
 import { fit } from '../train/fit';
 import type { Batch } from '../train/types';
-import { Rng } from '../util/rng';
-import type { PreparedData } from './data';
+import { selectionSplit } from './data';
 import type { FormulaReport } from './interpretability-steps';
 import type { RunOptions, RunState } from './runner';
 import { RecipeError, type RecipeStep } from './schema';
@@ -58,7 +57,7 @@ export function discoverStep(state: RunState, spec: DiscoverSpec, index: number,
   const t0 = now();
   const custom = (state.recipe.customFunctions ?? []).map(customFunction);
   const lib = buildLibrary(spec.lib, custom);
-  const { fitSet, validationSet } = selectionSplit(data, state.recipe.seed + index);
+  const { fit: fitSet, validation: validationSet } = selectionSplit(data, state.recipe.seed + index, VALIDATION_SHARE);
   const variables = safeIdentifiers(data.inputNames);
   const rawTest = columnsOf(rawInputs(data.test.x, data.test.n, data.inputNames, data.standardizer), data.test.n, data.nIn);
   const reports: FormulaReport[] = [];
@@ -130,32 +129,9 @@ function defaultHidden(state: RunState): number {
   return width.length > 2 ? width[1]! : Math.min(9, 2 * width[0]! + 1);
 }
 
-/**
- * The rows formulas are fitted on and chosen with: the data's training and validation splits, or (when the recipe asked
- * for no validation rows) a seeded VALIDATION_SHARE of the training rows held out.
- */
-function selectionSplit(data: PreparedData, seed: number): { fitSet: Batch; validationSet: Batch } {
-  if (data.validation.n > 0) return { fitSet: data.train, validationSet: data.validation };
-  const { n } = data.train;
-  const yWidth = data.train.y.length / Math.max(1, n);
-  const order = new Rng(seed).permutation(n);
-  const count = Math.min(n - 1, Math.max(1, Math.round(n * VALIDATION_SHARE)));
-  return { validationSet: takeRows(data.train, order.slice(0, count), data.nIn, yWidth), fitSet: takeRows(data.train, order.slice(count), data.nIn, yWidth) };
-}
-
 /** Target column k of a batch with nOut target columns. */
 function selectOutput(batch: Batch, nOut: number, k: number): Batch {
   return { x: batch.x, y: column(batch.y, batch.n, nOut, k), n: batch.n };
-}
-
-function takeRows(batch: Batch, rows: Int32Array, nIn: number, yWidth: number): Batch {
-  const x = new Float64Array(rows.length * nIn);
-  const y = new Float64Array(rows.length * yWidth);
-  rows.forEach((s, q) => {
-    x.set(batch.x.subarray(s * nIn, (s + 1) * nIn), q * nIn);
-    y.set(batch.y.subarray(s * yWidth, (s + 1) * yWidth), q * yWidth);
-  });
-  return { x, y, n: rows.length };
 }
 
 function columnsOf(x: Float64Array, n: number, nIn: number): Float64Array[] {

@@ -8,8 +8,9 @@ import { Kan } from '../kan/model';
 import { Mlp } from '../mlp';
 import { evaluateBatch, fit, type FitOptions, type FitProgress } from '../train/fit';
 import type { Batch, DifferentiableModel, Task } from '../train/types';
+import { paretoFrontBy } from '../util/pareto';
 import { Rng } from '../util/rng';
-import type { PreparedData } from './data';
+import { type PreparedData, selectionSplit } from './data';
 import { earlyStoppingDefault, type RunOptions, type RunState } from './runner';
 import type { RecipeStep } from './schema';
 
@@ -139,19 +140,9 @@ export function defaultKanHidden(nIn: number): number[] {
 }
 
 /** Fit, validation and test rows: the data's validation split when it has one, else a seeded 20% of the training rows. */
-export function sweepSplit(data: PreparedData & { validation?: Batch }, seed: number): SweepSplit {
-  if (data.validation && data.validation.n > 0) return { fit: data.train, validation: data.validation, test: data.test, validationFrom: 'data.validation' };
-  const n = data.train.n;
-  if (n < 2) throw new Error(`the sweep needs at least 2 training rows to hold some out for validation; the data has ${n}`);
-  const order = new Rng(seed).permutation(n);
-  const count = Math.min(n - 1, Math.max(1, Math.round(n * SWEEP_VALIDATION_SHARE)));
-  const yWidth = data.task === 'regression' ? data.nOut : 1;
-  return {
-    fit: takeRows(data.train, order.slice(count).sort(), data.nIn, yWidth),
-    validation: takeRows(data.train, order.slice(0, count).sort(), data.nIn, yWidth),
-    test: data.test,
-    validationFrom: 'carved from training rows',
-  };
+export function sweepSplit(data: PreparedData, seed: number): SweepSplit {
+  const { fit, validation, carved } = selectionSplit(data, seed, SWEEP_VALIDATION_SHARE);
+  return { fit, validation, test: data.test, validationFrom: carved ? 'carved from training rows' : 'data.validation' };
 }
 
 /** The point's validation error, smaller is better: RMSE, or 1 - accuracy. */
@@ -162,16 +153,7 @@ export function validationError(point: SweepPoint): number {
 
 /** Points no other point beats on both parameters and validation error, by parameters ascending (ties: the lower error). */
 export function sweepFront(points: readonly SweepPoint[]): SweepPoint[] {
-  const sorted = points.filter((p) => Number.isFinite(validationError(p))).sort((a, b) => a.params - b.params || validationError(a) - validationError(b));
-  const front: SweepPoint[] = [];
-  let best = Infinity;
-  for (const p of sorted) {
-    if (validationError(p) < best) {
-      front.push(p);
-      best = validationError(p);
-    }
-  }
-  return front;
+  return paretoFrontBy(points, (p) => p.params, validationError);
 }
 
 function buildModel(planned: PlannedPoint, state: RunState): DifferentiableModel {
@@ -204,14 +186,4 @@ function progressOf(measured: Measured, done: number, total: number, seconds: nu
     step: done, steps: total, trainLoss: train.loss, valLoss: val.loss, testLoss: test.loss, trainMetric: train.metric, valMetric: val.metric, testMetric: test.metric,
     sampled: false, checked: true, regularization: 0, seconds,
   };
-}
-
-function takeRows(batch: Batch, rows: Int32Array, nIn: number, yWidth: number): Batch {
-  const x = new Float64Array(rows.length * nIn);
-  const y = new Float64Array(rows.length * yWidth);
-  rows.forEach((s, q) => {
-    x.set(batch.x.subarray(s * nIn, (s + 1) * nIn), q * nIn);
-    y.set(batch.y.subarray(s * yWidth, (s + 1) * yWidth), q * yWidth);
-  });
-  return { x, y, n: rows.length };
 }

@@ -6,6 +6,7 @@
  */
 import { type Basis, type Expr, BASIS_VALUE, constant, evaluateExpr, exactConst } from './expr';
 import { simplifyExpr } from './simplify';
+import { solveDense } from '../../util/linalg';
 
 type Const = Extract<Expr, { kind: 'const' }>;
 
@@ -72,36 +73,6 @@ function sumOfSquares(e: Expr, data: FitData): number {
 
 const rmseOf = (e: Expr, data: FitData): number => Math.sqrt(sumOfSquares(e, data) / Math.max(1, data.n));
 
-/** Solves (A + damping) x = b by Gaussian elimination with partial pivoting; null when singular. */
-function solve(a: Float64Array[], b: Float64Array): Float64Array | null {
-  const m = b.length;
-  const rows = a.map((row, i) => {
-    const r = new Float64Array(m + 1);
-    r.set(row);
-    r[m] = b[i]!;
-    return r;
-  });
-  for (let col = 0; col < m; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < m; r++) if (Math.abs(rows[r]![col]!) > Math.abs(rows[pivot]![col]!)) pivot = r;
-    if (!(Math.abs(rows[pivot]![col]!) > 0)) return null;
-    [rows[col], rows[pivot]] = [rows[pivot]!, rows[col]!];
-    const top = rows[col]!;
-    for (let r = col + 1; r < m; r++) {
-      const row = rows[r]!;
-      const factor = row[col]! / top[col]!;
-      if (factor !== 0) for (let k = col; k <= m; k++) row[k]! -= factor * top[k]!;
-    }
-  }
-  const x = new Float64Array(m);
-  for (let r = m - 1; r >= 0; r--) {
-    let s = rows[r]![m]!;
-    for (let k = r + 1; k < m; k++) s -= rows[r]![k]! * x[k]!;
-    x[r] = s / rows[r]![r]!;
-  }
-  return x.every(Number.isFinite) ? x : null;
-}
-
 /**
  * Levenberg–Marquardt stops after LM_PATIENCE steps in a row that each lower the squared error by less than
  * LM_SLOW_GAIN of it: a formula of the right form converges quadratically to rounding noise and never crawls, while one
@@ -165,8 +136,10 @@ export function refitConstants(e: Expr, data: FitData, options: { maxIterations?
         copy[i]! += damping * Math.max(row[i]!, 1e-12 * largestDiagonal);
         return copy;
       });
-      const delta = solve(damped, gradient);
-      if (delta !== null) {
+      const flat = new Float64Array(m * m);
+      damped.forEach((row, i) => flat.set(row, i * m));
+      const delta = solveDense(flat, gradient, m);
+      if (delta !== null && delta.every(Number.isFinite)) {
         const trial = params.map((p, i) => p + delta[i]!);
         const predicted = predict(trial);
         const trialCost = costOf(predicted);
