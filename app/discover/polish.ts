@@ -41,9 +41,10 @@ export function refitFormula(raw: Expr, train: FitData, validation: FitData, ySc
   const rows = subsample(train, SCREEN_ROWS);
   let expr = simplifyExpr(raw);
   if (!Number.isFinite(exprRmse(expr, rows))) return null;
-  expr = simplifyExpr(refitConstants(expr, rows).expr);
+  const refit = (e: Expr): Expr => refitConstants(e, rows, { maxIterations: complexity(e) > MAX_REFIT_COMPLEXITY ? LARGE_FORMULA_ITERATIONS : undefined }).expr;
+  expr = simplifyExpr(refit(expr));
   expr = simplifyExpr(dropNegligibleTerms(expr, rows, NEGLIGIBLE_TERM * yScale));
-  const result = measure(refitConstants(expr, rows).expr, train, validation, 0);
+  const result = measure(refit(expr), train, validation, 0);
   return Number.isFinite(result.valRmse) ? result : null;
 }
 
@@ -53,12 +54,21 @@ export function refitFormula(raw: Expr, train: FitData, validation: FitData, ySc
  * again; forms that cannot be evaluated are left out.
  */
 export function finishFormula(formula: Polished, train: FitData, validation: FitData): Polished[] {
+  if (formula.complexity > MAX_REFIT_COMPLEXITY) return [formula];
   const full = measure(refitConstants(formula.expr, train).expr, train, validation, formula.snapped);
   const out = [full];
   const snapped = snapConstants(full.expr, subsample(train, SCREEN_ROWS), subsample(validation, SCREEN_ROWS), { tolerance: SNAP_TOLERANCE });
   if (snapped.snapped > 0) out.push(measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, snapped.snapped));
   return out.filter((p) => Number.isFinite(p.valRmse));
 }
+
+/**
+ * Formulas larger than this get LARGE_FORMULA_ITERATIONS Levenberg–Marquardt steps when screened (a formula of the right
+ * form converges in a few and then shrinks as its terms cancel; over dozens of constants each step costs, and a full
+ * refit took 7 s per expanded sum of products) and are never finished: no law in the benchmark is half this large.
+ */
+const MAX_REFIT_COMPLEXITY = 60;
+const LARGE_FORMULA_ITERATIONS = 15;
 
 /** Rows that screening refits and snapping trials use. */
 const SCREEN_ROWS = 256;
