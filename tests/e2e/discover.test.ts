@@ -2,32 +2,21 @@
 // formula on the Formula view in Debian's Chromium against `kanbench serve`: the exact formula heads the Pareto front
 // (SymPy confirms it), the plot's axes are labelled, another row can be shown and traced on the network, and History
 // shows the chosen formula. Screenshots go to KANBENCH_SCREENSHOTS (default test-output/screenshots).
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, callApi, startServer } from './helpers/serve';
+import { callApi, haveChromium, openWorkbench, shot, switchView, type Workbench } from './harness';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = '/usr/bin/chromium';
 const SYSTEM_PYTHON = '/usr/bin/python3';
-const SHOTS = path.resolve(ROOT, process.env.KANBENCH_SCREENSHOTS ?? 'test-output/screenshots');
 const RUN_NAME = 'e2e discover toy';
 
-let tmp = '';
-let server: ChildProcess | null = null;
-let context: BrowserContext | null = null;
+let bench: Workbench;
 let page: Page;
-let appUrl = '';
-let removeBuild: (() => void) | null = null;
-const pageErrors: string[] = [];
 
 interface StoredRow { python: string; latex: string; chosen: boolean; complexity: number; source: string; edges: Record<string, string> }
 
-const haveChromium = fs.existsSync(CHROMIUM);
 const haveSympy = spawnSync(SYSTEM_PYTHON, ['-c', 'import sympy'], { encoding: 'utf8' }).status === 0;
 
 /** True when SymPy finds `python` equal to `expected` (both in SymPy syntax over x1, x2). */
@@ -50,48 +39,21 @@ async function typesetLatex(selector: string): Promise<string> {
   return (await page.locator(`${selector} annotation[encoding="application/x-tex"]`).first().textContent()) ?? '';
 }
 
-async function clickNav(view: string): Promise<void> {
-  await page.click(`[data-nav="${view}"]`);
-  await page.waitForSelector(`[data-view="${view}"]`);
-}
-
 describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench serve', () => {
   beforeAll(async () => {
-    const app = await buildApp();
-    removeBuild = app.remove;
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-e2e-discover-'));
-    fs.mkdirSync(SHOTS, { recursive: true });
-    const started = await startServer(app.cli, path.join(tmp, 'e.db'));
-    server = started.process;
-    appUrl = started.url;
-    context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 800 },
-      acceptDownloads: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.setDefaultTimeout(60_000);
+    bench = await openWorkbench({ actionTimeoutMs: 60_000 });
+    page = bench.page;
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    removeBuild?.();
+    await bench?.close();
   });
 
   it('discovers the toy formula exactly, shows its front, and lets another row be shown and traced', { timeout: 480_000 }, async () => {
-    await page.goto(appUrl);
+    await page.goto(bench.url);
     await page.waitForSelector('[data-sample="kan-toy"]');
     await page.click('[data-sample="kan-toy"]');
-    await clickNav('setup');
+    await switchView(page, 'setup');
     await page.fill('[data-field="steps"]', '10');
     await page.fill('[data-field="name"]', RUN_NAME);
     await page.waitForFunction(() => document.querySelector('[data-action="create-run"]')?.hasAttribute('disabled') === false);
@@ -102,7 +64,7 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     expect(runId).toBeTruthy();
 
     // Discover formula: a step appended to the run, shown running with Cancel until the front arrives.
-    await clickNav('formula');
+    await switchView(page, 'formula');
     await page.waitForSelector('[data-action="discover"]:not([disabled])');
     await page.click('[data-action="discover"]');
     await page.locator('[data-testid="discover-progress"]').waitFor();
@@ -113,7 +75,7 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     // The chosen row heads the table, and the stored formula is exactly the toy (SymPy as the oracle).
     const firstRow = page.locator('[data-testid="pareto-table"] tbody tr').first();
     expect(await firstRow.getAttribute('data-chosen')).toBe('yes');
-    const detail = (await callApi(appUrl, 'runs.get', { id: runId })).result as { steps: { kind: string; metrics: { details: { pareto: StoredRow[] } } }[] };
+    const detail = (await callApi(bench.url, 'runs.get', { id: runId })).result as { steps: { kind: string; metrics: { details: { pareto: StoredRow[] } } }[] };
     const step = detail.steps[detail.steps.length - 1]!;
     expect(step.kind).toBe('discover');
     const front = step.metrics.details.pareto;
@@ -137,7 +99,7 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     await chart.locator('canvas').first().waitFor();
     await chart.hover();
     const [svgDownload] = await Promise.all([page.waitForEvent('download'), chart.locator('[data-export="svg"]').click()]);
-    const svgPath = path.join(tmp, 'front.svg');
+    const svgPath = path.join(bench.tmp, 'front.svg');
     await svgDownload.saveAs(svgPath);
     const svg = fs.readFileSync(svgPath, 'utf8');
     expect(svg).toContain('complexity (formula size)');
@@ -146,7 +108,7 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     // The views scroll inside the page's frame, so a tall window shows the whole Formula view in one picture.
     await page.setViewportSize({ width: 1280, height: 1500 });
     await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(SHOTS, 'discover.png') });
+    await shot(page, 'discover');
 
     // Another row: the formula shown changes to that row's, and so does what the export writes.
     expect(front.length).toBeGreaterThan(1);
@@ -157,10 +119,10 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     await page.waitForFunction((latex) => document.querySelector('[data-testid="formula-panel"] annotation')?.textContent?.includes(latex) ?? false, front[otherIndex]!.latex);
     expect(await typesetLatex('[data-testid="formula-panel"]')).not.toContain(chosen.latex);
     const [pyDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="python"]')]);
-    const pyPath = path.join(tmp, 'formula.py');
+    const pyPath = path.join(bench.tmp, 'formula.py');
     await pyDownload.saveAs(pyPath);
     expect(fs.readFileSync(pyPath, 'utf8')).toContain(JSON.stringify(front[otherIndex]!.python));
-    await page.screenshot({ path: path.join(SHOTS, 'discover-other-row.png') });
+    await shot(page, 'discover-other-row');
     // Its edges are outlined only when it comes from the drawn network (the chosen formula's); a closed form has none.
     const otherRow = front[otherIndex]!;
     expect(await page.locator('[data-testid="discover-plots"] g.edge.highlighted').count()).toBe(otherRow.source === chosen.source ? Object.keys(otherRow.edges).length : 0);
@@ -170,43 +132,43 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     await page.waitForTimeout(300);
     const clipped = await page.locator('[data-testid="pareto-table"]').evaluate((table) => table.scrollWidth > (table.parentElement as HTMLElement).clientWidth + 1);
     expect(clipped).toBe(false);
-    await page.screenshot({ path: path.join(SHOTS, 'discover-1024.png') });
+    await shot(page, 'discover-1024');
     await page.setViewportSize({ width: 1280, height: 800 });
 
     // History shows the chosen formula of the run.
-    await clickNav('history');
+    await switchView(page, 'history');
     const row = page.locator(`[data-testid="history-table"] tr[data-run-name="${RUN_NAME}"]`);
     await row.waitFor();
     expect(await row.locator('[data-testid="history-formula"]').innerText()).toMatch(/sin\(pi \* x1\)/);
     await row.click();
     expect(await page.locator('[data-testid="run-formula"]').innerText()).toMatch(/exp\(sin\(pi \* x1\) \+ x2 \^ 2\)/);
 
-    expect(pageErrors).toEqual([]);
+    expect(bench.pageErrors).toEqual([]);
   });
 
   it('cancels a running discovery and leaves the run as it was', { timeout: 300_000 }, async () => {
     // On noisy data in five variables no formula is exact, so the search runs on (11 s for 1000 rows on an idle 2-core
     // machine; 3000 here) until Cancel stops it (the host ends a busy worker after a 5 s grace).
-    const noisy = (await callApi(appUrl, 'runs.create', {
+    const noisy = (await callApi(bench.url, 'runs.create', {
       name: 'e2e discover noisy',
       recipe: { seed: 0, data: { formula: 'x1*x2/(x3+x4^2) + sin(x5)', vars: 5, range: [1, 3], train: 3000, test: 200, noise: 0.3 }, kan: { width: [5, 5, 1], grid: 5, k: 3 }, steps: [{ fit: { steps: 3 } }] },
     })).result as { id: string };
-    await page.goto(`${appUrl}#/formula?run=${noisy.id}`);
+    await page.goto(`${bench.url}#/formula?run=${noisy.id}`);
     await page.waitForSelector('[data-view="formula"] [data-action="discover"]:not([disabled])', { timeout: 120_000 });
     await page.click('[data-action="discover"]');
     await page.locator('[data-testid="discover-progress"]').waitFor();
     await page.waitForTimeout(1000);
-    await page.screenshot({ path: path.join(SHOTS, 'discover-running.png') });
+    await shot(page, 'discover-running');
     await page.click('[data-action="cancel-discover"]');
     await page.waitForSelector('[data-testid="discover-progress"]', { state: 'detached', timeout: 60_000 });
     const notices = page.locator('[data-notice]');
     await notices.first().waitFor();
     expect(await notices.allInnerTexts()).toContain('Discovery cancelled; the run is as it was.');
-    const afterCancel = (await callApi(appUrl, 'runs.get', { id: noisy.id })).result as { status: string; steps: { kind: string }[] };
+    const afterCancel = (await callApi(bench.url, 'runs.get', { id: noisy.id })).result as { status: string; steps: { kind: string }[] };
     expect(afterCancel.status).toBe('cancelled');
     expect(afterCancel.steps.map((st) => st.kind)).toEqual(['fit']);
     expect(await page.locator('[data-testid="pareto-table"]').count()).toBe(0);
 
-    expect(pageErrors).toEqual([]);
+    expect(bench.pageErrors).toEqual([]);
   });
 });

@@ -25,6 +25,13 @@ export interface Workbench {
   close: () => Promise<void>;
 }
 
+export interface WorkbenchOptions {
+  /** The browser window; 1280x800 unless a test needs more of a view in one screenshot. */
+  viewport?: { width: number; height: number };
+  /** How long a page action or wait may take when the test names no timeout of its own. */
+  actionTimeoutMs?: number;
+}
+
 /** dir/main/{cli,worker}.js and dir/renderer, as scripts/build.mjs lays out dist/. */
 async function buildApp(): Promise<{ cli: string; remove: () => void }> {
   const built = await bundle({ 'main/cli/index.ts': 'main/cli.js', 'main/training/worker.ts': 'main/worker.js' });
@@ -65,7 +72,7 @@ function startServer(cli: string, dbPath: string): Promise<{ process: ChildProce
 }
 
 /** Builds the app, serves it on a fresh store and opens it in headless Chromium. */
-export async function openWorkbench(): Promise<Workbench> {
+export async function openWorkbench({ viewport = { width: 1280, height: 800 }, actionTimeoutMs = 30_000 }: WorkbenchOptions = {}): Promise<Workbench> {
   const app = await buildApp();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-e2e-'));
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -88,13 +95,13 @@ export async function openWorkbench(): Promise<Workbench> {
       executablePath: CHROMIUM,
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 800 },
+      viewport,
       acceptDownloads: true,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.setDefaultTimeout(30_000);
+    page.setDefaultTimeout(actionTimeoutMs);
     return { page, url: started.url, tmp, pageErrors, close };
   } catch (error) {
     await close();
@@ -102,6 +109,7 @@ export async function openWorkbench(): Promise<Workbench> {
   }
 }
 
+/** A screenshot into SHOTS; the app's shell is one window high (its views scroll inside it), so this is the window. */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
@@ -112,8 +120,11 @@ export async function switchView(page: Page, view: string): Promise<void> {
   await page.waitForSelector(`[data-view="${view}"]`);
 }
 
-/** Calls one API operation over a WebSocket of its own, with the same wire messages as the page. */
-export async function apiCall(appUrl: string, op: string, payload: unknown): Promise<unknown> {
+/**
+ * Calls one API operation of the server at appUrl over a WebSocket of its own (the same wire messages as the page) and
+ * returns the result and the time it took.
+ */
+export async function callApi(appUrl: string, op: string, payload: unknown): Promise<{ result: unknown; ms: number }> {
   const url = new URL(appUrl);
   const ws = new WebSocket(`ws://${url.host}/api${url.search}`);
   await new Promise((resolve, reject) => {
@@ -121,6 +132,7 @@ export async function apiCall(appUrl: string, op: string, payload: unknown): Pro
     ws.once('error', reject);
   });
   try {
+    const t0 = performance.now();
     const reply = await new Promise<{ ok: boolean; result?: unknown; error?: { message: string } }>((resolve) => {
       ws.on('message', (data) => {
         const message = JSON.parse(String(data)) as { id?: number; ok: boolean; result?: unknown; error?: { message: string } };
@@ -128,8 +140,9 @@ export async function apiCall(appUrl: string, op: string, payload: unknown): Pro
       });
       ws.send(JSON.stringify({ v: 1, id: 1, op, payload }));
     });
+    const ms = performance.now() - t0;
     if (!reply.ok) throw new Error(`${op}: ${reply.error?.message}`);
-    return reply.result;
+    return { result: reply.result, ms };
   } finally {
     ws.close();
   }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, haveChromium, openWorkbench, ROOT, shot, switchView, type Workbench } from './harness';
+import { callApi, haveChromium, openWorkbench, ROOT, shot, switchView, type Workbench } from './harness';
 
 const DIGITS = path.join(ROOT, 'tests/integration/fixtures/digits-514.csv');
 
@@ -94,13 +94,13 @@ describe.skipIf(!haveChromium)('honest comparison in Chromium against kanbench s
 
   it('says "not trained" for an MLP no fit trained, in Training and in History', { timeout: 300_000 }, async () => {
     // A recipe whose only fit trains the KAN: the MLP exists (it has a size) but has no figures.
-    const row = await apiCall(bench.url, 'runs.create', {
+    const row = (await callApi(bench.url, 'runs.create', {
       name: 'e2e mlp never trained',
       recipe: {
         seed: 0, data: { formula: 'x1*x2', vars: 2, train: 100, test: 50 }, kan: { width: [2, 2, 1], grid: 3 },
         mlp: { width: [2, 4, 1] }, steps: [{ fit: { steps: 3, models: ['kan'] } }],
       },
-    }) as { id: string };
+    })).result as { id: string };
     await switchView(page, 'history');
     const historyRow = page.locator(`[data-testid="history-table"] tr[data-run="${row.id}"]`);
     await page.waitForFunction((id) => document.querySelector(`[data-testid="history-table"] tr[data-run="${id}"] .badge.done`) !== null, row.id, { timeout: 120_000 });
@@ -121,13 +121,13 @@ describe.skipIf(!haveChromium)('honest comparison in Chromium against kanbench s
   });
 
   it('shows DIVERGED with the stored reason when a fit blew up (Adam at lr 1e6 after a good fit)', { timeout: 300_000 }, async () => {
-    const row = await apiCall(bench.url, 'runs.create', {
+    const row = (await callApi(bench.url, 'runs.create', {
       name: 'e2e diverged',
       recipe: {
         seed: 0, data: { formula: 'x1*x2', vars: 2, train: 100, test: 50 }, kan: { width: [2, 2, 1], grid: 3 },
         steps: [{ fit: { steps: 3 } }, { fit: { opt: 'adam', lr: 1e6, steps: 20 } }],
       },
-    }) as { id: string };
+    })).result as { id: string };
     await switchView(page, 'history');
     const historyRow = page.locator(`[data-testid="history-table"] tr[data-run="${row.id}"]`);
     await page.waitForFunction((id) => document.querySelector(`[data-testid="history-table"] tr[data-run="${id}"] .badge.failed`) !== null, row.id, { timeout: 120_000 });

@@ -2,28 +2,16 @@
 // imports a CSV, trains a KAN and an MLP, compares, prunes, fixes a symbolic edge, runs auto-symbolic, reads and exports
 // the formula, and finds the run in History after a reload. Screenshots of each view go to KANBENCH_SCREENSHOTS
 // (default test-output/screenshots); timings are printed and written beside them.
-// The CLI, its worker and the page are built into a private folder (helpers/serve.ts).
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, callApi, startServer } from './helpers/serve';
+import { callApi, haveChromium, openWorkbench, shot, SHOTS, type Workbench } from './harness';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve(ROOT, process.env.KANBENCH_SCREENSHOTS ?? 'test-output/screenshots');
 const RUN_NAME = 'e2e sin-square-linear';
 
-let tmp = '';
-let server: ChildProcess | null = null;
-let context: BrowserContext | null = null;
+let bench: Workbench;
 let page: Page;
-let appUrl = '';
-let removeBuild: (() => void) | null = null;
-const pageErrors: string[] = [];
 const timings: Record<string, number> = {};
 
 /** y = sin(pi x1) + x2^2 + 0.5 x3 (x4 is noise the KAN should learn to ignore), 300 rows on a fixed grid of seeds. */
@@ -40,10 +28,6 @@ function knownFormulaCsv(): string {
     lines.push([...x, y].map((v) => v.toFixed(6)).join(','));
   }
   return `${lines.join('\n')}\n`;
-}
-
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
 /**
@@ -90,55 +74,26 @@ async function waitForSteps(steps: number, timeout = 90_000): Promise<void> {
   if (error > 0) throw new Error(`Inspect shows an error: ${await page.locator('[data-testid="inspect-error"]').innerText()}`);
 }
 
-/** Calls one API operation over a WebSocket of its own (the same wire messages as the page) and returns the result and the time it took. */
-function timedApiCall(op: string, payload: unknown): Promise<{ result: unknown; ms: number }> {
-  return callApi(appUrl, op, payload);
-}
-
 /** The page's own measurements (renderer/src/lib/timings.ts). */
 function pageTimings(): Promise<Record<string, number>> {
   return page.evaluate(() => (window as unknown as { __kanbenchTimings?: Record<string, number> }).__kanbenchTimings ?? {});
 }
 
-const haveChromium = fs.existsSync(CHROMIUM);
-
 describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', () => {
   beforeAll(async () => {
-    const app = await buildApp();
-    removeBuild = app.remove;
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-e2e-'));
-    fs.mkdirSync(SHOTS, { recursive: true });
-    const started = await startServer(app.cli, path.join(tmp, 'e.db'));
-    server = started.process;
-    appUrl = started.url;
-    context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 800 },
-      acceptDownloads: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.setDefaultTimeout(30_000);
+    bench = await openWorkbench();
+    page = bench.page;
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    removeBuild?.();
+    await bench?.close();
     console.log(`e2e timings (ms): ${JSON.stringify(timings)}`);
     if (fs.existsSync(SHOTS)) fs.writeFileSync(path.join(SHOTS, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
   });
 
   it('goes from a CSV to an exported formula and finds the run again after a reload', { timeout: 300_000 }, async () => {
     // First paint: the app's own mark (the frame after mounting) and the browser's first contentful paint.
-    await page.goto(appUrl);
+    await page.goto(bench.url);
     await page.waitForSelector('[data-view="data"] h1');
     const paint = await page.evaluate(async () => {
       while (performance.getEntriesByName('kanbench:painted').length === 0) await new Promise((r) => setTimeout(r, 10));
@@ -150,16 +105,16 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.waitForSelector('[data-sample]');
 
     // A bad CSV: a row with too few fields. The error shows inline, naming the problem.
-    const bad = path.join(tmp, 'bad.csv');
+    const bad = path.join(bench.tmp, 'bad.csv');
     fs.writeFileSync(bad, 'x1,x2,y\n1,2,3\n4,5\n7,8,9\n');
     await page.setInputFiles('[data-testid="csv-input"]', bad);
     const badError = page.locator('[data-testid="csv-error"]');
     await badError.waitFor();
     expect(await badError.innerText()).toMatch(/bad\.csv: .*(line|row) 3/i);
-    await shot('01-data-bad-csv');
+    await shot(page, '01-data-bad-csv');
 
     // The good CSV: preview, import, roles (x1..x4 inputs, y target by default).
-    const good = path.join(tmp, 'sin-square.csv');
+    const good = path.join(bench.tmp, 'sin-square.csv');
     fs.writeFileSync(good, knownFormulaCsv());
     await page.setInputFiles('[data-testid="csv-input"]', good);
     await page.locator('[data-testid="csv-preview"] table').waitFor();
@@ -168,7 +123,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.locator('[data-testid="dataset-preview"] select[data-role="y"]').waitFor();
     expect(await page.locator('select[data-role="y"]').inputValue()).toBe('target');
     expect(await page.locator('select[data-role="x4"]').inputValue()).toBe('input');
-    await shot('02-data');
+    await shot(page, '02-data');
 
     // Setup: KAN [4, 8, 4, 1], a short L-BFGS fit, the MLP matched to the KAN's parameter count.
     await switchView('setup');
@@ -187,7 +142,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     const mlpParams = Number((await page.locator('[data-testid="mlp-params"]').innerText()).replace(/\D/g, ''));
     expect(kanParams).toBe(68 * (3 + 3 + 2));
     expect(Math.abs(mlpParams - kanParams) / kanParams).toBeLessThan(0.15);
-    await shot('03-setup');
+    await shot(page, '03-setup');
 
     // Training: progress, then done; loss curves of both models.
     await page.click('[data-action="create-run"]');
@@ -204,14 +159,14 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     // A full-batch fit: every point of the curves is measured on the whole sets, so no mini-batch note.
     expect(await page.locator('[data-testid="minibatch-note"]').count()).toBe(0);
     expect(await page.locator('[data-testid="loss-empty"]').count()).toBe(0);
-    await shot('04-training');
+    await shot(page, '04-training');
 
     // Compare: the KAN and the MLP side by side, and the params-vs-error plot.
     await switchView('compare');
     await page.locator('[data-testid="compare-table"] tr[data-model="kan"]').waitFor();
     await page.locator('[data-testid="compare-table"] tr[data-model="mlp"]').waitFor();
     await page.locator('[data-testid="pareto-chart"] canvas').first().waitFor();
-    await shot('05-compare');
+    await shot(page, '05-compare');
 
     // Inspect: the [4, 8, 4, 1] network with all 68 edges drawn.
     await switchView('inspect');
@@ -223,9 +178,9 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     timings.inspectPaintMs = Math.round(inspect.inspectPaintMs!);
     // The same request again, as a second look at the run makes it: the host has the model in its cache by now.
     const runId = new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('run')!;
-    const again = await timedApiCall('model.network', { runId, points: 41, dataPoints: 60 });
+    const again = await callApi(bench.url, 'model.network', { runId, points: 41, dataPoints: 60 });
     timings.networkRequestAgainMs = Math.round(again.ms);
-    await shot('06-inspect');
+    await shot(page, '06-inspect');
 
     // Prune with the slider: the preview names what would go, Prune makes it a step.
     await page.locator('[data-testid="edge-threshold"]').evaluate((el: HTMLInputElement) => {
@@ -234,7 +189,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     });
     await page.waitForFunction(() => /^[1-9]\d* edges/.test(document.querySelector('[data-testid="prune-preview"]')?.textContent ?? ''));
     expect(await page.locator('[data-testid="network"] g.edge.removing').count()).toBeGreaterThan(0);
-    await shot('07-inspect-prune-preview');
+    await shot(page, '07-inspect-prune-preview');
     await page.click('[data-action="prune"]');
     await waitForSteps(2);
     const activeAfterPrune = await page.locator('[data-testid="network"] g.edge:not(.pruned)').count();
@@ -243,7 +198,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     // Fix a symbolic function on one edge from its candidates.
     await page.locator('[data-testid="network"] g.edge[data-kind="numeric"] rect.box').first().click();
     await page.locator('[data-testid="candidates"] tr[data-candidate]').first().waitFor({ timeout: 60_000 });
-    await shot('08-inspect-edge');
+    await shot(page, '08-inspect-edge');
     const edgeKey = await page.locator('[data-testid="network"] g.edge.selected').getAttribute('data-edge');
     await page.locator('[data-testid="candidates"] [data-action="fix"]').first().click();
     await waitForSteps(3);
@@ -272,15 +227,15 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.click('[data-action="fine-tune"]');
     await waitForSteps(5);
     expect(await kanTestFigureOfLastStep()).toBe(afterFineTune);
-    await shot('09-inspect-symbolic');
+    await shot(page, '09-inspect-symbolic');
 
     // Formula: typeset with KaTeX, its error beside the model's; export LaTeX.
     await switchView('formula');
     await page.locator('[data-testid="formula-panel"] .katex').first().waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid="formula-rmse"]').first().innerText()).toMatch(/\d/);
-    await shot('10-formula');
+    await shot(page, '10-formula');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="latex"]')]);
-    const saved = path.join(tmp, download.suggestedFilename());
+    const saved = path.join(bench.tmp, download.suggestedFilename());
     await download.saveAs(saved);
     expect(download.suggestedFilename()).toMatch(/\.tex$/);
     const tex = fs.readFileSync(saved, 'utf8');
@@ -306,7 +261,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.fill('[data-testid="tags-input"]', 'e2e, symbolic');
     await page.press('[data-testid="tags-input"]', 'Enter');
     await page.locator(`tr[data-run-name="${RUN_NAME}"] .tag`).nth(1).waitFor();
-    await shot('11-history');
+    await shot(page, '11-history');
 
     // Re-run (the whole recipe, edits included), compare the two runs side by side, then delete the copy after confirming.
     await page.click('[data-action="rerun"]');
@@ -322,7 +277,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-table"] tbody tr').length === 4);
     const testErrors = await page.locator('[data-testid="compare-table"] tbody tr[data-model="kan"] td:nth-child(5)').allInnerTexts();
     expect(testErrors[0]).toBe(testErrors[1]); // same recipe, same seed, same backend: the same numbers
-    await shot('12-compare-two-runs');
+    await shot(page, '12-compare-two-runs');
     await switchView('history');
     await page.locator(`[data-testid="history-table"] tr[data-run-name="${RUN_NAME} (re-run)"]`).click();
     await page.click('[data-action="delete"]');
@@ -355,9 +310,9 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.click('[data-action="theme"]');
     await switchView('inspect');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length > 0);
-    await shot('13-inspect-dark');
+    await shot(page, '13-inspect-dark');
 
-    expect(pageErrors).toEqual([]);
+    expect(bench.pageErrors).toEqual([]);
     expect(timings.firstMeaningfulPaintMs).toBeGreaterThan(0);
   });
 
@@ -376,7 +331,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.locator('[data-testid="loss-chart"] canvas').first().waitFor();
     await page.locator('[data-testid="minibatch-note"]').waitFor();
     expect(await page.locator('[data-testid="loss-empty"]').count()).toBe(0);
-    await shot('14-training-minibatch');
-    expect(pageErrors).toEqual([]);
+    await shot(page, '14-training-minibatch');
+    expect(bench.pageErrors).toEqual([]);
   });
 });
