@@ -110,6 +110,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const products = Math.max(1, Math.min(2, Math.floor(input.inputNames.length / 2)));
     const stages: [string, () => ComposedCandidate[]][] = [
       ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
+      ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
       ['sum of products', () => {
         const { model, target } = trainMultKan(ctx, products);
         return symbolicCandidates(model, ctx, `sum of products ${multWidth(model)}`, options.lib, target);
@@ -118,7 +119,6 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         const kan = trainSumKan(ctx, options.hidden);
         return symbolicCandidates(kan, ctx, `sum [${kan.width.join(',')}]`, options.lib);
       }],
-      ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
       ['products in log|y|', () => {
         if (!log) return [];
         const { model, target } = trainMultKan(log.ctx, 1, log.sign);
