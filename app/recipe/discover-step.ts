@@ -48,7 +48,11 @@ export interface DiscoveryReport {
   timedOut: boolean;
 }
 
-export function discoverStep(state: RunState, spec: DiscoverSpec, index: number, options: RunOptions): Record<string, unknown> {
+/**
+ * Runs the step; null when a cancel arrived during the search, which is then abandoned with the run as it was (a partial
+ * front would be chosen from whatever the search had reached, not what the step promises).
+ */
+export function discoverStep(state: RunState, spec: DiscoverSpec, index: number, options: RunOptions): Record<string, unknown> | null {
   const { data } = state;
   if (data.task !== 'regression') {
     throw new RecipeError(`recipe field steps[${index}].discover: discovery finds regression formulas, and this run is ${data.task}; use autoSymbolic and formula for per-class formulas`, `steps[${index}].discover`);
@@ -77,6 +81,7 @@ export function discoverStep(state: RunState, spec: DiscoverSpec, index: number,
       },
       { now, signal: options.signal },
     );
+    if (options.signal?.aborted) return null;
     tried += result.tried;
     timedOut ||= result.timedOut;
     const testY = data.test.n > 0 ? column(data.test.y, data.test.n, data.nOut, k) : null;

@@ -133,6 +133,8 @@ export function runSteps(state: RunState, options: RunOptions = {}, from = 0): R
     options.events?.onStepStart?.(index, step);
     const t0 = now();
     const outcome = applyStep(state, step, index, options);
+    // A step abandoned on cancel left the state as it was: it is not recorded.
+    if (outcome.details === null) return { status: 'cancelled', stages, state };
     const seconds = (now() - t0) / 1000;
     state.baselines ??= computeBaselines(state.data);
     const stage: StageResult = {
@@ -153,7 +155,8 @@ export function runSteps(state: RunState, options: RunOptions = {}, from = 0): R
 }
 
 interface StepOutcome {
-  details: Record<string, unknown>;
+  /** What the step reports; null when it was abandoned on cancel, leaving the state as it was. */
+  details: Record<string, unknown> | null;
   cancelled: boolean;
   diverged: string | null;
 }

@@ -90,6 +90,23 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     expect(kan.testRmse).toBeLessThan(1e-6);
   }, 60_000);
 
+  it('abandons the search on cancel and leaves the run as it was, recording no step', () => {
+    const recipe = parseRecipe({ seed: 0, data: { formula: 'x1*x2+x3', vars: 3, range: [1, 5], train: 300, test: 100, noise: 0.1 }, kan: { width: [3, 5, 1], grid: 5, k: 3 }, steps: [{ discover: {} }] });
+    const state = initialState(recipe, () => '');
+    const kanBefore = state.kan;
+    let reads = 0;
+    // Not aborted when the step starts; aborted from the search's first check of the signal on.
+    const signal = { get aborted(): boolean { return ++reads > 1; } };
+    const ended: unknown[] = [];
+    const result = runSteps(state, { signal, events: { onStepEnd: (stage) => ended.push(stage) } });
+    expect(result.status).toBe('cancelled');
+    expect(result.stages).toEqual([]);
+    expect(ended).toEqual([]);
+    expect(state.formula).toBeNull();
+    expect(state.kan).toBe(kanBefore);
+    expect(reads).toBeGreaterThan(1);
+  });
+
   it('refuses a classification run with a message that says what to use instead', () => {
     const recipe = parseRecipe({
       seed: 0, data: { csv: 'iris.csv', target: ['species'], task: 'classification' }, kan: { width: [2, 3] }, steps: [{ discover: {} }],
