@@ -1,9 +1,10 @@
 /**
- * The KANs that discovery trains, and their symbolic readings: a sum KAN [n, h, 1] pruned to its minimal network, and
- * KANs of log|y| followed by an exp output edge: a separable one (a product of univariate factors, the commonest structure
- * of physical laws: exp(sum of logs) collapses into it) and a pruned [n, h, 1] one (products of sums and powers of
- * ratios, as in exp(-(x2/x1)^2/2)/x1), and a KAN with multiplication nodes (sums of products). Each trained KAN yields several symbolic variants (per edge, the best-ranked
- * library function and its runners-up), composed into formulas at full precision.
+ * The networks that discovery trains, and their symbolic readings: a sum KAN [n, h, 1] pruned to its minimal network;
+ * KANs of log|y| followed by an exp output edge, a separable one (a product of univariate factors, the commonest
+ * structure of physical laws: exp(sum of logs) collapses into it) and a pruned [n, h, 1] one (products of sums, powers
+ * of ratios as in exp(-(x2/x1)^2/2)/x1), optionally over log x (power laws); and KANs with multiplication nodes of y or
+ * of log|y| (sums of products). Each trained network yields several symbolic variants (per edge, the best-ranked library
+ * function and its runners-up), composed into formulas at full precision.
  */
 import { attribute } from '../kan/attribution';
 import { column, evaluateEdgesFrom, isEdgeActive } from '../kan/edges';
