@@ -199,23 +199,32 @@ export class Kan implements DifferentiableModel {
 
   /** Parameters in use: G + k + 2 per active numeric edge, 4 per symbolic edge. */
   parameterCount(): number {
-    let count = 0;
-    for (const layer of this.layers) {
-      const nb = basisCount(layer.G, layer.k);
-      for (let e = 0; e < layer.nIn * layer.nOut; e++) {
-        if (layer.mask[e] !== 0) count += nb + 2;
-        if (layer.symMask[e] !== 0) count += 4;
-      }
-    }
-    return count;
+    return parametersInUse(this.layers);
   }
 
   clone(): Kan {
-    const layers = this.layers.map((l) => ({ ...l, knots: l.knots.slice(), mask: l.mask.slice(), symMask: l.symMask.slice(), symFns: l.symFns.slice() }));
-    const copy = new Kan(layers, this.params.slice());
+    const copy = new Kan(copyLayers(this.layers), this.params.slice());
     copy.regularization = { ...this.regularization };
     return copy;
   }
+}
+
+/** Parameters in use over layers: G + k + 2 per active numeric edge, 4 per symbolic edge (Kan and MultKan alike). */
+export function parametersInUse(layers: readonly KanLayer[]): number {
+  let count = 0;
+  for (const layer of layers) {
+    const nb = basisCount(layer.G, layer.k);
+    for (let e = 0; e < layer.nIn * layer.nOut; e++) {
+      if (layer.mask[e] !== 0) count += nb + 2;
+      if (layer.symMask[e] !== 0) count += 4;
+    }
+  }
+  return count;
+}
+
+/** Layers with their own knots, masks and symbolic functions, for a model's clone (parameters are copied apart). */
+export function copyLayers(layers: readonly KanLayer[]): KanLayer[] {
+  return layers.map((l) => ({ ...l, knots: l.knots.slice(), mask: l.mask.slice(), symMask: l.symMask.slice(), symFns: l.symFns.slice() }));
 }
 
 /**

@@ -12,10 +12,9 @@
 import { predictionLoss } from '../train/loss';
 import type { Batch, DifferentiableModel, Task } from '../train/types';
 import type { Rng } from '../util/rng';
-import { basisCount } from './bspline';
 import { DEFAULT_GRID_MARGIN, updateLayerGrid } from './grid';
 import { type KanLayer, LayerCache, assignOffsets, layerBackward, layerForward } from './layer';
-import { Kan, type KanRegularization, type KanSpec, NO_REGULARIZATION, coefficientRegularizer, magnitudeRegularizer, validateSpec } from './model';
+import { Kan, type KanRegularization, type KanSpec, NO_REGULARIZATION, coefficientRegularizer, copyLayers, magnitudeRegularizer, parametersInUse, validateSpec } from './model';
 
 /** A node layer: n sum nodes, or [nSum, nMult]. */
 export type MultKanNodeWidth = number | [number, number];
@@ -213,20 +212,11 @@ export class MultKan implements DifferentiableModel {
 
   /** Parameters in use: G + k + 2 per active numeric edge, 4 per symbolic edge (as Kan counts them). */
   parameterCount(): number {
-    let count = 0;
-    for (const layer of this.layers) {
-      const nb = basisCount(layer.G, layer.k);
-      for (let e = 0; e < layer.nIn * layer.nOut; e++) {
-        if (layer.mask[e] !== 0) count += nb + 2;
-        if (layer.symMask[e] !== 0) count += 4;
-      }
-    }
-    return count;
+    return parametersInUse(this.layers);
   }
 
   clone(): MultKan {
-    const layers = this.layers.map((l) => ({ ...l, knots: l.knots.slice(), mask: l.mask.slice(), symMask: l.symMask.slice(), symFns: l.symFns.slice() }));
-    const copy = new MultKan(layers, this.params.slice(), this.multCounts);
+    const copy = new MultKan(copyLayers(this.layers), this.params.slice(), this.multCounts);
     copy.regularization = { ...this.regularization };
     return copy;
   }
