@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { readDiscovery, type ApiErrorBody, type OperationName, type RequestOf, type ResponseOf } from '../../app/api/contract';
 import { startBackend, type Backend } from '../../main/services/backend';
+import { callFails, callOk } from './helpers/api';
 import { bundleWorker } from './helpers/bundle';
 
 let backend: Backend;
@@ -25,17 +26,8 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function call<O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> {
-  const outcome = await backend.api.handle(op, payload);
-  if (!outcome.ok) throw new Error(`${op} failed: ${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result as ResponseOf<O>;
-}
-
-async function fail(op: string, payload: unknown): Promise<ApiErrorBody> {
-  const outcome = await backend.api.handle(op, payload);
-  if (outcome.ok) throw new Error(`${op} succeeded but should have failed`);
-  return outcome.error;
-}
+const call = <O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> => callOk(backend, op, payload);
+const fail = (op: string, payload: unknown): Promise<ApiErrorBody> => callFails(backend, op, payload);
 
 describe('the formula of a discover step', () => {
   let runId = '';

@@ -13,6 +13,7 @@ import { prepareData } from '../../app/recipe/data';
 import { parseRecipe } from '../../app/recipe/schema';
 import { resolveSymbolicFunction } from '../../app/symbolic/library';
 import { startBackend, type Backend } from '../../main/services/backend';
+import { callFails, callOk } from './helpers/api';
 import { bundleWorker, tinyRecipe } from './helpers/bundle';
 
 let backend: Backend;
@@ -33,17 +34,8 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function call<O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> {
-  const outcome = await backend.api.handle(op, payload);
-  if (!outcome.ok) throw new Error(`${op} failed: ${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result as ResponseOf<O>;
-}
-
-async function fail(op: string, payload: unknown): Promise<ApiErrorBody> {
-  const outcome = await backend.api.handle(op, payload);
-  if (outcome.ok) throw new Error(`${op} succeeded but should have failed`);
-  return outcome.error;
-}
+const call = <O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> => callOk(backend, op, payload);
+const fail = (op: string, payload: unknown): Promise<ApiErrorBody> => callFails(backend, op, payload);
 
 /** A step's model metrics, without its timings. */
 function models(step: { metrics: unknown }): unknown {
