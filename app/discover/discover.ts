@@ -71,8 +71,6 @@ export interface DiscoverResult {
 export interface DiscoverHooks {
   now?: () => number;
   signal?: { readonly aborted: boolean };
-  /** Called after each stage with what was found so far. */
-  onStage?: (stage: string, bestValRmse: number) => void;
 }
 
 export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}): DiscoverResult {
@@ -129,7 +127,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         return logLog ? readLog(trainSumKan(logLog, options.hidden), 'power law', logLog) : [];
       }],
     ];
-    for (const [name, run] of stages) {
+    for (const [, run] of stages) {
       if (exactFound()) break;
       if (outOfTime()) {
         timedOut = true;
@@ -139,7 +137,6 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         if (outOfTime()) break;
         add(c.expr, c.source, c.edges, c.kan);
       }
-      hooks.onStage?.(name, best());
     }
     if (timedOut) break;
   }

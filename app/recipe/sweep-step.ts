@@ -11,7 +11,7 @@ import type { Batch, DifferentiableModel, Task } from '../train/types';
 import { paretoFrontBy } from '../util/pareto';
 import { Rng } from '../util/rng';
 import { type PreparedData, selectionSplit } from './data';
-import { earlyStoppingDefault, type RunOptions, type RunState } from './runner';
+import { earlyStoppingDefault, type ModelMetrics, type RunOptions, type RunState } from './runner';
 import type { RecipeStep } from './schema';
 
 type SweepSpec = Extract<RecipeStep, { sweep: unknown }>['sweep'];
@@ -26,14 +26,8 @@ export const DEFAULT_SWEEP_MLP_WIDTHS = [4, 16, 64, 256];
 /** Two hidden layers of 256 cost more than the rest of the sweep together; the two-layer range stops below it. */
 const MAX_TWO_LAYER_DEFAULT_WIDTH = 64;
 
-export interface SweepMetrics {
-  trainRmse?: number;
-  valRmse?: number;
-  testRmse?: number;
-  trainAccuracy?: number;
-  valAccuracy?: number;
-  testAccuracy?: number;
-}
+/** A point's figures, named as a run's model metrics name them. */
+export type SweepMetrics = Pick<ModelMetrics, 'trainRmse' | 'valRmse' | 'testRmse' | 'trainAccuracy' | 'valAccuracy' | 'testAccuracy'>;
 
 export interface SweepPoint {
   family: SweepFamily;
