@@ -106,11 +106,17 @@ describe('the training host', () => {
 
   it('streams progress at most 20 times a second, delivers the final figure, and writes curves in batches', async () => {
     const { store, host, seen } = shared;
-    const runId = createRun(store, tinyRecipe({ fits: 1, fitSteps: 60, rows: 400 }));
+    // Large enough that 60 steps take well over a second even on a fast machine, so the throttle must act.
+    const runId = createRun(store, { ...tinyRecipe({ fits: 1, fitSteps: 60, rows: 4000 }), kan: { width: [2, 12, 1], grid: 12, k: 3 } });
+    const started = Date.now();
     host.enqueue(runId);
     await host.waitFor(runId);
+    const elapsed = Date.now() - started;
     const progress = seen.filter((s) => s.event === 'run.progress' && s.payload.runId === runId);
+    expect(elapsed).toBeGreaterThan(300);
     expect(progress.length).toBeGreaterThan(2);
+    // At most one figure per 50 ms, plus the first and the final one.
+    expect(progress.length).toBeLessThanOrEqual(elapsed / 45 + 2);
     // The last one may follow closer: the run's end delivers the figure held back, rather than dropping it.
     for (let i = 1; i < progress.length - 1; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(45);
     expect(progress[progress.length - 1]!.payload).toMatchObject({ runId, stepIdx: 0, model: 'kan', step: 60, steps: 60 });
