@@ -3,20 +3,28 @@
  * minimal network, a pruned KAN of log|y|, KANs with multiplication nodes of y and of log|y|, and a KAN of log|y| in
  * log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
  * the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
- * formula (pareto.ts). Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
+ * formula (pareto.ts). A problem the product KAN does not solve is first reduced by its symmetries (reduce.ts: a pair
+ * of inputs that enters only as a product, ratio, sum or difference becomes one input) and the smaller problem
+ * discovered. Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
 import type { Standardizer } from '../data/standardize';
 import type { Kan } from '../kan/model';
 import type { MultKan } from '../kan/mult';
 import type { LibraryFunction } from '../symbolic/library';
 import type { FitData } from '../symbolic/algebra/constants';
-import { type Expr, exprKey } from '../symbolic/algebra/expr';
+import { type Expr, exprKey, substituteVariables } from '../symbolic/algebra/expr';
 import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
+import { reduceBySymmetry } from './reduce';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSumKan, withExpOutput } from './structures';
 
+/** Formulas screened within this fraction of the target's spread are finished as soon as they are found. */
+const NEAR_EXACT = 1e-4;
+const NEAR_EXACT_PER_STAGE = 3;
+/** Share of the time left that the reduced problem's search may take. */
+const REDUCED_SHARE = 0.6;
 /** Front formulas with a validation RMSE within this factor of the best are finished (refitted on all rows, snapped). */
 const CONTENDER_FACTOR = 10;
 
@@ -73,7 +81,11 @@ export interface DiscoverHooks {
   signal?: { readonly aborted: boolean };
 }
 
-export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}): DiscoverResult {
+/**
+ * reduce: whether a problem that the first structure does not solve exactly is first reduced by its symmetries
+ * (reduce.ts) and the smaller problem discovered (with the rest of the search then on the original problem).
+ */
+export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}, reduce = true): DiscoverResult {
   const now = hooks.now ?? (() => performance.now());
   const t0 = now();
   const spread = targetSpread(input.validation) || 1;
@@ -87,9 +99,34 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const p = refitFormula(raw, input.rawTrain, input.rawValidation, spread);
     if (p) keep({ ...p, source, edges, kan });
   };
+  // Formulas finished (refitted on every row and snapped) already, by key: finishing is the costly part of polishing.
+  const finished = new Set<string>();
+  const finish = (f: DiscoveredFormula): void => {
+    finished.add(exprKey(f.expr));
+    for (const form of finishFormula(f, input.rawTrain, input.rawValidation)) {
+      finished.add(exprKey(form.expr));
+      keep({ ...f, ...form });
+    }
+  };
+  // A formula of the right form often screens a little above rounding (its refit on a subsample, before snapping): those
+  // are finished at once, so that an exact law ends the search when it is found.
+  const finishNearExact = (): void => {
+    const near = [...pool.values()].filter((f) => f.valRmse <= NEAR_EXACT * spread && !finished.has(exprKey(f.expr)));
+    for (const f of near.sort((a, b) => a.complexity - b.complexity).slice(0, NEAR_EXACT_PER_STAGE)) finish(f);
+  };
   const exactFound = (): boolean => [...pool.values()].some((f) => f.valRmse <= EXACT_FLOOR * spread);
   const best = (): number => Math.min(Infinity, ...[...pool.values()].map((f) => f.valRmse));
   const outOfTime = (): boolean => (now() - t0) / 1000 > options.timeBudget || hooks.signal?.aborted === true;
+
+  const discoverReduced = (): void => {
+    const oracle = { hidden: options.hidden, grid: options.grid, k: options.k, seed: options.seed };
+    const reduced = reduceBySymmetry(input, oracle, outOfTime);
+    if (!reduced || outOfTime()) return;
+    const remaining = options.timeBudget - (now() - t0) / 1000;
+    const inner = discoverFormula(reduced.problem, { ...options, timeBudget: REDUCED_SHARE * remaining }, hooks, false);
+    const over = `over ${reduced.steps.join(', ')}`;
+    for (const f of inner.front) add(substituteVariables(f.expr, (i) => reduced.inputs[i]!), `${f.source} ${over}`, {}, null);
+  };
 
   add(constantExpr(input.rawTrain), 'constant', {}, null);
   add(linearExpr(input.rawTrain), 'linear', {}, null);
@@ -127,8 +164,9 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         return logLog ? readLog(trainSumKan(logLog, options.hidden), 'power law', logLog) : [];
       }],
     ];
-    for (const [, run] of stages) {
+    for (const [name, run] of stages) {
       if (exactFound()) break;
+      if (reduce && restart === 0 && name === 'product of sums') discoverReduced();
       if (outOfTime()) {
         timedOut = true;
         break;
@@ -136,6 +174,8 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       for (const c of run()) {
         if (outOfTime()) break;
         add(c.expr, c.source, c.edges, c.kan);
+        finishNearExact();
+        if (exactFound()) break;
       }
     }
     if (timedOut) break;
@@ -144,9 +184,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   // A formula off the front stays dominated whatever its constants read, and one far worse than the best is not chosen.
   const floor = EXACT_FLOOR * spread;
   const bar = CONTENDER_FACTOR * Math.max(best(), floor);
-  for (const f of paretoFront([...pool.values()], floor).filter((c) => c.valRmse <= bar)) {
-    for (const finished of finishFormula(f, input.rawTrain, input.rawValidation)) keep({ ...f, ...finished });
-  }
+  for (const f of paretoFront([...pool.values()], floor).filter((c) => c.valRmse <= bar && !finished.has(exprKey(c.expr)))) finish(f);
   const front = paretoFront([...pool.values()], floor);
   const chosen = chooseFormula(front, options.tolerance, spread)!;
   return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };

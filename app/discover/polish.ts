@@ -57,8 +57,17 @@ export function finishFormula(formula: Polished, train: FitData, validation: Fit
   if (formula.complexity > MAX_REFIT_COMPLEXITY) return [formula];
   const full = measure(refitConstants(formula.expr, train).expr, train, validation, formula.snapped);
   const out = [full];
-  const snapped = snapConstants(full.expr, subsample(train, SCREEN_ROWS), subsample(validation, SCREEN_ROWS), { tolerance: SNAP_TOLERANCE });
-  if (snapped.snapped > 0) out.push(measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, snapped.snapped));
+  // Snapping can collapse a formula onto its law (terms snapped to 0, the rest refitted to rounding); the constants left
+  // are then snapped again against that far smaller error.
+  let current = full;
+  for (let pass = 0; pass < SNAP_PASSES; pass++) {
+    const snapped = snapConstants(current.expr, subsample(train, SCREEN_ROWS), subsample(validation, SCREEN_ROWS), { tolerance: SNAP_TOLERANCE });
+    if (snapped.snapped === 0) break;
+    const next = measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, current.snapped + snapped.snapped);
+    out.push(next);
+    if (!(next.valRmse < COLLAPSE_FACTOR * current.valRmse)) break;
+    current = next;
+  }
   return out.filter((p) => Number.isFinite(p.valRmse));
 }
 
@@ -69,6 +78,10 @@ export function finishFormula(formula: Polished, train: FitData, validation: Fit
  */
 const MAX_REFIT_COMPLEXITY = 60;
 const LARGE_FORMULA_ITERATIONS = 15;
+
+/** Snapping passes at most, and the error drop (a factor) that earns another pass. */
+const SNAP_PASSES = 3;
+const COLLAPSE_FACTOR = 1e-3;
 
 /** Rows that screening refits and snapping trials use. */
 const SCREEN_ROWS = 256;

@@ -146,10 +146,16 @@ export function withExpOutput(inner: Kan, sign: number, ctx: StructureContext): 
   return kan;
 }
 
-/** Factors of a product that are not powers of one library function: log sin and log cos (sin(theta) in a law). */
+/**
+ * Factors of a product that are not powers of one library function, as their logarithms (a KAN of log|y| sums them):
+ * sin and cos (sin(theta) in a law), and quadratics, 1 - u^2 and 1 + u^2 of an affine u (with u's affine map they cover
+ * every quadratic up to scale: the Lorentz factor 1/sqrt(1 - v^2/c^2), a Lorentzian 1/(1 + x^2)).
+ */
 export const PRODUCT_FACTORS: readonly LibraryFunction[] = [
   customFunction({ name: 'log_sin', expr: 'log(sin(x))', complexity: 3 }),
   customFunction({ name: 'log_cos', expr: 'log(cos(x))', complexity: 3 }),
+  customFunction({ name: 'log_1_minus_sq', expr: 'log(1 - x^2)', complexity: 5 }),
+  customFunction({ name: 'log_1_plus_sq', expr: 'log(1 + x^2)', complexity: 5 }),
 ];
 
 /**
@@ -180,6 +186,10 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
       const prepared = prepareEdgeSamples(x, y);
       const ranked = rankSymbolic(prepared, { lib }).ranked;
       const options = ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
+      // The ranking counts fits only to 1 - R^2 = 1e-5, where a simpler function wins; the most accurate one is what a
+      // law's edge is, so it is always an alternative.
+      const mostAccurate = ranked.reduce<Suggestion | undefined>((top, s) => (!top || s.r2 > top.r2 ? s : top), undefined);
+      if (mostAccurate && mostAccurate.r2 >= ALTERNATIVE_R2 && !options.includes(mostAccurate)) options.push(mostAccurate);
       if (!options.some((s) => s.r2 >= POLYNOMIAL_R2)) {
         const poly = fitPolynomial(prepared, POLYNOMIAL_R2);
         options.push({ ...poly, name: poly.fn.name, complexity: poly.fn.complexity, score: 0 });

@@ -1,0 +1,253 @@
+/**
+ * Reduction of a discovery problem by its symmetries (the symmetry test of AI Feynman, Udrescu & Tegmark 2020, with a
+ * trained KAN as the oracle): when the target depends on two inputs only through their product, ratio, sum or
+ * difference, the oracle's gradient shows it (x_i f_i = x_j f_j for a product, x_i f_i = -x_j f_j for a ratio,
+ * f_i = f_j for a sum, f_i = -f_j for a difference), and the pair is replaced by one new input. A law of three inputs
+ * such as sin(2*pi*x1*x2/x3)^2 becomes a curve of one; its formulas are written back in the original inputs.
+ */
+import type { Standardizer } from '../data/standardize';
+import type { DiscoverInput } from './discover';
+import { refineGrid } from '../kan/grid';
+import { Kan } from '../kan/model';
+import { type Expr } from '../symbolic/algebra/expr';
+import type { FitData } from '../symbolic/algebra/constants';
+import { fit } from '../train/fit';
+import type { Batch } from '../train/types';
+import { Rng } from '../util/rng';
+
+export type Combination = 'product' | 'ratio' | 'sum' | 'difference';
+
+/** Inputs i and j may be replaced by their combination; score is the relative violation of the symmetry (0: exact). */
+export interface Symmetry {
+  i: number;
+  j: number;
+  combination: Combination;
+  score: number;
+}
+
+/**
+ * A pair is tried for merging when the oracle violates its symmetry by less than this (relative RMS of the gradient
+ * identity). Measured on the Feynman benchmark's oracles: true symmetries scored 1e-3 to 7e-2, false ones 0.1 and up;
+ * the refit of the merged problem settles the cases in between.
+ */
+export const SYMMETRY_THRESHOLD = 0.15;
+/** Candidate pairs tried per merge. */
+const TRIES_PER_LEVEL = 2;
+/**
+ * A merge is kept when the merged problem's oracle fits within this factor of the larger problem's, or under the floor
+ * (an oracle's error varies by a few times between problems of one law; after a false merge, measured on the
+ * benchmark's near misses, no oracle reached ORACLE_ACCURACY at all).
+ */
+const KEEP_FACTOR = 2;
+const ORACLE_FLOOR = 1e-2;
+/** An oracle whose validation RMSE exceeds this fraction of the target's spread has gradients too rough to test. */
+const ORACLE_ACCURACY = 3e-2;
+/** L-BFGS steps of the oracle. */
+const ORACLE_STEPS = 60;
+/** The oracle's grid after refinement. */
+const ORACLE_GRID = 10;
+/** Rows whose gradients are tested. */
+const TEST_ROWS = 400;
+/** An input whose effect on the target is under this fraction of the strongest input's is not merged. */
+const NEGLIGIBLE_EFFECT = 1e-3;
+
+/** A smaller problem, and each of its inputs as an expression in the original problem's inputs. */
+export interface Reduced {
+  problem: DiscoverInput;
+  inputs: Expr[];
+  /** "x1*x2 -> z1, z1/x3 -> z2" */
+  steps: string[];
+}
+
+export interface OracleOptions {
+  hidden: number;
+  grid: number;
+  k: number;
+  seed: number;
+}
+
+/**
+ * The problem reduced by every symmetry the oracle finds, one pair at a time; null when no pair merges. A pair whose
+ * gradient test passes merges only when a new oracle fits the smaller problem about as well as the old one fitted the
+ * larger (a false symmetry loses information and the fit shows it); that oracle then tests the next pair.
+ */
+export function reduceBySymmetry(problem: DiscoverInput, options: OracleOptions, outOfTime: () => boolean): Reduced | null {
+  let current: Reduced = { problem, inputs: problem.inputNames.map((_, i): Expr => ({ kind: 'var', index: i })), steps: [] };
+  let oracle = trainOracle(problem, options);
+  while (oracle && current.problem.inputNames.length > 1 && !outOfTime()) {
+    const bar = Math.max(KEEP_FACTOR * oracle.rmse, ORACLE_FLOOR);
+    let accepted: { reduced: Reduced; oracle: Oracle } | null = null;
+    for (const symmetry of findSymmetries(oracle.kan, current.problem).filter((s) => s.score <= SYMMETRY_THRESHOLD).slice(0, TRIES_PER_LEVEL)) {
+      if (outOfTime()) break;
+      const reduced = mergePair(current, symmetry);
+      const next = trainOracle(reduced.problem, options);
+      if (next && next.rmse <= bar) {
+        accepted = { reduced, oracle: next };
+        break;
+      }
+    }
+    if (!accepted) break;
+    current = accepted.reduced;
+    oracle = accepted.oracle;
+  }
+  return current.steps.length > 0 ? current : null;
+}
+
+/** A trained oracle and its validation RMSE in units of the target's spread. */
+export interface Oracle {
+  kan: Kan;
+  rmse: number;
+}
+
+/**
+ * A sum KAN [n, hidden, 1] fitted without sparsity to the standardised target, its grid refined once for accuracy;
+ * null when it fits worse than ORACLE_ACCURACY. It predicts the standardised target (the symmetry test is scale-free).
+ */
+export function trainOracle(problem: DiscoverInput, options: OracleOptions): Oracle | null {
+  const yMean = mean(problem.train.y);
+  const ySpread = standardDeviation(problem.train.y) || 1;
+  const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - yMean) / ySpread), n: b.n });
+  const data = { train: standardised(problem.train), test: standardised(problem.validation) };
+  let kan = Kan.create({ width: [problem.inputNames.length, options.hidden, 1], grid: options.grid, k: options.k }, new Rng(options.seed));
+  fit(kan, data, 'regression', { opt: 'lbfgs', steps: ORACLE_STEPS, lamb: 0 }, { seed: options.seed });
+  kan = refineGrid(kan, ORACLE_GRID, data.train.x, data.train.n).kan;
+  fit(kan, data, 'regression', { opt: 'lbfgs', steps: ORACLE_STEPS, lamb: 0 }, { seed: options.seed + 1 });
+  const pred = kan.forward(data.test.x, data.test.n);
+  let err = 0;
+  for (let s = 0; s < data.test.n; s++) err += (pred[s]! - data.test.y[s]!) ** 2;
+  const rmse = Math.sqrt(err / Math.max(1, data.test.n));
+  return Number.isFinite(rmse) && rmse <= ORACLE_ACCURACY ? { kan, rmse } : null;
+}
+
+/**
+ * Every pair's best combination, most symmetric first, judged on the oracle's gradient at validation rows (central
+ * differences in raw units). Pairs where either input barely matters are skipped: any combination of nothing holds.
+ */
+export function findSymmetries(oracle: Pick<Kan, 'forward'>, problem: DiscoverInput): Symmetry[] {
+  const nIn = problem.inputNames.length;
+  const raw = problem.rawValidation;
+  const rows = Math.min(TEST_ROWS, raw.n);
+  const step = raw.n / rows;
+  const picked = Array.from({ length: rows }, (_, q) => Math.floor(q * step));
+  const gradients = Array.from({ length: nIn }, (_, i) => {
+    const scale = rawPerModelUnit(problem, i);
+    const h = 1e-4 * (problem.standardizer ? 1 : standardDeviation(raw.columns[i]!) || 1);
+    const shifted = (sign: number): Float64Array => {
+      const x = new Float64Array(rows * nIn);
+      picked.forEach((r, q) => {
+        for (let c = 0; c < nIn; c++) x[q * nIn + c] = problem.validation.x[r * nIn + c]!;
+        x[q * nIn + i]! += sign * h;
+      });
+      return oracle.forward(x, rows);
+    };
+    const up = shifted(1);
+    const down = shifted(-1);
+    return Float64Array.from(up, (u, q) => (u - down[q]!) / (2 * h * scale));
+  });
+  const effect = gradients.map((g, i) => rms(g) * standardDeviation(raw.columns[i]!));
+  const strongest = Math.max(...effect);
+  const out: Symmetry[] = [];
+  for (let i = 0; i < nIn; i++) {
+    for (let j = i + 1; j < nIn; j++) {
+      if (!(effect[i]! > NEGLIGIBLE_EFFECT * strongest) || !(effect[j]! > NEGLIGIBLE_EFFECT * strongest)) continue;
+      const xi = picked.map((r) => raw.columns[i]![r]!);
+      const xj = picked.map((r) => raw.columns[j]![r]!);
+      const scaled = (g: Float64Array, x: number[]): Float64Array => Float64Array.from(g, (v, q) => v * x[q]!);
+      const candidates: [Combination, Float64Array, Float64Array, number][] = [
+        ['sum', gradients[i]!, gradients[j]!, -1],
+        ['difference', gradients[i]!, gradients[j]!, 1],
+      ];
+      if (awayFromZero(raw.columns[i]!) && awayFromZero(raw.columns[j]!)) {
+        candidates.push(['product', scaled(gradients[i]!, xi), scaled(gradients[j]!, xj), -1], ['ratio', scaled(gradients[i]!, xi), scaled(gradients[j]!, xj), 1]);
+      }
+      let best: Symmetry | null = null;
+      for (const [combination, a, b, sign] of candidates) {
+        let violation = 0;
+        let size = 0;
+        for (let q = 0; q < rows; q++) {
+          violation += (a[q]! + sign * b[q]!) ** 2;
+          size += a[q]! ** 2 + b[q]! ** 2;
+        }
+        const score = Math.sqrt(violation / size);
+        if (Number.isFinite(score) && (!best || score < best.score)) best = { i, j, combination, score };
+      }
+      if (best) out.push(best);
+    }
+  }
+  return out.sort((p, q) => p.score - q.score);
+}
+
+/** The reduced problem with inputs i and j replaced by their combination, appended as the last input. */
+export function mergePair(current: Reduced, symmetry: Symmetry): Reduced {
+  const { problem } = current;
+  const { i, j, combination } = symmetry;
+  const combine = (a: number, b: number): number =>
+    combination === 'product' ? a * b : combination === 'ratio' ? a / b : combination === 'sum' ? a + b : a - b;
+  const keptIndices = problem.inputNames.map((_, c) => c).filter((c) => c !== i && c !== j);
+  const name = freshName(problem.inputNames);
+  const inputNames = [...keptIndices.map((c) => problem.inputNames[c]!), name];
+  const rawOf = (data: FitData): FitData => {
+    const merged = Float64Array.from(data.columns[i]!, (a, s) => combine(a, data.columns[j]![s]!));
+    return { columns: [...keptIndices.map((c) => data.columns[c]!), merged], y: data.y, n: data.n };
+  };
+  const rawTrain = rawOf(problem.rawTrain);
+  const rawValidation = rawOf(problem.rawValidation);
+  const standardizer: Standardizer = {
+    columns: inputNames.slice(),
+    mean: rawTrain.columns.map((c) => mean(c)),
+    std: rawTrain.columns.map((c) => standardDeviation(c) || 1),
+  };
+  const batchOf = (data: FitData): Batch => {
+    const nIn = inputNames.length;
+    const x = new Float64Array(data.n * nIn);
+    data.columns.forEach((column, c) => {
+      for (let s = 0; s < data.n; s++) x[s * nIn + c] = (column[s]! - standardizer.mean[c]!) / standardizer.std[c]!;
+    });
+    return { x, y: data.y, n: data.n };
+  };
+  const a = current.inputs[i]!;
+  const b = current.inputs[j]!;
+  const expr: Expr =
+    combination === 'product' ? { kind: 'mul', factors: [a, b] }
+      : combination === 'ratio' ? { kind: 'mul', factors: [a, { kind: 'pow', base: b, exponent: { kind: 'const', value: -1 } }] }
+        : combination === 'sum' ? { kind: 'add', terms: [a, b] }
+          : { kind: 'add', terms: [a, { kind: 'mul', factors: [{ kind: 'const', value: -1 }, b] }] };
+  const symbol = { product: '*', ratio: '/', sum: '+', difference: '-' }[combination];
+  return {
+    problem: { inputNames, standardizer, train: batchOf(rawTrain), validation: batchOf(rawValidation), rawTrain, rawValidation },
+    inputs: [...keptIndices.map((c) => current.inputs[c]!), expr],
+    steps: [...current.steps, `${problem.inputNames[i]}${symbol}${problem.inputNames[j]} -> ${name}`],
+  };
+}
+
+/** Raw units per model unit of input i: its standard deviation when the problem standardises it, else 1. */
+function rawPerModelUnit(problem: DiscoverInput, i: number): number {
+  if (!problem.standardizer) return 1;
+  const k = problem.standardizer.columns.indexOf(problem.inputNames[i]!);
+  return k < 0 ? 1 : problem.standardizer.std[k]!;
+}
+
+function freshName(taken: readonly string[]): string {
+  for (let k = 1; ; k++) if (!taken.includes(`z${k}`)) return `z${k}`;
+}
+
+/** True when no value is within 1e-9 of the column's largest magnitude of zero (a ratio's denominator, a product's scale). */
+function awayFromZero(column: Float64Array): boolean {
+  let max = 0;
+  for (const v of column) max = Math.max(max, Math.abs(v));
+  for (const v of column) if (!(Math.abs(v) > 1e-9 * max)) return false;
+  return max > 0;
+}
+
+function mean(v: Float64Array): number {
+  return v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
+}
+
+function standardDeviation(v: Float64Array): number {
+  const m = mean(v);
+  return Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, v.length));
+}
+
+function rms(v: Float64Array): number {
+  return Math.sqrt(v.reduce((a, x) => a + x * x, 0) / Math.max(1, v.length));
+}

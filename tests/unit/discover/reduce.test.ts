@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { DiscoverInput } from '../../../app/discover/discover';
+import { SYMMETRY_THRESHOLD, findSymmetries, mergePair, reduceBySymmetry } from '../../../app/discover/reduce';
+import { evaluateExpr } from '../../../app/symbolic/algebra/expr';
+import type { Batch } from '../../../app/train/types';
+import { Rng } from '../../../app/util/rng';
+
+/** A problem of raw inputs (no standardiser) drawn uniformly from ranges, with y = law(x) and a 200-row validation split. */
+function problemOf(law: (x: number[]) => number, ranges: [number, number][], rows = 600): DiscoverInput {
+  const rng = new Rng(3);
+  const nIn = ranges.length;
+  const make = (n: number): { batch: Batch; columns: Float64Array[] } => {
+    const x = new Float64Array(n * nIn);
+    const y = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      const row = ranges.map(([lo, hi]) => lo + (hi - lo) * rng.uniform());
+      row.forEach((v, i) => (x[s * nIn + i] = v));
+      y[s] = law(row);
+    }
+    return { batch: { x, y, n }, columns: ranges.map((_, i) => Float64Array.from({ length: n }, (_, s) => x[s * nIn + i]!)) };
+  };
+  const train = make(rows);
+  const validation = make(200);
+  return {
+    inputNames: ranges.map((_, i) => `x${i + 1}`),
+    standardizer: null,
+    train: train.batch,
+    validation: validation.batch,
+    rawTrain: { columns: train.columns, y: train.batch.y, n: rows },
+    rawValidation: { columns: validation.columns, y: validation.batch.y, n: 200 },
+  };
+}
+
+/** The law itself as the oracle (model inputs are raw here): the symmetry test with exact gradients, up to differencing. */
+function exactOracle(law: (x: number[]) => number, nIn: number): { forward: (x: Float64Array, n: number) => Float64Array } {
+  return { forward: (x, n) => Float64Array.from({ length: n }, (_, s) => law(Array.from({ length: nIn }, (_, i) => x[s * nIn + i]!))) };
+}
+
+describe('the symmetry test', () => {
+  it('finds the one combination a law depends on, and scores every other pair far above the threshold', () => {
+    const laws: [string, (x: number[]) => number, [number, number][], string][] = [
+      ['product', (x) => x[0]! * x[1]! * Math.sin(x[2]!), [[1, 5], [1, 5], [0, 5]], '0,1,product'],
+      ['ratio', (x) => x[0]! / Math.sqrt(1 - (x[1]! / x[2]!) ** 2), [[1, 5], [1, 2], [3, 10]], '1,2,ratio'],
+      ['sum', (x) => Math.exp(-((x[0]! + x[1]!) ** 2)) * x[2]!, [[-1, 1], [-1, 1], [1, 3]], '0,1,sum'],
+      ['difference', (x) => Math.cos(x[0]! - x[2]!) / x[1]!, [[0, 2], [1, 3], [0, 2]], '0,2,difference'],
+    ];
+    for (const [name, law, ranges, expected] of laws) {
+      const symmetries = findSymmetries(exactOracle(law, ranges.length), problemOf(law, ranges));
+      const [best, ...rest] = symmetries;
+      expect(`${best!.i},${best!.j},${best!.combination}`, name).toBe(expected);
+      expect(best!.score, name).toBeLessThan(1e-4);
+      for (const other of rest) expect(other.score, `${name}: ${other.i},${other.j},${other.combination}`).toBeGreaterThan(SYMMETRY_THRESHOLD);
+    }
+  });
+
+  it('skips an input the law ignores (any combination with it would hold trivially)', () => {
+    const law = (x: number[]): number => x[0]! ** 2;
+    expect(findSymmetries(exactOracle(law, 2), problemOf(law, [[1, 2], [1, 2]]))).toEqual([]);
+  });
+});
+
+describe('merging a pair', () => {
+  it('replaces the pair by its combination: columns, standardised inputs and the expression in the original inputs agree', () => {
+    const law = (x: number[]): number => x[0]! * Math.sin(x[1]! / x[2]!);
+    const problem = problemOf(law, [[1, 5], [1, 5], [1, 3]]);
+    const start = { problem, inputs: problem.inputNames.map((_, i) => ({ kind: 'var' as const, index: i })), steps: [] };
+    const merged = mergePair(start, { i: 1, j: 2, combination: 'ratio', score: 0 });
+    expect(merged.problem.inputNames).toEqual(['x1', 'z1']);
+    expect(merged.steps).toEqual(['x2/x3 -> z1']);
+    const z = evaluateExpr(merged.inputs[1]!, problem.rawTrain.columns, problem.rawTrain.n);
+    for (let s = 0; s < problem.rawTrain.n; s++) {
+      expect(merged.problem.rawTrain.columns[1]![s]).toBe(problem.rawTrain.columns[1]![s]! / problem.rawTrain.columns[2]![s]!);
+      expect(z[s]).toBeCloseTo(merged.problem.rawTrain.columns[1]![s]!, 14);
+      const std = merged.problem.standardizer!;
+      expect(merged.problem.train.x[s * 2 + 1]).toBeCloseTo((z[s]! - std.mean[1]!) / std.std[1]!, 12);
+    }
+    const again = mergePair(merged, { i: 0, j: 1, combination: 'product', score: 0 });
+    expect(again.problem.inputNames).toEqual(['z2']);
+    const w = evaluateExpr(again.inputs[0]!, problem.rawTrain.columns, problem.rawTrain.n);
+    for (let s = 0; s < 5; s++) expect(w[s]).toBeCloseTo(problem.rawTrain.columns[0]![s]! * problem.rawTrain.columns[1]![s]! / problem.rawTrain.columns[2]![s]!, 12);
+  });
+});
+
+describe('reduction with a trained oracle', () => {
+  it('reduces x1*x2*sin(x3) to a problem in x1*x2 and x3, and leaves a law without symmetry alone', () => {
+    const options = { hidden: 5, grid: 5, k: 3, seed: 1 };
+    const reduced = reduceBySymmetry(problemOf((x) => x[0]! * x[1]! * Math.sin(x[2]!), [[1, 5], [1, 5], [0, 5]]), options, () => false);
+    expect(reduced?.steps).toEqual(['x1*x2 -> z1']);
+    expect(reduced!.problem.inputNames).toEqual(['x3', 'z1']);
+    // x1 + x2 * x3: first x2 and x3 merge (a product), then x1 and that product (a sum).
+    const partly = reduceBySymmetry(problemOf((x) => x[0]! + x[1]! * x[2]!, [[1, 5], [1, 5], [1, 5]]), options, () => false);
+    expect(partly?.steps).toEqual(['x2*x3 -> z1', 'x1+z1 -> z2']);
+    expect(reduceBySymmetry(problemOf((x) => x[0]! + Math.sin(x[0]! * x[1]!), [[0, 2], [0, 2]]), options, () => false)).toBeNull();
+  }, 60_000);
+});
