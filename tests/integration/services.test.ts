@@ -349,6 +349,22 @@ describe('settings and app', () => {
     await call('settings.set', { threads: 1 });
   });
 
+  it('accepts known backends only, and never a data folder from a request', async () => {
+    const unknown = await fail('settings.set', { backend: 'no-such-backend' });
+    expect(unknown).toMatchObject({ code: 'bad_request', path: 'backend' });
+    expect(unknown.message).toMatch(/unknown compute backend "no-such-backend"; choose "auto" .* or one of reference, wasm, .*threads/);
+    expect(await call('settings.set', { backend: 'reference' })).toMatchObject({ backend: 'reference' });
+    expect(await call('settings.set', { backend: 'auto' })).toMatchObject({ backend: 'auto' });
+    const elsewhere = path.join(os.tmpdir(), 'kanbench-elsewhere');
+    const folder = await fail('settings.set', { dataFolder: elsewhere });
+    expect(folder).toMatchObject({ code: 'bad_request', path: 'dataFolder' });
+    expect(folder.message).toMatch(/chosen in the desktop app with its folder dialog/);
+    // Sending the current value back (a form that posts every field) changes nothing and is fine.
+    expect(await call('settings.set', { dataFolder: tmp, theme: 'light' })).toMatchObject({ dataFolder: tmp, theme: 'light' });
+    expect((await call('settings.get', {})).dataFolder).toBe(tmp);
+    expect(await call('dialog.chooseDataFolder', {})).toEqual({ available: false });
+  });
+
   it('describes itself, times a training step, and has no native dialogs outside Electron', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
     const info = await call('app.info', {});
