@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { FORMULA_FUNCTIONS, type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
+import { BUILTIN_NAMES, FORMULA_FUNCTIONS, type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const range = z.tuple([finite, finite]).refine(([lo, hi]) => lo < hi, 'range must be [lo, hi] with lo < hi');
@@ -335,7 +335,7 @@ function compileCustomFunctions(specs: readonly z.output<typeof customFunctionSc
  * references after it are checked when they run.
  */
 function checkSteps(steps: readonly RecipeStep[], width: readonly number[], custom: readonly LibraryFunction[], report: ReportIssue): void {
-  const known = (): string => `use a built-in (x, x^2, sin, exp, ...)${custom.length > 0 ? ` or ${custom.map((f) => f.name).join(', ')}` : ' or define it under customFunctions'}`;
+  const known = (): string => `the library has ${[...BUILTIN_NAMES, ...custom.map((f) => f.name)].join(', ')}; add others under customFunctions`;
   const checkName = (name: string, path: PropertyKey[]): void => {
     if (!resolveSymbolicFunction(name, custom)) report(path, `unknown symbolic function "${name.slice(0, 60)}"; ${known()}`);
   };
