@@ -386,5 +386,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
   if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}, {"discover"}, {"sweep"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
+  // zod's own wording ("Too small: expected number to be >=1") is for programmers; a recipe's author reads these.
+  if (issue.code === 'too_small') return describeBound(issue.origin, issue.inclusive === false ? 'more than' : 'at least', issue.minimum);
+  if (issue.code === 'too_big') return describeBound(issue.origin, issue.inclusive === false ? 'less than' : 'at most', issue.maximum);
+  if (issue.code === 'invalid_type') {
+    if (issue.expected === 'int') return 'must be a whole number';
+    return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}${(issue as { received?: unknown }).received === 'NaN' ? ', not NaN' : ''}`;
+  }
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
   return issue.message;
+}
+
+function describeBound(origin: string, relation: string, bound: number | bigint): string {
+  if (origin === 'array') return `needs ${relation} ${bound} ${bound === 1 ? 'entry' : 'entries'}`;
+  if (origin === 'string') return `needs ${relation} ${bound} character${bound === 1 ? '' : 's'}`;
+  return `must be ${relation} ${bound}`;
 }

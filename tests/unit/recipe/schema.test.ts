@@ -138,6 +138,15 @@ describe('recipe meaning is checked with its structure (one parse)', () => {
     expect(twice.path).toBe('customFunctions[1].name');
   });
 
+  it('says what a bad value must be in words, not in zod notation', () => {
+    expect(errorOf({ ...good, kan: { width: [2, 0, 1] } }).message).toBe('recipe field kan.width[1]: must be at least 1');
+    expect(errorOf({ ...good, steps: [{ fit: { steps: 2.5 } }] }).message).toBe('recipe field steps[0].fit.steps: must be a whole number');
+    expect(errorOf({ ...good, kan: { width: [2] } }).message).toBe('recipe field kan.width: needs at least 2 entries');
+    expect(errorOf({ ...good, kan: { ...good.kan, k: 11 } }).message).toBe('recipe field kan.k: must be at most 10');
+    expect(errorOf({ ...good, kan: { ...good.kan, base: 'relu' } }).message).toBe('recipe field kan.base: must be one of "silu", "identity", "zero"');
+    expect(errorOf({ ...good, seed: Number.NaN }).message).toBe('recipe field seed: must be a number, not NaN');
+  });
+
   it('lists every problem with its path for a form', () => {
     const issues = recipeIssues({ ...good, kan: { width: [3, 5, 1] }, steps: [{ fit: { steps: 5, earlyStopping: true } }], data: { ...good.data, validationFraction: 0 } });
     expect(issues.map((i) => i.path).sort()).toEqual(['kan.width', 'mlp.width', 'steps[0].fit.earlyStopping']);

@@ -76,7 +76,7 @@ describe('recipe from the setup form', () => {
     const problems = setupProblems({ ...csv, inputs: [] }, { ...defaultSetupForm(), gridSchedule: [2] });
     expect(problems.join(' ')).toMatch(/input/);
     expect(problems.join(' ')).toMatch(/growing grid sizes/);
-    expect(setupProblems(csv, { ...defaultSetupForm(), hidden: [0] })).toEqual(['The KAN layers: Too small: expected number to be >=1']);
+    expect(setupProblems(csv, { ...defaultSetupForm(), hidden: [0] })).toEqual(['The KAN layers: must be at least 1']);
     expect(setupProblems(csv, defaultSetupForm())).toEqual([]);
   });
 
