@@ -213,6 +213,7 @@ describe('the training host', () => {
     expect(store.getRun(runId)!.error).toMatch(/reads the file "measurements.csv".*import it as a dataset/);
   });
 
+  // Two workers start in this test (the first is dropped with its failed run), each loading the science core: a long timeout.
   it('fails a run whose step the store refuses to write (a full disk), with the reason, and trains the next one', async () => {
     const store = openStore(':memory:');
     let diskFull = true;
@@ -235,7 +236,6 @@ describe('the training host', () => {
     expect(await host.waitFor(second)).toBe('done');
     await host.close();
     store.close();
-    // Two workers start in this test (the first is dropped with its failed run), each loading the science core.
   }, 60_000);
 
   // Last: it closes the shared host.
