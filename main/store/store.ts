@@ -775,11 +775,17 @@ class SqliteExperimentStore implements ExperimentStore {
    * processes, and of other machines (whose processes cannot be checked), are left alone.
    */
   markAbandonedRuns(): number {
+    const deadOwnerPid = (owner: string | null): number | null => {
+      const pid = owner === null || owner === this.owner ? null : pidOnThisHost(owner);
+      return pid === null || processIsAlive(pid) ? null : pid;
+    };
+    // Read first: most opens find nothing to mark and need not wait for the write lock another process may hold.
+    if (!this.sql.unfinishedRuns.all().some((run) => deadOwnerPid(run.owner) !== null)) return 0;
     return this.write(() => {
       let marked = 0;
       for (const run of this.sql.unfinishedRuns.all()) {
-        const pid = run.owner === null || run.owner === this.owner ? null : pidOnThisHost(run.owner);
-        if (pid === null || processIsAlive(pid)) continue;
+        const pid = deadOwnerPid(run.owner);
+        if (pid === null) continue;
         marked += this.sql.markAbandoned.run(
           `the process that was training this run (pid ${pid}) ended without finishing it; its finished steps were kept. Branch from its last step or re-run it.`,
           `the process that queued this run (pid ${pid}) ended before it started; re-run it.`,
