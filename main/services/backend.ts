@@ -60,7 +60,7 @@ export function startBackend(options: BackendOptions): Backend {
   const store = openStore(options.dbPath, options.clock ? { clock: options.clock } : {});
   let host: TrainingHost | null = null;
   try {
-    const interruptedAtStart = store.markInterruptedRuns();
+    const interruptedAtStart = store.abandonedAtOpen + store.markInterruptedRuns();
     const events = new EventBus(log);
     const settingsFile = options.settingsFile !== undefined ? options.settingsFile : inMemory ? null : path.join(path.dirname(path.resolve(options.dbPath)), 'settings.json');
     const settings = new SettingsService({

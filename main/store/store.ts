@@ -365,6 +365,7 @@ function isSqliteConstraint(error: unknown): boolean {
 }
 
 class SqliteExperimentStore implements ExperimentStore {
+  abandonedAtOpen = 0;
   private readonly sql: Statements;
   private readonly listStatements = new Map<string, Database.Statement>();
   private readonly inTransaction: Database.Transaction<(work: () => unknown) => unknown>;
@@ -939,7 +940,7 @@ export function openStore(file: string, options: StoreOptions = {}): ExperimentS
       db.pragma('optimize = 0x10002');
     }
     const store = new SqliteExperimentStore(db, file, options.clock ?? Date.now, options.owner ?? processOwner());
-    if (!readonly) store.markAbandonedRuns();
+    if (!readonly) store.abandonedAtOpen = store.markAbandonedRuns();
     return store;
   } catch (error) {
     db.close();
