@@ -204,6 +204,8 @@ export const operations = {
   /** Native dialogs (Electron only; the web host answers with {available: false}). */
   'dialog.saveText': { request: z.strictObject({ defaultName: z.string().max(255), content: z.string().max(50 * 1024 * 1024) }), response: z.object({ available: z.boolean(), saved: z.boolean(), path: z.string().optional() }) },
   'dialog.openCsv': { request: z.strictObject({}), response: z.object({ available: z.boolean(), name: z.string().optional(), text: z.string().optional() }) },
+  /** The desktop app's folder dialog sets the data folder (settings.set refuses it); the web host has no dialog. */
+  'dialog.chooseDataFolder': { request: z.strictObject({}), response: z.object({ available: z.boolean(), dataFolder: z.string().optional() }) },
 } as const;
 
 export type OperationName = keyof typeof operations;

@@ -195,6 +195,27 @@ function fileLine(parsed: ParsedCsv, row: number): number {
   return parsed.lines?.[row] ?? row + 2;
 }
 
+/**
+ * Largest magnitude a numeric cell may have. Training squares values and sums the squares over rows (losses,
+ * variances, least squares): 1e150 squared is 1e300, which leaves room for 1e8 rows under Float64's 1.8e308.
+ */
+export const MAX_CELL_MAGNITUDE = 1e150;
+
+function checkMagnitudes(parsed: ParsedCsv, data: Float64Array, width: number, numericWidth: number, columns: readonly string[]): void {
+  for (let r = 0; r < parsed.rows; r++) {
+    for (let c = 0; c < numericWidth; c++) {
+      const value = data[r * width + c]!;
+      if (Math.abs(value) > MAX_CELL_MAGNITUDE) {
+        throw new DataError(
+          'csv_out_of_range',
+          `Row ${fileLine(parsed, r)}, column "${columns[c]}": ${value} is too large in magnitude; training squares values, and beyond ${MAX_CELL_MAGNITUDE} its squares would overflow. Rescale the column (for example, divide it by a power of ten) so its values stay within ±${MAX_CELL_MAGNITUDE}.`,
+          { row: fileLine(parsed, r), column: columns[c]!, value: String(value), limit: MAX_CELL_MAGNITUDE },
+        );
+      }
+    }
+  }
+}
+
 function cellError(parsed: ParsedCsv, row: number, column: string, raw: string): DataError {
   const line = fileLine(parsed, row);
   const value = raw.trim();
@@ -342,6 +363,7 @@ export function csvToTable(parsed: ParsedCsv, selection: ColumnSelection): CsvTa
       else throw cellError(parsed, r, columns[c]!, raw);
     }
   }
+  checkMagnitudes(parsed, data, width, numericWidth, columns);
 
   let classes: string[] | undefined;
   if (classification) {

@@ -9,6 +9,7 @@ export type DataErrorCode =
   | 'csv_bad_selection'
   | 'csv_target_in_inputs'
   | 'csv_non_numeric'
+  | 'csv_out_of_range'
   | 'csv_missing_value'
   | 'csv_classification_targets'
   | 'csv_too_few_classes'

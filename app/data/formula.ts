@@ -212,6 +212,83 @@ function unknownSymbolError(expression: string, vars: number, unknown: string[])
   });
 }
 
+/**
+ * Deepest a formula's tree may be: mathjs compiles and evaluates it by recursion, several stack frames per level, and
+ * a sum of a few thousand terms read left to right is that many levels deep. Long sums and products are regrouped into
+ * balanced trees first (log2 of their length deep), so only genuinely deep nesting meets this limit.
+ */
+export const MAX_FORMULA_DEPTH = 200;
+
+function tooDeepError(what: string): DataError {
+  return new DataError(
+    'formula_unsupported',
+    `The formula ${what}; at most ${MAX_FORMULA_DEPTH} levels can be evaluated. Write it with fewer nested brackets, powers or signs (long sums and products are fine).`,
+    { limit: MAX_FORMULA_DEPTH },
+  );
+}
+
+function maxBracketDepth(expression: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const char of expression) {
+    if (char === '(' || char === '[') deepest = Math.max(deepest, ++depth);
+    else if (char === ')' || char === ']') depth--;
+  }
+  return deepest;
+}
+
+/** Depth of a tree, walked without recursion (the tree may be deeper than the stack allows). */
+function depthOf(root: MathNode): number {
+  let deepest = 0;
+  const pending: [MathNode, number][] = [[root, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    deepest = Math.max(deepest, depth);
+    node.forEach((child) => pending.push([child, depth + 1]));
+  }
+  return deepest;
+}
+
+const ADDITIVE = { same: 'add', inverse: 'subtract', sameOp: '+', inverseOp: '-' } as const;
+const MULTIPLICATIVE = { same: 'multiply', inverse: 'divide', sameOp: '*', inverseOp: '/' } as const;
+
+/**
+ * The same formula with every chain a + b - c + ... (and a * b / c * ...) regrouped as (balanced sum of the added
+ * terms) - (balanced sum of the subtracted ones): equal in value up to rounding, and log2(terms) deep instead of one
+ * level per term. The chain is walked down its left spine in a loop, so its own length costs no stack.
+ */
+function balanceChains(math: MathJsInstance, node: MathNode): MathNode {
+  if (isOperatorNode(node) && node.args.length === 2) {
+    const family = node.fn === 'add' || node.fn === 'subtract' ? ADDITIVE : node.fn === 'multiply' || node.fn === 'divide' ? MULTIPLICATIVE : null;
+    if (family) {
+      const kept: MathNode[] = [];
+      const inverted: MathNode[] = [];
+      let current: MathNode = node;
+      while (isOperatorNode(current) && current.args.length === 2 && (current.fn === family.same || current.fn === family.inverse)) {
+        (current.fn === family.inverse ? inverted : kept).push(current.args[1]!);
+        current = current.args[0]!;
+      }
+      kept.push(current);
+      const combine = (terms: MathNode[]): MathNode => {
+        let level = terms.reverse().map((term) => balanceChains(math, term));
+        while (level.length > 1) {
+          const next: MathNode[] = [];
+          for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? new math.OperatorNode(family.sameOp, family.same, [level[i]!, level[i + 1]!]) : level[i]!);
+          level = next;
+        }
+        return level[0]!;
+      };
+      const whole = combine(kept);
+      return inverted.length === 0 ? whole : new math.OperatorNode(family.inverseOp, family.inverse, [whole, new math.ParenthesisNode(combine(inverted))]);
+    }
+    return new math.OperatorNode(node.op, node.fn, node.args.map((arg) => balanceChains(math, arg)));
+  }
+  if (isOperatorNode(node)) return new math.OperatorNode(node.op, node.fn, node.args.map((arg) => balanceChains(math, arg)));
+  if (isFunctionNode(node)) return new math.FunctionNode(node.fn, node.args.map((arg) => balanceChains(math, arg)));
+  if (isParenthesisNode(node)) return new math.ParenthesisNode(balanceChains(math, node.content));
+  return node;
+}
+
 /** Parses and checks a formula in x1..x{vars} and compiles it once; throws DataError on anything it cannot evaluate. */
 export function parseFormula(expr: string, vars: number): CompiledFormula {
   checkVariableCount(vars);
@@ -219,12 +296,27 @@ export function parseFormula(expr: string, vars: number): CompiledFormula {
   if (expression.length === 0) {
     throw new DataError('formula_syntax', 'The formula is empty. Write an expression in x1..xn, for example sin(x1) + x2^2.');
   }
+  const bracketDepth = maxBracketDepth(expression);
+  if (bracketDepth > MAX_FORMULA_DEPTH) throw tooDeepError(`nests brackets ${bracketDepth} deep`);
   const math = mathInstance();
   let tree: MathNode;
   try {
     tree = math.parse(expression);
   } catch (error) {
+    // mathjs parses powers, signs and brackets by recursion: a long enough chain of them exhausts the stack.
+    if (error instanceof RangeError) throw tooDeepError('chains powers or signs too deeply to read');
     throw syntaxError(expression, error);
+  }
+  if (depthOf(tree) > MAX_FORMULA_DEPTH) {
+    try {
+      tree = balanceChains(math, tree);
+    } catch (error) {
+      // Regrouping recurses through what is not a sum or product chain; that nesting is too deep either way.
+      if (error instanceof RangeError) throw tooDeepError('nests powers, signs or functions too deeply');
+      throw error;
+    }
+    const depth = depthOf(tree);
+    if (depth > MAX_FORMULA_DEPTH) throw tooDeepError(`nests operations ${depth} deep`);
   }
   const check: FormulaCheck = { usedVariables: new Set(), unknown: [] };
   checkNode(tree, expression, vars, check);

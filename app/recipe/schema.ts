@@ -1,8 +1,11 @@
 /**
  * The recipe: one JSON description of an experiment (data, models, ordered steps) shared by the CLI, the app and the
- * store. Validated with zod; unknown keys are rejected, and every error names the path of the bad field.
+ * store. Validated with zod, structure and meaning at once (shapes, step references, library names, custom functions),
+ * so a recipe that parses can train; unknown keys are rejected, and every error names the path of the bad field.
  */
 import { z } from 'zod';
+
+import { BUILTIN_NAMES, FORMULA_FUNCTIONS, type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const range = z.tuple([finite, finite]).refine(([lo, hi]) => lo < hi, 'range must be [lo, hi] with lo < hi');
@@ -187,7 +190,7 @@ export const stepSchema = z.union([
   z.strictObject({ sweep: sweepStepSchema }),
 ]);
 
-export const recipeSchema = z.strictObject({
+const recipeFields = z.strictObject({
   name: z.string().max(200).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
   data: z.union([formulaDataSchema, csvDataSchema]),
@@ -198,6 +201,8 @@ export const recipeSchema = z.strictObject({
   backend: z.string().min(1).default('auto'),
   customFunctions: z.array(customFunctionSchema).optional(),
 });
+
+export const recipeSchema = recipeFields.superRefine((recipe, ctx) => checkRecipe(recipe, (path, message) => ctx.addIssue({ code: 'custom', path, message })));
 
 export type Recipe = z.output<typeof recipeSchema>;
 export type RecipeInput = z.input<typeof recipeSchema>;
@@ -216,10 +221,28 @@ export class RecipeError extends Error {
 /** Validates and fills defaults; throws RecipeError naming the first bad field's path ("steps[0].fit.steps"). */
 export function parseRecipe(input: unknown): Recipe {
   const result = recipeSchema.safeParse(input);
-  if (result.success) return checkShapes(result.data);
-  const { issue, path } = mostSpecificIssue(result.error.issues[0]!, []);
-  const where = formatPath(path);
-  throw new RecipeError(`recipe${where ? ` field ${where}` : ''}: ${describeIssue(issue)}`, where);
+  if (result.success) return result.data;
+  const [first] = describeIssues(result.error);
+  throw new RecipeError(`recipe${first!.path ? ` field ${first!.path}` : ''}: ${first!.message}`, first!.path);
+}
+
+export interface RecipeIssue {
+  /** The bad field, as "steps[0].fit.steps"; empty for the recipe as a whole. */
+  path: string;
+  message: string;
+}
+
+/** Every problem of a recipe (none when it parses), each with its field's path: what a form shows beside its fields. */
+export function recipeIssues(input: unknown): RecipeIssue[] {
+  const result = recipeSchema.safeParse(input);
+  return result.success ? [] : describeIssues(result.error);
+}
+
+function describeIssues(error: z.ZodError): RecipeIssue[] {
+  return error.issues.map((raw) => {
+    const { issue, path } = mostSpecificIssue(raw, []);
+    return { path: formatPath(path), message: describeIssue(issue) };
+  });
 }
 
 /**
@@ -241,32 +264,117 @@ function mostSpecificIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { is
   return best ?? { issue, path };
 }
 
-/**
- * Checks that need several fields at once: widths must match the data (a CSV's dropped columns are known only once it is
- * read); early stopping needs validation rows.
- */
-function checkShapes(recipe: Recipe): Recipe {
+type ReportIssue = (path: PropertyKey[], message: string) => void;
+
+/** Checks that need several fields at once: shapes, early stopping, custom functions, library names, step references. */
+function checkRecipe(recipe: z.output<typeof recipeFields>, report: ReportIssue): void {
   if (recipe.data.validationFraction === 0) {
-    const index = recipe.steps.findIndex((step) => 'fit' in step && step.fit.earlyStopping === true);
-    if (index >= 0) {
-      throw new RecipeError(`recipe field steps[${index}].fit.earlyStopping: early stopping needs validation rows, but data.validationFraction is 0; set it above 0 (e.g. 0.2) or turn early stopping off`, `steps[${index}].fit.earlyStopping`);
-    }
+    recipe.steps.forEach((step, index) => {
+      if ('fit' in step && step.fit.earlyStopping === true) {
+        report(['steps', index, 'fit', 'earlyStopping'], 'early stopping needs validation rows, but data.validationFraction is 0; set it above 0 (e.g. 0.2) or turn early stopping off');
+      }
+    });
   }
+  checkShapes(recipe, report);
+  const custom = compileCustomFunctions(recipe.customFunctions ?? [], report);
+  checkSteps(recipe.steps, recipe.kan.width, custom, report);
+}
+
+/** Widths must match the data (a CSV's dropped columns are known only once it is read, so width[0] may count them). */
+function checkShapes(recipe: Pick<Recipe, 'data' | 'kan' | 'mlp'>, report: ReportIssue): void {
   const nIn = 'formula' in recipe.data ? recipe.data.vars : recipe.data.inputs?.length;
   const mayDrop = 'csv' in recipe.data && recipe.data.dropConstant;
   if (nIn !== undefined && mayDrop && recipe.kan.width[0]! > nIn) {
-    throw new RecipeError(`recipe field kan.width: the KAN has ${recipe.kan.width[0]} inputs but data.inputs lists ${nIn} columns; set kan.width[0] to ${nIn} (constant and duplicate columns among them are taken off when the data is read)`, 'kan.width');
+    report(['kan', 'width'], `the KAN has ${recipe.kan.width[0]} inputs but data.inputs lists ${nIn} columns; set kan.width[0] to ${nIn} (constant and duplicate columns among them are taken off when the data is read)`);
   }
   if (nIn !== undefined && !mayDrop && recipe.kan.width[0] !== nIn) {
-    throw new RecipeError(`recipe field kan.width: the KAN has ${recipe.kan.width[0]} inputs but the data has ${nIn} input variables; set kan.width[0] to ${nIn}`, 'kan.width');
+    report(['kan', 'width'], `the KAN has ${recipe.kan.width[0]} inputs but the data has ${nIn} input variables; set kan.width[0] to ${nIn}`);
   }
   if (recipe.mlp && recipe.mlp.width[0] !== recipe.kan.width[0]) {
-    throw new RecipeError(`recipe field mlp.width: the MLP has ${recipe.mlp.width[0]} inputs but the KAN has ${recipe.kan.width[0]}; they train on the same data`, 'mlp.width');
+    report(['mlp', 'width'], `the MLP has ${recipe.mlp.width[0]} inputs but the KAN has ${recipe.kan.width[0]}; they train on the same data`);
   }
   if (recipe.mlp && recipe.mlp.width[recipe.mlp.width.length - 1] !== recipe.kan.width[recipe.kan.width.length - 1]) {
-    throw new RecipeError('recipe field mlp.width: the MLP and the KAN must have the same number of outputs', 'mlp.width');
+    report(['mlp', 'width'], 'the MLP and the KAN must have the same number of outputs');
   }
-  return recipe;
+}
+
+/**
+ * Names a custom function may not take: built-in library names and math.js functions (a formula would call the wrong
+ * one), the variable and constants of an expression, and the properties every object has (a lookup by name would find
+ * them).
+ */
+function reservedReason(name: string): string | null {
+  if (resolveSymbolicFunction(name)) return 'is a built-in library function';
+  if (FORMULA_FUNCTIONS.has(name)) return 'is a math function formulas use';
+  if (['x', 'pi', 'e'].includes(name)) return 'is the variable or a constant of an expression';
+  if (name in Object.prototype) return 'is a property name of every object';
+  return null;
+}
+
+/** Compiles each custom function as a run would, so a bad one is refused before anything trains. */
+function compileCustomFunctions(specs: readonly z.output<typeof customFunctionSchema>[], report: ReportIssue): LibraryFunction[] {
+  const compiled: LibraryFunction[] = [];
+  const seen = new Set<string>();
+  specs.forEach((spec, index) => {
+    const reserved = reservedReason(spec.name);
+    if (reserved) return report(['customFunctions', index, 'name'], `"${spec.name}" ${reserved}; choose another name`);
+    if (seen.has(spec.name)) return report(['customFunctions', index, 'name'], `"${spec.name}" is defined twice; give each custom function its own name`);
+    seen.add(spec.name);
+    try {
+      compiled.push(customFunction(spec));
+    } catch (error) {
+      report(['customFunctions', index, 'expr'], (error as Error).message);
+    }
+  });
+  return compiled;
+}
+
+/**
+ * Library names must resolve, and edges and nodes named by a step must exist in the recipe's KAN. Pruning only removes
+ * nodes, so the recipe's widths bound every later shape; a discover step replaces the KAN with one of its own shape, so
+ * references after it are checked when they run.
+ */
+function checkSteps(steps: readonly RecipeStep[], width: readonly number[], custom: readonly LibraryFunction[], report: ReportIssue): void {
+  const known = (): string => `the library has ${[...BUILTIN_NAMES, ...custom.map((f) => f.name)].join(', ')}; add others under customFunctions`;
+  const checkName = (name: string, path: PropertyKey[]): void => {
+    if (!resolveSymbolicFunction(name, custom)) report(path, `unknown symbolic function "${name.slice(0, 60)}"; ${known()}`);
+  };
+  let shapeKnown = true;
+  steps.forEach((step, index) => {
+    if ('fixSymbolic' in step) checkName(step.fixSymbolic.fn, ['steps', index, 'fixSymbolic', 'fn']);
+    if ('autoSymbolic' in step) step.autoSymbolic.lib?.forEach((name, j) => checkName(name, ['steps', index, 'autoSymbolic', 'lib', j]));
+    if ('discover' in step) step.discover.lib?.forEach((name, j) => checkName(name, ['steps', index, 'discover', 'lib', j]));
+    if (shapeKnown) {
+      if ('fixSymbolic' in step) checkEdge(step.fixSymbolic, width, ['steps', index, 'fixSymbolic'], report);
+      if ('unfixSymbolic' in step) checkEdge(step.unfixSymbolic, width, ['steps', index, 'unfixSymbolic'], report);
+      if ('prune' in step) {
+        step.prune.nodes?.forEach((name, j) => checkNodeName(name, width, ['steps', index, 'prune', 'nodes', j], report));
+        step.prune.edges?.forEach((name, j) => {
+          const [layer, input, output] = name.split('.').map(Number) as [number, number, number];
+          checkEdge({ layer, input, output }, width, ['steps', index, 'prune', 'edges', j], report);
+        });
+      }
+    }
+    if ('discover' in step) shapeKnown = false;
+  });
+}
+
+function describeWidth(width: readonly number[]): string {
+  return `the KAN [${width.join(', ')}]`;
+}
+
+function checkEdge(edge: { layer: number; input: number; output: number }, width: readonly number[], path: PropertyKey[], report: ReportIssue): void {
+  const layers = width.length - 1;
+  if (edge.layer >= layers) return report([...path, 'layer'], `${describeWidth(width)} has edge layers 0 to ${layers - 1}; layer ${edge.layer} does not exist`);
+  if (edge.input >= width[edge.layer]!) return report([...path, 'input'], `layer ${edge.layer} of ${describeWidth(width)} has inputs 0 to ${width[edge.layer]! - 1}; input ${edge.input} does not exist`);
+  if (edge.output >= width[edge.layer + 1]!) report([...path, 'output'], `layer ${edge.layer} of ${describeWidth(width)} has outputs 0 to ${width[edge.layer + 1]! - 1}; output ${edge.output} does not exist`);
+}
+
+function checkNodeName(name: string, width: readonly number[], path: PropertyKey[], report: ReportIssue): void {
+  const [layer, index] = name.split('.').map(Number) as [number, number];
+  if (width.length < 3) return report(path, `${describeWidth(width)} has no hidden layer, so it has no node to prune; remove "${name}"`);
+  if (layer < 1 || layer > width.length - 2) return report(path, `node "${name}": only hidden nodes can be pruned, in layers 1 to ${width.length - 2} of ${describeWidth(width)}`);
+  if (index >= width[layer]!) report(path, `node "${name}": layer ${layer} of ${describeWidth(width)} has nodes 0 to ${width[layer]! - 1}`);
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -278,5 +386,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
   if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}, {"discover"}, {"sweep"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
+  // zod's own wording ("Too small: expected number to be >=1") is for programmers; a recipe's author reads these.
+  if (issue.code === 'too_small') return describeBound(issue.origin, issue.inclusive === false ? 'more than' : 'at least', issue.minimum);
+  if (issue.code === 'too_big') return describeBound(issue.origin, issue.inclusive === false ? 'less than' : 'at most', issue.maximum);
+  if (issue.code === 'invalid_type') {
+    if (issue.expected === 'int') return 'must be a whole number';
+    return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}${(issue as { received?: unknown }).received === 'NaN' ? ', not NaN' : ''}`;
+  }
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
   return issue.message;
+}
+
+function describeBound(origin: string, relation: string, bound: number | bigint): string {
+  if (origin === 'array') return `needs ${relation} ${bound} ${bound === 1 ? 'entry' : 'entries'}`;
+  if (origin === 'string') return `needs ${relation} ${bound} character${bound === 1 ? '' : 's'}`;
+  return `must be ${relation} ${bound}`;
 }

@@ -202,7 +202,8 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
     return { history, status, divergence, stoppedEarly, bestStep: restore ? best.step : null, seconds: (now() - t0) / 1000 };
   };
   const diverged = (step: number, detail: string): FitResult =>
-    finish('diverged', `diverged at step ${step + 1}: ${detail}; the parameters of step ${best.step} (best ${validation ? 'validation' : 'training'} loss) were restored. Try a smaller learning rate, a smaller lambda, or standardised data`, false);
+    // Iterations, not "steps": a message about a fit sits inside one about the recipe step, which names that step.
+    finish('diverged', `diverged at iteration ${step + 1} of ${options.steps}: ${detail}; the parameters ${best.step === 0 ? 'this fit started from' : `after iteration ${best.step}`} (best ${validation ? 'validation' : 'training'} loss) were restored. Try a smaller learning rate, a smaller lambda, or standardised data`, false);
 
   for (let step = 0; step < options.steps; step++) {
     if (aborted()) return finish('cancelled', null, false);

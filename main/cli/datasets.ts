@@ -1,7 +1,7 @@
 /** `kanbench datasets [list|delete ID]`: the stored datasets from the command line. */
 import { parseArgs } from 'node:util';
 
-import { openStore, type DatasetRecord, type ExperimentStore } from '../store';
+import { openStore, openStoreForReading, type DatasetRecord, type ExperimentStore } from '../store';
 import { resolveStoreLocation } from '../services/paths';
 import { UsageError } from './errors';
 import { formatDate, table } from './runs';
@@ -18,7 +18,8 @@ export async function datasetsCommand(args: string[]): Promise<number> {
   const [sub = 'list', ...rest] = positionals;
   if (sub !== 'list' && sub !== 'delete') throw new UsageError(`unknown datasets command "${sub}"\n${USAGE}`);
   if (sub === 'list' ? rest.length > 0 : rest.length !== 1) throw new UsageError(USAGE);
-  const store = openStore(resolveStoreLocation({ db: values.db }).dbPath);
+  const file = resolveStoreLocation({ db: values.db }).dbPath;
+  const store = sub === 'list' ? openStoreForReading(file) : openStore(file);
   try {
     if (sub === 'delete') {
       const dataset = resolveDataset(store, rest[0]!);

@@ -81,20 +81,20 @@ export async function runCommand(args: string[]): Promise<number> {
           bar.update((p.stepIdx + p.step / Math.max(1, p.steps)) / steps.length, `step ${p.stepIdx + 1}/${steps.length} ${what} train ${formatNumber(p.trainMetric ?? Number.NaN)} test ${formatNumber(p.testMetric ?? Number.NaN)}`);
         },
         onCurves: (points) => {
-          if (store && runId) store.appendCurvePoints(runId, points);
+          if (store && runId) saving(store, 'training curves', () => store.appendCurvePoints(runId, points));
         },
         onStep: (step, summary, stage) => {
           if (store && runId) {
-            store.transaction(() => {
+            saving(store, `step ${step.idx + 1}`, () => store.transaction(() => {
               store.recordStep(runId, step);
               store.setRunSummary(runId, { ...summary, backend: backend.reason });
-            });
+            }));
           }
           bar.log(describeStage(stage, steps.length));
         },
       });
     } catch (error) {
-      if (store && runId) store.setRunStatus(runId, 'failed', { error: error instanceof Error ? error.message : String(error) });
+      if (store && runId) recordFailure(store, runId, error);
       throw error;
     }
     const diverged = divergenceOf(result);
@@ -106,6 +106,28 @@ export async function runCommand(args: string[]): Promise<number> {
     return diverged ? 1 : 0;
   } finally {
     store?.close();
+  }
+}
+
+/** A store write that fails (a full disk, say) stops the run with a message that says what could not be saved, and where. */
+function saving(store: ExperimentStore, what: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    throw new Error(`could not save ${what} of the run in ${store.path}: ${error instanceof Error ? error.message : String(error)}; free some space or choose another store with --db`);
+  }
+}
+
+/**
+ * Marks the run failed with the reason. When even that write fails, the reason still reaches the user, and the run is
+ * marked interrupted the next time any command opens the store (its writer, this process, will be gone).
+ */
+function recordFailure(store: ExperimentStore, runId: string, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  try {
+    store.setRunStatus(runId, 'failed', { error: reason });
+  } catch (statusError) {
+    process.stderr.write(`kanbench: could not mark run ${runId} as failed (${statusError instanceof Error ? statusError.message : String(statusError)}); the next command that opens the store marks it interrupted\n`);
   }
 }
 

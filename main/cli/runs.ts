@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { openStore, RUN_STATUSES, type ExperimentStore, type RunDetail, type RunQuery, type RunStatus, type RunSummaryRow } from '../store';
+import { openStore, openStoreForReading, RUN_STATUSES, type ExperimentStore, type RunDetail, type RunQuery, type RunStatus, type RunSummaryRow } from '../store';
 import { resolveStoreLocation } from '../services/paths';
 import { UsageError } from './errors';
 import { runToJson, runToLatex } from './export';
@@ -18,11 +18,11 @@ export async function runsCommand(args: string[]): Promise<number> {
   switch (sub) {
     case 'list':
     case undefined:
-      return withStore(rest, listOptions, (store, values) => listRuns(store, values));
+      return withStore(rest, listOptions, 'read', (store, values) => listRuns(store, values));
     case 'show':
-      return withStore(rest, { json: { type: 'boolean', default: false } }, (store, values, id) => showRun(store, resolveRun(store, id), values.json === true));
+      return withStore(rest, { json: { type: 'boolean', default: false } }, 'read', (store, values, id) => showRun(store, resolveRun(store, id), values.json === true));
     case 'export':
-      return withStore(rest, { latex: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string' } }, (store, values, id) => {
+      return withStore(rest, { latex: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, out: { type: 'string' } }, 'read', (store, values, id) => {
         if (values.latex === values.json) throw new UsageError('say which format: kanbench runs export ID --latex or --json');
         const run = resolveRun(store, id);
         const text = values.latex ? runToLatex(run, store.getFormulas(run.id)) : runToJson(run, store.getCurves(run.id), store.getFormulas(run.id));
@@ -35,7 +35,7 @@ export async function runsCommand(args: string[]): Promise<number> {
         return 0;
       });
     case 'delete':
-      return withStore(rest, {}, (store, _values, id) => {
+      return withStore(rest, {}, 'write', (store, _values, id) => {
         const run = resolveRun(store, id);
         if (run.status === 'running' || run.status === 'queued') {
           throw new UsageError(`run ${run.id} is ${run.status}; cancel it in the app first (or wait for it to finish).`);
@@ -62,12 +62,16 @@ const listOptions: OptionSpec = {
   json: { type: 'boolean', default: false },
 };
 
-/** Parses options (plus --db), opens the store, runs the action with the positional id (required unless listing). */
-function withStore(args: string[], options: OptionSpec, action: (store: ExperimentStore, values: Values, id: string) => number): number {
+/**
+ * Parses options (plus --db), opens the store (a command that only reads also works on a store it may not write), runs
+ * the action with the positional id (required unless listing).
+ */
+function withStore(args: string[], options: OptionSpec, access: 'read' | 'write', action: (store: ExperimentStore, values: Values, id: string) => number): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...options, db: { type: 'string' } } });
   const needsId = options !== listOptions;
   if (needsId ? positionals.length !== 1 : positionals.length > 0) throw new UsageError(USAGE);
-  const store = openStore(resolveStoreLocation({ db: values.db as string | undefined }).dbPath);
+  const file = resolveStoreLocation({ db: values.db as string | undefined }).dbPath;
+  const store = access === 'read' ? openStoreForReading(file) : openStore(file);
   try {
     return action(store, values as Values, positionals[0] ?? '');
   } finally {

@@ -167,6 +167,13 @@ function electronDialogs(getWindow: () => BrowserWindow | null): DialogProvider 
       await fs.promises.writeFile(result.filePath, content, 'utf8');
       return result.filePath;
     },
+    async chooseFolder(current) {
+      const options = { defaultPath: current || app.getPath('userData'), properties: ['openDirectory' as const, 'createDirectory' as const] };
+      const window = getWindow();
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+      const folder = result.filePaths[0];
+      return result.canceled || !folder ? null : folder;
+    },
     async openCsv() {
       const options = {
         properties: ['openFile' as const],

@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 
+import { backendNames } from '../../app/compute/registry';
+import { registerNodeBackends } from '../compute';
 import { openStore, type ExperimentStore } from '../store';
 import { TrainingHost } from '../training/host';
 import { APP_VERSION } from '../version';
@@ -58,12 +60,16 @@ export function startBackend(options: BackendOptions): Backend {
   const store = openStore(options.dbPath, options.clock ? { clock: options.clock } : {});
   let host: TrainingHost | null = null;
   try {
-    const interruptedAtStart = store.markInterruptedRuns();
+    const interruptedAtStart = store.abandonedAtOpen + store.markInterruptedRuns();
     const events = new EventBus(log);
     const settingsFile = options.settingsFile !== undefined ? options.settingsFile : inMemory ? null : path.join(path.dirname(path.resolve(options.dbPath)), 'settings.json');
     const settings = new SettingsService({
       file: settingsFile,
       defaultDataFolder: inMemory ? '' : path.dirname(path.resolve(options.dbPath)),
+      knownBackends: () => {
+        registerNodeBackends();
+        return backendNames();
+      },
       onChange: (next) => host?.setConcurrency(next.threads),
       log,
     });
@@ -122,6 +128,7 @@ export function startBackend(options: BackendOptions): Backend {
       'backends.bench': (r) => app.benchBackends(r),
       'dialog.saveText': (r) => dialogs.saveText(r),
       'dialog.openCsv': () => dialogs.openCsv(),
+      'dialog.chooseDataFolder': () => dialogs.chooseDataFolder(settings),
     };
     const api = new Api(handlers, { checkResponses: options.checkResponses ?? false, log });
     const trainingHost = host;

@@ -4,10 +4,10 @@
  * new edits is never served stale.
  */
 import type { RunState } from '../../app/recipe/runner';
-import { parseRecipe } from '../../app/recipe/schema';
 import type { ExperimentStore, RunDetail, StepRecord } from '../store';
 import { datasetIdOfRef } from '../training/dataset-ref';
 import { restoreState } from '../training/execute';
+import { storedRecipe } from '../training/stored-recipe';
 import { badRequest, notFound } from './errors';
 
 /** Training rows used for attribution and activation plots; a stride sample keeps big datasets cheap to inspect. */
@@ -51,7 +51,7 @@ export class ModelStates {
   private load(run: RunDetail, step: StepRecord): InspectedModel {
     const kan = this.store.getSnapshot(run.id, step.idx, 'kan');
     if (!kan) badRequest(`step ${step.idx} of run "${run.name}" kept no KAN to inspect.`, 'step');
-    const recipe = parseRecipe(run.recipe);
+    const recipe = storedRecipe(run);
     const csv = 'csv' in recipe.data ? datasetIdOfRef(recipe.data.csv) : null;
     const readCsv = (): string => {
       if (csv === null) badRequest(`run "${run.name}" reads a CSV file that is not a stored dataset, so its data cannot be shown.`);

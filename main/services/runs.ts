@@ -8,6 +8,7 @@ import type { StageResult } from '../../app/recipe/runner';
 import { parseRecipe, RecipeError, type Recipe } from '../../app/recipe/schema';
 import type { ExperimentStore, RunRecord, RunStatus, RunSummaryRow, StepRecord } from '../store';
 import { summaryOf } from '../training/execute';
+import { storedRecipe } from '../training/stored-recipe';
 import { datasetIdOfRef, datasetRef, formulaDataHash } from '../training/dataset-ref';
 import type { EmitEvent, TrainingHost } from '../training/host';
 import { badRequest, conflict, notFound, recipeError } from './errors';
@@ -35,7 +36,8 @@ export class RunService {
   }
 
   create(request: ParsedRequestOf<'runs.create'>): RunRow {
-    const recipe = this.withDataset(parseAt(request.recipe), request.datasetId);
+    // The request's recipe was parsed, meaning and all, at the API boundary (app/api/validate.ts).
+    const recipe = this.withDataset(request.recipe, request.datasetId);
     const run = this.store.createRun({
       name: request.name ?? recipe.name ?? defaultRunName(recipe, this.datasetName(recipe)),
       datasetId: recipeDatasetId(recipe),
@@ -113,7 +115,7 @@ export class RunService {
 
   rerun(request: ParsedRequestOf<'runs.rerun'>): RunRow {
     const source = this.requireRun(request.id);
-    const recipe = parseAt(source.recipe);
+    const recipe = storedRecipe(source);
     const run = this.store.createRun({
       name: clipName(`${source.name} (re-run)`), datasetId: source.datasetId, datasetHash: source.datasetHash, recipe,
       seed: recipe.seed, backend: recipe.backend, appVersion: this.options.appVersion,
@@ -126,7 +128,8 @@ export class RunService {
   branch(request: ParsedRequestOf<'runs.branch'>): RunRow {
     const parent = this.store.getRun(request.id) ?? notFound(`run ${request.id}`);
     const from = this.requireStep(parent.steps, request.step, parent.name);
-    const parentRecipe = parseAt(parent.recipe);
+    const parentRecipe = storedRecipe(parent);
+    // New steps on a stored recipe make a new recipe: its steps are checked against its KAN, once, here.
     const recipe = parseAt({ ...parentRecipe, steps: [...parentRecipe.steps.slice(0, request.step + 1), ...request.steps] });
     const run = this.store.transaction(() => {
       const created = this.store.createRun({
@@ -149,7 +152,7 @@ export class RunService {
       conflict(`run "${run.name}" is still ${run.status}; wait for it to finish or cancel it before changing it.`);
     }
     const recorded = run.steps.length;
-    const current = parseAt(run.recipe);
+    const current = storedRecipe(run);
     const recipe = parseAt({ ...current, steps: [...current.steps.slice(0, recorded), ...request.steps] });
     const reopened = this.store.reopenRun(run.id, recipe);
     this.emit('run.status', { runId: run.id, status: 'queued', error: null });
@@ -164,7 +167,7 @@ export class RunService {
       conflict(`run "${run.name}" is still ${run.status}; wait for it to finish or cancel it before reverting.`);
     }
     const kept = this.requireStep(run.steps, request.step, run.name);
-    const current = parseAt(run.recipe);
+    const current = storedRecipe(run);
     const reverted = this.store.transaction(() => {
       const record = this.store.truncateSteps(run.id, request.step, { ...current, steps: current.steps.slice(0, request.step + 1) });
       this.store.setRunSummary(run.id, summaryOfStep(kept));

@@ -1,4 +1,8 @@
-/** User settings (compute backend, runs trained at once, data folder, theme), kept as one JSON file and validated on read and write. */
+/**
+ * User settings (compute backend, runs trained at once, data folder, theme), kept as one JSON file and validated on
+ * read and write: the backend must be one this build knows, and the data folder (where the app writes) is chosen only
+ * through the desktop app's folder dialog, never set by an API request, which a web page could forge.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -14,6 +18,8 @@ export interface SettingsServiceOptions {
   file: string | null;
   /** The folder of the experiment store in use, the default data folder. */
   defaultDataFolder: string;
+  /** Names of the compute backends a setting may choose, besides 'auto'. */
+  knownBackends: () => readonly string[];
   /** Called after every change, e.g. to apply threads to the training host. */
   onChange?: (settings: Settings) => void;
   log?: (message: string) => void;
@@ -31,11 +37,25 @@ export class SettingsService {
     return { ...this.current };
   }
 
+  /** A change asked for through the API: any setting but the data folder, which only the folder dialog changes. */
   set(changes: Partial<Settings>): Settings {
-    if (changes.dataFolder !== undefined && changes.dataFolder !== '' && !path.isAbsolute(changes.dataFolder)) {
-      badRequest(`dataFolder must be an absolute path (it is used on the next start); got "${changes.dataFolder.slice(0, 200)}".`, 'dataFolder');
+    if (changes.dataFolder !== undefined && changes.dataFolder !== this.current.dataFolder) {
+      badRequest('the data folder is chosen in the desktop app with its folder dialog (dialog.chooseDataFolder); a request cannot set it, so no page can make the app write to a folder of its choosing. Leave dataFolder out.', 'dataFolder');
     }
-    const next = settingsSchema.parse({ ...this.current, ...changes });
+    if (changes.backend !== undefined && changes.backend !== 'auto' && !this.options.knownBackends().includes(changes.backend)) {
+      badRequest(`unknown compute backend "${changes.backend.slice(0, 100)}"; choose "auto" (measure and pick) or one of ${this.options.knownBackends().join(', ')}.`, 'backend');
+    }
+    return this.save({ ...this.current, ...changes });
+  }
+
+  /** The folder the user picked in the desktop app's folder dialog (Electron main calls this, never the API). */
+  setDataFolder(folder: string): Settings {
+    if (!path.isAbsolute(folder)) badRequest(`the data folder must be an absolute path; got "${folder.slice(0, 200)}".`, 'dataFolder');
+    return this.save({ ...this.current, dataFolder: folder });
+  }
+
+  private save(value: Settings): Settings {
+    const next = settingsSchema.parse(value);
     this.current = next;
     this.writeFile(next);
     this.options.onChange?.(this.get());

@@ -1,5 +1,5 @@
 // Owns the public face of the experiment store: open it, find its default file, and the types it speaks.
-export { openStore } from './store';
+export { openStore, openStoreForReading } from './store';
 export { defaultStorePath } from './paths';
 export { SCHEMA_VERSION } from './migrations';
 export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './run-query';

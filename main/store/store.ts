@@ -193,6 +193,11 @@ function prepareStatements(db: Db) {
            ELSE 'KAN Workbench stopped before this run started.' END
        WHERE id = ? AND status IN ('queued', 'running')`,
     ),
+    markAbandoned: db.prepare<[string, string, string]>(
+      `UPDATE runs SET status = 'interrupted',
+         error = CASE status WHEN 'running' THEN ? ELSE ? END
+       WHERE id = ? AND status IN ('queued', 'running')`,
+    ),
     setSummary: db.prepare<[string, string]>(`UPDATE runs SET summary_json = ? WHERE id = ?`),
     deleteMetrics: db.prepare<[string]>(`DELETE FROM run_metrics WHERE run_id = ?`),
     insertMetric: db.prepare<[string, string, number | null, string | null]>(
@@ -360,6 +365,7 @@ function isSqliteConstraint(error: unknown): boolean {
 }
 
 class SqliteExperimentStore implements ExperimentStore {
+  abandonedAtOpen = 0;
   private readonly sql: Statements;
   private readonly listStatements = new Map<string, Database.Statement>();
   private readonly inTransaction: Database.Transaction<(work: () => unknown) => unknown>;
@@ -764,6 +770,33 @@ class SqliteExperimentStore implements ExperimentStore {
     });
   }
 
+  /**
+   * Runs left queued or running by a process of this machine that no longer exists (a `kanbench run` killed, a crash)
+   * become interrupted, with their finished steps. openStore calls it, so every command sees the truth; runs of live
+   * processes, and of other machines (whose processes cannot be checked), are left alone.
+   */
+  markAbandonedRuns(): number {
+    const deadOwnerPid = (owner: string | null): number | null => {
+      const pid = owner === null || owner === this.owner ? null : pidOnThisHost(owner);
+      return pid === null || processIsAlive(pid) ? null : pid;
+    };
+    // Read first: most opens find nothing to mark and need not wait for the write lock another process may hold.
+    if (!this.sql.unfinishedRuns.all().some((run) => deadOwnerPid(run.owner) !== null)) return 0;
+    return this.write(() => {
+      let marked = 0;
+      for (const run of this.sql.unfinishedRuns.all()) {
+        const pid = deadOwnerPid(run.owner);
+        if (pid === null) continue;
+        marked += this.sql.markAbandoned.run(
+          `the process that was training this run (pid ${pid}) ended without finishing it; its finished steps were kept. Branch from its last step or re-run it.`,
+          `the process that queued this run (pid ${pid}) ended before it started; re-run it.`,
+          run.id,
+        ).changes;
+      }
+      return marked;
+    });
+  }
+
   integrityCheck(): string {
     const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
     return rows.map((row) => row.integrity_check).join('\n');
@@ -828,10 +861,35 @@ function openDatabase(file: string, readonly: boolean): Db {
   if (readonly) {
     if (file === ':memory:') throw new StoreError('invalid', 'an in-memory store cannot be opened read-only; it would be empty.');
     if (!fs.existsSync(file)) throw new StoreError('not_found', `no experiment store at ${file}; check the path.`);
-    return new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      db.pragma('schema_version');
+      return db;
+    } catch (error) {
+      db.close();
+      if ((error as { code?: unknown }).code !== 'SQLITE_READONLY_DIRECTORY') throw error;
+      return snapshotOfUnwritableStore(file);
+    }
   }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   return new Database(file, { timeout: 5000 });
+}
+
+/**
+ * A WAL store in a folder this process may not write cannot be opened in place, as SQLite must create its shared-memory
+ * index beside it (https://sqlite.org/wal.html#readonly). Without that index no writer is connected, and without a WAL
+ * file every commit is in the main file, so an in-memory copy of it is the whole store as it stands (its header is set
+ * to the rollback journal, which an in-memory database needs). It costs memory of the store's size, only in this case.
+ */
+function snapshotOfUnwritableStore(file: string): Db {
+  if (fs.existsSync(`${file}-wal`)) {
+    throw new StoreError('invalid', `the experiment store ${file} has unsaved changes in ${file}-wal, and this process may not write its folder to read them; open it once as a user who may write there.`);
+  }
+  const bytes = fs.readFileSync(file);
+  // Bytes 18 and 19 of the header are the file format's write and read versions: 1 is rollback journal, 2 is WAL.
+  bytes[18] = 1;
+  bytes[19] = 1;
+  return new Database(bytes, { readonly: true });
 }
 
 /** Reads the schema version, turning "not a database" into advice about the path. */
@@ -881,11 +939,31 @@ export function openStore(file: string, options: StoreOptions = {}): ExperimentS
       migrate(db);
       db.pragma('optimize = 0x10002');
     }
-    return new SqliteExperimentStore(db, file, options.clock ?? Date.now, options.owner ?? processOwner());
+    const store = new SqliteExperimentStore(db, file, options.clock ?? Date.now, options.owner ?? processOwner());
+    if (!readonly) store.abandonedAtOpen = store.markAbandonedRuns();
+    return store;
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/**
+ * For commands that only read: the store opened writable, so runs a dead process abandoned are marked first; or, when
+ * this process may not write it (a read-only file, folder or disk), read-only as it is.
+ */
+export function openStoreForReading(file: string): ExperimentStore {
+  try {
+    return openStore(file);
+  } catch (error) {
+    if (!isNotWritable(error)) throw error;
+    return openStore(file, { readonly: true });
+  }
+}
+
+function isNotWritable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || ['EACCES', 'EPERM', 'EROFS'].includes(code));
 }
 
 /** This process as a run owner: "host#pid". */
@@ -895,9 +973,18 @@ export function processOwner(): string {
 
 /** Whether the process named by an owner string still runs on this machine (a pid on another host cannot be checked). */
 function ownerIsAlive(owner: string): boolean {
+  const pid = pidOnThisHost(owner);
+  return pid !== null && processIsAlive(pid);
+}
+
+/** The pid of an owner string ("host#pid") when the host is this machine, else null. */
+function pidOnThisHost(owner: string): number | null {
   const at = owner.lastIndexOf('#');
   const pid = Number(owner.slice(at + 1));
-  if (at < 0 || owner.slice(0, at) !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  return at >= 0 && owner.slice(0, at) === os.hostname() && Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

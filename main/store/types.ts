@@ -201,6 +201,10 @@ export interface ExperimentStore {
   setRunBackend(runId: string, backend: string): void;
   deleteRun(id: string): void;
   markInterruptedRuns(): number;
+  /** Marks interrupted the runs a dead process of this machine left queued or running; openStore calls it. */
+  markAbandonedRuns(): number;
+  /** How many runs opening this store marked interrupted (0 for a read-only store, which cannot mark them). */
+  readonly abandonedAtOpen: number;
   /** Puts a finished run back in the queue with a new recipe (interactive steps appended); its steps stay. */
   reopenRun(id: string, recipe: unknown): RunRecord;
   /** Removes every step after lastIdx (with snapshots, formulas and curves) and replaces the recipe: an undo. */

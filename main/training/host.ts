@@ -7,8 +7,9 @@
 import { Worker } from 'node:worker_threads';
 
 import type { EventName, EventOf } from '../../app/api/contract';
-import { parseRecipe } from '../../app/recipe/schema';
+import type { Recipe } from '../../app/recipe/schema';
 import { datasetIdOfRef } from './dataset-ref';
+import { storedRecipe } from './stored-recipe';
 import type { ExperimentStore, NewStep, RunStatus, RunSummary } from '../store';
 import { StoreError } from '../store';
 import type { HostToWorker, ProgressMessage, StartJob, WorkerToHost } from './protocol';
@@ -200,7 +201,7 @@ export class TrainingHost {
         this.resolveWaiters(runId, run?.status ?? null);
         return;
       }
-      job = this.buildJob(runId, run.recipe, plan);
+      job = this.buildJob(runId, storedRecipe(run), plan);
       this.store.setRunStatus(runId, 'running');
     } catch (error) {
       this.finish(runId, 'failed', messageOf(error));
@@ -252,8 +253,7 @@ export class TrainingHost {
     return worker;
   }
 
-  private buildJob(runId: string, storedRecipe: unknown, plan: RunPlan): StartJob {
-    const recipe = parseRecipe(storedRecipe);
+  private buildJob(runId: string, recipe: Recipe, plan: RunPlan): StartJob {
     let csv: Uint8Array | null = null;
     if ('csv' in recipe.data) {
       const datasetId = datasetIdOfRef(recipe.data.csv);
@@ -271,7 +271,7 @@ export class TrainingHost {
     return {
       type: 'start',
       runId,
-      recipe: storedRecipe,
+      recipe,
       csv,
       from: plan.from,
       restore,

@@ -1,4 +1,5 @@
 /** The messages between the training host (main thread) and a training worker thread, both directions. */
+import type { Recipe } from '../../app/recipe/schema';
 import type { CurvePoint, ModelKind, NewStep, RunSummary } from '../store';
 import type { ProbeResult } from './speed-probe';
 
@@ -6,8 +7,11 @@ import type { ProbeResult } from './speed-probe';
 export interface StartJob {
   type: 'start';
   runId: string;
-  /** The run's recipe as stored (validated again in the worker). */
-  recipe: unknown;
+  /**
+   * The run's parsed recipe. postMessage copies it by structured clone inside this process (no JSON, no outside
+   * sender), so the worker uses it as it is.
+   */
+  recipe: Recipe;
   /** The CSV bytes of the run's stored dataset, or null for a formula recipe. */
   csv: Uint8Array | null;
   from: number;

@@ -2,7 +2,6 @@
 import { parentPort } from 'node:worker_threads';
 
 import { disposeBackends } from '../../app/compute/registry';
-import { parseRecipe } from '../../app/recipe/schema';
 import { resolveTrainingBackend } from './backend';
 import { divergenceOf, executeRun, restoreState } from './execute';
 import type { HostToWorker, StartJob, WorkerToHost } from './protocol';
@@ -17,7 +16,7 @@ function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
 
 async function runJob(job: StartJob): Promise<void> {
   const abort = new Int32Array(job.abortFlag);
-  const recipe = parseRecipe(job.recipe);
+  const recipe = job.recipe;
   const csvText = job.csv ? new TextDecoder().decode(job.csv) : null;
   const readCsv = (): string => {
     if (csvText === null) throw new Error('this run has no stored dataset; its recipe names a CSV the app cannot read');

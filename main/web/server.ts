@@ -1,7 +1,8 @@
 /**
  * The web host of browser mode: on 127.0.0.1 only, it serves the built renderer and the API over a WebSocket (/api).
  * Every request must carry the start-up token (query `token=` or the HttpOnly cookie set on the first page load), or
- * gets 401; a request from another Origin or for another Host (DNS rebinding) gets 403.
+ * gets 401. Browsers send a host's cookies to all of its ports, so the cookie is named by port (as Jupyter names its
+ * own): two instances in one browser each keep their token. a request from another Origin or for another Host (DNS rebinding) gets 403.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -39,7 +40,6 @@ export interface WebHost {
 }
 
 const HOST = '127.0.0.1';
-const COOKIE = 'kanbench_token';
 const API_PATH = '/api';
 /** Progress events are dropped for a client this far behind; the next one carries the latest figures anyway. */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
@@ -68,9 +68,10 @@ export function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const tokenBytes = Buffer.from(token);
   let port = 0;
+  const cookieName = (): string => `kanbench_token_${port}`;
 
   const hasToken = (request: http.IncomingMessage, url: URL): boolean => {
-    const offered = url.searchParams.get('token') ?? cookieValue(request.headers.cookie, COOKIE);
+    const offered = url.searchParams.get('token') ?? cookieValue(request.headers.cookie, cookieName());
     if (offered === null) return false;
     const offeredBytes = Buffer.from(offered);
     return offeredBytes.length === tokenBytes.length && timingSafeEqual(offeredBytes, tokenBytes);
@@ -97,7 +98,7 @@ export function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (url.pathname === API_PATH) return sendText(response, 426, 'this address speaks WebSocket only', { Upgrade: 'websocket' });
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'only GET and HEAD are served', { Allow: 'GET, HEAD' });
     // The token moves into a cookie, so the page's own requests (scripts, the WebSocket) are authorised without it.
-    const cookie = url.searchParams.has('token') ? `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` : null;
+    const cookie = url.searchParams.has('token') ? `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/` : null;
     serveStatic(rendererDir, url.pathname, request.method === 'HEAD', response, port, cookie);
   });
   server.on('clientError', (_error, socket) => socket.destroy());

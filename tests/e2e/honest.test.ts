@@ -136,7 +136,7 @@ describe.skipIf(!haveChromium)('honest comparison in Chromium against kanbench s
     await page.waitForSelector('[data-view="training"]');
     const notice = page.locator('[data-view="training"] [data-testid="diverged"]');
     await notice.waitFor();
-    expect(await notice.innerText()).toMatch(/^DIVERGED in step 2: KAN diverged at step \d+: .*restored/);
+    expect(await notice.innerText()).toMatch(/^DIVERGED in step 2: KAN diverged at iteration \d+ of \d+: .*restored/);
     await shot(page, 'honest-06-training-diverged');
     expect(bench.pageErrors).toEqual([]);
   });

@@ -133,7 +133,7 @@ describe.skipIf(!haveChromium)('workbench in Chromium against kanbench serve', (
     await page.fill('[data-field="steps"]', '12');
     // A batch size that is not a whole number of rows is named and blocks the run; empty means every training row.
     await page.fill('[data-field="batch"]', '2.5');
-    await page.locator('.problems [role="alert"]', { hasText: 'batch size must be a whole number of rows' }).waitFor();
+    await page.locator('.problems [role="alert"]', { hasText: 'The batch size: ' }).waitFor();
     expect(await page.locator('[data-action="create-run"]').isDisabled()).toBe(true);
     await page.fill('[data-field="batch"]', '');
     await page.fill('[data-field="name"]', RUN_NAME);

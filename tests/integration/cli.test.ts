@@ -148,7 +148,7 @@ describe('kanbench', () => {
     expect(text.stdout).toMatch(/^model\s+params\s+train RMSE\s+val RMSE\s+test RMSE\s+test R2$/m);
     expect(text.stdout).toMatch(/^mean\s+1\s+/m);
     expect(text.stdout).toMatch(/^ridge\s+3\s+/m);
-    expect(text.stdout).toMatch(/^DIVERGED in step 2: KAN diverged at step \d+: .* were restored/m);
+    expect(text.stdout).toMatch(/^DIVERGED in step 2: KAN diverged at iteration \d+ of 20: .* were restored/m);
     expect(text.stderr).toMatch(/^kanbench: training diverged: step 2 \(fit\): KAN diverged/m);
     const failed = json<{ rows: { error: string; summary: Record<string, unknown> }[] }>(kanbench(['runs', 'list', '--json', '--status', 'failed', '--db', db]).stdout);
     expect(failed.rows).toHaveLength(1);

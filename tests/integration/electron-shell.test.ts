@@ -192,6 +192,10 @@ describe('the Electron shell', () => {
     expect(await invoke({ v: 1, id: 7, op: 'dialog.openCsv', payload: {} })).toMatchObject({
       ok: true, result: { available: true, name: 'measurements.csv', text: 'x,y\n1,2\n' },
     });
+    // The data folder changes through the folder dialog, which settings.set cannot do.
+    fake.openDialogPath = path.join(tmp, 'chosen-data');
+    expect(await invoke({ v: 1, id: 8, op: 'dialog.chooseDataFolder', payload: {} })).toMatchObject({ ok: true, result: { available: true, dataFolder: fake.openDialogPath } });
+    expect(await invoke({ v: 1, id: 9, op: 'settings.get', payload: {} })).toMatchObject({ ok: true, result: { dataFolder: fake.openDialogPath } });
   });
 
   it('keeps the window state and closes training and the store before quitting', async () => {

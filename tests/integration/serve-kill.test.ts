@@ -96,7 +96,8 @@ describe('kanbench serve killed mid-fit', () => {
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
 
-    const store = openStore(db);
+    // Read-only, so as not to mark the run itself: the next start must find it.
+    const store = openStore(db, { readonly: true });
     expect(store.integrityCheck()).toBe('ok');
     const killed = store.getRun(runId)!;
     expect(killed.status).toBe('running');
@@ -115,7 +116,7 @@ describe('kanbench serve killed mid-fit', () => {
     await until(() => second.stderr().includes('1 run(s) left unfinished'), 'the interrupted notice');
     const again = await open(second.url);
     const run = await again.request('runs.get', { id: runId });
-    expect(run.result).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/stopped while this run was training; its finished steps were kept/) });
+    expect(run.result).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/the process that was training this run \(pid \d+\) ended without finishing it; its finished steps were kept/) });
     const lastStep = run.result.steps.length - 1;
     const branch = await again.request('runs.branch', { id: runId, step: lastStep, steps: [{ fit: { steps: 3, maxIter: 5 } }] });
     expect(branch.ok).toBe(true);

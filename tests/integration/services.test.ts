@@ -148,6 +148,21 @@ describe('runs', () => {
     expect(await fail('runs.get', { id: 'missing' })).toMatchObject({ code: 'not_found' });
   });
 
+  it('refuses a recipe whose steps name what does not exist before storing or training anything', async () => {
+    const before = (await call('runs.list', {})).total;
+    const badLayer = await fail('runs.create', { recipe: { ...recipe, steps: [recipe.steps[0]!, { fixSymbolic: { layer: 99, input: 0, output: 0, fn: 'sin' } }] } });
+    expect(badLayer).toMatchObject({ code: 'bad_request', path: 'recipe.steps[1].fixSymbolic.layer' });
+    expect(badLayer.message).toMatch(/the KAN \[2, 3, 1\] has edge layers 0 to 1; layer 99 does not exist/);
+    expect(await fail('runs.create', { recipe: { ...recipe, steps: [{ autoSymbolic: { lib: ['constructor'] } }] } })).toMatchObject({ path: 'recipe.steps[0].autoSymbolic.lib[0]' });
+    expect(await fail('runs.create', { recipe: { ...recipe, customFunctions: [{ name: 'f', expr: 'evaluate("1")', complexity: 1 }] } })).toMatchObject({ path: 'recipe.customFunctions[0].expr' });
+    expect((await call('runs.list', {})).total).toBe(before);
+    // Steps added to a stored run are checked against its KAN too, and the run stays as it was.
+    const edited = await fail('runs.applySteps', { id: baseRun, steps: [{ prune: { nodes: ['1.99'] } }] });
+    expect(edited).toMatchObject({ code: 'bad_request' });
+    expect(edited.message).toMatch(/steps\[2\]\.prune\.nodes\[0\]: node "1\.99": layer 1 of the KAN \[2, 3, 1\] has nodes 0 to 2/);
+    expect(await call('runs.get', { id: baseRun })).toMatchObject({ status: 'done' });
+  });
+
   it('trains a CSV with a constant column on the kept inputs from a width that counts it, and branches from its snapshots', async () => {
     const rows = Array.from({ length: 80 }, (_, i) => {
       const [a, b] = [Math.sin(i), Math.cos(3 * i)];
@@ -347,6 +362,22 @@ describe('settings and app', () => {
     expect(await fail('settings.set', { dataFolder: 'relative/folder' })).toMatchObject({ code: 'bad_request', path: 'dataFolder' });
     expect(await fail('settings.set', { threads: 0 })).toMatchObject({ code: 'bad_request', path: 'threads' });
     await call('settings.set', { threads: 1 });
+  });
+
+  it('accepts known backends only, and never a data folder from a request', async () => {
+    const unknown = await fail('settings.set', { backend: 'no-such-backend' });
+    expect(unknown).toMatchObject({ code: 'bad_request', path: 'backend' });
+    expect(unknown.message).toMatch(/unknown compute backend "no-such-backend"; choose "auto" .* or one of reference, wasm, .*threads/);
+    expect(await call('settings.set', { backend: 'reference' })).toMatchObject({ backend: 'reference' });
+    expect(await call('settings.set', { backend: 'auto' })).toMatchObject({ backend: 'auto' });
+    const elsewhere = path.join(os.tmpdir(), 'kanbench-elsewhere');
+    const folder = await fail('settings.set', { dataFolder: elsewhere });
+    expect(folder).toMatchObject({ code: 'bad_request', path: 'dataFolder' });
+    expect(folder.message).toMatch(/chosen in the desktop app with its folder dialog/);
+    // Sending the current value back (a form that posts every field) changes nothing and is fine.
+    expect(await call('settings.set', { dataFolder: tmp, theme: 'light' })).toMatchObject({ dataFolder: tmp, theme: 'light' });
+    expect((await call('settings.get', {})).dataFolder).toBe(tmp);
+    expect(await call('dialog.chooseDataFolder', {})).toEqual({ available: false });
   });
 
   it('describes itself, times a training step, and has no native dialogs outside Electron', async () => {

@@ -433,6 +433,29 @@ describe('runs, steps and curves', () => {
     otherStore.close();
   });
 
+  it('marks, on opening, the unfinished runs a dead process of this machine left, and only those', async () => {
+    const { spawn } = await import('node:child_process');
+    const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await new Promise<void>((resolve) => gone.once('exit', () => resolve()));
+    const writer = openStore(store.path, { owner: `${os.hostname()}#${gone.pid}` });
+    const abandoned = writer.createRun(newRun({ name: 'left by a killed CLI' }));
+    writer.setRunStatus(abandoned.id, 'running');
+    const queued = writer.createRun(newRun({ name: 'queued by it' }));
+    writer.close();
+    const remote = openStore(store.path, { owner: 'another-machine#1' });
+    const elsewhere = remote.createRun(newRun({ name: 'another machine' }));
+    remote.close();
+    const own = store.createRun(newRun({ name: 'this process' }));
+
+    const reopened = openStore(store.path);
+    expect(reopened.getRun(abandoned.id)).toMatchObject({ status: 'interrupted', error: expect.stringMatching(new RegExp(`pid ${gone.pid}\\) ended without finishing it`)) });
+    expect(reopened.getRun(queued.id)).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/ended before it started; re-run it/) });
+    expect(reopened.getRun(elsewhere.id)!.status).toBe('queued');
+    expect(reopened.getRun(own.id)!.status).toBe('queued');
+    expect(reopened.markAbandonedRuns()).toBe(0);
+    reopened.close();
+  });
+
   it('deletes a run with everything hanging off it and unlinks its branches', () => {
     const parent = store.createRun(newRun({ name: 'parent' }));
     store.recordStep(parent.id, {

@@ -213,6 +213,31 @@ describe('the training host', () => {
     expect(store.getRun(runId)!.error).toMatch(/reads the file "measurements.csv".*import it as a dataset/);
   });
 
+  // Two workers start in this test (the first is dropped with its failed run), each loading the science core: a long timeout.
+  it('fails a run whose step the store refuses to write (a full disk), with the reason, and trains the next one', async () => {
+    const store = openStore(':memory:');
+    let diskFull = true;
+    // The real store, except that writing a step fails as SQLite does on a full disk, until the disk is freed.
+    const filling = new Proxy(store, {
+      get(target, property) {
+        if (property === 'recordStep' && diskFull) return () => { throw new Error('database or disk is full'); };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const host = new TrainingHost({ store: filling, workerFile, log: () => undefined });
+    const first = createRun(store, tinyRecipe());
+    host.enqueue(first);
+    expect(await host.waitFor(first)).toBe('failed');
+    expect(store.getRun(first)).toMatchObject({ status: 'failed', error: 'could not save the run: database or disk is full', steps: [] });
+    diskFull = false;
+    const second = createRun(store, tinyRecipe());
+    host.enqueue(second);
+    expect(await host.waitFor(second)).toBe('done');
+    await host.close();
+    store.close();
+  }, 60_000);
+
   // Last: it closes the shared host.
   it('marks training and queued runs interrupted when it closes', async () => {
     const { store, host } = shared;

@@ -112,16 +112,41 @@ describe('HTTP', () => {
     const page = await get(`/?token=${TOKEN}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>KAN Workbench</title>');
-    expect(page.headers['set-cookie']).toEqual([`kanbench_token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(page.headers['set-cookie']).toEqual([`kanbench_token_${web.port}=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`]);
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'; script-src 'self';.*frame-ancestors 'none'/);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
 
-    const script = await get('/assets/app.js', { Cookie: `kanbench_token=${TOKEN}` });
+    const script = await get('/assets/app.js', { Cookie: `kanbench_token_${web.port}=${TOKEN}` });
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toMatch(/^text\/javascript/);
     expect(script.body).toBe('console.log("workbench")');
     // Routes of the page itself get the page.
     expect((await get(`/runs/abc?token=${TOKEN}`)).body).toContain('KAN Workbench');
+  });
+
+  it('names the cookie by port, so two instances in one browser each keep their token', async () => {
+    const other = await startWebHost({ api: backend.api, events: backend.events, rendererDir, port: 0, token: 'other-token-0123456789abcde', log: () => undefined });
+    try {
+      // A browser keeps one cookie jar for 127.0.0.1 whatever the port: open one workbench, then the other.
+      const jar = new Map<string, string>();
+      for (const [host, token] of [[web, TOKEN], [other, 'other-token-0123456789abcde']] as const) {
+        const page = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(`http://127.0.0.1:${host.port}/?token=${token}`, resolve).on('error', reject));
+        page.resume();
+        for (const line of page.headers['set-cookie'] ?? []) {
+          const [pair] = line.split(';');
+          jar.set(pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1));
+        }
+      }
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+      expect(jar.size).toBe(2);
+      expect((await get('/assets/app.js', { Cookie: cookie })).status).toBe(200);
+      const fromOther = await new Promise<number>((resolve, reject) => http.get(`http://127.0.0.1:${other.port}/assets/app.js`, { headers: { Cookie: cookie } }, (r) => { r.resume(); resolve(r.statusCode!); }).on('error', reject));
+      expect(fromOther).toBe(200);
+      // Each instance reads only its own cookie.
+      expect((await get('/assets/app.js', { Cookie: `kanbench_token_${other.port}=${TOKEN}` })).status).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers 403 to a foreign Origin or Host even with the token', async () => {
@@ -165,7 +190,7 @@ describe('WebSocket', () => {
     await expect(connect('?token=nope')).rejects.toThrow('HTTP 401');
     await expect(connect(`?token=${TOKEN}`, { Origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
     await expect(connect(`?token=${TOKEN}`, {}, '/other')).rejects.toThrow('HTTP 404');
-    const byCookie = await connect('', { Cookie: `kanbench_token=${TOKEN}`, Origin: `http://localhost:${web.port}` });
+    const byCookie = await connect('', { Cookie: `kanbench_token_${web.port}=${TOKEN}`, Origin: `http://localhost:${web.port}` });
     const { request } = client(byCookie);
     expect(await request('app.info', {})).toMatchObject({ id: 1, ok: true, result: { apiVersion: 1 } });
     byCookie.close();

@@ -1,5 +1,5 @@
 /** Turns the setup form and the chosen data into a recipe (app/recipe/schema.ts) for runs.create. */
-import type { RecipeInput } from '../../../app/recipe/schema';
+import { type RecipeInput, recipeIssues } from '../../../app/recipe/schema';
 import { DEFAULT_PATIENCE } from '../../../app/train/selection-rules';
 
 export { DEFAULT_PATIENCE };
@@ -112,32 +112,53 @@ export function parseGridSchedule(text: string): number[] {
   });
 }
 
-/** Problems the user can fix in the form, each a full sentence; empty when the recipe can be built. */
+/** The form's name for each recipe field it fills, so that a problem the recipe schema finds reads as a form problem. */
+const FIELD_LABELS: [RegExp, string][] = [
+  [/^name$/, 'The run name'],
+  [/^seed$/, 'The seed'],
+  [/^backend$/, 'The backend'],
+  [/^data\.testFraction$/, 'The test fraction'],
+  [/^data\.validationFraction$/, 'The validation split'],
+  [/^data\./, 'The data'],
+  [/^kan\.width/, 'The KAN layers'],
+  [/^kan\.grid$/, 'The grid'],
+  [/^kan\.k$/, 'The spline order k'],
+  [/^mlp\.width/, 'The MLP layers'],
+  [/^steps\[\d+\]\.refine\.grid$/, 'Grid extension'],
+  [/^steps\[\d+\]\.fit\.steps$/, 'Training steps'],
+  [/^steps\[\d+\]\.fit\.lr$/, 'The learning rate'],
+  [/^steps\[\d+\]\.fit\.batch$/, 'The batch size'],
+  [/^steps\[\d+\]\.fit\.lamb$/, 'lambda'],
+  [/^steps\[\d+\]\.fit\.lambL1$/, 'mu1'],
+  [/^steps\[\d+\]\.fit\.lambEntropy$/, 'mu2'],
+  [/^steps\[\d+\]\.fit\.gridUpdateNum$/, 'Grid updates'],
+  [/^steps\[\d+\]\.fit\.earlyStopping$/, 'Early stopping'],
+  [/^steps\[\d+\]\.fit\.patience$/, 'Patience'],
+];
+
+function labelOf(path: string): string {
+  return FIELD_LABELS.find(([pattern]) => pattern.test(path))?.[1] ?? path;
+}
+
+/**
+ * Problems the user can fix in the form, each a full sentence; empty when the recipe can be built. What the form
+ * itself must settle comes first (data chosen, column roles, grid schedule, classes); every rule of the recipe is the
+ * recipe schema's, the one the app and the CLI check, reported under the form's name for the field.
+ */
 export function setupProblems(data: DataChoice | null, form: SetupForm): string[] {
-  const problems: string[] = [];
   if (!data) return ['Choose a dataset on the Data page first (or add a built-in sample).'];
+  const problems: string[] = [];
   if (data.kind === 'csv') {
     if (data.inputs.length === 0) problems.push('Mark at least one column as an input on the Data page.');
     if (data.target.length === 0) problems.push('Mark a column as the target on the Data page.');
     if (data.task === 'classification' && data.target.length > 1) problems.push('Classification needs exactly one target column (the class label).');
-    if (!(data.testFraction > 0 && data.testFraction < 1)) problems.push('The test fraction must be between 0 and 1, e.g. 0.2.');
+    if (data.task === 'classification' && (!Number.isInteger(form.classes) || form.classes < 2)) problems.push('Classification needs at least two classes (KAN outputs).');
   }
-  const validation = form.validationFraction;
-  if (!(typeof validation === 'number' && validation >= 0 && validation < 1)) problems.push('The validation split must be a fraction from 0 up to (not including) 1, e.g. 0.2; 0 keeps no validation rows.');
-  else if (validation === 0 && earlyStoppingOf(data, form)) problems.push('Early stopping needs validation rows: set the validation split above 0 (e.g. 0.2), or turn early stopping off.');
-  if (form.patience !== null && !(Number.isInteger(form.patience) && form.patience >= 1)) problems.push('Patience must be a whole number of checks, at least 1 (or empty for the default).');
-  if (form.hidden.some((w) => !Number.isInteger(w) || w < 1)) problems.push('Every hidden layer needs at least one node.');
-  if (!Number.isInteger(form.grid) || form.grid < 1) problems.push('The grid must be a whole number of intervals, at least 1.');
-  if (!Number.isInteger(form.k) || form.k < 1 || form.k > 10) problems.push('The spline order k must be a whole number from 1 to 10.');
-  if (!Number.isInteger(form.steps) || form.steps < 1) problems.push('Training needs at least one step.');
-  if (form.lr !== null && !(form.lr > 0)) problems.push('The learning rate must be positive (or empty for the default).');
-  if (form.batch !== null && !(Number.isInteger(form.batch) && form.batch >= 1)) problems.push('The batch size must be a whole number of rows, at least 1 (or empty for all training rows).');
-  if (![form.lamb, form.mu1, form.mu2].every((v) => Number.isFinite(v) && v >= 0)) problems.push('lambda, mu1 and mu2 must be zero or positive.');
   if (form.gridSchedule.some((g, i) => g <= (i === 0 ? form.grid : form.gridSchedule[i - 1]!))) problems.push('Grid extension must list growing grid sizes, each larger than the one before (and than the starting grid).');
-  if (data.kind === 'csv' && data.task === 'classification' && (!Number.isInteger(form.classes) || form.classes < 2)) problems.push('Classification needs at least two classes (KAN outputs).');
-  if (form.mlp.enabled && (form.mlp.hiddenLayers < 1 || form.mlp.hiddenWidth < 1)) problems.push('The MLP needs at least one hidden layer of at least one node.');
-  if (!Number.isInteger(form.seed) || form.seed < 0) problems.push('The seed must be a whole number, 0 or more.');
-  return problems;
+  if (problems.length > 0) return problems;
+  const sentences = recipeIssues(buildRecipe(data, form)).map((issue) => `${labelOf(issue.path)}: ${issue.message}`);
+  // The form repeats one fit after each grid extension: one sentence per problem, not per step.
+  return [...new Set(sentences)];
 }
 
 export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {

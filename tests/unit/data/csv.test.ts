@@ -293,3 +293,19 @@ describe('large files', () => {
     expect(end - start).toBeLessThan(10_000);
   });
 });
+
+describe('magnitude of numeric cells', () => {
+  it('refuses values whose squares overflow, naming the row, column and how to fix it', () => {
+    const parsed = parseCsvText('x,y\n1,2\n-1e308,3\n2,1e308\n');
+    let error: unknown;
+    try {
+      csvToTable(parsed, { inputs: ['x'], target: ['y'], task: 'regression' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).code).toBe('csv_out_of_range');
+    expect((error as DataError).message).toMatch(/^Row 3, column "x": -1e\+308 is too large in magnitude; .* Rescale the column/);
+    expect(csvToTable(parseCsvText('x,y\n1e150,2\n-3,1e-300\n'), { inputs: ['x'], target: ['y'], task: 'regression' }).table.rows).toBe(2);
+  });
+});

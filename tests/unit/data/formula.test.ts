@@ -270,3 +270,20 @@ describe('makeFormulaDataset', () => {
     expect(bad({ noise: -0.1 }).code).toBe('bad_spec');
   });
 });
+
+describe('formulas near the length limit', () => {
+  it('evaluates a sum of 2,000 terms (and a long product, and a long difference) instead of overflowing the stack', () => {
+    const sum = parseFormula(Array.from({ length: 2000 }, (_, i) => (i % 3 === 2 ? 'x2' : 'x1')).join('+'), 2);
+    expect(sum.evaluate(Float64Array.from([0.5, 2]), 1)[0]).toBeCloseTo(1334 * 0.5 + 666 * 2, 9);
+    const difference = parseFormula(`1000${'-x1'.repeat(1999)}`, 1);
+    expect(difference.evaluate(Float64Array.from([0.25]), 1)[0]).toBeCloseTo(1000 - 1999 * 0.25, 9);
+    const product = parseFormula(Array.from({ length: 2000 }, (_, i) => (i % 2 === 0 ? 'x1' : '1/x1')).join('*').replace(/\*1\//g, '/'), 1);
+    expect(product.evaluate(Float64Array.from([1.5]), 1)[0]).toBeCloseTo(1, 9);
+  });
+
+  it('refuses nesting too deep to evaluate with a clear message', () => {
+    expect(() => parseFormula(`${'('.repeat(2000)}x1${')'.repeat(2000)}`, 1)).toThrow(/nests brackets 2000 deep; at most 200 levels/);
+    expect(() => parseFormula(Array.from({ length: 3000 }, () => 'x1').join('^'), 1)).toThrow(/at most 200 levels/);
+    expect(() => parseFormula(`${'sin('.repeat(150)}x1${')'.repeat(150)}`, 1)).not.toThrow();
+  });
+});

@@ -48,7 +48,7 @@ describe('honest states', () => {
     expect(result.status).toBe('done');
     const [good, diverged, after] = result.stages as [typeof result.stages[0], typeof result.stages[0], typeof result.stages[0]];
     expect(good.diverged).toBeNull();
-    expect(diverged.diverged).toMatch(/^KAN diverged at step \d+: .*the parameters of step 0 \(best validation loss\) were restored/);
+    expect(diverged.diverged).toMatch(/^KAN diverged at iteration \d+ of \d+: .*the parameters this fit started from \(best validation loss\) were restored/);
     expect(diverged.details.kanFit).toMatchObject({ status: 'diverged', bestStep: 0 });
     const figures = (m: ModelMetrics): number[] => [m.trainLoss, m.valLoss, m.testLoss];
     expect(figures(trainedMetrics(diverged.kan))).toEqual(figures(trainedMetrics(good.kan)));

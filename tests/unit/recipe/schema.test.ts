@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecipeError, parseRecipe } from '../../../app/recipe/schema';
+import { RecipeError, parseRecipe, recipeIssues } from '../../../app/recipe/schema';
 
 const good = {
   seed: 0,
@@ -82,5 +82,74 @@ describe('recipe validation', () => {
     expect(parseRecipe({ data: { csv: 'a.csv', target: ['y'] }, kan: { width: [1, 1] }, steps: [] }).data.validationFraction).toBe(0.2);
     expect(errorOf({ ...good, data: { ...good.data, validationFraction: 1 } }).path).toBe('data.validationFraction');
     expect(errorOf({ ...good, steps: [{ fit: { steps: 3, patience: 0 } }] }).path).toBe('steps[0].fit.patience');
+  });
+});
+
+describe('recipe meaning is checked with its structure (one parse)', () => {
+  const withSteps = (steps: unknown[], extra: Record<string, unknown> = {}): unknown => ({ ...good, steps: [{ fit: { steps: 5 } }, ...steps], ...extra });
+
+  it('refuses unknown library names, including object property names, before anything trains', () => {
+    for (const fn of ['nosuch', 'constructor', '__proto__', 'toString']) {
+      const error = errorOf(withSteps([{ fixSymbolic: { layer: 0, input: 0, output: 0, fn } }]));
+      expect(error.path).toBe('steps[1].fixSymbolic.fn');
+      expect(error.message).toContain(`unknown symbolic function "${fn}"`);
+    }
+    expect(errorOf(withSteps([{ autoSymbolic: { lib: ['sin', 'x^9'] } }])).path).toBe('steps[1].autoSymbolic.lib[1]');
+    expect(errorOf(withSteps([{ discover: { lib: ['hasOwnProperty'] } }])).path).toBe('steps[1].discover.lib[0]');
+    const custom = { customFunctions: [{ name: 'bump', expr: 'x * exp(-x)', complexity: 3 }] };
+    expect(parseRecipe(withSteps([{ fixSymbolic: { layer: 0, input: 0, output: 0, fn: 'bump' } }, { autoSymbolic: { lib: ['asin', 'bump', 'x^2'] } }], custom)).steps).toHaveLength(3);
+  });
+
+  it('refuses edges and nodes the KAN does not have, naming the field and the valid range', () => {
+    const layer = errorOf(withSteps([{ fixSymbolic: { layer: 99, input: 0, output: 0, fn: 'sin' } }]));
+    expect(layer.path).toBe('steps[1].fixSymbolic.layer');
+    expect(layer.message).toContain('the KAN [2, 5, 1] has edge layers 0 to 1; layer 99 does not exist');
+    expect(errorOf(withSteps([{ unfixSymbolic: { layer: 1, input: 5, output: 0 } }])).path).toBe('steps[1].unfixSymbolic.input');
+    expect(errorOf(withSteps([{ fixSymbolic: { layer: 0, input: 1, output: 5, fn: 'sin' } }])).path).toBe('steps[1].fixSymbolic.output');
+    const node = errorOf(withSteps([{ prune: { nodes: ['1.2', '99.99'] } }]));
+    expect(node.path).toBe('steps[1].prune.nodes[1]');
+    expect(node.message).toContain('only hidden nodes can be pruned, in layers 1 to 1');
+    expect(errorOf(withSteps([{ prune: { nodes: ['1.5'] } }])).message).toContain('layer 1 of the KAN [2, 5, 1] has nodes 0 to 4');
+    expect(errorOf(withSteps([{ prune: { edges: ['0.2.0'] } }])).path).toBe('steps[1].prune.edges[0].input');
+    expect(parseRecipe(withSteps([{ prune: { nodes: ['1.4'], edges: ['1.4.0'] } }, { fixSymbolic: { layer: 1, input: 4, output: 0, fn: 'x' } }])).steps).toHaveLength(3);
+  });
+
+  it('checks references after a discover step when they run, as discovery picks the KAN shape', () => {
+    expect(parseRecipe(withSteps([{ discover: {} }, { fixSymbolic: { layer: 3, input: 0, output: 0, fn: 'sin' } }])).steps).toHaveLength(3);
+  });
+
+  it('compiles custom functions even when no step uses them', () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ name: 'f', expr: 'import("x")', complexity: 1 }, 'customFunctions[0].expr', /"import" .* is not an allowed function/],
+      [{ name: 'f', expr: 'evaluate("1+1")', complexity: 1 }, 'customFunctions[0].expr', /"evaluate" .* is not an allowed function/],
+      [{ name: 'f', expr: 'x * y', complexity: 1 }, 'customFunctions[0].expr', /unknown symbol "y"/],
+      [{ name: 'f', expr: 'x +* 2', complexity: 1 }, 'customFunctions[0].expr', /does not parse/],
+      [{ name: 'sin', expr: 'x', complexity: 1 }, 'customFunctions[0].name', /"sin" is a built-in library function; choose another name/],
+      [{ name: 'sinh', expr: 'x', complexity: 1 }, 'customFunctions[0].name', /math function/],
+      [{ name: 'constructor', expr: 'x', complexity: 1 }, 'customFunctions[0].name', /property name of every object/],
+      [{ name: '__proto__', expr: 'x', complexity: 1 }, 'customFunctions[0].name', /property name of every object/],
+    ];
+    for (const [spec, path, message] of cases) {
+      const error = errorOf({ ...good, customFunctions: [spec] });
+      expect(error.path, JSON.stringify(spec)).toBe(path);
+      expect(error.message, JSON.stringify(spec)).toMatch(message);
+    }
+    const twice = errorOf({ ...good, customFunctions: [{ name: 'g', expr: 'x', complexity: 1 }, { name: 'g', expr: 'x^2', complexity: 1 }] });
+    expect(twice.path).toBe('customFunctions[1].name');
+  });
+
+  it('says what a bad value must be in words, not in zod notation', () => {
+    expect(errorOf({ ...good, kan: { width: [2, 0, 1] } }).message).toBe('recipe field kan.width[1]: must be at least 1');
+    expect(errorOf({ ...good, steps: [{ fit: { steps: 2.5 } }] }).message).toBe('recipe field steps[0].fit.steps: must be a whole number');
+    expect(errorOf({ ...good, kan: { width: [2] } }).message).toBe('recipe field kan.width: needs at least 2 entries');
+    expect(errorOf({ ...good, kan: { ...good.kan, k: 11 } }).message).toBe('recipe field kan.k: must be at most 10');
+    expect(errorOf({ ...good, kan: { ...good.kan, base: 'relu' } }).message).toBe('recipe field kan.base: must be one of "silu", "identity", "zero"');
+    expect(errorOf({ ...good, seed: Number.NaN }).message).toBe('recipe field seed: must be a number, not NaN');
+  });
+
+  it('lists every problem with its path for a form', () => {
+    const issues = recipeIssues({ ...good, kan: { width: [3, 5, 1] }, steps: [{ fit: { steps: 5, earlyStopping: true } }], data: { ...good.data, validationFraction: 0 } });
+    expect(issues.map((i) => i.path).sort()).toEqual(['kan.width', 'mlp.width', 'steps[0].fit.earlyStopping']);
+    expect(recipeIssues(good)).toEqual([]);
   });
 });

@@ -59,11 +59,11 @@ describe('validation split and early stopping from the Setup form', () => {
     const off = parseRecipe(buildRecipe(csv, { ...defaultSetupForm(), earlyStopping: false, patience: 4 }));
     expect(off.steps[0]).toMatchObject({ fit: { earlyStopping: false } });
     expect('patience' in (off.steps[0] as { fit: object }).fit).toBe(false);
-    expect(setupProblems(csv, { ...defaultSetupForm(), validationFraction: 0 }).join(' ')).toMatch(/Early stopping needs validation rows/);
+    expect(setupProblems(csv, { ...defaultSetupForm(), validationFraction: 0 }).join(' ')).toMatch(/^Early stopping: early stopping needs validation rows, but data.validationFraction is 0/);
     expect(setupProblems(csv, { ...defaultSetupForm(), validationFraction: 0, earlyStopping: false })).toEqual([]);
     expect(setupProblems(formula, { ...defaultSetupForm(), validationFraction: 0 })).toEqual([]);
-    for (const validationFraction of [1, -0.1, Number.NaN]) expect(setupProblems(csv, { ...defaultSetupForm(), validationFraction }).join(' ')).toMatch(/validation split must be a fraction/);
-    for (const patience of [0, 2.5]) expect(setupProblems(csv, { ...defaultSetupForm(), patience }).join(' ')).toMatch(/Patience must be a whole number/);
+    for (const validationFraction of [1, -0.1, Number.NaN]) expect(setupProblems(csv, { ...defaultSetupForm(), validationFraction }).join(' ')).toMatch(/^The validation split: /);
+    for (const patience of [0, 2.5]) expect(setupProblems(csv, { ...defaultSetupForm(), patience }).join(' ')).toMatch(/^Patience: /);
     expect(DEFAULT_PATIENCE).toBeGreaterThan(0);
   });
 });

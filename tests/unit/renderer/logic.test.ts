@@ -67,16 +67,16 @@ describe('recipe from the setup form', () => {
     const batched = parseRecipe(buildRecipe(formula, { ...defaultSetupForm(), optimizer: 'adam', batch: 32, gridSchedule: [6] }));
     expect(batched.steps.filter((step) => 'fit' in step).map((step) => ('fit' in step ? step.fit.batch : 'x'))).toEqual([32, 32]);
     for (const batch of [0, 2.5, Number.NaN]) {
-      expect(setupProblems(formula, { ...defaultSetupForm(), batch }).join(' ')).toMatch(/batch size must be a whole number of rows/);
+      expect(setupProblems(formula, { ...defaultSetupForm(), batch }).join(' ')).toMatch(/^The batch size: /);
     }
   });
 
   it('names each problem in the form', () => {
     expect(setupProblems(null, defaultSetupForm())[0]).toMatch(/Choose a dataset/);
-    const problems = setupProblems({ ...csv, inputs: [] }, { ...defaultSetupForm(), hidden: [0], gridSchedule: [2] });
+    const problems = setupProblems({ ...csv, inputs: [] }, { ...defaultSetupForm(), gridSchedule: [2] });
     expect(problems.join(' ')).toMatch(/input/);
-    expect(problems.join(' ')).toMatch(/hidden layer/);
     expect(problems.join(' ')).toMatch(/growing grid sizes/);
+    expect(setupProblems(csv, { ...defaultSetupForm(), hidden: [0] })).toEqual(['The KAN layers: must be at least 1']);
     expect(setupProblems(csv, defaultSetupForm())).toEqual([]);
   });
 

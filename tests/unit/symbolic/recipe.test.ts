@@ -140,10 +140,9 @@ describe('the interpretability recipe steps', () => {
 
   it('rejects an unknown library function and a bad custom function with messages that say what to do', () => {
     const base = { seed: 0, data: { formula: 'x1', vars: 1, train: 50, test: 10 }, kan: { width: [1, 1], grid: 3 } };
-    const unknown = parseRecipe({ ...base, steps: [{ autoSymbolic: { lib: ['x', 'bessel'] } }] });
-    expect(() => runSteps(initialState(unknown, noCsv))).toThrow(/unknown symbolic function "bessel"; the library has 0, x, x\^2/);
-    const bad = parseRecipe({ ...base, customFunctions: [{ name: 'wave', expr: 'sin(k*x)', complexity: 3 }], steps: [{ autoSymbolic: {} }] });
-    expect(() => runSteps(initialState(bad, noCsv))).toThrow(/custom function "wave": unknown symbol "k"/);
+    // Both are refused when the recipe is parsed, before any step trains.
+    expect(() => parseRecipe({ ...base, steps: [{ autoSymbolic: { lib: ['x', 'bessel'] } }] })).toThrow(/steps\[0\]\.autoSymbolic\.lib\[1\]: unknown symbolic function "bessel"; the library has 0, x, x\^2/);
+    expect(() => parseRecipe({ ...base, customFunctions: [{ name: 'wave', expr: 'sin(k*x)', complexity: 3 }], steps: [{ autoSymbolic: {} }] })).toThrow(/customFunctions\[0\]\.expr: custom function "wave": unknown symbol "k"/);
     const custom = parseRecipe({ ...base, customFunctions: [{ name: 'cube', expr: 'x^3', complexity: 1 }], steps: [{ fit: { steps: 5 } }, { fixSymbolic: { layer: 0, input: 0, output: 0, fn: 'cube' } }, { formula: {} }] });
     const result = runSteps(initialState(custom, noCsv));
     expect((result.stages[2]!.details.formula as FormulaReport).text).toMatch(/\^ 3/);
