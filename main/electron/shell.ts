@@ -25,6 +25,7 @@ import { ApiError } from '../../app/api/validate';
 import { startBackend, type Backend } from '../services/backend';
 import type { DialogProvider } from '../services/dialogs';
 import { resolveStoreLocation } from '../services/paths';
+import { unpackedPath } from '../unpacked-path';
 import { rendererCsp } from '../web/csp';
 import { APP_ROOT, APP_SCHEME, serveAppRequest } from './app-protocol';
 import { bindIpc, pageMatcher } from './ipc';
@@ -66,11 +67,6 @@ export function dbFlag(argv: readonly string[]): string | undefined {
     if (arg.startsWith('--db=')) return arg.slice('--db='.length);
   }
   return undefined;
-}
-
-/** A file packed beside the asar but unpacked from it (native code and the worker must live on disk). */
-export function unpackedPath(file: string): string {
-  return file.replace(`${path.sep}app.asar${path.sep}`, `${path.sep}app.asar.unpacked${path.sep}`);
 }
 
 export function startShell(): void {
