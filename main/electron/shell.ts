@@ -29,6 +29,7 @@ import { unpackedPath } from '../unpacked-path';
 import { rendererCsp } from '../web/csp';
 import { APP_ROOT, APP_SCHEME, serveAppRequest } from './app-protocol';
 import { devServerUrl } from './dev-server';
+import { unpackagedAddon } from './electron-addon';
 import { bindIpc, pageMatcher } from './ipc';
 import { openAllowedLink } from './links';
 import { menuTemplate } from './menu';
@@ -125,8 +126,11 @@ async function openWorkbench(devUrl: string | null, opened: (window: BrowserWind
   }
 
   let window: BrowserWindow | null = null;
+  // Unpackaged (`npm start`), the store loads the copy of better-sqlite3 built for Electron; packaged, its own.
+  const sqliteAddon = app.isPackaged ? undefined : unpackagedAddon(path.join(here, '..', '..'), process.versions.electron);
   const backend = startBackend({
     dbPath: location.dbPath,
+    ...(sqliteAddon ? { sqliteAddon } : {}),
     settingsFile: location.settingsFile,
     workerFile: unpackedPath(path.join(here, 'worker.cjs')),
     dialogs: electronDialogs(() => window),
@@ -209,7 +213,7 @@ function electronDialogs(getWindow: () => BrowserWindow | null): DialogProvider 
 function fail(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   const advice = message.includes('NODE_MODULE_VERSION')
-    ? '\n\nbetter-sqlite3 is built for Node.js, not for Electron. Run `npx electron-builder install-app-deps`, then start again (and `npm rebuild better-sqlite3` before using the kanbench command line).'
+    ? '\n\nbetter-sqlite3 is built for Node.js, not for Electron. Start the app with `npm start`, which builds a copy for Electron once (it needs internet access that time).'
     : '';
   dialog.showErrorBox('KAN Workbench could not start', `${message}${advice}`);
   app.exit(1);

@@ -824,14 +824,15 @@ class SqliteExperimentStore implements ExperimentStore {
   }
 }
 
-function openDatabase(file: string, readonly: boolean): Db {
+function openDatabase(file: string, readonly: boolean, nativeBinding: string | undefined): Db {
+  const addon = nativeBinding === undefined ? {} : { nativeBinding };
   if (readonly) {
     if (file === ':memory:') throw new StoreError('invalid', 'an in-memory store cannot be opened read-only; it would be empty.');
     if (!fs.existsSync(file)) throw new StoreError('not_found', `no experiment store at ${file}; check the path.`);
-    return new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+    return new Database(file, { readonly: true, fileMustExist: true, timeout: 5000, ...addon });
   }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  return new Database(file, { timeout: 5000 });
+  return new Database(file, { timeout: 5000, ...addon });
 }
 
 /** Reads the schema version, turning "not a database" into advice about the path. */
@@ -860,7 +861,7 @@ function checkIsStore(db: Db, file: string): number {
  */
 export function openStore(file: string, options: StoreOptions = {}): ExperimentStore {
   const readonly = options.readonly ?? false;
-  const db = openDatabase(file, readonly);
+  const db = openDatabase(file, readonly, options.nativeBinding);
   try {
     const version = checkIsStore(db, file);
     assertSchemaNotNewer(db);
