@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   const load = createRequire(path.join(appDir, 'package.json'));
   const packageJson = JSON.parse(fs.readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { main: string };
   load(path.join(appDir, packageJson.main));
-  const window = await until('the window loading its page', () => windows[0]?.loadedUrl && windows[0], 20_000);
+  const window = await until('the window loading its page', () => (windows[0]?.loadedUrl ? windows[0] : null), 20_000);
   const pages = await servePages();
 
   load(path.join(appDir, 'dist', 'main', 'preload.cjs'));
