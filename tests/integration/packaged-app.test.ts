@@ -152,6 +152,7 @@ describe('the packaged app', () => {
       loadedUrl: string; platform: string; storePath: string;
       pages: { url: string; status: number; bytes: number }[];
       backends: { name: string; available: boolean; reason?: string }[];
+      timings: { name: string; secondsPerStep: number | null; error?: string }[];
       runs: { requested: string; status: string; error: string | null; recordedBackend: string; steps: number }[];
     };
     expect(report.loadedUrl).toBe('app://kanbench/index.html');
@@ -165,6 +166,15 @@ describe('the packaged app', () => {
     for (const name of CPU_BACKENDS) expect(available[name], name).toMatchObject({ available: true });
     // A GPU backend may be unavailable on this machine, but never because its code is missing from the package.
     for (const backend of report.backends) expect(backend.reason ?? '', backend.name).not.toMatch(/Cannot find (module|package)|is missing|not built|inside app\.asar/);
+    // The training worker's own view: every CPU backend measured (timed, or dropped after a first call clearly slower
+    // than the reference), no backend refused for want of a file.
+    const timed = Object.fromEntries(report.timings.map((t) => [t.name, t]));
+    for (const name of CPU_BACKENDS) {
+      const timing = timed[name];
+      expect(timing, name).toBeDefined();
+      expect(timing!.secondsPerStep !== null ? 'timed' : timing!.error, name).toMatch(/^(timed|clearly slower)/);
+    }
+    for (const timing of report.timings) expect(timing.error ?? '', timing.name).not.toMatch(/Cannot find (module|package)|is missing|not built|inside app\.asar/);
     expect(report.runs).toEqual(CPU_BACKENDS.map((name) => ({ requested: name, status: 'done', error: null, recordedBackend: name, steps: 1 })));
   }, 120_000);
 });

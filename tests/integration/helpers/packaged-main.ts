@@ -175,12 +175,14 @@ async function main(): Promise<void> {
   });
 
   const info = await bridge.invoke('app.info', {});
+  // Timed in a training worker, which sees the backends from app.asar.unpacked where the main process sees app.asar.
+  const bench = await bridge.invoke('backends.bench', { width: [2, 3, 1], grid: 3, k: 3, batch: 64 });
   const runs = [];
   for (const backend of backends) runs.push(await trainOn(bridge, backend, statuses));
 
   for (const listener of appListeners.get('before-quit') ?? []) listener({ preventDefault: () => undefined });
   await until('a clean quit', () => quitCalls > 0, 10_000);
-  process.stdout.write(`${JSON.stringify({ loadedUrl: window.loadedUrl, pages, platform: bridge.platform, backends: info.backends, storePath: info.storePath, runs })}\n`);
+  process.stdout.write(`${JSON.stringify({ loadedUrl: window.loadedUrl, pages, platform: bridge.platform, backends: info.backends, timings: bench.timings, storePath: info.storePath, runs })}\n`);
   process.exit(0);
 }
 
