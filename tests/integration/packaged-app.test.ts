@@ -55,8 +55,27 @@ function placeholderElectron(dir: string): void {
   fs.writeFileSync(path.join(dir, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n# '), wire, Buffer.from('\n')]), { mode: 0o755 });
 }
 
+interface AsarDirectory {
+  files: Record<string, AsarDirectory | { unpacked?: boolean }>;
+}
+
+/**
+ * Replaces each extracted file the archive marks unpacked by a link to its copy in app.asar.unpacked: Electron reads such
+ * a file from there, so it is missing for the main process too when it is missing there.
+ */
+function linkUnpacked(directory: AsarDirectory, extracted: string, unpackedRoot: string): void {
+  for (const [name, entry] of Object.entries(directory.files)) {
+    if ('files' in entry) linkUnpacked(entry, path.join(extracted, name), path.join(unpackedRoot, name));
+    else if (entry.unpacked) {
+      fs.rmSync(path.join(extracted, name));
+      fs.symlinkSync(path.join(unpackedRoot, name), path.join(extracted, name));
+    }
+  }
+}
+
+/** The real files under a folder, not the links to app.asar.unpacked. */
 function filesUnder(root: string): string[] {
-  return fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => fs.statSync(path.join(root, file)).isFile());
+  return fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => fs.lstatSync(path.join(root, file)).isFile());
 }
 
 beforeAll(() => {
@@ -78,6 +97,7 @@ beforeAll(() => {
   // Laid out where Electron reads it: the archive's files under resources/app.asar/, the unpacked ones beside it.
   const extracted = path.join(tmp, 'extracted');
   asar.extractAll(archive, extracted);
+  linkUnpacked(asar.getRawHeader(archive).header as AsarDirectory, extracted, unpacked);
   fs.rmSync(archive);
   fs.renameSync(extracted, archive);
   inAsar = archive;
@@ -101,7 +121,7 @@ describe('the packaged app', () => {
     expect(fs.existsSync(path.join(unpacked, 'node_modules/webgpu/dist/linux-x64.dawn.node'))).toBe(true);
     // The main process (inside the asar) loads better-sqlite3, whose addon must be a real file.
     const fromMain = createRequire(path.join(inAsar, packageJson.main));
-    expect(fromMain.resolve('better-sqlite3')).toBe(path.join(inAsar, 'node_modules/better-sqlite3/lib/index.js'));
+    expect(fromMain.resolve('better-sqlite3')).toBe(path.join(unpacked, 'node_modules/better-sqlite3/lib/index.js'));
     expect(fs.existsSync(path.join(unpacked, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
     // The WebAssembly kernels travel inside the bundles that run them.
     for (const bundleFile of [path.join(inAsar, packageJson.main), path.join(unpacked, 'dist/main/worker.cjs'), path.join(unpacked, 'dist/main/threads-worker.mjs')]) {
