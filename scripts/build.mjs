@@ -1,7 +1,7 @@
 // Builds the Node side (CLI, worker, Electron main + preload, bench) with esbuild, and the renderer with Vite.
 // `node scripts/build.mjs` builds everything; `node scripts/build.mjs main` only the Node side.
-import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { build as esbuild } from 'esbuild';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -9,6 +9,21 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
 const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu'];
+
+/**
+ * esbuild, with each output written to a temporary name and renamed over the old file: tests that rebuild dist/main
+ * run beside tests that read it (the packaged-app test packs it), and a reader must see the old file or the new one,
+ * never one half written.
+ */
+async function build(options) {
+  const result = await esbuild({ ...options, write: false });
+  for (const output of result.outputFiles) {
+    mkdirSync(path.dirname(output.path), { recursive: true });
+    const staged = `${output.path}.${process.pid}.tmp`;
+    writeFileSync(staged, output.contents);
+    renameSync(staged, output.path);
+  }
+}
 
 const nodeEntries = [
   ['main/cli/index.ts', 'dist/main/cli.js'],

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { unpackedPath } from '../unpacked-path';
+
 export type WorkerName = 'threads-worker' | 'device-worker';
 
 const builds = new Map<WorkerName, Promise<string>>();
@@ -25,8 +27,10 @@ export function workerScript(name: WorkerName): Promise<string> {
 
 async function locate(name: WorkerName): Promise<string> {
   const here = hereFolder();
-  // ESM bundles (.mjs: the packaged app has no package.json "type" next to them); top-level await needs ESM.
-  const built = path.join(here, `${name}.mjs`);
+  // ESM bundles (.mjs: the packaged app has no package.json "type" next to them); top-level await needs ESM. In the
+  // packaged app the main process runs from inside app.asar, but a worker thread must start from a real file, whose
+  // imports (gpu.js, webgpu) Node then resolves from app.asar.unpacked/node_modules.
+  const built = unpackedPath(path.join(here, `${name}.mjs`));
   if (existsSync(built)) return built;
   // From source: this file is main/compute/worker-script.ts; from a bundle in dist/main the sources are at
   // ../../main/compute; from a bundle elsewhere (bench/gpu-check.sh) they are under the working folder, the project root.

@@ -1,15 +1,14 @@
 /** The application menu: standard edit and view roles, the data folder, and the KAN references; developer tools only when unpackaged. */
 import type { MenuItemConstructorOptions } from 'electron';
 
+import { KAN_PAPER_URL, PYKAN_URL } from './links';
+
 export interface MenuActions {
   isMac: boolean;
   isPackaged: boolean;
   openDataFolder: () => void;
   openLink: (url: string) => void;
 }
-
-export const KAN_PAPER_URL = 'https://arxiv.org/abs/2404.19756';
-export const PYKAN_URL = 'https://github.com/KindXiaoming/pykan';
 
 export function menuTemplate(actions: MenuActions): MenuItemConstructorOptions[] {
   const view: MenuItemConstructorOptions[] = [

@@ -1,8 +1,8 @@
 /**
- * The Electron shell: one hardened window (context isolation, sandbox, no Node in the page, strict CSP, no navigation,
- * no new windows, no permissions) showing the page from app://, the IPC binding, native file dialogs, the application
- * menu and the window's size and place kept between sessions. Training and the store are the same services the web
- * host uses.
+ * The Electron shell: one instance per user, with one hardened window (context isolation, sandbox, no Node in the page,
+ * strict CSP, no navigation or redirects in any frame, no new windows, no permissions, only allow-listed links opened)
+ * showing the page from app://, the IPC binding, native file dialogs, the application menu and the window's size and
+ * place kept between sessions. Training and the store are the same services the web host uses.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,9 +25,13 @@ import { ApiError } from '../../app/api/validate';
 import { startBackend, type Backend } from '../services/backend';
 import type { DialogProvider } from '../services/dialogs';
 import { resolveStoreLocation } from '../services/paths';
+import { unpackedPath } from '../unpacked-path';
 import { rendererCsp } from '../web/csp';
 import { APP_ROOT, APP_SCHEME, serveAppRequest } from './app-protocol';
+import { devServerUrl } from './dev-server';
+import { unpackagedAddon } from './electron-addon';
 import { bindIpc, pageMatcher } from './ipc';
+import { openAllowedLink } from './links';
 import { menuTemplate } from './menu';
 import { readWindowState, writeWindowState } from './window-state';
 
@@ -48,14 +52,26 @@ export function webPreferences(preload: string): WebPreferences {
   };
 }
 
-/** Every web contents the app creates may not navigate, open windows or embed webviews; https links open in the browser. */
+/**
+ * Every web contents the app creates may not navigate (in any frame), follow a redirect, open windows or embed webviews;
+ * a link to an allow-listed page opens in the browser.
+ */
 export function hardenContents(contents: Pick<WebContents, 'on' | 'setWindowOpenHandler'>, openExternal: (url: string) => unknown): void {
   contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-frame-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void openExternal(url);
+    openAllowedLink(url, openExternal);
     return { action: 'deny' };
   });
+}
+
+/** A second start of the app brings the running window to the front instead of opening another store queue. */
+export function focusWindow(window: Pick<BrowserWindow, 'isMinimized' | 'restore' | 'show' | 'focus'>): void {
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
 }
 
 /** The --db flag of `electron . --db PATH` (or --db=PATH). */
@@ -68,27 +84,32 @@ export function dbFlag(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** A file packed beside the asar but unpacked from it (native code and the worker must live on disk). */
-export function unpackedPath(file: string): string {
-  return file.replace(`${path.sep}app.asar${path.sep}`, `${path.sep}app.asar.unpacked${path.sep}`);
-}
-
 export function startShell(): void {
-  const devUrl = app.isPackaged ? null : (process.env.KANBENCH_DEV_URL ?? null);
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
   }
+  let devUrl: string | null;
+  try {
+    devUrl = devServerUrl({ argv: process.argv, env: process.env, isPackaged: app.isPackaged });
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  let workbench: BrowserWindow | null = null;
+  app.on('second-instance', () => {
+    if (workbench && !workbench.isDestroyed()) focusWindow(workbench);
+  });
   app.on('web-contents-created', (_event, contents) => hardenContents(contents, (url) => shell.openExternal(url)));
   app.on('window-all-closed', () => app.quit());
   app.whenReady().then(
-    () => openWorkbench(devUrl),
+    () => openWorkbench(devUrl, (window) => (workbench = window)),
     (error: unknown) => fail(error),
   ).catch(fail);
 }
 
-async function openWorkbench(devUrl: string | null): Promise<void> {
+async function openWorkbench(devUrl: string | null, opened: (window: BrowserWindow) => void): Promise<void> {
   const here = __dirname;
   const rendererDir = path.join(here, '..', 'renderer');
   const location = resolveStoreLocation({ db: dbFlag(process.argv) });
@@ -105,8 +126,11 @@ async function openWorkbench(devUrl: string | null): Promise<void> {
   }
 
   let window: BrowserWindow | null = null;
+  // Unpackaged (`npm start`), the store loads the copy of better-sqlite3 built for Electron; packaged, its own.
+  const sqliteAddon = app.isPackaged ? undefined : unpackagedAddon(path.join(here, '..', '..'), process.versions.electron);
   const backend = startBackend({
     dbPath: location.dbPath,
+    ...(sqliteAddon ? { sqliteAddon } : {}),
     settingsFile: location.settingsFile,
     workerFile: unpackedPath(path.join(here, 'worker.cjs')),
     dialogs: electronDialogs(() => window),
@@ -125,6 +149,7 @@ async function openWorkbench(devUrl: string | null): Promise<void> {
     webPreferences: webPreferences(path.join(here, 'preload.cjs')),
   });
   const shown = window;
+  opened(shown);
   if (state.maximized) shown.maximize();
   shown.once('ready-to-show', () => shown.show());
   shown.on('close', () => writeWindowState(stateFile, { ...shown.getNormalBounds(), maximized: shown.isMaximized() }));
@@ -136,7 +161,7 @@ async function openWorkbench(devUrl: string | null): Promise<void> {
         isMac: process.platform === 'darwin',
         isPackaged: app.isPackaged,
         openDataFolder: () => void shell.openPath(path.dirname(backend.store.path)),
-        openLink: (url) => void shell.openExternal(url),
+        openLink: (url) => openAllowedLink(url, (allowed) => shell.openExternal(allowed)),
       }),
     ),
   );
@@ -195,7 +220,7 @@ function electronDialogs(getWindow: () => BrowserWindow | null): DialogProvider 
 function fail(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   const advice = message.includes('NODE_MODULE_VERSION')
-    ? '\n\nbetter-sqlite3 is built for Node.js, not for Electron. Run `npx electron-builder install-app-deps`, then start again (and `npm rebuild better-sqlite3` before using the kanbench command line).'
+    ? '\n\nbetter-sqlite3 is built for Node.js, not for Electron. Start the app with `npm start`, which builds a copy for Electron once (it needs internet access that time).'
     : '';
   dialog.showErrorBox('KAN Workbench could not start', `${message}${advice}`);
   app.exit(1);

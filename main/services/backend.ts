@@ -26,6 +26,8 @@ export interface BackendOptions {
   dbPath: string;
   /** The bundled training worker (dist/main/worker.js). */
   workerFile: string | URL;
+  /** better-sqlite3's native addon to load instead of its package's own (the unpackaged Electron app's copy). */
+  sqliteAddon?: string;
   /** Settings file; default settings.json beside the store (none for ':memory:'). */
   settingsFile?: string | null;
   dialogs?: DialogProvider | null;
@@ -57,7 +59,10 @@ export function startBackend(options: BackendOptions): Backend {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const appVersion = options.appVersion ?? APP_VERSION;
   const inMemory = options.dbPath === ':memory:';
-  const store = openStore(options.dbPath, options.clock ? { clock: options.clock } : {});
+  const store = openStore(options.dbPath, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sqliteAddon ? { nativeBinding: options.sqliteAddon } : {}),
+  });
   let host: TrainingHost | null = null;
   try {
     const interruptedAtStart = store.abandonedAtOpen + store.markInterruptedRuns();

@@ -857,22 +857,23 @@ class SqliteExperimentStore implements ExperimentStore {
   }
 }
 
-function openDatabase(file: string, readonly: boolean): Db {
+function openDatabase(file: string, readonly: boolean, nativeBinding: string | undefined): Db {
+  const addon = nativeBinding === undefined ? {} : { nativeBinding };
   if (readonly) {
     if (file === ':memory:') throw new StoreError('invalid', 'an in-memory store cannot be opened read-only; it would be empty.');
     if (!fs.existsSync(file)) throw new StoreError('not_found', `no experiment store at ${file}; check the path.`);
-    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000, ...addon });
     try {
       db.pragma('schema_version');
       return db;
     } catch (error) {
       db.close();
       if ((error as { code?: unknown }).code !== 'SQLITE_READONLY_DIRECTORY') throw error;
-      return snapshotOfUnwritableStore(file);
+      return snapshotOfUnwritableStore(file, addon);
     }
   }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  return new Database(file, { timeout: 5000 });
+  return new Database(file, { timeout: 5000, ...addon });
 }
 
 /**
@@ -881,7 +882,7 @@ function openDatabase(file: string, readonly: boolean): Db {
  * file every commit is in the main file, so an in-memory copy of it is the whole store as it stands (its header is set
  * to the rollback journal, which an in-memory database needs). It costs memory of the store's size, only in this case.
  */
-function snapshotOfUnwritableStore(file: string): Db {
+function snapshotOfUnwritableStore(file: string, addon: { nativeBinding?: string }): Db {
   if (fs.existsSync(`${file}-wal`)) {
     throw new StoreError('invalid', `the experiment store ${file} has unsaved changes in ${file}-wal, and this process may not write its folder to read them; open it once as a user who may write there.`);
   }
@@ -889,7 +890,7 @@ function snapshotOfUnwritableStore(file: string): Db {
   // Bytes 18 and 19 of the header are the file format's write and read versions: 1 is rollback journal, 2 is WAL.
   bytes[18] = 1;
   bytes[19] = 1;
-  return new Database(bytes, { readonly: true });
+  return new Database(bytes, { readonly: true, ...addon });
 }
 
 /** Reads the schema version, turning "not a database" into advice about the path. */
@@ -918,7 +919,7 @@ function checkIsStore(db: Db, file: string): number {
  */
 export function openStore(file: string, options: StoreOptions = {}): ExperimentStore {
   const readonly = options.readonly ?? false;
-  const db = openDatabase(file, readonly);
+  const db = openDatabase(file, readonly, options.nativeBinding);
   try {
     const version = checkIsStore(db, file);
     assertSchemaNotNewer(db);

@@ -168,6 +168,11 @@ export interface StoreOptions {
   clock?: () => number;
   /** "host#pid" recorded as the writer of the runs this store creates and starts; default this process. */
   owner?: string;
+  /**
+   * better-sqlite3's native addon to load instead of the one its package finds: the unpackaged Electron app passes the
+   * copy built for Electron (main/electron/electron-addon.ts).
+   */
+  nativeBinding?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Tests the Electron-free parts of the shell: the app:// file mapping and its CSP, saved window state, the menu, the `npm start` launcher.
+// Tests the Electron-free parts of the shell: the app:// file mapping and its CSP, saved window state, the menu, the link
+// allow-list, the --dev flag, the `npm start` launcher.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +8,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { APP_CSP, rendererFile, serveAppRequest } from '../../main/electron/app-protocol';
+import { devServerUrl } from '../../main/electron/dev-server';
 import { pageMatcher } from '../../main/electron/ipc';
+import { KAN_PAPER_URL, PYKAN_URL, openAllowedLink } from '../../main/electron/links';
 import { menuTemplate } from '../../main/electron/menu';
 import { DEFAULT_WINDOW_STATE, readWindowState, writeWindowState } from '../../main/electron/window-state';
 import { bundle } from './helpers/bundle';
@@ -83,6 +86,43 @@ describe('menu', () => {
     expect(roles(menuTemplate({ ...actions, isPackaged: false }))).toContain('"role":"toggleDevTools"');
     expect(roles(menuTemplate({ ...actions, isPackaged: true }))).not.toContain('"role":"toggleDevTools"');
     expect(roles(menuTemplate({ ...actions, isPackaged: true, isMac: true }))[0]).toBe('"role":"appMenu"');
+  });
+});
+
+describe('links to the browser', () => {
+  it('opens the two references of the Help menu and nothing else', () => {
+    const opened: string[] = [];
+    const open = (url: string) => opened.push(url);
+    expect(openAllowedLink(KAN_PAPER_URL, open)).toBe(true);
+    expect(openAllowedLink(PYKAN_URL, open)).toBe(true);
+    for (const url of ['https://evil.example/', `${KAN_PAPER_URL}/../../evil`, `${PYKAN_URL}.evil.example`, 'file:///etc/passwd', 'javascript:alert(1)', `${KAN_PAPER_URL}?x=1`]) {
+      expect(openAllowedLink(url, open), url).toBe(false);
+    }
+    expect(opened).toEqual([KAN_PAPER_URL, PYKAN_URL]);
+  });
+});
+
+describe('the --dev flag', () => {
+  const dev = (argv: string[], env: Record<string, string> = {}, isPackaged = false) => devServerUrl({ argv: ['electron', '.', ...argv], env, isPackaged });
+
+  it('loads the built page unless --dev is given, whatever KANBENCH_DEV_URL says', () => {
+    expect(dev([], { KANBENCH_DEV_URL: 'http://localhost:5173' })).toBeNull();
+    expect(dev(['--db', 'x.db'], { KANBENCH_DEV_URL: 'http://localhost:5173' })).toBeNull();
+  });
+
+  it('takes the address from --dev=URL or KANBENCH_DEV_URL, never in a packaged app', () => {
+    expect(dev(['--dev=http://localhost:5173/src/'])).toBe('http://localhost:5173');
+    expect(dev(['--dev'], { KANBENCH_DEV_URL: 'http://127.0.0.1:4000' })).toBe('http://127.0.0.1:4000');
+    expect(dev(['--dev=http://[::1]:4000'])).toBe('http://[::1]:4000');
+    expect(dev(['--dev=http://localhost:5173'], {}, true)).toBeNull();
+  });
+
+  it('refuses a missing address, a non-URL and any server off this machine, saying how to fix it', () => {
+    expect(() => dev(['--dev'])).toThrow(/--dev needs the dev server's address: `--dev=http:\/\/localhost:5173`/);
+    expect(() => dev(['--dev=localhost'])).toThrow(/"localhost" is not a URL/);
+    for (const address of ['https://localhost:5173', 'http://evil.example', 'http://localhost.evil.example', 'http://192.168.1.2:5173', 'file:///tmp/index.html']) {
+      expect(() => dev([`--dev=${address}`]), address).toThrow(/must be http on this machine/);
+    }
   });
 });
 

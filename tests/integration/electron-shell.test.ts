@@ -1,5 +1,6 @@
 // Tests the Electron shell against a mocked `electron` (the real module is never loaded): window hardening, the IPC
-// binding's sender checks, 1,000 hostile IPC payloads, events, native dialogs, window state and a clean quit.
+// binding's sender checks, 1,000 hostile IPC payloads, events, native dialogs, window state, a clean quit, the
+// single-instance lock and the explicit --dev flag.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,12 +22,18 @@ const fake = vi.hoisted(() => {
     listeners = new Map<string, Listener>();
     webContents: any;
     loadedUrl: string | null = null;
+    minimized = true;
+    calls: string[] = [];
     constructor(readonly options: any) {
       this.webContents = { id: contentsId++, isDestroyed: () => false, send: (channel: string, message: any) => sent.push({ channel, message }) };
       windows.push(this);
     }
     maximize(): void {}
-    show(): void {}
+    show(): void { this.calls.push('show'); }
+    focus(): void { this.calls.push('focus'); }
+    restore(): void { this.calls.push('restore'); this.minimized = false; }
+    isMinimized() { return this.minimized; }
+    isDestroyed() { return false; }
     once(event: string, listener: Listener): void { this.listeners.set(event, listener); }
     on(event: string, listener: Listener): void { this.listeners.set(event, listener); }
     getNormalBounds() { return { x: 10, y: 20, width: 1000, height: 700 }; }
@@ -36,6 +43,7 @@ const fake = vi.hoisted(() => {
   return {
     ipcHandlers, appListeners, windows, sent, BrowserWindow,
     quit: { calls: 0 },
+    singleInstanceLock: true,
     openExternal: [] as string[],
     registeredSchemes: [] as any[],
     permissionHandler: null as Listener | null,
@@ -48,7 +56,7 @@ const fake = vi.hoisted(() => {
 vi.mock('electron', () => ({
   app: {
     isPackaged: false,
-    requestSingleInstanceLock: () => true,
+    requestSingleInstanceLock: () => fake.singleInstanceLock,
     quit: () => { fake.quit.calls += 1; },
     exit: () => undefined,
     on: (event: string, listener: Listener) => fake.appListeners.set(event, [...(fake.appListeners.get(event) ?? []), listener]),
@@ -82,10 +90,15 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-electron-'));
 const originalArgv = process.argv;
 let window: any;
 
+const originalDevUrl = process.env.KANBENCH_DEV_URL;
+let startShell: () => void;
+
 beforeAll(async () => {
   fake.userData = tmp;
   process.argv = [...originalArgv, '--db', path.join(tmp, 'store', 'experiments.db')];
-  const { startShell } = await import('../../main/electron/shell');
+  // Without --dev the variable alone must not change which page the window loads.
+  process.env.KANBENCH_DEV_URL = 'http://localhost:5173';
+  ({ startShell } = await import('../../main/electron/shell'));
   startShell();
   const started = Date.now();
   while (!fake.windows[0]?.loadedUrl) {
@@ -97,6 +110,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   process.argv = originalArgv;
+  if (originalDevUrl === undefined) delete process.env.KANBENCH_DEV_URL;
+  else process.env.KANBENCH_DEV_URL = originalDevUrl;
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -122,18 +137,20 @@ describe('the Electron shell', () => {
     expect(answers).toEqual([false]);
   });
 
-  it('denies navigation, new windows and webviews in every web contents; https links open in the browser', () => {
+  it('denies navigation in any frame, redirects, new windows and webviews in every web contents; only allow-listed links open in the browser', () => {
     const handlers = new Map<string, Listener>();
     let openHandler: Listener = () => undefined;
     const contents = { on: (event: string, listener: Listener) => handlers.set(event, listener), setWindowOpenHandler: (h: Listener) => (openHandler = h) };
     for (const listener of fake.appListeners.get('web-contents-created')!) listener({}, contents);
-    for (const event of ['will-navigate', 'will-attach-webview']) {
+    for (const event of ['will-navigate', 'will-frame-navigate', 'will-redirect', 'will-attach-webview']) {
       const preventDefault = vi.fn();
       handlers.get(event)!({ preventDefault }, 'https://evil.example');
       expect(preventDefault).toHaveBeenCalledOnce();
     }
     expect(openHandler({ url: 'https://arxiv.org/abs/2404.19756' })).toEqual({ action: 'deny' });
     expect(openHandler({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(openHandler({ url: 'https://evil.example/?next=https://arxiv.org/abs/2404.19756' })).toEqual({ action: 'deny' });
+    expect(openHandler({ url: 'https://arxiv.org/abs/2404.19756.evil.example' })).toEqual({ action: 'deny' });
     expect(fake.openExternal).toEqual(['https://arxiv.org/abs/2404.19756']);
   });
 
@@ -212,5 +229,38 @@ describe('the Electron shell', () => {
     const again = vi.fn();
     beforeQuit!({ preventDefault: again });
     expect(again).not.toHaveBeenCalled();
+  });
+
+  it('brings the running window to the front when the app is started again', () => {
+    window.calls.length = 0;
+    for (const listener of fake.appListeners.get('second-instance')!) listener({}, ['kan-workbench'], tmp);
+    expect(window.calls).toEqual(['restore', 'show', 'focus']);
+    expect(fake.windows).toHaveLength(1);
+  });
+
+  it('quits at once, touching nothing, when another instance holds the lock', () => {
+    const quits = fake.quit.calls;
+    const listeners = [...fake.appListeners.values()].flat().length;
+    const schemes = fake.registeredSchemes.length;
+    fake.singleInstanceLock = false;
+    try {
+      startShell();
+    } finally {
+      fake.singleInstanceLock = true;
+    }
+    expect(fake.quit.calls).toBe(quits + 1);
+    expect([...fake.appListeners.values()].flat()).toHaveLength(listeners);
+    expect(fake.registeredSchemes).toHaveLength(schemes);
+  });
+
+  it('loads a dev server only on an explicit --dev, and only one on this machine', () => {
+    const listeners = [...fake.appListeners.values()].flat().length;
+    process.argv = [...originalArgv, '--dev=https://evil.example'];
+    try {
+      expect(() => startShell()).toThrow(/could not start: --dev: the dev server must be http on this machine .*https:\/\/evil.example/);
+    } finally {
+      process.argv = originalArgv;
+    }
+    expect([...fake.appListeners.values()].flat()).toHaveLength(listeners);
   });
 });
