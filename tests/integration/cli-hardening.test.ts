@@ -73,7 +73,9 @@ describe('runs a dead process left behind', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       if (!fs.existsSync(db)) continue;
       const reader = new Database(db, { readonly: true });
-      const steps = reader.prepare('SELECT count(*) FROM steps').pluck().get() as number;
+      // The file exists a moment before the CLI has created its tables.
+      const hasSteps = reader.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'steps'").pluck().get() === 1;
+      const steps = hasSteps ? (reader.prepare('SELECT count(*) FROM steps').pluck().get() as number) : 0;
       reader.close();
       if (steps > 0) break;
     }
