@@ -1,7 +1,7 @@
 // Builds the Node side (CLI, worker, Electron main + preload, bench) with esbuild, and the renderer with Vite.
 // `node scripts/build.mjs` builds everything; `node scripts/build.mjs main` only the Node side.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -10,8 +10,30 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
 const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu'];
 
+/**
+ * math.js's package entry creates every one of its functions when it loads (about 0.4 s). Formula datasets need only
+ * `create`, the factories and the node type checks, so in the Node bundles app/data/formula.ts takes these from their
+ * own files, and a run that never turns a model into a formula never loads the rest. Same files, same numbers.
+ */
+const mathjsEsm = path.join(root, 'node_modules/mathjs/lib/esm');
+const formulaMathjs = {
+  name: 'formula-mathjs',
+  setup(b) {
+    const formulaFile = path.join(root, 'app/data/formula.ts');
+    b.onResolve({ filter: /^mathjs$/ }, (args) => (args.importer === formulaFile ? { path: 'formula-mathjs', namespace: 'formula-mathjs' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'formula-mathjs' }, () => ({
+      contents: [
+        `export { create } from ${JSON.stringify(path.join(mathjsEsm, 'core/create.js'))};`,
+        `export { factory } from ${JSON.stringify(path.join(mathjsEsm, 'utils/factory.js'))};`,
+        `export { all } from ${JSON.stringify(path.join(mathjsEsm, 'entry/allFactoriesAny.js'))};`,
+        `export { isConstantNode, isFunctionNode, isOperatorNode, isParenthesisNode, isSymbolNode } from ${JSON.stringify(path.join(mathjsEsm, 'utils/is.js'))};`,
+      ].join('\n'),
+      resolveDir: root,
+    }));
+  },
+};
+
 const nodeEntries = [
-  ['main/cli/index.ts', 'dist/main/cli.js'],
   ['main/training/worker.ts', 'dist/main/worker.js'],
   ['main/electron/launch.ts', 'dist/main/launch.js'],
   ['bench/index.ts', 'dist/bench/index.js'],
@@ -30,8 +52,30 @@ await Promise.all(nodeEntries.map(([src, out]) => build({
   sourcemap: true,
   external,
   banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
+  plugins: [formulaMathjs],
   logLevel: 'warning',
 })));
+
+// The CLI is split into chunks loaded by its commands' import() calls, so a command parses only the code it runs
+// (`kanbench --help` would otherwise compile the whole 3 MB bundle). The chunks sit beside cli.js, so that code finding
+// files through import.meta.url sees the same folder as before; stale chunks of an earlier build are removed first.
+const mainOut = path.join(root, 'dist/main');
+if (existsSync(mainOut)) for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-')) rmSync(path.join(mainOut, file));
+await build({
+  entryPoints: { cli: path.join(root, 'main/cli/index.ts') },
+  outdir: mainOut,
+  splitting: true,
+  chunkNames: 'cli-chunk-[hash]',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external,
+  banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
+  plugins: [formulaMathjs],
+  logLevel: 'warning',
+});
 
 // Electron loads main and preload as CommonJS; the packaged app's worker is CommonJS too, as it lives outside the asar
 // where no package.json says "type": "module".
