@@ -58,10 +58,10 @@ await Promise.all(nodeEntries.map(([src, out]) => build({
 
 // The CLI is split into chunks loaded by its commands' import() calls, so a command parses only the code it runs
 // (`kanbench --help` would otherwise compile the whole 3 MB bundle). The chunks sit beside cli.js, so that code finding
-// files through import.meta.url sees the same folder as before; stale chunks of an earlier build are removed first.
+// files through import.meta.url sees the same folder as before. Chunks of earlier builds are removed afterwards (not
+// before: tests build in parallel, and a chunk a running CLI needs must never be missing).
 const mainOut = path.join(root, 'dist/main');
-if (existsSync(mainOut)) for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-')) rmSync(path.join(mainOut, file));
-await build({
+const cliBuild = await build({
   entryPoints: { cli: path.join(root, 'main/cli/index.ts') },
   outdir: mainOut,
   splitting: true,
@@ -74,8 +74,11 @@ await build({
   external,
   banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
   plugins: [formulaMathjs],
+  metafile: true,
   logLevel: 'warning',
 });
+const cliOutputs = new Set(Object.keys(cliBuild.metafile.outputs).map((file) => path.basename(file)));
+for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-') && !cliOutputs.has(file)) rmSync(path.join(mainOut, file), { force: true });
 
 // Electron loads main and preload as CommonJS; the packaged app's worker is CommonJS too, as it lives outside the asar
 // where no package.json says "type": "module".
