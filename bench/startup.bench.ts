@@ -164,11 +164,14 @@ function gridUpdateFigures(out: Figures): void {
   adamStep();
   adamStep();
   const step = (performance.now() - t0) / 2000;
-  const t1 = performance.now();
-  updateGridFromSamples(kan, x, n);
-  const update = (performance.now() - t1) / 1000;
+  // The first update also compiles its code; a fit updates its grids about ten times, so the repeat is what it pays.
+  const updates = [0, 1].map(() => {
+    const t1 = performance.now();
+    updateGridFromSamples(kan, x, n);
+    return (performance.now() - t1) / 1000;
+  });
   out['Adam step [100,100,1] G500 batch 1024, baseline (s)'] = step;
-  out['grid update [100,100,1] G500 batch 1024 (target 3 Adam steps)'] = `${update.toFixed(3)} s; ${(update / step).toFixed(1)} Adam steps`;
+  out['grid update [100,100,1] G500 batch 1024, first / repeated (target 3 Adam steps)'] = updates.map((u) => `${u.toFixed(3)} s = ${(u / step).toFixed(1)} Adam steps`).join(' / ');
 }
 
 export async function run(): Promise<Figures> {
