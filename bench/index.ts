@@ -9,6 +9,7 @@ import { run as runBackends } from './backends.bench';
 import { run as runCore } from './core.bench';
 import { run as runDiscovery } from './discovery.bench';
 import { run as runHost } from './host.bench';
+import { run as runStartup } from './startup.bench';
 import { run as runSymbolic } from './symbolic.bench';
 
 type Figures = Record<string, number | string>;
@@ -21,6 +22,7 @@ interface Suite {
 
 const suites: Suite[] = [
   { name: 'core', run: runCore },
+  { name: 'startup', run: runStartup },
   { name: 'symbolic', run: runSymbolic },
   { name: 'algebra', run: runAlgebra },
   { name: 'backends', run: runBackends },

@@ -1,7 +1,7 @@
 // Builds the Node side (CLI, worker, Electron main + preload, bench) with esbuild, and the renderer with Vite.
 // `node scripts/build.mjs` builds everything; `node scripts/build.mjs main` only the Node side.
 import { build as esbuild } from 'esbuild';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -23,10 +23,33 @@ async function build(options) {
     writeFileSync(staged, output.contents);
     renameSync(staged, output.path);
   }
+  return result;
 }
 
+/**
+ * math.js's package entry creates every one of its functions when it loads (about 0.4 s). Formula datasets need only
+ * `create`, the factories and the node type checks, so in the Node bundles app/data/formula.ts takes these from their
+ * own files, and a run that never turns a model into a formula never loads the rest. Same files, same numbers.
+ */
+const mathjsEsm = path.join(root, 'node_modules/mathjs/lib/esm');
+const formulaMathjs = {
+  name: 'formula-mathjs',
+  setup(b) {
+    const formulaFile = path.join(root, 'app/data/formula.ts');
+    b.onResolve({ filter: /^mathjs$/ }, (args) => (args.importer === formulaFile ? { path: 'formula-mathjs', namespace: 'formula-mathjs' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'formula-mathjs' }, () => ({
+      contents: [
+        `export { create } from ${JSON.stringify(path.join(mathjsEsm, 'core/create.js'))};`,
+        `export { factory } from ${JSON.stringify(path.join(mathjsEsm, 'utils/factory.js'))};`,
+        `export { all } from ${JSON.stringify(path.join(mathjsEsm, 'entry/allFactoriesAny.js'))};`,
+        `export { isConstantNode, isFunctionNode, isOperatorNode, isParenthesisNode, isSymbolNode } from ${JSON.stringify(path.join(mathjsEsm, 'utils/is.js'))};`,
+      ].join('\n'),
+      resolveDir: root,
+    }));
+  },
+};
+
 const nodeEntries = [
-  ['main/cli/index.ts', 'dist/main/cli.js'],
   ['main/training/worker.ts', 'dist/main/worker.js'],
   ['main/electron/launch.ts', 'dist/main/launch.js'],
   ['bench/index.ts', 'dist/bench/index.js'],
@@ -45,8 +68,33 @@ await Promise.all(nodeEntries.map(([src, out]) => build({
   sourcemap: true,
   external,
   banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
+  plugins: [formulaMathjs],
   logLevel: 'warning',
 })));
+
+// The CLI is split into chunks loaded by its commands' import() calls, so a command parses only the code it runs
+// (`kanbench --help` would otherwise compile the whole 3 MB bundle). The chunks sit beside cli.js, so that code finding
+// files through import.meta.url sees the same folder as before. Chunks of earlier builds are removed afterwards (not
+// before: tests build in parallel, and a chunk a running CLI needs must never be missing).
+const mainOut = path.join(root, 'dist/main');
+const cliBuild = await build({
+  entryPoints: { cli: path.join(root, 'main/cli/index.ts') },
+  outdir: mainOut,
+  splitting: true,
+  chunkNames: 'cli-chunk-[hash]',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external,
+  banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
+  plugins: [formulaMathjs],
+  metafile: true,
+  logLevel: 'warning',
+});
+const cliOutputs = new Set(Object.keys(cliBuild.metafile.outputs).map((file) => path.basename(file)));
+for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-') && !cliOutputs.has(file)) rmSync(path.join(mainOut, file), { force: true });
 
 // Electron loads main and preload as CommonJS; the packaged app's worker is CommonJS too, as it lives outside the asar
 // where no package.json says "type": "module".

@@ -40,6 +40,12 @@ export interface ChooseOptions {
   maxTimingPairs?: number;
   /** A non-reference backend must take at most this fraction of the reference's time to be picked. Default 0.95. */
   margin?: number;
+  /**
+   * CPU cores not busy with other work (main/compute reads the load average); default all. Below 2 a threaded backend
+   * would lose to one core: a remembered threaded choice gives way to the fastest one-core backend of its measurement,
+   * and a new measurement leaves threaded backends out and is not remembered, since the load will pass.
+   */
+  freeCores?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -93,28 +99,39 @@ export async function chooseBackend(kan: Kan, batch: Batch, task: Task, options:
   const key = `${options.machine}|${cls}`;
   const log = options.log ?? (() => undefined);
   const stored = options.force ? undefined : options.store?.get(key);
+  const busy = (options.freeCores ?? Infinity) < 2;
+  const busyNote = busy ? `; threaded backends left out, as only ${options.freeCores!.toFixed(1)} CPU cores are free` : '';
   if (stored) {
+    const oneCore = busy && isThreaded(stored.backend)
+      ? pickFastest(Object.fromEntries(Object.entries(stored.secondsPerCall).filter(([name]) => !isThreaded(name))), options.margin ?? 0.95)
+      : stored.backend;
     try {
-      const choice = await loadBackend(stored.backend);
+      const choice = oneCore === 'reference' ? 'reference' : await loadBackend(oneCore);
+      const fastest = oneCore === stored.backend ? 'fastest' : `fastest on one core (${stored.backend} with every core)`;
       return {
-        backend: stored.backend, choice, sizeClass: cls, fromStore: true, secondsPerCall: stored.secondsPerCall, rejected: stored.rejected,
-        reason: `${stored.backend}: fastest on this machine for ${cls} (measured ${stored.measuredAt})`,
+        backend: oneCore, choice, sizeClass: cls, fromStore: true, secondsPerCall: stored.secondsPerCall, rejected: stored.rejected,
+        reason: `${oneCore}: ${fastest} on this machine for ${cls} (measured ${stored.measuredAt})${oneCore === stored.backend ? '' : busyNote}`,
       };
     } catch (err) {
-      log(`stored choice ${stored.backend} cannot be loaded (${errorText(err)}); measuring again`);
+      log(`stored choice ${oneCore} cannot be loaded (${errorText(err)}); measuring again`);
     }
   }
-  const measured = await measureBackends(kan, batch, task, options);
+  const candidates = busy ? (await candidateNames(options.candidates)).filter((name) => !isThreaded(name)) : options.candidates;
+  const measured = await measureBackends(kan, batch, task, { ...options, ...(candidates ? { candidates } : {}) });
   const best = pickFastest(measured.secondsPerCall, options.margin ?? 0.95);
   const choice = best === 'reference' ? 'reference' : await loadBackend(best);
   const ref = measured.secondsPerCall.reference;
   const speed = best !== 'reference' && ref !== undefined ? `, ${(ref / measured.secondsPerCall[best]!).toFixed(2)}x the reference` : '';
   const decision: BackendDecision = {
     backend: best, choice, sizeClass: cls, fromStore: false, secondsPerCall: measured.secondsPerCall, rejected: measured.rejected,
-    reason: `${best}: fastest measured on this machine for ${cls}${speed}`,
+    reason: `${best}: fastest measured on this machine for ${cls}${speed}${busyNote}`,
   };
-  options.store?.set(key, { backend: best, measuredAt: new Date().toISOString(), secondsPerCall: measured.secondsPerCall, rejected: measured.rejected });
+  if (!busy) options.store?.set(key, { backend: best, measuredAt: new Date().toISOString(), secondsPerCall: measured.secondsPerCall, rejected: measured.rejected });
   return decision;
+}
+
+function isThreaded(name: string): boolean {
+  return backendEntry(name)?.threaded === true;
 }
 
 /** The fastest backend; the reference keeps its place unless another takes at most `margin` of its time. */

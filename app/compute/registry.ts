@@ -15,6 +15,8 @@ export interface BackendEntry {
   precision: 'float64' | 'float32';
   /** False for backends whose kernels return promises: the synchronous training loop cannot use them directly. */
   synchronous: boolean;
+  /** Splits its work over several CPU cores (worker threads): it loses to one core while the others are busy. */
+  threaded?: boolean;
   probe(): Promise<ModeAvailability>;
   create(): Promise<BackendChoice>;
 }

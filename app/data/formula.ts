@@ -3,6 +3,7 @@
 import {
   all,
   create,
+  factory,
   isConstantNode,
   isFunctionNode,
   isOperatorNode,
@@ -52,7 +53,7 @@ const FUNCTION_ARITY: ReadonlyMap<string, readonly [number, number]> = new Map<s
 ]);
 
 /** Spellings from papers and from pykan's symbolic library, mapped to the mathjs names. */
-const FUNCTION_ALIASES: ReadonlyMap<string, string> = new Map([
+const FUNCTION_ALIASES: ReadonlyMap<string, keyof MathJsInstance> = new Map<string, keyof MathJsInstance>([
   ['arcsin', 'asin'], ['arccos', 'acos'], ['arctan', 'atan'],
   ['arcsinh', 'asinh'], ['arccosh', 'acosh'], ['arctanh', 'atanh'],
   ['ln', 'log'],
@@ -66,14 +67,13 @@ let formulaMath: MathJsInstance | null = null;
 
 /**
  * A private mathjs instance: `predictable` makes sqrt(-1), log(-1) and friends return NaN instead of a
- * complex number, so every result is a plain number and undefined points surface as non-finite.
+ * complex number, so every result is a plain number and undefined points surface as non-finite. The aliases are
+ * factories, so that mathjs creates a function (tens of milliseconds each) only when a formula calls it.
  */
 function mathInstance(): MathJsInstance {
   if (formulaMath === null) {
     const math = create(all!, { predictable: true });
-    const aliases: Record<string, unknown> = {};
-    for (const [alias, name] of FUNCTION_ALIASES) aliases[alias] = math[name as keyof MathJsInstance];
-    math.import(aliases);
+    math.import([...FUNCTION_ALIASES].map(([alias, name]) => factory(alias, [name], (dependencies) => dependencies[name])));
     formulaMath = math;
   }
   return formulaMath;

@@ -29,7 +29,10 @@ export function fitSplineCoefficients(
  * The same least-squares fit when the targets are splines themselves: coef [nFits][G'+k] fitted at xs to the nFits
  * splines sum_m oldCoef[f][m] B_m(x) on other knots (grid update, grid extension), with oldCoef [nFits][oldG+k] read
  * from oldCoef at oldCoef0. Instead of evaluating every old spline at every sample (n * nFits * (k+1) work twice), the
- * right-hand side is (A'^T A) oldCoef through the cross Gram matrix of the two bases: n * (k+1)^2 + nb' * nb * nFits.
+ * right-hand side is (A'^T A) oldCoef through the cross Gram matrix of the two bases. A new basis function meets only
+ * the old ones whose support overlaps its own, a run of consecutive indices, so each row of that matrix is kept as the
+ * run the samples touch: the work is n * (k+1)^2 + nFits * (the touched entries), proportional to the samples and the
+ * active basis functions, never to G * oldG. Entries outside a run are exact zeros, so skipping them changes no bit.
  */
 export function refitSplines(
   knots: Float64Array, knotOffset: number, G: number,
@@ -39,13 +42,54 @@ export function refitSplines(
 ): Float64Array {
   const nb = basisCount(G, k);
   const oldNb = basisCount(oldG, k);
-  const kp = k + 1;
   const fresh = sampleBasis(knots, knotOffset, G, k, xs);
   const old = sampleBasis(oldKnots, oldKnotOffset, oldG, k, xs);
-  const band = new Float64Array(nb * kp);
+  const band = new Float64Array(nb * (k + 1));
   accumulateNormalEquations(fresh.starts, fresh.values, k, nb, null, new Float64Array(0), 0, band, new Float64Array(0));
-  const cross = new Float64Array(nb * oldNb); // [nb][oldNb]
-  for (let s = 0; s < xs.length; s++) {
+  const cross = crossGramRows(fresh, old, xs.length, k, nb, oldNb);
+  const rhs = new Float64Array(nb * nFits); // [nb][nFits]
+  for (let f = 0; f < nFits; f++) {
+    const c0 = oldCoef0 + f * oldNb;
+    for (let m = 0; m < nb; m++) {
+      const first = cross.first[m]!;
+      const entry0 = cross.offsets[m]! - first;
+      let sum = 0;
+      for (let mo = first; mo <= cross.last[m]!; mo++) sum += cross.entries[entry0 + mo]! * oldCoef[c0 + mo]!;
+      rhs[m * nFits + f] = sum;
+    }
+  }
+  return solveNormalEquations(band, rhs, nb, k, nFits, options.ridge ?? 1e-10);
+}
+
+/**
+ * The cross Gram matrix sum_s B'_m(x_s) B_mo(x_s) of a new basis (nb functions) and an old one (oldNb) at the same
+ * samples, row by row: row m holds the entries first[m]..last[m] (an empty run when last < first) at entries[offsets[m]..].
+ */
+function crossGramRows(
+  fresh: { starts: Int32Array; values: Float64Array }, old: { starts: Int32Array; values: Float64Array },
+  n: number, k: number, nb: number, oldNb: number,
+): { first: Int32Array; last: Int32Array; offsets: Int32Array; entries: Float64Array } {
+  const kp = k + 1;
+  const first = new Int32Array(nb).fill(oldNb);
+  const last = new Int32Array(nb).fill(-1);
+  for (let s = 0; s < n; s++) {
+    const start = fresh.starts[s]!;
+    const oldStart = old.starts[s]!;
+    if (start === NO_SUPPORT || oldStart === NO_SUPPORT) continue;
+    const lo = Math.max(0, oldStart);
+    const hi = Math.min(oldNb - 1, oldStart + k);
+    if (hi < lo) continue;
+    for (let r = 0; r <= k; r++) {
+      const m = start + r;
+      if (m < 0 || m >= nb) continue;
+      if (lo < first[m]!) first[m] = lo;
+      if (hi > last[m]!) last[m] = hi;
+    }
+  }
+  const offsets = new Int32Array(nb + 1);
+  for (let m = 0; m < nb; m++) offsets[m + 1] = offsets[m]! + Math.max(0, last[m]! - first[m]! + 1);
+  const entries = new Float64Array(offsets[nb]!);
+  for (let s = 0; s < n; s++) {
     const start = fresh.starts[s]!;
     const oldStart = old.starts[s]!;
     if (start === NO_SUPPORT || oldStart === NO_SUPPORT) continue;
@@ -53,22 +97,14 @@ export function refitSplines(
       const m = start + r;
       if (m < 0 || m >= nb) continue;
       const v = fresh.values[s * kp + r]!;
+      const entry0 = offsets[m]! - first[m]!;
       for (let q = 0; q <= k; q++) {
         const mo = oldStart + q;
-        if (mo >= 0 && mo < oldNb) cross[m * oldNb + mo]! += v * old.values[s * kp + q]!;
+        if (mo >= 0 && mo < oldNb) entries[entry0 + mo]! += v * old.values[s * kp + q]!;
       }
     }
   }
-  const rhs = new Float64Array(nb * nFits); // [nb][nFits]
-  for (let f = 0; f < nFits; f++) {
-    const c0 = oldCoef0 + f * oldNb;
-    for (let m = 0; m < nb; m++) {
-      let sum = 0;
-      for (let mo = 0; mo < oldNb; mo++) sum += cross[m * oldNb + mo]! * oldCoef[c0 + mo]!;
-      rhs[m * nFits + f] = sum;
-    }
-  }
-  return solveNormalEquations(band, rhs, nb, k, nFits, options.ridge ?? 1e-10);
+  return { first, last, offsets, entries };
 }
 
 /** starts [n] (first basis index, or NO_SUPPORT) and values [n][k+1] of the basis at xs: one column-kernel sweep for cubics. */
@@ -95,14 +131,39 @@ function solveNormalEquations(band: Float64Array, rhs: Float64Array, nb: number,
   const ridge = relativeRidge * (maxDiag > 0 ? maxDiag : 1);
   for (let m = 0; m < nb; m++) band[m * bw]! += ridge;
   choleskyBandInPlace(band, nb, k);
+  solveCholeskyBandColumns(band, nb, k, rhs, nFits);
   const coef = new Float64Array(nFits * nb);
-  const col = new Float64Array(nb);
-  for (let f = 0; f < nFits; f++) {
-    for (let m = 0; m < nb; m++) col[m] = rhs[m * nFits + f]!;
-    solveCholeskyBand(band, nb, k, col);
-    coef.set(col, f * nb);
-  }
+  for (let m = 0; m < nb; m++) for (let f = 0; f < nFits; f++) coef[f * nb + m] = rhs[m * nFits + f]!;
   return coef;
+}
+
+/**
+ * Solves U^T U x = b in place for a factor from choleskyBandInPlace, for the nFits right-hand sides of b [n][nFits] at
+ * once: each column sees the operations of a one-column solve in the same order, but b is read along its rows (one
+ * column of a wide layer's b would be one value per cache line).
+ */
+function solveCholeskyBandColumns(band: Float64Array, n: number, p: number, b: Float64Array, nFits: number): void {
+  const bw = p + 1;
+  for (let i = 0; i < n; i++) {
+    const row = i * nFits;
+    for (let l = Math.max(0, i - p); l < i; l++) {
+      const u = band[l * bw + (i - l)]!;
+      const from = l * nFits;
+      for (let f = 0; f < nFits; f++) b[row + f]! -= u * b[from + f]!;
+    }
+    const diag = band[i * bw]!;
+    for (let f = 0; f < nFits; f++) b[row + f] = b[row + f]! / diag;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * nFits;
+    for (let j = i + 1; j <= Math.min(n - 1, i + p); j++) {
+      const u = band[i * bw + (j - i)]!;
+      const from = j * nFits;
+      for (let f = 0; f < nFits; f++) b[row + f]! -= u * b[from + f]!;
+    }
+    const diag = band[i * bw]!;
+    for (let f = 0; f < nFits; f++) b[row + f] = b[row + f]! / diag;
+  }
 }
 
 /**
@@ -187,20 +248,5 @@ export function choleskyBandInPlace(band: Float64Array, n: number, p: number): v
       for (let l = Math.max(0, j - p); l < i; l++) sum -= band[l * bw + (i - l)]! * band[l * bw + (j - l)]!;
       band[i * bw + (j - i)] = sum / uii;
     }
-  }
-}
-
-/** Solves U^T U x = b in place for a factor from choleskyBandInPlace. */
-export function solveCholeskyBand(band: Float64Array, n: number, p: number, b: Float64Array): void {
-  const bw = p + 1;
-  for (let i = 0; i < n; i++) {
-    let sum = b[i]!;
-    for (let l = Math.max(0, i - p); l < i; l++) sum -= band[l * bw + (i - l)]! * b[l]!;
-    b[i] = sum / band[i * bw]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let sum = b[i]!;
-    for (let j = i + 1; j <= Math.min(n - 1, i + p); j++) sum -= band[i * bw + (j - i)]! * b[j]!;
-    b[i] = sum / band[i * bw]!;
   }
 }

@@ -16,7 +16,7 @@ import { fit } from '../train/fit';
 import type { Batch } from '../train/types';
 import { selectionSplit } from './data';
 import type { FormulaReport } from './interpretability-steps';
-import type { RunOptions, RunState } from './runner';
+import type { RunOptions, RunState } from './run-core';
 import { RecipeError, type RecipeStep } from './schema';
 
 type DiscoverSpec = Extract<RecipeStep, { discover: unknown }>['discover'];

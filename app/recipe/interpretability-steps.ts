@@ -11,7 +11,7 @@ import { type LibraryFunction, buildLibrary, customFunction } from '../symbolic/
 import { buildFormulas, evaluateFormula, rawInputs } from '../symbolic/formula';
 import { column } from '../kan/edges';
 import { latexDocument, toJavaScript, toLatex, toPython, toText } from '../symbolic/export';
-import type { RunState } from './runner';
+import type { RunState } from './run-core';
 import type { RecipeStep } from './schema';
 import type { DiscoveryReport } from './discover-step';
 

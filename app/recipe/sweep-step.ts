@@ -11,7 +11,7 @@ import type { Batch, DifferentiableModel, Task } from '../train/types';
 import { paretoFrontBy } from '../util/pareto';
 import { Rng } from '../util/rng';
 import { type PreparedData, selectionSplit } from './data';
-import { earlyStoppingDefault, type ModelMetrics, type RunOptions, type RunState } from './runner';
+import { earlyStoppingDefault, type ModelMetrics, type RunOptions, type RunState } from './run-core';
 import type { RecipeStep } from './schema';
 
 type SweepSpec = Extract<RecipeStep, { sweep: unknown }>['sweep'];

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import type { ModelReport, StageResult } from '../../app/recipe/runner';
+import type { ModelReport, StageResult } from '../../app/recipe/run-core';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import type { SweepReport } from '../../app/recipe/sweep-step';
 import { openStore, type ExperimentStore } from '../store';
@@ -35,8 +35,9 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
   // The science core loads only once the recipe is known to be good: it takes a second to start.
-  const [{ summarizeRun }, { divergenceOf, executeRun, restoreState }, { resolveTrainingBackend }, { dataNotice }] = await Promise.all([
-    import('../../app/recipe/runner'), import('../training/execute'), import('../training/backend'), import('../../app/recipe/data'),
+  const [{ summarizeRunWith }, { divergenceOf, executeRun, restoreState }, { resolveTrainingBackend }, { dataNotice }, library] = await Promise.all([
+    import('../../app/recipe/run-core'), import('../training/execute'), import('../training/backend'), import('../../app/recipe/data'),
+    import('../../app/recipe/step-library').then((m) => m.loadStepLibrary(recipe.steps, { resumed: false })),
   ]);
   const baseDir = path.dirname(path.resolve(file));
   // Read once: the data preparation and the stored dataset use the same text.
@@ -68,6 +69,7 @@ export async function runCommand(args: string[]): Promise<number> {
     try {
       result = executeRun({
         recipe,
+        library,
         readCsv,
         state,
         trainable: backend.trainable,
@@ -99,7 +101,7 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     const diverged = divergenceOf(result);
     if (store && runId) store.setRunStatus(runId, diverged ? 'failed' : result.status, diverged ? { error: `training diverged: ${diverged}` } : {});
-    const summary = summarizeRun(result);
+    const summary = summarizeRunWith(result, library);
     if (values.json) process.stdout.write(`${JSON.stringify(runId ? { ...summary, runId } : summary)}\n`);
     else process.stdout.write(humanSummary(summary) + (runId ? `run ${runId} saved in ${store!.path}${diverged ? ' as failed' : ''}\n` : ''));
     if (diverged) process.stderr.write(`kanbench: training diverged: ${diverged}\n`);

@@ -56,6 +56,7 @@ function threadsEntry(kernels: SliceKernels, options: ThreadsOptions): BackendEn
     description: `${kernels === 'wasm' ? 'WebAssembly SIMD' : 'reference Float64'} kernels split by rows over ${cores} CPU cores (worker threads)`,
     precision: 'float64',
     synchronous: true,
+    threaded: true,
     probe: async () => {
       if (cores < 2) return { available: false, reason: 'only one CPU core' };
       const wasm = kernels === 'wasm' ? wasmAvailability() : null;
@@ -91,8 +92,17 @@ export async function chooseBackendForRun(kan: Kan, batch: Batch, task: Task, op
   const available = (await listBackends()).filter((b) => b.available && b.synchronous).map((b) => b.name);
   const { requested, userDataFolder, ...rest } = options;
   return resolveBackend(requested, kan, batch, task, {
+    freeCores: freeCores(),
     ...rest,
     machine: machineFingerprint(available),
     ...(userDataFolder ? { store: JsonChoiceStore.inFolder(userDataFolder) } : {}),
   });
+}
+
+/**
+ * CPU cores not taken by other work: the cores less the last minute's load average (runnable and running processes;
+ * Windows reports 0, so there every core counts as free).
+ */
+export function freeCores(): number {
+  return Math.max(0, os.availableParallelism() - os.loadavg()[0]!);
 }

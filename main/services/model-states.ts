@@ -4,6 +4,7 @@
  * new edits is never served stale.
  */
 import type { RunState } from '../../app/recipe/runner';
+import { symbolicResolver } from '../../app/symbolic/library';
 import type { ExperimentStore, RunDetail, StepRecord } from '../store';
 import { datasetIdOfRef } from '../training/dataset-ref';
 import { restoreState } from '../training/execute';
@@ -57,7 +58,8 @@ export class ModelStates {
       if (csv === null) badRequest(`run "${run.name}" reads a CSV file that is not a stored dataset, so its data cannot be shown.`);
       return new TextDecoder().decode(this.store.getDatasetBytes(csv));
     };
-    const state = restoreState(recipe, readCsv, { kan, mlp: this.store.getSnapshot(run.id, step.idx, 'mlp') });
+    const models = { kan, mlp: this.store.getSnapshot(run.id, step.idx, 'mlp') };
+    const state = restoreState(recipe, readCsv, { models, resolveSymbolic: symbolicResolver(recipe.customFunctions ?? []) });
     const sample = strideSample(state.data.train.x, state.data.train.n, state.data.nIn, MAX_SAMPLE_ROWS);
     return { run, step, state, sample, acts: state.kan.activations(sample.x, sample.n) };
   }

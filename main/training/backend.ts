@@ -3,11 +3,9 @@
  * and size class), otherwise the one named by the recipe, `--backend` or the settings. Whatever is picked is recorded
  * with the run, with the reason.
  */
-import { createTrainable } from '../../app/compute';
 import type { Kan } from '../../app/kan/model';
 import type { RunState } from '../../app/recipe/runner';
 import type { Batch, DifferentiableModel } from '../../app/train/types';
-import { chooseBackendForRun } from '../compute';
 import { type BackendChoice, settled } from '../../app/compute/contract';
 import { referenceMatmul } from '../../app/compute/reference';
 import type { DenseMatmul } from '../../app/mlp';
@@ -40,6 +38,8 @@ export async function resolveTrainingBackend(state: RunState, requested: string,
     return { ...reference, reason: `reference: the problem (${pairs} sample-edge pairs per step) is too small for acceleration to pay` };
   }
   try {
+    // The backends' code (worker threads, WebAssembly, gpu.js) loads only when a problem is big enough to choose one.
+    const [{ chooseBackendForRun }, { createTrainable }] = await Promise.all([import('../compute'), import('../../app/compute/chooser')]);
     const decision = await chooseBackendForRun(kan, batch, data.task, { requested, ...(dataFolder ? { userDataFolder: dataFolder } : {}) });
     const mlpMatmul = denseMatmulOf(decision.choice);
     const reason = mlpMatmul ? `${decision.reason}; the MLP's dense products run on it too` : decision.reason;

@@ -7,13 +7,13 @@ import type { Kan } from '../../app/kan/model';
 import { type DenseMatmul, Mlp } from '../../app/mlp';
 import type { DifferentiableModel } from '../../app/train/types';
 import type { CsvReader } from '../../app/recipe/data';
-import { initialState, runSteps, type ModelReport, type RunResult, type RunState, type StageResult } from '../../app/recipe/runner';
+import { initialState, runStepsWith, type ModelReport, type RunResult, type RunState, type StageResult } from '../../app/recipe/run-core';
+import type { StepLibrary } from '../../app/recipe/step-library';
 import type { BaselineScores, Baselines } from '../../app/train/baselines';
 import type { SplitMetrics } from '../../app/train/metrics';
 import type { Recipe } from '../../app/recipe/schema';
 import { deserializeKan, serializeKan } from '../../app/kan/serialize';
 import type { FormulaReport } from '../../app/recipe/interpretability-steps';
-import { symbolicResolver } from '../../app/symbolic/library';
 import type { CurvePoint, FormulaInput, ModelKind, NewStep, RunSummary } from '../store';
 import type { ProgressMessage } from './protocol';
 
@@ -24,11 +24,13 @@ export interface ModelSnapshot {
 
 export interface ExecuteOptions {
   recipe: Recipe;
+  /** The code of the recipe's steps beyond fit, refine and updateGrid: loadStepLibrary(recipe.steps, ...). */
+  library: StepLibrary;
   readCsv: CsvReader;
   /** Index of the first recipe step to run; the steps before it are already recorded. */
   from: number;
   /** The models after step from - 1; null starts from freshly initialised models. */
-  restore: ModelSnapshot | null;
+  restore: RestorePoint | null;
   signal?: { readonly aborted: boolean };
   /** The state to run on, when the caller already built it (to choose a backend); default restoreState(...). */
   state?: RunState;
@@ -45,14 +47,27 @@ export interface ExecuteOptions {
   onStep?: (step: NewStep, summary: RunSummary, stage: StageResult) => void;
 }
 
-/** Builds the state a run continues from: the data prepared from the recipe, and the stored models if there are any. */
-export function restoreState(recipe: Recipe, readCsv: CsvReader, restore: ModelSnapshot | null): RunState {
+/** Finds a snapshot's symbolic functions by name: app/symbolic/library's symbolicResolver of the recipe's own functions. */
+export type SymbolicResolver = Parameters<typeof deserializeKan>[1];
+
+/** Stored models to continue from, and how to find their symbolic functions. */
+export interface RestorePoint {
+  models: ModelSnapshot;
+  resolveSymbolic: SymbolicResolver;
+}
+
+/**
+ * Builds the state a run continues from: the data prepared from the recipe, and the stored models if there are any.
+ * Only a restore needs resolveSymbolic, so a fresh run does not load the symbolic library.
+ */
+export function restoreState(recipe: Recipe, readCsv: CsvReader, restore: RestorePoint | null): RunState {
   const state = initialState(recipe, readCsv);
   if (restore) {
+    const { models, resolveSymbolic } = restore;
     // Snapshots name their symbolic functions; the recipe's own functions resolve alongside the library. The MLP's width
     // comes from state.recipe, whose input width follows the columns kept.
-    state.kan = deserializeKan(restore.kan, symbolicResolver(recipe.customFunctions ?? []));
-    if (state.recipe.mlp && restore.mlp) state.mlp = Mlp.fromParams(state.recipe.mlp, float64View(restore.mlp));
+    state.kan = deserializeKan(models.kan, resolveSymbolic);
+    if (state.recipe.mlp && models.mlp) state.mlp = Mlp.fromParams(state.recipe.mlp, float64View(models.mlp));
   }
   return state;
 }
@@ -84,9 +99,10 @@ export function executeRun(options: ExecuteOptions): RunResult {
     lastCurveFlush = clock();
   };
 
-  return runSteps(
+  return runStepsWith(
     state,
     {
+      library: options.library,
       signal: options.signal,
       ...(options.trainable ? { trainable: options.trainable } : {}),
       ...(options.mlpMatmul ? { mlpMatmul: options.mlpMatmul } : {}),

@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 
 import { disposeBackends } from '../../app/compute/registry';
+import { loadStepLibrary } from '../../app/recipe/step-library';
 import { resolveTrainingBackend } from './backend';
 import { divergenceOf, executeRun, restoreState } from './execute';
 import type { HostToWorker, StartJob, WorkerToHost } from './protocol';
@@ -22,17 +23,24 @@ async function runJob(job: StartJob): Promise<void> {
     if (csvText === null) throw new Error('this run has no stored dataset; its recipe names a CSV the app cannot read');
     return csvText;
   };
-  const state = restoreState(recipe, readCsv, job.restore);
+  const resumed = job.restore !== null;
+  const [library, resolveSymbolic] = await Promise.all([
+    loadStepLibrary(recipe.steps.slice(job.from), { resumed }),
+    resumed ? import('../../app/symbolic/library').then((m) => m.symbolicResolver(recipe.customFunctions ?? [])) : null,
+  ]);
+  const restore = job.restore && resolveSymbolic ? { models: job.restore, resolveSymbolic } : null;
+  const state = restoreState(recipe, readCsv, restore);
   const backend = await resolveTrainingBackend(state, job.backend, job.backendDataFolder);
   post({ type: 'backend', backend: backend.name, reason: backend.reason });
   const result = executeRun({
     recipe,
+    library,
     readCsv,
     state,
     trainable: backend.trainable,
     mlpMatmul: backend.mlpMatmul,
     from: job.from,
-    restore: job.restore,
+    restore,
     signal: { get aborted() { return Atomics.load(abort, 0) === 1; } },
     progressIntervalMs: job.progressIntervalMs,
     curveBatchMs: job.curveBatchMs,

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EventName } from '../../app/api/contract';
-import { trainedMetrics } from '../../app/recipe/runner';
+import { ALL_STEPS, trainedMetrics } from '../../app/recipe/runner';
 import { parseRecipe } from '../../app/recipe/schema';
 import { openStore, type ExperimentStore } from '../../main/store';
 import { formulaDataHash } from '../../main/training/dataset-ref';
@@ -76,7 +76,7 @@ describe('the training host', () => {
     expect(seen.filter((s) => s.event === 'run.step').map((s) => (s.payload.step as { idx: number }).idx)).toEqual([0, 1]);
 
     // Same recipe, same numbers: the worker's result equals a run of the same code in this thread.
-    const local = executeRun({ recipe: parseRecipe(recipe), readCsv: () => '', from: 0, restore: null, progressIntervalMs: 0, curveBatchMs: 0 });
+    const local = executeRun({ recipe: parseRecipe(recipe), library: ALL_STEPS, readCsv: () => '', from: 0, restore: null, progressIntervalMs: 0, curveBatchMs: 0 });
     const lastStep = run.steps[1]!.metrics as { kan: { testRmse: number }; mlp: { testRmse: number } };
     expect(lastStep.kan.testRmse).toBe(trainedMetrics(local.stages[1]!.kan).testRmse);
     expect(lastStep.mlp.testRmse).toBe(trainedMetrics(local.stages[1]!.mlp!).testRmse);
@@ -98,7 +98,7 @@ describe('the training host', () => {
     expect(run.backend).toBe('threads-wasm');
     expect(String(run.summary.backend)).toMatch(/threads-wasm \(requested\).*the MLP's dense products run on it too/);
     // Float64 kernels in another summation order: the numbers of the reference run in this thread, to rounding.
-    const local = executeRun({ recipe: parseRecipe({ ...recipe, backend: 'reference' }), readCsv: () => '', from: 0, restore: null, progressIntervalMs: 0, curveBatchMs: 0 });
+    const local = executeRun({ recipe: parseRecipe({ ...recipe, backend: 'reference' }), library: ALL_STEPS, readCsv: () => '', from: 0, restore: null, progressIntervalMs: 0, curveBatchMs: 0 });
     const last = run.steps[1]!.metrics as { kan: { testRmse: number }; mlp: { testRmse: number } };
     expect(Math.abs(last.kan.testRmse - trainedMetrics(local.stages[1]!.kan).testRmse!) / trainedMetrics(local.stages[1]!.kan).testRmse!).toBeLessThan(1e-6);
     expect(Math.abs(last.mlp.testRmse - trainedMetrics(local.stages[1]!.mlp!).testRmse!) / trainedMetrics(local.stages[1]!.mlp!).testRmse!).toBeLessThan(1e-6);

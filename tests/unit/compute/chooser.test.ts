@@ -52,9 +52,9 @@ function fakeBackend(name: string, options: FakeOptions): ComputeBackend {
   };
 }
 
-function register(name: string, options: FakeOptions, available = true): void {
+function register(name: string, options: FakeOptions, available = true, threaded = false): void {
   registerBackend({
-    name, description: `fake ${name}`, precision: 'float64', synchronous: true,
+    name, description: `fake ${name}`, precision: 'float64', synchronous: true, threaded,
     probe: async () => ({ available, reason: available ? 'fake' : 'fake says no' }),
     create: async () => fakeBackend(name, options),
   });
@@ -162,6 +162,33 @@ describe('choosing a backend by measurement', () => {
     expect(decision.fromStore).toBe(false);
     expect(decision.backend).toBe('fast');
     expect(lines[0]).toMatch(/stored choice gone cannot be loaded \(unknown compute backend "gone"/);
+  });
+
+  it('leaves threaded backends out while fewer than 2 cores are free, without remembering that, and keeps a remembered one-core pick', async () => {
+    register('many-cores', { cost: 2 }, true, true);
+    register('one-core', { cost: 5 });
+    const store = new MemoryStore();
+    const key = `m|${sizeClass(f.kan, f.batch.n)}`;
+    const quiet = await chooseBackend(f.kan, f.batch, f.task, { machine: 'm', store, now, candidates: ['many-cores', 'one-core'], freeCores: 2 });
+    expect(quiet.backend).toBe('many-cores');
+    expect(store.get(key)?.secondsPerCall).toEqual({ reference: 0.01, 'many-cores': 0.002, 'one-core': 0.005 });
+
+    // Remembered threaded choice, busy machine: the fastest one-core backend of the same measurement, nothing re-measured.
+    clock = 0;
+    const recalled = await chooseBackend(f.kan, f.batch, f.task, { machine: 'm', store, now, candidates: ['many-cores', 'one-core'], freeCores: 1.3 });
+    expect(recalled.backend).toBe('one-core');
+    expect(recalled.fromStore).toBe(true);
+    expect(recalled.reason).toMatch(/^one-core: fastest on one core \(many-cores with every core\) .*; threaded backends left out, as only 1\.3 CPU cores are free$/);
+    expect(clock).toBe(0);
+    expect(store.get(key)?.backend).toBe('many-cores');
+
+    // Nothing remembered, busy machine: the threaded backend is not even measured, and the decision is not kept.
+    const fresh = new MemoryStore();
+    const busy = await chooseBackend(f.kan, f.batch, f.task, { machine: 'm', store: fresh, now, candidates: ['many-cores', 'one-core'], freeCores: 0.5 });
+    expect(busy.backend).toBe('one-core');
+    expect(Object.keys(busy.secondsPerCall).sort()).toEqual(['one-core', 'reference']);
+    expect(busy.reason).toMatch(/; threaded backends left out, as only 0\.5 CPU cores are free$/);
+    expect(fresh.entries.size).toBe(0);
   });
 
   it('resolves a requested name without measuring, and explains an unknown or unavailable one', async () => {

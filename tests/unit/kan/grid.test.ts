@@ -134,4 +134,27 @@ describe('refitting splines onto other knots', () => {
       expect(diff / norm).toBeLessThan(1e-9);
     }
   });
+
+  it('keeps only the entries the samples touch, and still equals that fit at G = 300 with samples on part of the grid', () => {
+    const [k, oldG, newG, nOut] = [3, 300, 240, 4];
+    const kan = Kan.create({ width: [1, nOut], grid: oldG, k }, new Rng(31));
+    const rng = new Rng(32);
+    for (let q = 0; q < kan.params.length; q++) kan.params[q]! += rng.normal();
+    const layer = kan.layers[0]!;
+    // Dense samples on [-0.9, 0.2] only: most rows of the cross Gram matrix are empty, the rest short runs.
+    const xs = new Float64Array(3000).map(() => rng.range(-0.9, 0.2));
+    const newKnots = new Float64Array(paddedKnotCount(newG, k));
+    padGrid(new Float64Array(newG + 1).map((_, q) => -1 + (2 * q) / newG + (q > 0 && q < newG ? 0.002 * rng.normal() : 0)), k, newKnots, 0);
+    const ys = inputSplineValues(layer, kan.params, 0, xs, xs.length);
+    const want = fitSplineCoefficients(newKnots, 0, newG, k, xs, ys, nOut, { ridge: 1e-12 });
+    const got = refitSplines(newKnots, 0, newG, layer.knots, 0, oldG, k, xs, kan.params, layer.coefOffset, nOut, { ridge: 1e-12 });
+    let diff = 0;
+    let norm = 0;
+    for (let q = 0; q < want.length; q++) {
+      diff = Math.max(diff, Math.abs(got[q]! - want[q]!));
+      norm = Math.max(norm, Math.abs(want[q]!));
+    }
+    expect(norm).toBeGreaterThan(0.1);
+    expect(diff / norm).toBeLessThan(1e-9);
+  });
 });

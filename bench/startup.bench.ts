@@ -1,0 +1,188 @@
+/**
+ * Start-up and small-problem figures (issue 15), each beside a baseline measured in the same run: whole `kanbench`
+ * processes (`--help`, a one-step recipe with and without the store, the hellokan pipeline) against a bare `node`
+ * start; the 50-step L-BFGS fit in a fresh process (cold, as a CLI run sees it) and repeated in this one (warm); and a
+ * grid update at G=500 against one Adam step of the same KAN and batch.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { updateGridFromSamples } from '../app/kan/grid';
+import { Kan } from '../app/kan/model';
+import { initialState, runSteps, trainedMetrics } from '../app/recipe/runner';
+import { parseRecipe, type RecipeInput } from '../app/recipe/schema';
+import { Adam } from '../app/train/optim/adam';
+import type { Batch } from '../app/train/types';
+import { Rng } from '../app/util/rng';
+
+type Figures = Record<string, number | string>;
+
+const FORMULA_DATA = { formula: 'exp(sin(pi*x1)+x2^2)', vars: 2, range: [-1, 1] as [number, number], train: 1000, test: 1000 };
+
+/** One fit step of 10 L-BFGS iterations: a run whose work is about a tenth of a second. */
+const ONE_STEP_RECIPE: RecipeInput = { seed: 0, data: FORMULA_DATA, kan: { width: [2, 5, 1], grid: 5, k: 3 }, steps: [{ fit: { opt: 'lbfgs', steps: 10 } }] };
+
+/** pykan's timing case: 50 L-BFGS steps of [2,5,1], G=5, N=1000, lambda 0.01. */
+const FIT50_RECIPE: RecipeInput = { seed: 0, data: FORMULA_DATA, kan: { width: [2, 5, 1], grid: 5, k: 3 }, steps: [{ fit: { opt: 'lbfgs', steps: 50, lamb: 0.01 } }] };
+
+/** The KAN paper's hellokan pipeline, as tests/unit/symbolic/recipe.test.ts runs it. */
+const HELLOKAN_RECIPE: RecipeInput = {
+  seed: 0,
+  data: { formula: 'exp(sin(pi*x1) + x2^2)', vars: 2 },
+  kan: { width: [2, 5, 1], grid: 3, k: 3 },
+  steps: [
+    { fit: { steps: 50, lamb: 1e-3, lambEntropy: 2 } }, { prune: {} }, { fit: { steps: 50 } }, { refine: { grid: 10 } },
+    { fit: { steps: 50 } }, { autoSymbolic: { lib: ['x', 'x^2', 'exp', 'sin'] } }, { fit: { steps: 50 } }, { formula: {} },
+  ],
+};
+
+const PROCESS_REPEATS = 5;
+
+interface ProcessTiming {
+  /** Median wall-clock seconds of the whole process. */
+  wall: number;
+  /** Median CPU seconds of the process (user + system; NaN where /proc is missing). */
+  cpu: number;
+  stdout: string;
+}
+
+/** bin/kanbench.cjs, from this bundle (dist/bench/index.js) or from the source tree. */
+function kanbenchBin(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const file = path.resolve(here, '..', '..', 'bin', 'kanbench.cjs');
+  if (!fs.existsSync(file)) throw new Error(`no CLI at ${file}; run \`node scripts/build.mjs main\` first`);
+  return file;
+}
+
+/** CPU seconds of this process's waited-for children (Linux /proc; clock ticks of 1/100 s), NaN elsewhere. */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of stat (cutime, cstime) are the 14th and 15th after the command name.
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Runs `node args` PROCESS_REPEATS times; throws when it fails. */
+function timeProcess(args: string[], env: NodeJS.ProcessEnv = process.env): ProcessTiming {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  let stdout = '';
+  for (let r = 0; r < PROCESS_REPEATS; r++) {
+    const cpu0 = childrenCpuSeconds();
+    const t0 = performance.now();
+    const child = spawnSync(process.execPath, args, { encoding: 'utf8', env });
+    walls.push((performance.now() - t0) / 1000);
+    cpus.push(childrenCpuSeconds() - cpu0);
+    if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+    stdout = child.stdout;
+  }
+  return { wall: median(walls), cpu: median(cpus), stdout };
+}
+
+/** "0.412 s (cpu 0.380), 4.1 x / 4.0 x" against the baseline process. */
+function versus(t: ProcessTiming, baseline: ProcessTiming): string {
+  return `${t.wall.toFixed(3)} s (cpu ${t.cpu.toFixed(2)}); ${(t.wall / baseline.wall).toFixed(1)} x bare node (cpu ${(t.cpu / baseline.cpu).toFixed(1)} x)`;
+}
+
+function processFigures(out: Figures, folder: string): void {
+  const bin = kanbenchBin();
+  const write = (name: string, recipe: RecipeInput): string => {
+    const file = path.join(folder, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(recipe));
+    return file;
+  };
+  const oneStep = write('one-step', ONE_STEP_RECIPE);
+  const fit50 = write('fit50', FIT50_RECIPE);
+  const hellokan = write('hellokan', HELLOKAN_RECIPE);
+  const env = { ...process.env, KANBENCH_DB: path.join(folder, 'startup.db') };
+
+  const bare = timeProcess(['-e', '0']);
+  out['bare node start, baseline (s)'] = `${bare.wall.toFixed(3)} (cpu ${bare.cpu.toFixed(2)})`;
+  out['kanbench --help (target 0.15 s)'] = versus(timeProcess([bin, '--help']), bare);
+  out['kanbench run, one fit step of 10 L-BFGS [2,5,1] G5 N1000, --no-store (target 0.4 s)'] = versus(timeProcess([bin, 'run', oneStep, '--no-store'], env), bare);
+  out['kanbench run, the same, recorded in the store'] = versus(timeProcess([bin, 'run', oneStep], env), bare);
+
+  const fit50Run = timeProcess([bin, 'run', fit50, '--no-store', '--json'], env);
+  const fit50Summary = JSON.parse(fit50Run.stdout) as { stages: { seconds: number; testRmse: number }[] };
+  out['kanbench run, 50 L-BFGS [2,5,1] G5 N1000 lamb 0.01, whole process'] = versus(fit50Run, bare);
+  out['  its fit, cold in that process (target 0.3 s)'] = fit50Summary.stages[0]!.seconds;
+  out['  its test RMSE'] = fit50Summary.stages[0]!.testRmse;
+
+  const hellokanRun = timeProcess([bin, 'run', hellokan, '--no-store', '--json'], env);
+  const hellokanSummary = JSON.parse(hellokanRun.stdout) as { stages: { seconds: number }[] };
+  out['kanbench run, hellokan pipeline (fit, prune, fit, refine, fit, autoSymbolic, fit, formula), whole process'] = versus(hellokanRun, bare);
+  out['  its steps, cold in that process (target 1 s)'] = hellokanSummary.stages.reduce((sum, s) => sum + s.seconds, 0);
+}
+
+/** The fit and the pipeline again in this process, whose kernels earlier suites have compiled: the steady state. */
+function warmFigures(out: Figures): void {
+  const noCsv = (): string => {
+    throw new Error('the start-up benchmark uses formula datasets only');
+  };
+  const seconds = (input: RecipeInput): { seconds: number; testRmse: number } => {
+    const state = initialState(parseRecipe(input), noCsv);
+    const t0 = performance.now();
+    const result = runSteps(state);
+    const elapsed = (performance.now() - t0) / 1000;
+    return { seconds: elapsed, testRmse: trainedMetrics(result.stages.at(-1)!.kan).testRmse ?? Number.NaN };
+  };
+  seconds(FIT50_RECIPE);
+  const fit = seconds(FIT50_RECIPE);
+  out['50 L-BFGS [2,5,1] G5 N1000 lamb 0.01, warm, in-process (target 0.3 s)'] = fit.seconds;
+  seconds(HELLOKAN_RECIPE);
+  out['hellokan pipeline steps, warm, in-process (target 1 s)'] = seconds(HELLOKAN_RECIPE).seconds;
+}
+
+/** One grid update of [100,100,1] at G=500 on a batch of 1024, against one Adam step of the same model and batch. */
+function gridUpdateFigures(out: Figures): void {
+  const n = 1024;
+  const rng = new Rng(7);
+  const x = new Float64Array(n * 100).map(() => rng.range(-1, 1));
+  const y = new Float64Array(n).map(() => rng.range(-1, 1));
+  const batch: Batch = { x, y, n };
+  const kan = Kan.create({ width: [100, 100, 1], grid: 500, k: 3 }, new Rng(8));
+  const grad = new Float64Array(kan.params.length);
+  const adam = new Adam(kan.params.length, { lr: 1e-3 });
+  const adamStep = (): void => {
+    kan.lossAndGrad(batch, 'regression', grad);
+    adam.step(kan.params, grad);
+  };
+  adamStep();
+  const t0 = performance.now();
+  adamStep();
+  adamStep();
+  const step = (performance.now() - t0) / 2000;
+  // The first update also compiles its code; a fit updates its grids about ten times, so the repeat is what it pays.
+  const updates = [0, 1].map(() => {
+    const t1 = performance.now();
+    updateGridFromSamples(kan, x, n);
+    return (performance.now() - t1) / 1000;
+  });
+  out['Adam step [100,100,1] G500 batch 1024, baseline (s)'] = step;
+  out['grid update [100,100,1] G500 batch 1024, first / repeated (target 3 Adam steps)'] = updates.map((u) => `${u.toFixed(3)} s = ${(u / step).toFixed(1)} Adam steps`).join(' / ');
+}
+
+export async function run(): Promise<Figures> {
+  const out: Figures = {};
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-startup-bench-'));
+  try {
+    processFigures(out, folder);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+  warmFigures(out);
+  gridUpdateFigures(out);
+  return out;
+}
