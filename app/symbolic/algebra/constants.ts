@@ -5,6 +5,7 @@
  * A constant marked exact is structure, not a parameter: it is never refitted.
  */
 import { type Basis, type Expr, BASIS_VALUE, constant, evaluateExpr, exactConst } from './expr';
+import { compileExpr } from './compile';
 import { simplifyExpr } from './simplify';
 import { solveDense } from '../../util/linalg';
 
@@ -90,7 +91,8 @@ export function refitConstants(e: Expr, data: FitData, options: { maxIterations?
   let params = Float64Array.from(freeConstants(e));
   const m = params.length;
   const n = data.n;
-  const predict = (p: ArrayLike<number>): Float64Array => evaluateExpr(withConstants(e, Array.from(p)), data.columns, n);
+  const compiled = compileExpr(e, (values) => withConstants(e, values));
+  const predict = (p: ArrayLike<number>): Float64Array => compiled(p, data.columns, n);
   const costOf = (pred: Float64Array): number => {
     let s = 0;
     for (let r = 0; r < n; r++) s += (pred[r]! - data.y[r]!) ** 2;
