@@ -3,7 +3,6 @@
  * JSON object with --json), and records the run in the experiment store (its CSV stored as a dataset, every step with
  * its snapshots) unless --no-store. A run with a diverged stage is recorded as failed and exits 1.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -11,6 +10,7 @@ import type { ModelReport, StageResult } from '../../app/recipe/runner';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import type { SweepReport } from '../../app/recipe/sweep-step';
 import { openStore, type ExperimentStore } from '../store';
+import { DataFileError, readDataFile } from '../services/data-file';
 import { resolveStoreLocation } from '../services/paths';
 import { datasetRef, formulaDataHash } from '../training/dataset-ref';
 import { APP_VERSION } from '../version';
@@ -144,24 +144,38 @@ function createStoredRun(
 
 function readCsvFile(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read the CSV ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    return readDataFile(file);
+  } catch (error) {
+    if (error instanceof DataFileError) throw new UsageError(error.message);
+    throw error;
   }
 }
+
+/** A recipe is a few kilobytes; this bounds what a wrong path (a log, a disk image) can make the CLI read. */
+const MAX_RECIPE_BYTES = 10 * 1024 * 1024;
 
 function readJson(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read recipe ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    text = readDataFile(file, MAX_RECIPE_BYTES);
+  } catch (error) {
+    if (error instanceof DataFileError) throw new UsageError(error.message.replace('data file', 'recipe'));
+    throw error;
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`recipe ${file} is not valid JSON: ${(err as Error).message}`);
+    // V8 quotes the text around the fault; the message gives only its place, so a wrong path never prints a file's contents.
+    const position = /position (\d+)/.exec((err as Error).message);
+    const where = position ? ` at ${placeOf(text, Number(position[1]))}` : '';
+    throw new UsageError(`recipe ${file} is not valid JSON${where}. Check the recipe's syntax, or the path if this is not a recipe.`);
   }
+}
+
+function placeOf(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 export function describeStage(stage: StageResult, total: number): string {
