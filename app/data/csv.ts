@@ -175,6 +175,21 @@ function formatSize(characters: number): string {
   return characters >= 1024 * 1024 ? `${(characters / (1024 * 1024)).toFixed(1)} MB` : `${characters} bytes`;
 }
 
+/** Characters of a file that a preview reads: enough for the first rows and a profile, and a 200 MB file costs no more than a small one. */
+export const PREVIEW_MAX_CHARS = 1024 * 1024;
+
+/**
+ * The start of a CSV text for a preview: whole lines, at most maxChars. `cut` says the text is already the start of a
+ * larger file (a client sent only its first part), so its last line may be incomplete and is left out too. partial says
+ * whether any of the file was left out.
+ */
+export function previewSlice(text: string, maxChars = PREVIEW_MAX_CHARS, cut = false): { text: string; partial: boolean } {
+  if (text.length <= maxChars && !cut) return { text, partial: false };
+  const head = text.slice(0, maxChars);
+  const lastBreak = Math.max(head.lastIndexOf('\n'), head.lastIndexOf('\r'));
+  return { text: lastBreak > 0 ? head.slice(0, lastBreak + 1) : head, partial: true };
+}
+
 /** The first rows for display, and which columns hold a number in every row that is not missing (candidates for inputs and regression targets). */
 export function previewCsv(parsed: ParsedCsv, maxRows: number): { columns: string[]; rows: string[][]; numericColumns: string[] } {
   const numeric = parsed.columns.map(() => true);

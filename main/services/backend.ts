@@ -11,6 +11,7 @@ import { APP_VERSION } from '../version';
 import { Api, type Handlers } from './api';
 import { AppService } from './app-info';
 import { DialogService, type DialogProvider } from './dialogs';
+import { CsvWork } from './csv-work';
 import { DatasetService } from './datasets';
 import { EventBus } from './events';
 import { ModelService } from './model';
@@ -79,7 +80,8 @@ export function startBackend(options: BackendOptions): Backend {
       log,
     });
     const app = new AppService({ appVersion, storePath: store.path, host });
-    const datasets = new DatasetService(store);
+    const csvWork = new CsvWork({ store, workerFile: options.workerFile });
+    const datasets = new DatasetService(store, csvWork);
     const runs = new RunService({ store, host, emit: events.emit, appVersion });
     const states = new ModelStates(store);
     const model = new ModelService(states);
@@ -89,6 +91,10 @@ export function startBackend(options: BackendOptions): Backend {
       'app.info': () => app.info(),
       'datasets.previewCsv': (r) => datasets.previewCsv(r),
       'datasets.importCsv': (r) => datasets.importCsv(r),
+      'datasets.importCsvBegin': (r) => datasets.importCsvBegin(r),
+      'datasets.importCsvChunk': (r) => datasets.importCsvChunk(r),
+      'datasets.importCsvFinish': (r) => datasets.importCsvFinish(r),
+      'datasets.importCsvCancel': (r) => datasets.importCsvCancel(r),
       'datasets.createFormula': (r) => datasets.createFormula(r),
       'datasets.sampleFormula': (r) => datasets.sampleFormula(r),
       'datasets.samples': () => datasets.samples(),
@@ -128,6 +134,7 @@ export function startBackend(options: BackendOptions): Backend {
     return {
       store, host: trainingHost, events, api, settings, interruptedAtStart,
       async close() {
+        csvWork.close();
         await trainingHost.close();
         store.close();
       },
