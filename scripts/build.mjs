@@ -13,6 +13,7 @@ const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu'];
 const nodeEntries = [
   ['main/cli/index.ts', 'dist/main/cli.js'],
   ['main/training/worker.ts', 'dist/main/worker.js'],
+  ['main/services/csv-worker.ts', 'dist/main/csv-worker.js'],
   ['main/electron/launch.ts', 'dist/main/launch.js'],
   ['bench/index.ts', 'dist/bench/index.js'],
   // Worker threads of the compute backends, started by file.
@@ -39,6 +40,7 @@ const electronEntries = [
   ['main/electron/main.ts', 'dist/main/electron-main.cjs'],
   ['main/electron/preload.ts', 'dist/main/preload.cjs'],
   ['main/training/worker.ts', 'dist/main/worker.cjs'],
+  ['main/services/csv-worker.ts', 'dist/main/csv-worker.cjs'],
 ].filter(([src]) => existsSync(path.join(root, src)));
 await Promise.all(electronEntries.map(([src, out]) => build({
   entryPoints: [path.join(root, src)],

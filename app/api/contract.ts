@@ -128,6 +128,8 @@ export const settings = z.object({
   threads: z.number().int().min(1).max(256),
   dataFolder: z.string(),
   theme: z.enum(['light', 'dark', 'system']),
+  /** Largest estimated peak memory of a run, in MB; null: half the memory free when the run is asked for. */
+  runMemoryLimitMb: z.number().int().min(64).max(16 * 1024 * 1024).nullable(),
 });
 const runQuery = z.strictObject({
   search: z.string().max(1000).optional(),

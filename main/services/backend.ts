@@ -11,7 +11,7 @@ import { APP_VERSION } from '../version';
 import { Api, type Handlers } from './api';
 import { AppService } from './app-info';
 import { DialogService, type DialogProvider } from './dialogs';
-import { CsvWork } from './csv-work';
+import { CsvWork, csvWorkerBeside } from './csv-work';
 import { DatasetService } from './datasets';
 import { EventBus } from './events';
 import { ModelService } from './model';
@@ -25,6 +25,8 @@ export interface BackendOptions {
   dbPath: string;
   /** The bundled training worker (dist/main/worker.js). */
   workerFile: string | URL;
+  /** The bundled CSV worker; default csv-worker.js (or .cjs) beside workerFile. */
+  csvWorkerFile?: string | URL;
   /** Settings file; default settings.json beside the store (none for ':memory:'). */
   settingsFile?: string | null;
   dialogs?: DialogProvider | null;
@@ -80,9 +82,9 @@ export function startBackend(options: BackendOptions): Backend {
       log,
     });
     const app = new AppService({ appVersion, storePath: store.path, host });
-    const csvWork = new CsvWork({ store, workerFile: options.workerFile });
+    const csvWork = new CsvWork({ store, workerFile: options.csvWorkerFile ?? csvWorkerBeside(options.workerFile) });
     const datasets = new DatasetService(store, csvWork);
-    const runs = new RunService({ store, host, emit: events.emit, appVersion });
+    const runs = new RunService({ store, host, emit: events.emit, appVersion, memoryLimitMb: () => settings.get().runMemoryLimitMb });
     const states = new ModelStates(store);
     const model = new ModelService(states);
     const symbolic = new SymbolicService(states);

@@ -5,6 +5,8 @@
  * import, never the host.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { ApiError } from '../../app/api';
@@ -16,7 +18,7 @@ import type { CsvJob, CsvJobReply, CsvPreview } from './csv-worker';
 export interface CsvWorkOptions {
   /** Imports go into this store: written by the worker through its own connection, or here for an in-memory store. */
   store: ExperimentStore;
-  /** The worker bundle (dist/main/worker.js); started with workerData {role: 'csv'}. */
+  /** The CSV worker bundle (dist/main/csv-worker.js). */
   workerFile: string | URL;
   /** Previews parsed at once; more wait their turn. Default 2. */
   previewWorkers?: number;
@@ -166,7 +168,7 @@ export class CsvWork {
   }
 
   private start(heapMb: number): Worker {
-    const worker = new Worker(this.options.workerFile, { workerData: { role: 'csv' }, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    const worker = new Worker(this.options.workerFile, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     worker.unref();
     return worker;
   }
@@ -205,4 +207,10 @@ function waitForReply(worker: Worker, heapMb: number): Promise<Exclude<CsvJobRep
 function tooLarge(size: number): DataError {
   const mb = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MB`;
   return new DataError('too_large', `The file is ${mb(size)}, more than the ${mb(DEFAULT_MAX_CSV_BYTES)} limit. Use a smaller file or a sample of its rows.`, { size, limit: DEFAULT_MAX_CSV_BYTES });
+}
+
+/** The CSV worker beside a training worker file (worker.js -> csv-worker.js, worker.cjs -> csv-worker.cjs), as the builds lay them out. */
+export function csvWorkerBeside(trainingWorkerFile: string | URL): string {
+  const file = trainingWorkerFile instanceof URL ? fileURLToPath(trainingWorkerFile) : trainingWorkerFile;
+  return path.join(path.dirname(file), `csv-worker${path.extname(file)}`);
 }

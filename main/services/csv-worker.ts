@@ -1,9 +1,10 @@
 /**
- * The CSV side of a worker thread: one preview or one import per worker, so that parsing a large file never runs on the
- * host's main thread and all the memory it took goes when the worker ends. An import into a store file is written here
+ * Entry of a CSV worker thread (dist/main/csv-worker.js, kept apart from the training worker so it starts in a fraction
+ * of the time): previews, or one import per worker, so that parsing a large file never runs on the host's main thread
+ * and all the memory an import took goes when its worker ends. An import into a store file is written here
  * too, through a connection of the worker's own: writing a 50 MB blob takes seconds of disk time.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 
 import type { ResponseOf } from '../../app/api/contract';
 import { openStore } from '../store';
@@ -33,7 +34,7 @@ export function csvPreviewOf(text: string, maxRows: number, cut: boolean): CsvPr
   return { ...previewCsv(parsed, maxRows), rowCount: parsed.rows, profile: profileCsv(parsed), partial: slice.partial };
 }
 
-export function serveCsvJobs(port: MessagePort): void {
+function serveCsvJobs(port: MessagePort): void {
   const chunks: string[] = [];
   const reply = (message: CsvJobReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
   port.on('message', (job: CsvJob) => {
@@ -67,3 +68,5 @@ export function serveCsvJobs(port: MessagePort): void {
     }
   });
 }
+
+if (parentPort) serveCsvJobs(parentPort);

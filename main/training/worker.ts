@@ -1,14 +1,9 @@
-/**
- * Entry of a worker thread: by default a training worker, which runs one job from the host (a run, or a speed probe) and
- * reports by messages; started with workerData {role: 'csv'}, a CSV worker (main/services/csv-worker.ts), so that one
- * bundle serves both.
- */
-import { parentPort, workerData } from 'node:worker_threads';
+/** Entry of a training worker thread: runs one job from the host (a run, or a speed probe) and reports by messages. */
+import { parentPort } from 'node:worker_threads';
 
 import { disposeBackends } from '../../app/compute/registry';
 import { parseRecipe } from '../../app/recipe/schema';
 import { resolveTrainingBackend } from './backend';
-import { serveCsvJobs } from '../services/csv-worker';
 import { divergenceOf, executeRun, restoreState } from './execute';
 import type { HostToWorker, StartJob, WorkerToHost } from './protocol';
 import { probeSpeed } from './speed-probe';
@@ -55,9 +50,7 @@ function fail(error: unknown): void {
   post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
 }
 
-const role = (workerData as { role?: string } | null)?.role;
-if (role === 'csv') serveCsvJobs(port);
-else port.on('message', (job: HostToWorker) => {
+port.on('message', (job: HostToWorker) => {
   try {
     // A worker stays warm for the next run: the run's compute threads and their caches (up to gigabytes on a large
     // problem) go with it, and the next run starts its backend afresh.
