@@ -32,6 +32,9 @@ export interface CsvWorkOptions {
 
 /** A preview reads at most PREVIEW_MAX_CHARS; its parse needs a fraction of this. */
 const PREVIEW_HEAP_MB = 256;
+/** A pooled worker unused this long is ended. */
+const POOLED_WORKER_IDLE_MS = 30_000;
+
 
 interface Upload {
   worker: Worker;
@@ -47,6 +50,10 @@ interface Upload {
 export class CsvWork {
   private readonly uploads = new Map<string, Upload>();
   private readonly previewQueue: (() => void)[] = [];
+  private readonly idleWorkers: Worker[] = [];
+  private readonly idleTimers = new Map<Worker, ReturnType<typeof setTimeout>>();
+  /** Workers that ended (out of memory, crashed, or were ended), so none goes back to the pool. */
+  private readonly exited = new WeakSet<Worker>();
   private previewsRunning = 0;
   private closed = false;
 
@@ -57,22 +64,25 @@ export class CsvWork {
     // Only the preview's part of the text is copied to the worker: a 200 MB request costs what a 1 MB one does.
     const head = text.length > PREVIEW_MAX_CHARS ? text.slice(0, PREVIEW_MAX_CHARS) : text;
     const isCut = cut || head.length < text.length;
-    await this.previewTurn();
-    try {
-      const worker = this.start(PREVIEW_HEAP_MB);
-      const reply = waitForReply(worker, PREVIEW_HEAP_MB);
+    const answer = await this.onPooledWorker((worker) => {
       worker.postMessage({ type: 'preview', text: head, maxRows, cut: isCut } satisfies CsvJob);
-      const answer = await reply;
-      if (answer.type !== 'preview') throw new Error(`internal: a CSV preview worker answered ${answer.type}`);
-      return answer.preview;
-    } finally {
-      this.previewsRunning -= 1;
-      this.previewQueue.shift()?.();
-    }
+    });
+    if (answer.type !== 'preview') throw new Error(`internal: a CSV preview worker answered ${answer.type}`);
+    return answer.preview;
   }
 
-  /** A whole CSV sent in one piece: parsed, encoded and stored in a worker. */
+  /**
+   * A whole CSV sent in one piece, parsed, encoded and stored in a worker: a small one (the size of a preview) on a
+   * pooled worker, a larger one on a worker of its own, ended afterwards with all the memory it took.
+   */
   async import(name: string, text: string): Promise<DatasetRecord> {
+    if (text.length <= PREVIEW_MAX_CHARS) {
+      const answer = await this.onPooledWorker((worker) => {
+        worker.postMessage({ type: 'chunk', text } satisfies CsvJob);
+        worker.postMessage({ type: 'import', name, storeFile: this.storeFile() } satisfies CsvJob);
+      });
+      return this.stored(name, answer);
+    }
     const uploadId = this.begin(name, text.length);
     this.append(uploadId, text);
     return this.finish(uploadId);
@@ -117,15 +127,9 @@ export class CsvWork {
     clearTimeout(upload.idle);
     const abandoned = new Promise<never>((_, reject) => (upload.abandon = reject));
     const reply = waitForReply(upload.worker, this.options.importHeapMb ?? 3072);
-    const storeFile = this.options.store.path === ':memory:' ? null : this.options.store.path;
-    upload.worker.postMessage({ type: 'import', name: upload.name, storeFile } satisfies CsvJob);
+    upload.worker.postMessage({ type: 'import', name: upload.name, storeFile: this.storeFile() } satisfies CsvJob);
     try {
-      const answer = await Promise.race([reply, abandoned]);
-      if (answer.type === 'imported') return answer.dataset;
-      if (answer.type === 'parsed') {
-        return this.options.store.putDataset({ name: upload.name, kind: 'csv', spec: { source: 'csv' }, columns: answer.columns, rows: answer.rows, bytes: answer.bytes });
-      }
-      throw new Error(`internal: a CSV import worker answered ${answer.type}`);
+      return this.stored(upload.name, await Promise.race([reply, abandoned]));
     } finally {
       this.forget(uploadId);
     }
@@ -143,6 +147,49 @@ export class CsvWork {
   close(): void {
     this.closed = true;
     for (const uploadId of [...this.uploads.keys()]) this.cancel(uploadId);
+    for (const worker of this.idleWorkers.splice(0)) void worker.terminate();
+  }
+
+  /** The worker writes to the store file itself; an in-memory store cannot be opened there, so its bytes come back. */
+  private storeFile(): string | null {
+    return this.options.store.path === ':memory:' ? null : this.options.store.path;
+  }
+
+  private stored(name: string, answer: Exclude<CsvJobReply, { type: 'failed' }>): DatasetRecord {
+    if (answer.type === 'imported') return answer.dataset;
+    if (answer.type === 'parsed') {
+      return this.options.store.putDataset({ name, kind: 'csv', spec: { source: 'csv' }, columns: answer.columns, rows: answer.rows, bytes: answer.bytes });
+    }
+    throw new Error(`internal: a CSV import worker answered ${answer.type}`);
+  }
+
+  /**
+   * Runs one small job (a preview, a small import) on a worker of the pool: at most previewWorkers at once, kept for
+   * the next job while they answer, and ended after a while unused. Their memory stays small: a job reads a megabyte.
+   */
+  private async onPooledWorker(post: (worker: Worker) => void): Promise<Exclude<CsvJobReply, { type: 'failed' }>> {
+    await this.previewTurn();
+    const worker = this.idleWorkers.pop() ?? this.start(PREVIEW_HEAP_MB);
+    clearTimeout(this.idleTimers.get(worker));
+    try {
+      const reply = waitForReply(worker, PREVIEW_HEAP_MB);
+      post(worker);
+      return await reply;
+    } finally {
+      if (!this.exited.has(worker) && !this.closed) {
+        this.idleWorkers.push(worker);
+        const timer = setTimeout(() => {
+          this.idleWorkers.splice(this.idleWorkers.indexOf(worker), 1);
+          void worker.terminate();
+        }, POOLED_WORKER_IDLE_MS);
+        timer.unref();
+        this.idleTimers.set(worker, timer);
+      } else {
+        void worker.terminate();
+      }
+      this.previewsRunning -= 1;
+      this.previewQueue.shift()?.();
+    }
   }
 
   private upload(uploadId: string): Upload {
@@ -170,6 +217,7 @@ export class CsvWork {
   private start(heapMb: number): Worker {
     const worker = new Worker(this.options.workerFile, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     worker.unref();
+    worker.once('exit', () => this.exited.add(worker));
     return worker;
   }
 
@@ -186,21 +234,33 @@ export class CsvWork {
   }
 }
 
-/** The worker's one answer; a DataError it reports is thrown again here, so the API maps it as if it had been thrown in place. */
+/** The worker's answer to one job; a DataError it reports is thrown again here, so the API maps it as if it had been thrown in place. */
 function waitForReply(worker: Worker, heapMb: number): Promise<Exclude<CsvJobReply, { type: 'failed' }>> {
   return new Promise((resolve, reject) => {
-    worker.once('message', (reply: CsvJobReply) => {
-      void worker.terminate();
+    const settle = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (reply: CsvJobReply): void => {
+      settle();
       if (reply.type !== 'failed') resolve(reply);
       else if (reply.code) reject(new DataError(reply.code, reply.message, reply.details ?? undefined));
       else reject(new Error(reply.message));
-    });
-    worker.once('error', (error: Error & { code?: string }) => {
+    };
+    const onError = (error: Error & { code?: string }): void => {
+      settle();
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         reject(new DataError('too_large', `Reading this CSV needs more than the ${heapMb} MB a CSV import may use. Import a sample of its rows, or fewer columns.`, { limitMb: heapMb }));
-      } else reject(error);
-    });
-    worker.once('exit', () => reject(new Error('the CSV worker stopped before it answered')));
+      } else reject(new Error(`the CSV worker failed: ${error.message}`));
+    };
+    const onExit = (): void => {
+      settle();
+      reject(new Error('the CSV worker stopped before it answered'));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
 }
 
