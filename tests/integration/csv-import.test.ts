@@ -4,13 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { Worker } from 'node:worker_threads';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
 import type { ResponseMessage } from '../../app/api/contract';
 import { startBackend, type Backend } from '../../main/services/backend';
 import { startWebHost, type WebHost } from '../../main/web/server';
-import { bundleWorker } from './helpers/bundle';
+import { bundleWorker, repoRoot } from './helpers/bundle';
 
 const TOKEN = 'csv-import-token-0123456789';
 const CHUNK = 1024 * 1024;
@@ -90,32 +92,58 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function upload(client: Awaited<ReturnType<typeof connect>>, name: string, text: string, pieces = Infinity): Promise<string> {
+async function upload(client: Awaited<ReturnType<typeof connect>>, name: string, text: string): Promise<string> {
   const { uploadId } = await client.ok<{ uploadId: string }>('datasets.importCsvBegin', { name, size: text.length });
-  for (let at = 0, sent = 0; at < text.length && sent < pieces; at += CHUNK, sent++) {
+  for (let at = 0; at < text.length; at += CHUNK) {
     await client.ok('datasets.importCsvChunk', { uploadId, text: text.slice(at, at + CHUNK) });
   }
   return uploadId;
 }
 
+/** A client thread that imports a CSV of `megabytes` MB in pieces and posts the stored dataset. */
+const UPLOADER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+const WebSocket = createRequire(require('node:path').join(workerData.root, 'package.json'))('ws');
+const row = '0.123456,1.234567,2.345678,3.456789,4.567891,5.678912,6.789123,7.891234,8.912345,9.123456\\n';
+const rows = Math.ceil((workerData.megabytes * 1024 * 1024) / row.length);
+const text = 'a,b,c,d,e,f,g,h,i,y\\n' + row.repeat(rows);
+const ws = new WebSocket(workerData.url);
+let id = 0;
+const waiting = new Map();
+ws.on('message', (data) => { const m = JSON.parse(data.toString()); if (m.id !== undefined && waiting.has(m.id)) waiting.get(m.id)(m); });
+const call = (op, payload) => new Promise((resolve, reject) => {
+  id += 1;
+  waiting.set(id, (m) => (m.ok ? resolve(m.result) : reject(new Error(op + ': ' + m.error.message))));
+  ws.send(JSON.stringify({ v: 1, id, op, payload }));
+});
+ws.once('open', async () => {
+  const { uploadId } = await call('datasets.importCsvBegin', { name: 'large', size: text.length });
+  for (let at = 0; at < text.length; at += workerData.chunk) await call('datasets.importCsvChunk', { uploadId, text: text.slice(at, at + workerData.chunk) });
+  const dataset = await call('datasets.importCsvFinish', { uploadId });
+  parentPort.postMessage({ dataset, rows, size: text.length });
+  ws.close();
+});
+`;
+
 describe('CSV import off the main thread', () => {
   it('answers app.info with p99 under 200 ms while a 55 MB CSV imports in pieces, and stores every row', async () => {
-    const { text, rows } = largeCsv(55 * 1024 * 1024);
-    const importer = await connect();
-    const imported = (async () => {
-      const uploadId = await upload(importer, 'large', text);
-      return importer.ok<{ rows: number; columns: string[]; size: number }>('datasets.importCsvFinish', { uploadId });
-    })();
+    // The uploading client runs in a thread of its own, so that the main thread, the host's, does only the host's work.
+    const uploader = new Worker(UPLOADER, { eval: true, workerData: { url: `ws://127.0.0.1:${web.port}/api?token=${TOKEN}`, megabytes: 55, chunk: CHUNK, root: repoRoot } });
+    const imported = new Promise<{ dataset: { rows: number; columns: string[]; size: number }; rows: number; size: number }>((resolve, reject) => {
+      uploader.once('message', resolve);
+      uploader.once('error', reject);
+    });
     const latencies = await probeWhile(imported);
-    const dataset = await imported;
+    const { dataset, rows, size } = await imported;
+    await uploader.terminate();
     expect(dataset.rows).toBe(rows);
     expect(dataset.columns).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'y']);
-    expect(dataset.size).toBe(text.length);
+    expect(dataset.size).toBe(size);
     const p99 = percentile(latencies, 99);
     console.log(`app.info during a 55 MB import: ${latencies.length} answers, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
     expect(latencies.length).toBeGreaterThan(10);
     expect(p99).toBeLessThan(200);
-    importer.ws.close();
   }, 180_000);
 
   it('cancels an import within a second, while its rows are being checked, and then knows it no more', async () => {
