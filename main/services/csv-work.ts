@@ -35,7 +35,6 @@ const PREVIEW_HEAP_MB = 256;
 /** A pooled worker unused this long is ended. */
 const POOLED_WORKER_IDLE_MS = 30_000;
 
-
 interface Upload {
   worker: Worker;
   name: string;
@@ -171,6 +170,7 @@ export class CsvWork {
     await this.previewTurn();
     const worker = this.idleWorkers.pop() ?? this.start(PREVIEW_HEAP_MB);
     clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
     try {
       const reply = waitForReply(worker, PREVIEW_HEAP_MB);
       post(worker);
@@ -178,10 +178,7 @@ export class CsvWork {
     } finally {
       if (!this.exited.has(worker) && !this.closed) {
         this.idleWorkers.push(worker);
-        const timer = setTimeout(() => {
-          this.idleWorkers.splice(this.idleWorkers.indexOf(worker), 1);
-          void worker.terminate();
-        }, POOLED_WORKER_IDLE_MS);
+        const timer = setTimeout(() => void worker.terminate(), POOLED_WORKER_IDLE_MS);
         timer.unref();
         this.idleTimers.set(worker, timer);
       } else {
@@ -196,6 +193,10 @@ export class CsvWork {
     const upload = this.uploads.get(uploadId);
     if (!upload) {
       throw new ApiError({ code: 'not_found', message: `no CSV import ${uploadId.slice(0, 100)} is under way (it finished, was cancelled, or waited too long for its next piece); begin the import again.` });
+    }
+    if (this.exited.has(upload.worker)) {
+      this.forget(uploadId);
+      throw new DataError('too_large', `The CSV import stopped: its worker ran out of the ${this.options.importHeapMb ?? 3072} MB it may use. Import a sample of its rows, or fewer columns.`);
     }
     return upload;
   }
@@ -217,7 +218,13 @@ export class CsvWork {
   private start(heapMb: number): Worker {
     const worker = new Worker(this.options.workerFile, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     worker.unref();
-    worker.once('exit', () => this.exited.add(worker));
+    worker.once('exit', () => {
+      this.exited.add(worker);
+      const idleAt = this.idleWorkers.indexOf(worker);
+      if (idleAt >= 0) this.idleWorkers.splice(idleAt, 1);
+      clearTimeout(this.idleTimers.get(worker));
+      this.idleTimers.delete(worker);
+    });
     return worker;
   }
 

@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 
 import type { ResponseMessage } from '../../app/api/contract';
 import { startBackend, type Backend } from '../../main/services/backend';
+import { CsvWork, csvWorkerBeside } from '../../main/services/csv-work';
 import { startWebHost, type WebHost } from '../../main/web/server';
 import { bundleWorker, repoRoot } from './helpers/bundle';
 
@@ -20,12 +21,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-csv-'));
 let backend: Backend;
 let web: WebHost;
 let removeWorker = (): void => undefined;
+let trainingWorker = '';
 
 beforeAll(async () => {
   fs.mkdirSync(path.join(tmp, 'renderer'));
   fs.writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html><title>KAN Workbench</title>');
   const { workerFile, remove } = await bundleWorker();
   removeWorker = remove;
+  trainingWorker = workerFile;
   backend = startBackend({ dbPath: path.join(tmp, 'store.db'), settingsFile: null, workerFile, log: () => undefined });
   web = await startWebHost({ api: backend.api, events: backend.events, rendererDir: path.join(tmp, 'renderer'), port: 0, token: TOKEN, log: () => undefined });
 }, 60_000);
@@ -130,7 +133,7 @@ describe('CSV import off the main thread', () => {
   it('answers app.info with p99 under 200 ms while a 55 MB CSV imports in pieces, and stores every row', async () => {
     // The uploading client runs in a thread of its own, so that the main thread, the host's, does only the host's work.
     const uploader = new Worker(UPLOADER, { eval: true, workerData: { url: `ws://127.0.0.1:${web.port}/api?token=${TOKEN}`, megabytes: 55, chunk: CHUNK, root: repoRoot } });
-    const imported = new Promise<{ dataset: { rows: number; columns: string[]; size: number }; rows: number; size: number }>((resolve, reject) => {
+    const imported = new Promise<{ dataset: { id: string; rows: number; columns: string[]; size: number }; rows: number; size: number }>((resolve, reject) => {
       uploader.once('message', resolve);
       uploader.once('error', reject);
     });
@@ -140,6 +143,12 @@ describe('CSV import off the main thread', () => {
     expect(dataset.rows).toBe(rows);
     expect(dataset.columns).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'y']);
     expect(dataset.size).toBe(size);
+    // The stored file's preview reads its first megabyte; its row count is the whole file's.
+    const stored = await connect();
+    const preview = await stored.ok<{ partial: boolean; rowCount: number; rows: string[][] }>('datasets.preview', { id: dataset.id, maxRows: 2 });
+    expect(preview).toMatchObject({ partial: true, rowCount: rows });
+    expect(preview.rows).toHaveLength(2);
+    stored.ws.close();
     const p99 = percentile(latencies, 99);
     console.log(`app.info during a 55 MB import: ${latencies.length} answers, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
     expect(latencies.length).toBeGreaterThan(10);
@@ -191,4 +200,15 @@ describe('CSV import off the main thread', () => {
     expect(!ragged.ok && ragged.error.message).toMatch(/Row 3 has 1 field but the header has 2/);
     client.ws.close();
   }, 60_000);
+
+  it('fails an import whose worker runs out of its memory limit with a message that says so, and keeps serving', async () => {
+    const work = new CsvWork({ store: backend.store, workerFile: csvWorkerBeside(trainingWorker), importHeapMb: 64 });
+    try {
+      const { text } = largeCsv(30 * 1024 * 1024);
+      await expect(work.import('too big', text)).rejects.toThrow(/ran out of the 64 MB|needs more than the 64 MB a CSV import may use/);
+      expect((await work.preview('a,b\n1,2\n', 5, false)).rowCount).toBe(1);
+    } finally {
+      work.close();
+    }
+  }, 120_000);
 });

@@ -11,6 +11,8 @@ import type { DatasetInfo, Preview } from '../stores/datasets';
 export const PREVIEW_BYTES = 1024 * 1024;
 /** Bytes per piece: small enough that reading, decoding and sending one is a short task, under the contract's 8 MB cap. */
 export const CHUNK_BYTES = 1024 * 1024;
+/** Pieces sent before the first is acknowledged. */
+export const PIECES_IN_FLIGHT = 3;
 
 export type UploadPhase = 'sending' | 'checking';
 
@@ -56,14 +58,23 @@ export async function uploadCsvFile(invoke: Invoke, file: Blob, name: string, op
   const cancel = (): void => void invoke('datasets.importCsvCancel', { uploadId }).catch(() => undefined);
   signal.addEventListener('abort', cancel, { once: true });
   try {
-    // Streaming decoding keeps a character whose bytes straddle two pieces whole.
+    // Streaming decoding keeps a character whose bytes straddle two pieces whole. A few pieces are in flight at once, so
+    // reading the next one from disk overlaps the host taking the last; the host appends them in the order sent.
     const decoder = new TextDecoder('utf-8');
-    for (let at = 0; at < total; at += CHUNK_BYTES) {
-      if (signal.aborted) throw new UploadCancelled();
-      const bytes = await file.slice(at, at + CHUNK_BYTES).arrayBuffer();
-      const text = decoder.decode(bytes, { stream: at + CHUNK_BYTES < total });
-      if (text.length > 0) await invoke('datasets.importCsvChunk', { uploadId, text });
-      onProgress({ phase: 'sending', sent: Math.min(total, at + CHUNK_BYTES), total });
+    const inFlight: Promise<void>[] = [];
+    try {
+      for (let at = 0; at < total; at += CHUNK_BYTES) {
+        if (signal.aborted) throw new UploadCancelled();
+        const end = Math.min(total, at + CHUNK_BYTES);
+        const text = decoder.decode(await file.slice(at, end).arrayBuffer(), { stream: end < total });
+        const acknowledged = text.length > 0 ? invoke('datasets.importCsvChunk', { uploadId, text }) : Promise.resolve();
+        inFlight.push(acknowledged.then(() => onProgress({ phase: 'sending', sent: end, total })));
+        if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
+      }
+      while (inFlight.length > 0) await inFlight.shift();
+    } finally {
+      // A piece that failed leaves the others to settle unobserved; they must not surface as unhandled rejections.
+      for (const piece of inFlight) piece.catch(() => undefined);
     }
     if (signal.aborted) throw new UploadCancelled();
     onProgress({ phase: 'checking', sent: total, total });
