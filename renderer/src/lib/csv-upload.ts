@@ -50,12 +50,27 @@ export function uploadPercent(progress: UploadProgress): number {
  * ends the import (its worker, mid-parse if need be); the promise then rejects with UploadCancelled.
  */
 export async function uploadCsvFile(invoke: Invoke, file: Blob, name: string, options: { signal: AbortSignal; onProgress: (progress: UploadProgress) => void }): Promise<DatasetInfo> {
-  const { signal, onProgress } = options;
-  const total = file.size;
+  const { signal } = options;
   if (signal.aborted) throw new UploadCancelled();
+  // Cancel answers at once, whatever a piece in flight or the host's check is waiting on; the work behind stops at its next step.
+  let cancelled: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => (cancelled = () => reject(new UploadCancelled())));
+  signal.addEventListener('abort', cancelled, { once: true });
+  const work = sendPieces(invoke, file, name, options);
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', cancelled);
+  }
+}
+
+async function sendPieces(invoke: Invoke, file: Blob, name: string, { signal, onProgress }: { signal: AbortSignal; onProgress: (progress: UploadProgress) => void }): Promise<DatasetInfo> {
+  const total = file.size;
   // A file's byte count bounds its length in characters (UTF-16 units never outnumber UTF-8 bytes).
   const { uploadId } = await invoke('datasets.importCsvBegin', { name, size: Math.max(1, total) });
   const cancel = (): void => void invoke('datasets.importCsvCancel', { uploadId }).catch(() => undefined);
+  if (signal.aborted) cancel();
   signal.addEventListener('abort', cancel, { once: true });
   try {
     // Streaming decoding keeps a character whose bytes straddle two pieces whole. A few pieces are in flight at once, so

@@ -53,4 +53,20 @@ describe('uploadCsvFile', () => {
     expect(host.calls.filter((c) => c.op === 'datasets.importCsvCancel')).toEqual([{ op: 'datasets.importCsvCancel', payload: { uploadId: 'u1' } }]);
     expect(host.calls.some((c) => c.op === 'datasets.importCsvFinish')).toBe(false);
   });
+
+  it('answers Cancel at once while a piece waits on a slow host', async () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const invoke = ((op: string) => {
+      calls.push(op);
+      if (op === 'datasets.importCsvBegin') return Promise.resolve({ uploadId: 'u1' });
+      if (op === 'datasets.importCsvCancel') return Promise.resolve({ cancelled: true });
+      return new Promise(() => undefined);
+    }) as unknown as ApiClient['invoke'];
+    const upload = uploadCsvFile(invoke, new Blob(['x'.repeat(4 * CHUNK_BYTES)]), 'x', { signal: controller.signal, onProgress: () => undefined });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    await expect(upload).rejects.toBeInstanceOf(UploadCancelled);
+    expect(calls).toContain('datasets.importCsvCancel');
+  });
 });
