@@ -212,31 +212,33 @@ function fileLine(parsed: ParsedCsv, row: number): number {
 
 function cellError(parsed: ParsedCsv, row: number, column: string, raw: string): DataError {
   const line = fileLine(parsed, row);
-  const value = quoteForMessage(raw.trim());
+  // A cell or a name is quoted only by its start: a 1 MB cell, or a line of a file that is not a CSV, is never printed whole.
+  const trimmed = raw.trim();
+  const value = quoteForMessage(trimmed);
   const shownColumn = quoteForMessage(column);
   const details = { row: line, column, value: quoteForMessage(raw) };
-  if (raw.trim() === '') {
+  if (trimmed === '') {
     return new DataError(
       'csv_missing_value',
       `Row ${line}, column "${shownColumn}" is empty; every selected column needs a number in every row. Fill the cell in or delete the row.`,
       details,
     );
   }
-  if (MISSING_MARKERS.has(raw.trim().toLowerCase())) {
+  if (MISSING_MARKERS.has(trimmed.toLowerCase())) {
     return new DataError(
       'csv_missing_value',
       `Row ${line}, column "${shownColumn}": "${value}" marks a missing value, which is not a number. Fill the cell in or delete the row.`,
       details,
     );
   }
-  if (/^[+-]?\d+,\d+$/.test(raw.trim())) {
+  if (/^[+-]?\d+,\d+$/.test(trimmed)) {
     return new DataError(
       'csv_non_numeric',
       `Row ${line}, column "${shownColumn}": "${value}" is not a number because it uses a decimal comma. Write decimals with a point (${value.replace(',', '.')}).`,
       details,
     );
   }
-  if (NUMBER_PATTERN.test(raw.trim())) {
+  if (NUMBER_PATTERN.test(trimmed)) {
     return new DataError(
       'csv_non_numeric',
       `Row ${line}, column "${shownColumn}": "${value}" is too large to be a finite number. Rescale the column.`,

@@ -67,6 +67,10 @@ export async function uploadCsvFile(invoke: Invoke, file: Blob, name: string, op
 
 async function sendPieces(invoke: Invoke, file: Blob, name: string, { signal, onProgress }: { signal: AbortSignal; onProgress: (progress: UploadProgress) => void }): Promise<DatasetInfo> {
   const total = file.size;
+  // Pieces acknowledged after a cancel report nothing: the caller has already put its progress away.
+  const report = (progress: UploadProgress): void => {
+    if (!signal.aborted) onProgress(progress);
+  };
   // A file's byte count bounds its length in characters (UTF-16 units never outnumber UTF-8 bytes).
   const { uploadId } = await invoke('datasets.importCsvBegin', { name, size: Math.max(1, total) });
   const cancel = (): void => void invoke('datasets.importCsvCancel', { uploadId }).catch(() => undefined);
@@ -83,7 +87,7 @@ async function sendPieces(invoke: Invoke, file: Blob, name: string, { signal, on
         const end = Math.min(total, at + CHUNK_BYTES);
         const text = decoder.decode(await file.slice(at, end).arrayBuffer(), { stream: end < total });
         const acknowledged = text.length > 0 ? invoke('datasets.importCsvChunk', { uploadId, text }) : Promise.resolve();
-        inFlight.push(acknowledged.then(() => onProgress({ phase: 'sending', sent: end, total })));
+        inFlight.push(acknowledged.then(() => report({ phase: 'sending', sent: end, total })));
         if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
       }
       while (inFlight.length > 0) await inFlight.shift();
@@ -92,7 +96,7 @@ async function sendPieces(invoke: Invoke, file: Blob, name: string, { signal, on
       for (const piece of inFlight) piece.catch(() => undefined);
     }
     if (signal.aborted) throw new UploadCancelled();
-    onProgress({ phase: 'checking', sent: total, total });
+    report({ phase: 'checking', sent: total, total });
     return await invoke('datasets.importCsvFinish', { uploadId });
   } catch (error) {
     if (signal.aborted) throw new UploadCancelled();

@@ -54,19 +54,24 @@ describe('uploadCsvFile', () => {
     expect(host.calls.some((c) => c.op === 'datasets.importCsvFinish')).toBe(false);
   });
 
-  it('answers Cancel at once while a piece waits on a slow host', async () => {
+  it('answers Cancel at once while a piece waits on a slow host, and reports no progress after it', async () => {
     const controller = new AbortController();
     const calls: string[] = [];
+    let acknowledge: () => void = () => undefined;
     const invoke = ((op: string) => {
       calls.push(op);
       if (op === 'datasets.importCsvBegin') return Promise.resolve({ uploadId: 'u1' });
       if (op === 'datasets.importCsvCancel') return Promise.resolve({ cancelled: true });
-      return new Promise(() => undefined);
+      return new Promise<{ received: number }>((resolve) => (acknowledge = () => resolve({ received: 1 })));
     }) as unknown as ApiClient['invoke'];
-    const upload = uploadCsvFile(invoke, new Blob(['x'.repeat(4 * CHUNK_BYTES)]), 'x', { signal: controller.signal, onProgress: () => undefined });
+    const seen: UploadProgress[] = [];
+    const upload = uploadCsvFile(invoke, new Blob(['x'.repeat(4 * CHUNK_BYTES)]), 'x', { signal: controller.signal, onProgress: (p) => seen.push(p) });
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
     await expect(upload).rejects.toBeInstanceOf(UploadCancelled);
     expect(calls).toContain('datasets.importCsvCancel');
+    acknowledge();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toEqual([]);
   });
 });
