@@ -59,11 +59,17 @@ describe.skipIf(!haveChromium)('large CSV import in Chromium against kanbench se
     await page.click('[data-action="import-csv"]');
     await page.locator('[data-testid="csv-progress-label"]', { hasText: /Sending [1-9]\d*%/ }).waitFor();
     await shot(page, 'csv-import-progress');
-    const asked = Date.now();
-    await page.click('[data-action="cancel-import"]');
-    await page.locator('[data-testid="csv-progress"]').waitFor({ state: 'detached' });
-    const cancelMs = Date.now() - asked;
-    console.log(`CSV import cancelled in ${cancelMs} ms`);
+    // Timed in the page, from the click to the progress bar gone: what the user sees, without the test driver's round trips.
+    const cancelMs = await page.evaluate(() => new Promise<number>((resolve) => {
+      const clicked = performance.now();
+      document.querySelector<HTMLButtonElement>('[data-action="cancel-import"]')!.click();
+      const check = (): void => {
+        if (document.querySelector('[data-testid="csv-progress"]')) setTimeout(check, 5);
+        else resolve(performance.now() - clicked);
+      };
+      check();
+    }));
+    console.log(`CSV import cancelled in ${cancelMs.toFixed(0)} ms`);
     expect(cancelMs).toBeLessThan(1000);
     await page.locator('[data-action="import-csv"]').waitFor();
     const stored = (await callApi(bench.url, 'datasets.list', {})).result as { name: string }[];
