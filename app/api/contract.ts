@@ -172,8 +172,9 @@ export const operations = {
   },
   'datasets.importCsv': { request: z.strictObject({ name, text: z.string().max(maxCsvCharacters) }), response: datasetInfo },
   /**
-   * A CSV import in pieces, parsed in a worker thread: begin (size: the file's length in characters, for the limit and
-   * progress), append chunks in order, finish (answers when the rows are checked and stored), or cancel at any time.
+   * A CSV import in pieces, parsed in a worker thread: begin (size: at most this many characters will follow; a file's
+   * size in bytes is such a bound), append chunks in order, finish (answers when the rows are checked and stored), or
+   * cancel at any time.
    */
   'datasets.importCsvBegin': { request: z.strictObject({ name, size: z.number().int().min(1).max(maxCsvCharacters) }), response: z.object({ uploadId }) },
   'datasets.importCsvChunk': { request: z.strictObject({ uploadId, text: z.string().min(1).max(MAX_CSV_CHUNK_CHARACTERS) }), response: z.object({ received: z.number() }) },
