@@ -51,6 +51,7 @@ const formulaMathjs = {
 
 const nodeEntries = [
   ['main/training/worker.ts', 'dist/main/worker.js'],
+  ['main/services/csv-worker.ts', 'dist/main/csv-worker.js'],
   ['main/electron/launch.ts', 'dist/main/launch.js'],
   ['bench/index.ts', 'dist/bench/index.js'],
   // Worker threads of the compute backends, started by file.
@@ -102,6 +103,7 @@ const electronEntries = [
   ['main/electron/main.ts', 'dist/main/electron-main.cjs'],
   ['main/electron/preload.ts', 'dist/main/preload.cjs'],
   ['main/training/worker.ts', 'dist/main/worker.cjs'],
+  ['main/services/csv-worker.ts', 'dist/main/csv-worker.cjs'],
 ].filter(([src]) => existsSync(path.join(root, src)));
 await Promise.all(electronEntries.map(([src, out]) => build({
   entryPoints: [path.join(root, src)],

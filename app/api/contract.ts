@@ -128,6 +128,8 @@ export const settings = z.object({
   threads: z.number().int().min(1).max(256),
   dataFolder: z.string(),
   theme: z.enum(['light', 'dark', 'system']),
+  /** Largest estimated peak memory of a run, in MB; null: half the memory free when the run is asked for. */
+  runMemoryLimitMb: z.number().int().min(64).max(16 * 1024 * 1024).nullable(),
 });
 const runQuery = z.strictObject({
   search: z.string().max(1000).optional(),
@@ -149,14 +151,35 @@ const csvProfile = z.object({
   tasks: z.record(z.string(), z.object({ task: z.enum(['regression', 'classification']), reason: z.string() })),
 });
 
-const csvPreview = z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())), numericColumns: z.array(z.string()), rowCount: z.number(), profile: csvProfile });
+/**
+ * partial: only the file's first lines were read (app/data PREVIEW_MAX_CHARS); the profile then describes those rows, and
+ * so does rowCount, except for a stored dataset, whose row count is known.
+ */
+const csvPreview = z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.string())), numericColumns: z.array(z.string()), rowCount: z.number(), profile: csvProfile, partial: z.boolean() });
+const maxCsvCharacters = 200 * 1024 * 1024;
+/** Largest piece of a CSV upload; a client sends a file in pieces of about 1 MB so that no message stalls either end. */
+export const MAX_CSV_CHUNK_CHARACTERS = 8 * 1024 * 1024;
+const uploadId = z.string().min(1).max(100);
 
 /** Every operation: request schema (strict: unknown keys are rejected) and response schema. */
 export const operations = {
   'app.info': { request: z.strictObject({}), response: z.object({ version: z.string(), apiVersion: z.number(), storePath: z.string(), backends: z.array(z.object({ name: z.string(), available: z.boolean(), reason: z.string().optional() })) }) },
 
-  'datasets.previewCsv': { request: z.strictObject({ text: z.string().max(200 * 1024 * 1024), maxRows: z.number().int().min(1).max(1000).default(20) }), response: csvPreview },
-  'datasets.importCsv': { request: z.strictObject({ name, text: z.string().max(200 * 1024 * 1024) }), response: datasetInfo },
+  'datasets.previewCsv': {
+    /** Only the first lines of text are read; cut: text is the start of a larger file (its last line may be incomplete). */
+    request: z.strictObject({ text: z.string().max(maxCsvCharacters), maxRows: z.number().int().min(1).max(1000).default(20), cut: z.boolean().default(false) }),
+    response: csvPreview,
+  },
+  'datasets.importCsv': { request: z.strictObject({ name, text: z.string().max(maxCsvCharacters) }), response: datasetInfo },
+  /**
+   * A CSV import in pieces, parsed in a worker thread: begin (size: at most this many characters will follow; a file's
+   * size in bytes is such a bound), append chunks in order, finish (answers when the rows are checked and stored), or
+   * cancel at any time.
+   */
+  'datasets.importCsvBegin': { request: z.strictObject({ name, size: z.number().int().min(1).max(maxCsvCharacters) }), response: z.object({ uploadId }) },
+  'datasets.importCsvChunk': { request: z.strictObject({ uploadId, text: z.string().min(1).max(MAX_CSV_CHUNK_CHARACTERS) }), response: z.object({ received: z.number() }) },
+  'datasets.importCsvFinish': { request: z.strictObject({ uploadId }), response: datasetInfo },
+  'datasets.importCsvCancel': { request: z.strictObject({ uploadId }), response: z.object({ cancelled: z.boolean() }) },
   'datasets.createFormula': { request: z.strictObject({ name, formula: z.string().min(1).max(10_000), vars: z.number().int().min(1).max(100), range: z.union([z.tuple([finite, finite]), z.array(z.tuple([finite, finite]))]), train: z.number().int().min(1).max(1_000_000), test: z.number().int().min(0).max(1_000_000), noise: finite.min(0).default(0), seed: z.number().int().min(0).default(0) }), response: datasetInfo },
   'datasets.sampleFormula': { request: z.strictObject({ formula: z.string().min(1).max(10_000), vars: z.number().int().min(1).max(100), range: z.union([z.tuple([finite, finite]), z.array(z.tuple([finite, finite]))]), variable: z.number().int().min(0), points: z.number().int().min(2).max(2000).default(200) }), response: z.object({ x: z.array(z.number()), y: z.array(z.number().nullable()) }) },
   'datasets.samples': { request: z.strictObject({}), response: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), kind: z.enum(['csv', 'formula']) })) },

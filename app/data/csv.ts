@@ -1,7 +1,7 @@
 /** CSV import: text to raw cells (papaparse), a preview, and the selected columns to a numeric table with user-facing errors. */
 
 import Papa from 'papaparse';
-import { DataError } from './errors';
+import { DataError, listForMessage, quoteForMessage } from './errors';
 import type { NumericTable } from './table';
 
 export interface CsvParseOptions {
@@ -155,7 +155,7 @@ function checkHeader(columns: string[], headerLine: number): void {
   const seen = new Set<string>();
   for (const name of columns) {
     if (seen.has(name)) {
-      throw new DataError('csv_bad_header', `The header names the column "${name}" twice. Give every column a different name.`, {
+      throw new DataError('csv_bad_header', `The header names the column "${quoteForMessage(name)}" twice. Give every column a different name.`, {
         column: name,
         row: headerLine,
       });
@@ -173,6 +173,21 @@ function describeDelimiter(delimiter: string): string {
 
 function formatSize(characters: number): string {
   return characters >= 1024 * 1024 ? `${(characters / (1024 * 1024)).toFixed(1)} MB` : `${characters} bytes`;
+}
+
+/** Characters of a file that a preview reads: enough for the first rows and a profile, and a 200 MB file costs no more than a small one. */
+export const PREVIEW_MAX_CHARS = 1024 * 1024;
+
+/**
+ * The start of a CSV text for a preview: whole lines, at most maxChars. `cut` says the text is already the start of a
+ * larger file (a client sent only its first part), so its last line may be incomplete and is left out too. partial says
+ * whether any of the file was left out.
+ */
+export function previewSlice(text: string, maxChars = PREVIEW_MAX_CHARS, cut = false): { text: string; partial: boolean } {
+  if (text.length <= maxChars && !cut) return { text, partial: false };
+  const head = text.slice(0, maxChars);
+  const lastBreak = Math.max(head.lastIndexOf('\n'), head.lastIndexOf('\r'));
+  return { text: lastBreak > 0 ? head.slice(0, lastBreak + 1) : head, partial: true };
 }
 
 /** The first rows for display, and which columns hold a number in every row that is not missing (candidates for inputs and regression targets). */
@@ -218,39 +233,42 @@ function checkMagnitudes(parsed: ParsedCsv, data: Float64Array, width: number, n
 
 function cellError(parsed: ParsedCsv, row: number, column: string, raw: string): DataError {
   const line = fileLine(parsed, row);
-  const value = raw.trim();
-  const details = { row: line, column, value: raw };
-  if (value === '') {
+  // A cell or a name is quoted only by its start: a 1 MB cell, or a line of a file that is not a CSV, is never printed whole.
+  const trimmed = raw.trim();
+  const value = quoteForMessage(trimmed);
+  const shownColumn = quoteForMessage(column);
+  const details = { row: line, column, value: quoteForMessage(raw) };
+  if (trimmed === '') {
     return new DataError(
       'csv_missing_value',
-      `Row ${line}, column "${column}" is empty; every selected column needs a number in every row. Fill the cell in or delete the row.`,
+      `Row ${line}, column "${shownColumn}" is empty; every selected column needs a number in every row. Fill the cell in or delete the row.`,
       details,
     );
   }
-  if (MISSING_MARKERS.has(value.toLowerCase())) {
+  if (MISSING_MARKERS.has(trimmed.toLowerCase())) {
     return new DataError(
       'csv_missing_value',
-      `Row ${line}, column "${column}": "${value}" marks a missing value, which is not a number. Fill the cell in or delete the row.`,
+      `Row ${line}, column "${shownColumn}": "${value}" marks a missing value, which is not a number. Fill the cell in or delete the row.`,
       details,
     );
   }
-  if (/^[+-]?\d+,\d+$/.test(value)) {
+  if (/^[+-]?\d+,\d+$/.test(trimmed)) {
     return new DataError(
       'csv_non_numeric',
-      `Row ${line}, column "${column}": "${value}" is not a number because it uses a decimal comma. Write decimals with a point (${value.replace(',', '.')}).`,
+      `Row ${line}, column "${shownColumn}": "${value}" is not a number because it uses a decimal comma. Write decimals with a point (${value.replace(',', '.')}).`,
       details,
     );
   }
-  if (NUMBER_PATTERN.test(value)) {
+  if (NUMBER_PATTERN.test(trimmed)) {
     return new DataError(
       'csv_non_numeric',
-      `Row ${line}, column "${column}": "${value}" is too large to be a finite number. Rescale the column.`,
+      `Row ${line}, column "${shownColumn}": "${value}" is too large to be a finite number. Rescale the column.`,
       details,
     );
   }
   return new DataError(
     'csv_non_numeric',
-    `Row ${line}, column "${column}": "${value}" is not a number. Fix the cell or mark the column as ignored.`,
+    `Row ${line}, column "${shownColumn}": "${value}" is not a number. Fix the cell or mark the column as ignored.`,
     details,
   );
 }
@@ -269,7 +287,7 @@ function checkSelection(parsed: ParsedCsv, selection: ColumnSelection): void {
     if (!available.includes(name)) {
       throw new DataError(
         'csv_missing_column',
-        `Column "${name}" is not in the file (available: ${available.join(', ')}). Pick one of the available columns.`,
+        `Column "${quoteForMessage(name)}" is not in the file (available: ${listForMessage(available)}). Pick one of the available columns.`,
         { column: name, available: available.slice() },
       );
     }
@@ -278,7 +296,7 @@ function checkSelection(parsed: ParsedCsv, selection: ColumnSelection): void {
     if (inputs.includes(name)) {
       throw new DataError(
         'csv_target_in_inputs',
-        `Column "${name}" is selected both as an input and as a target. Remove it from the inputs or from the targets.`,
+        `Column "${quoteForMessage(name)}" is selected both as an input and as a target. Remove it from the inputs or from the targets.`,
         { column: name },
       );
     }
@@ -286,14 +304,14 @@ function checkSelection(parsed: ParsedCsv, selection: ColumnSelection): void {
   const seen = new Set<string>();
   for (const name of selected) {
     if (seen.has(name)) {
-      throw new DataError('csv_bad_selection', `Column "${name}" is selected twice. Select each column once.`, { column: name });
+      throw new DataError('csv_bad_selection', `Column "${quoteForMessage(name)}" is selected twice. Select each column once.`, { column: name });
     }
     seen.add(name);
   }
   if (task === 'classification' && target.length !== 1) {
     throw new DataError(
       'csv_classification_targets',
-      `Classification needs exactly one target column holding the class labels, but ${target.length} are selected (${target.join(', ')}). Keep only the label column as the target.`,
+      `Classification needs exactly one target column holding the class labels, but ${target.length} are selected (${listForMessage(target)}). Keep only the label column as the target.`,
       { targets: target.slice() },
     );
   }
@@ -321,14 +339,14 @@ function classLabels(parsed: ParsedCsv, columnIndex: number, column: string, kee
   if (classes.length < 2) {
     throw new DataError(
       'csv_too_few_classes',
-      `The target column "${column}" has only one class (${classes[0]}); classification needs at least two. Pick a column with several labels or use regression.`,
+      `The target column "${quoteForMessage(column)}" has only one class (${quoteForMessage(classes[0] ?? '')}); classification needs at least two. Pick a column with several labels or use regression.`,
       { column, classes },
     );
   }
   if (classes.length > MAX_CLASSES) {
     throw new DataError(
       'csv_too_many_classes',
-      `The target column "${column}" has ${classes.length} distinct labels, more than the ${MAX_CLASSES} a classifier accepts. If it holds measurements, choose regression instead.`,
+      `The target column "${quoteForMessage(column)}" has ${classes.length} distinct labels, more than the ${MAX_CLASSES} a classifier accepts. If it holds measurements, choose regression instead.`,
       { column, classes: classes.length, limit: MAX_CLASSES },
     );
   }

@@ -43,3 +43,20 @@ export class DataError extends Error {
 export function isDataError(value: unknown): value is DataError {
   return value instanceof DataError;
 }
+
+/** Longest piece of a file (a cell, a column name) quoted in a message: enough to find it, never a whole line of a file. */
+export const MAX_QUOTED_CHARACTERS = 40;
+/** Most names listed in a message; the rest are counted. */
+export const MAX_LISTED_NAMES = 12;
+
+/** A value from a file, cut for a message: a 1 MB cell is shown by its start and its length, not printed whole. */
+export function quoteForMessage(value: string, max = MAX_QUOTED_CHARACTERS): string {
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return clean.length <= max ? clean : `${clean.slice(0, max)}… (${value.length} characters)`;
+}
+
+/** Names for a message: each cut, at most MAX_LISTED_NAMES of them, then how many more. */
+export function listForMessage(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_LISTED_NAMES).map((name) => quoteForMessage(name)).join(', ');
+  return names.length > MAX_LISTED_NAMES ? `${shown} and ${names.length - MAX_LISTED_NAMES} more` : shown;
+}

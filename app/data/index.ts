@@ -1,16 +1,18 @@
 /** The public face of app/data: dataset creation (formulas, CSV), profiling and cleaning, splits and standardisation. */
 
-export { DataError, isDataError, type DataErrorCode, type DataErrorDetails } from './errors';
+export { DataError, isDataError, listForMessage, quoteForMessage, type DataErrorCode, type DataErrorDetails } from './errors';
 export { columnIndex, selectRows, type NumericTable } from './table';
 export { MAX_FORMULA_ROWS, MAX_FORMULA_VARS, makeFormulaDataset, parseFormula, type CompiledFormula, type FormulaSpec } from './formula';
 export {
   DEFAULT_MAX_CSV_BYTES,
+  PREVIEW_MAX_CHARS,
   MAX_CLASSES,
   csvToTable,
   isMissingCell,
   parseCsvText,
   parseNumberCell,
   previewCsv,
+  previewSlice,
   type ColumnSelection,
   type CsvParseOptions,
   type CsvTable,

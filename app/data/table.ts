@@ -1,6 +1,6 @@
 /** The in-memory dataset: named numeric columns over one flat row-major buffer. */
 
-import { DataError } from './errors';
+import { DataError, listForMessage, quoteForMessage } from './errors';
 
 /** data: [rows][columns.length], row-major. */
 export interface NumericTable {
@@ -26,7 +26,7 @@ export function columnIndex(table: NumericTable, name: string): number {
   if (index < 0) {
     throw new DataError(
       'csv_missing_column',
-      `Column "${name}" is not in the table (available: ${table.columns.join(', ')}). Pick one of the available columns.`,
+      `Column "${quoteForMessage(name)}" is not in the table (available: ${listForMessage(table.columns)}). Pick one of the available columns.`,
       { column: name, available: table.columns.slice() },
     );
   }

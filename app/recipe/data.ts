@@ -5,7 +5,7 @@
 import type { Batch, Task } from '../train/types';
 import {
   applyMeanImputer, applyStandardizer, countMissing, csvToTable, dropRowsWithMissing, findRedundantColumns, fitMeanImputer, fitStandardizer,
-  inferTask, makeFormulaDataset, parseCsvText, splitTrainTest, summarizeTarget, withoutColumns,
+  inferTask, listForMessage, makeFormulaDataset, parseCsvText, splitTrainTest, summarizeTarget, withoutColumns,
   type NumericTable, type RedundantColumns, type Standardizer,
 } from '../data';
 import { Rng } from '../util/rng';
@@ -119,7 +119,7 @@ function cleanTable(table: NumericTable, inputCount: number, data: CsvData): { t
   const kept = withoutColumns(table, new Set([...dropped.constant, ...dropped.duplicate.map((d) => d.column)]));
   const inputs = kept.columns.slice(0, kept.columns.length - targetIndices.length);
   if (inputs.length === 0) {
-    throw new RecipeError(`recipe field data.inputs: every input column is constant or a duplicate (${listNames(dropped.constant)}); choose columns that vary, or set data.dropConstant to false`, 'data.inputs');
+    throw new RecipeError(`recipe field data.inputs: every input column is constant or a duplicate (${listForMessage(dropped.constant)}); choose columns that vary, or set data.dropConstant to false`, 'data.inputs');
   }
   const cells = countMissing(kept, kept.columns.map((_, c) => c));
   const keptTargets = targetIndices.map((_, j) => inputs.length + j);
@@ -155,7 +155,7 @@ function checkInputWidth(width0: number, candidates: readonly string[], kept: re
   const taken = candidates.length - kept.length;
   const choice = taken > 0 ? `${candidates.length} (all input columns) or ${kept.length} (after taking off ${taken} constant or duplicate)` : String(kept.length);
   throw new RecipeError(
-    `recipe field kan.width: the KAN has ${width0} inputs but the CSV gives ${candidates.length} input columns (${listNames(candidates)}); set kan.width[0] to ${choice}`,
+    `recipe field kan.width: the KAN has ${width0} inputs but the CSV gives ${candidates.length} input columns (${listForMessage(candidates)}); set kan.width[0] to ${choice}`,
     'kan.width',
   );
 }
@@ -171,8 +171,8 @@ export function fitInputWidth(recipe: Recipe, nIn: number): Recipe {
 export function dataNotice(data: PreparedData): string | null {
   const parts: string[] = [];
   const { constant, duplicate } = data.dropped;
-  if (constant.length > 0) parts.push(`ignored ${constant.length} constant input column${constant.length > 1 ? 's' : ''} (${listNames(constant)})`);
-  if (duplicate.length > 0) parts.push(`ignored ${duplicate.length} duplicate input column${duplicate.length > 1 ? 's' : ''} (${listNames(duplicate.map((d) => `${d.column} = ${d.sameAs}`))})`);
+  if (constant.length > 0) parts.push(`ignored ${constant.length} constant input column${constant.length > 1 ? 's' : ''} (${listForMessage(constant)})`);
+  if (duplicate.length > 0) parts.push(`ignored ${duplicate.length} duplicate input column${duplicate.length > 1 ? 's' : ''} (${listForMessage(duplicate.map((d) => `${d.column} = ${d.sameAs}`))})`);
   if (parts.length > 0) parts[parts.length - 1] += `; ${data.nIn} inputs remain (set data.dropConstant to false to keep every column)`;
   const missing = data.missing;
   const why = missing && missing.handling === 'impute' ? Object.fromEntries(Object.entries(missing.cells).filter(([name]) => data.targetNames.includes(name))) : missing?.cells ?? {};
@@ -193,15 +193,8 @@ export function describePreparedData(data: PreparedData): Record<string, unknown
   };
 }
 
-const MAX_LISTED_NAMES = 50;
-
-function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, MAX_LISTED_NAMES).join(', ');
-  return names.length > MAX_LISTED_NAMES ? `${shown} and ${names.length - MAX_LISTED_NAMES} more` : shown;
-}
-
 function listCounts(counts: Record<string, number>): string {
-  return listNames(Object.entries(counts).map(([name, n]) => `${name}: ${n}`));
+  return listForMessage(Object.entries(counts).map(([name, n]) => `${name}: ${n}`));
 }
 
 /** Keeps the validation rows' seeded stream apart from the test split's, so changing one fraction leaves the other's rows. */

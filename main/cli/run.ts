@@ -3,7 +3,7 @@
  * JSON object with --json), and records the run in the experiment store (its CSV stored as a dataset, every step with
  * its snapshots) unless --no-store. A run with a diverged stage is recorded as failed and exits 1.
  */
-import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -11,13 +11,14 @@ import type { ModelReport, StageResult } from '../../app/recipe/run-core';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import type { SweepReport } from '../../app/recipe/sweep-step';
 import { openStore, type ExperimentStore } from '../store';
+import { DataFileError, readDataFile } from '../services/data-file';
 import { resolveStoreLocation } from '../services/paths';
 import { datasetRef, formulaDataHash } from '../training/dataset-ref';
 import { APP_VERSION } from '../version';
 import { UsageError } from './errors';
 import { ProgressBar, formatNumber } from './progress';
 
-const USAGE = 'usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH] [--backend auto|reference|NAME] [--quiet]';
+const USAGE = 'usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH] [--backend auto|reference|NAME] [--max-memory MB] [--quiet]';
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,14 +30,16 @@ export async function runCommand(args: string[]): Promise<number> {
       db: { type: 'string' },
       backend: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'max-memory': { type: 'string' },
     },
   });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError(USAGE);
   const recipe = parseRecipe(readJson(file));
   // The science core loads only once the recipe is known to be good: it takes a second to start.
-  const [{ summarizeRunWith }, { divergenceOf, executeRun, restoreState }, { resolveTrainingBackend }, { dataNotice }, library] = await Promise.all([
+  const [{ summarizeRunWith }, { divergenceOf, executeRun, restoreState }, { resolveTrainingBackend }, { dataNotice }, { csvShapeOf }, { admissionRefusal, runMemoryLimit }, library] = await Promise.all([
     import('../../app/recipe/run-core'), import('../training/execute'), import('../training/backend'), import('../../app/recipe/data'),
+    import('../../app/recipe/memory'), import('../services/admission'),
     import('../../app/recipe/step-library').then((m) => m.loadStepLibrary(recipe.steps, { resumed: false })),
   ]);
   const baseDir = path.dirname(path.resolve(file));
@@ -55,6 +58,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const steps = recipe.steps;
 
   const location = resolveStoreLocation({ db: values.db });
+  // Before the models are built: building them is where a run too large for the machine would start taking its memory.
+  const data = 'csv' in recipe.data ? csvShapeOf(readCsv(recipe.data.csv)) : { rows: recipe.data.train + recipe.data.test, columns: recipe.data.vars + 1, csv: false };
+  const refusal = admissionRefusal(recipe, data, runMemoryLimit(maxMemoryOf(values['max-memory']), os.freemem(), 'raise it with --max-memory MB'));
+  if (refusal) throw new UsageError(refusal);
   const state = restoreState(recipe, readCsv, null);
   // Even with --quiet or --json: columns or rows left out change what the results mean.
   const notice = dataNotice(state.data);
@@ -168,24 +175,46 @@ function createStoredRun(
 
 function readCsvFile(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read the CSV ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    return readDataFile(file);
+  } catch (error) {
+    if (error instanceof DataFileError) throw new UsageError(error.message);
+    throw error;
   }
 }
+
+function maxMemoryOf(flag: string | undefined): number | null {
+  if (flag === undefined) return null;
+  const megabytes = Number(flag);
+  if (!Number.isInteger(megabytes) || megabytes < 64) throw new UsageError(`--max-memory takes a whole number of megabytes, at least 64; got "${flag.slice(0, 40)}".`);
+  return megabytes;
+}
+
+/** A recipe is a few kilobytes; this bounds what a wrong path (a log, a disk image) can make the CLI read. */
+const MAX_RECIPE_BYTES = 10 * 1024 * 1024;
 
 function readJson(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read recipe ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    text = readDataFile(file, MAX_RECIPE_BYTES);
+  } catch (error) {
+    if (error instanceof DataFileError) throw new UsageError(error.message.replace('data file', 'recipe'));
+    throw error;
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`recipe ${file} is not valid JSON: ${(err as Error).message}`);
+    // V8 quotes the text around the fault; the message gives only its place or kind, so a wrong path never prints a file's contents.
+    const detail = (err as Error).message;
+    const position = /position (\d+)/.exec(detail);
+    const where = position ? ` at ${placeOf(text, Number(position[1]))}` : /end of JSON input/.test(detail) ? ' (it ends too early)' : ' (a character where JSON does not allow one)';
+    throw new UsageError(`recipe ${file} is not valid JSON${where}. Check the recipe's syntax, or the path if this is not a recipe.`);
   }
+}
+
+function placeOf(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 export function describeStage(stage: StageResult, total: number): string {

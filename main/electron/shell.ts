@@ -208,7 +208,9 @@ function electronDialogs(getWindow: () => BrowserWindow | null): DialogProvider 
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
       const file = result.filePaths[0];
       if (result.canceled || !file) return null;
-      const { size } = await fs.promises.stat(file);
+      const stat = await fs.promises.stat(file);
+      if (!stat.isFile()) throw new ApiError({ code: 'invalid', message: `${path.basename(file)} is not a regular file; only regular files are read as data. Choose a CSV file.` });
+      const size = stat.size;
       if (size > MAX_CSV_BYTES) {
         throw new ApiError({ code: 'invalid', message: `${path.basename(file)} is ${(size / 1024 / 1024).toFixed(0)} MB; the limit is 200 MB. Use a sample of its rows.` });
       }

@@ -13,6 +13,7 @@ import { APP_VERSION } from '../version';
 import { Api, type Handlers } from './api';
 import { AppService } from './app-info';
 import { DialogService, type DialogProvider } from './dialogs';
+import { CsvWork, csvWorkerBeside } from './csv-work';
 import { DatasetService } from './datasets';
 import { EventBus } from './events';
 import { ModelService } from './model';
@@ -28,6 +29,8 @@ export interface BackendOptions {
   workerFile: string | URL;
   /** better-sqlite3's native addon to load instead of its package's own (the unpackaged Electron app's copy). */
   sqliteAddon?: string;
+  /** The bundled CSV worker; default csv-worker.js (or .cjs) beside workerFile. */
+  csvWorkerFile?: string | URL;
   /** Settings file; default settings.json beside the store (none for ':memory:'). */
   settingsFile?: string | null;
   dialogs?: DialogProvider | null;
@@ -90,8 +93,9 @@ export function startBackend(options: BackendOptions): Backend {
       log,
     });
     const app = new AppService({ appVersion, storePath: store.path, host });
-    const datasets = new DatasetService(store);
-    const runs = new RunService({ store, host, emit: events.emit, appVersion });
+    const csvWork = new CsvWork({ store, workerFile: options.csvWorkerFile ?? csvWorkerBeside(options.workerFile) });
+    const datasets = new DatasetService(store, csvWork);
+    const runs = new RunService({ store, host, emit: events.emit, appVersion, memoryLimitMb: () => settings.get().runMemoryLimitMb });
     const states = new ModelStates(store);
     const model = new ModelService(states);
     const symbolic = new SymbolicService(states);
@@ -100,6 +104,10 @@ export function startBackend(options: BackendOptions): Backend {
       'app.info': () => app.info(),
       'datasets.previewCsv': (r) => datasets.previewCsv(r),
       'datasets.importCsv': (r) => datasets.importCsv(r),
+      'datasets.importCsvBegin': (r) => datasets.importCsvBegin(r),
+      'datasets.importCsvChunk': (r) => datasets.importCsvChunk(r),
+      'datasets.importCsvFinish': (r) => datasets.importCsvFinish(r),
+      'datasets.importCsvCancel': (r) => datasets.importCsvCancel(r),
       'datasets.createFormula': (r) => datasets.createFormula(r),
       'datasets.sampleFormula': (r) => datasets.sampleFormula(r),
       'datasets.samples': () => datasets.samples(),
@@ -140,6 +148,7 @@ export function startBackend(options: BackendOptions): Backend {
     return {
       store, host: trainingHost, events, api, settings, interruptedAtStart,
       async close() {
+        csvWork.close();
         await trainingHost.close();
         store.close();
       },

@@ -1,8 +1,9 @@
-/** Dataset operations of the API: preview and import CSV text, generate formula datasets, built-in samples, list, preview, delete. */
+/** Dataset operations of the API: preview and import CSV text (parsed in worker threads, main/services/csv-work.ts), generate formula datasets, built-in samples, list, preview, delete. */
 import type { ParsedRequestOf, ResponseOf } from '../../app/api/contract';
-import { irisCsv, makeFormulaDataset, parseCsvText, parseFormula, previewCsv, profileCsv, type NumericTable, type ParsedCsv } from '../../app/data';
+import { PREVIEW_MAX_CHARS, irisCsv, makeFormulaDataset, parseFormula, type NumericTable } from '../../app/data';
 import type { DatasetRecord, ExperimentStore } from '../store';
 import { StoreError } from '../store';
+import type { CsvWork } from './csv-work';
 import { badRequest, notFound } from './errors';
 
 type DatasetInfo = ResponseOf<'datasets.list'>[number];
@@ -42,20 +43,32 @@ const FORMULA_SAMPLES: readonly FormulaSample[] = [
 const SAMPLE_ROWS = 1000;
 
 export class DatasetService {
-  constructor(private readonly store: ExperimentStore) {}
+  constructor(private readonly store: ExperimentStore, private readonly csv: CsvWork) {}
 
-  previewCsv(request: ParsedRequestOf<'datasets.previewCsv'>): ResponseOf<'datasets.previewCsv'> {
-    return csvPreviewOf(parseCsvText(request.text), request.maxRows);
+  previewCsv(request: ParsedRequestOf<'datasets.previewCsv'>): Promise<ResponseOf<'datasets.previewCsv'>> {
+    return this.csv.preview(request.text, request.maxRows, request.cut);
   }
 
-  importCsv(request: ParsedRequestOf<'datasets.importCsv'>): DatasetInfo {
-    const parsed = parseCsvText(request.text);
-    const record = this.store.putDataset({
-      name: request.name, kind: 'csv', spec: { source: 'csv' }, columns: parsed.columns, rows: parsed.rows,
-      bytes: new TextEncoder().encode(request.text),
-    });
-    return datasetInfo(record);
+  async importCsv(request: ParsedRequestOf<'datasets.importCsv'>): Promise<DatasetInfo> {
+    return datasetInfo(await this.csv.import(request.name, request.text));
   }
+
+  importCsvBegin(request: ParsedRequestOf<'datasets.importCsvBegin'>): ResponseOf<'datasets.importCsvBegin'> {
+    return { uploadId: this.csv.begin(request.name, request.size) };
+  }
+
+  importCsvChunk(request: ParsedRequestOf<'datasets.importCsvChunk'>): ResponseOf<'datasets.importCsvChunk'> {
+    return { received: this.csv.append(request.uploadId, request.text) };
+  }
+
+  async importCsvFinish(request: ParsedRequestOf<'datasets.importCsvFinish'>): Promise<DatasetInfo> {
+    return datasetInfo(await this.csv.finish(request.uploadId));
+  }
+
+  importCsvCancel(request: ParsedRequestOf<'datasets.importCsvCancel'>): ResponseOf<'datasets.importCsvCancel'> {
+    return { cancelled: this.csv.cancel(request.uploadId) };
+  }
+
 
   createFormula(request: ParsedRequestOf<'datasets.createFormula'>): DatasetInfo {
     const spec = {
@@ -95,7 +108,7 @@ export class DatasetService {
     ];
   }
 
-  addSample(request: ParsedRequestOf<'datasets.addSample'>): DatasetInfo {
+  addSample(request: ParsedRequestOf<'datasets.addSample'>): DatasetInfo | Promise<DatasetInfo> {
     if (request.sampleId === IRIS_SAMPLE.id) return this.importCsv({ name: IRIS_SAMPLE.name, text: irisCsv });
     const sample = FORMULA_SAMPLES.find((s) => s.id === request.sampleId);
     if (!sample) {
@@ -112,10 +125,15 @@ export class DatasetService {
     return this.store.listDatasets().map(datasetInfo);
   }
 
-  preview(request: ParsedRequestOf<'datasets.preview'>): ResponseOf<'datasets.preview'> {
-    if (!this.store.getDataset(request.id)) notFound(`dataset ${request.id}`);
-    const text = new TextDecoder().decode(this.store.getDatasetBytes(request.id));
-    return csvPreviewOf(parseCsvText(text), request.maxRows);
+  /** A stored dataset's first lines, decoded here (a megabyte at most) and parsed in a worker; rowCount is the whole file's. */
+  async preview(request: ParsedRequestOf<'datasets.preview'>): Promise<ResponseOf<'datasets.preview'>> {
+    const record = this.store.getDataset(request.id);
+    if (!record) notFound(`dataset ${request.id}`);
+    const bytes = this.store.getDatasetHead(request.id, PREVIEW_MAX_CHARS);
+    const cut = record.size > bytes.length;
+    const head = new TextDecoder().decode(bytes);
+    const preview = await this.csv.preview(head, request.maxRows, cut);
+    return { ...preview, rowCount: record.rows };
   }
 
   delete(request: ParsedRequestOf<'datasets.delete'>): ResponseOf<'datasets.delete'> {
@@ -127,11 +145,6 @@ export class DatasetService {
       throw error;
     }
   }
-}
-
-/** The first rows, and every constant or duplicate column, missing count and suggested task at once, so nothing bounces later. */
-function csvPreviewOf(parsed: ParsedCsv, maxRows: number): ResponseOf<'datasets.preview'> {
-  return { ...previewCsv(parsed, maxRows), rowCount: parsed.rows, profile: profileCsv(parsed) };
 }
 
 export function datasetInfo(record: DatasetRecord): DatasetInfo {

@@ -3,6 +3,7 @@
  * to continue an experiment: re-run (same recipe, new run), branch (a new run from a stored step) and interactive
  * edits (steps appended to a finished run, undone by revert).
  */
+import { ApiError } from '../../app/api';
 import type { ParsedRequestOf, ResponseOf } from '../../app/api/contract';
 import type { StageResult } from '../../app/recipe/runner';
 import { parseRecipe, RecipeError, type Recipe } from '../../app/recipe/schema';
@@ -11,6 +12,7 @@ import { summaryOf } from '../training/execute';
 import { storedRecipe } from '../training/stored-recipe';
 import { datasetIdOfRef, datasetRef, formulaDataHash } from '../training/dataset-ref';
 import type { EmitEvent, TrainingHost } from '../training/host';
+import { admissionRefusal, runMemoryLimit } from './admission';
 import { badRequest, conflict, notFound, recipeError } from './errors';
 
 type RunRow = ResponseOf<'runs.list'>['rows'][number];
@@ -20,6 +22,8 @@ export interface RunServiceOptions {
   host: TrainingHost;
   emit: EmitEvent;
   appVersion: string;
+  /** The runMemoryLimitMb setting: null for the default share of the free memory. */
+  memoryLimitMb?: () => number | null;
 }
 
 const MAX_NAME_CHARS = 200;
@@ -38,6 +42,7 @@ export class RunService {
   create(request: ParsedRequestOf<'runs.create'>): RunRow {
     // The request's recipe was parsed, meaning and all, at the API boundary (app/api/validate.ts).
     const recipe = this.withDataset(request.recipe, request.datasetId);
+    if (request.start) this.admit(recipe);
     const run = this.store.createRun({
       name: request.name ?? recipe.name ?? defaultRunName(recipe, this.datasetName(recipe)),
       datasetId: recipeDatasetId(recipe),
@@ -56,6 +61,7 @@ export class RunService {
     if (run.status !== 'queued' || this.host.isActive(run.id)) {
       conflict(`run "${run.name}" is ${run.status === 'queued' ? 'already waiting to train' : run.status}; only a run created without starting can be started. Re-run it instead.`);
     }
+    this.admit(parseAt(run.recipe));
     this.host.enqueue(run.id);
     return runRow(run);
   }
@@ -116,6 +122,7 @@ export class RunService {
   rerun(request: ParsedRequestOf<'runs.rerun'>): RunRow {
     const source = this.requireRun(request.id);
     const recipe = storedRecipe(source);
+    this.admit(recipe);
     const run = this.store.createRun({
       name: clipName(`${source.name} (re-run)`), datasetId: source.datasetId, datasetHash: source.datasetHash, recipe,
       seed: recipe.seed, backend: recipe.backend, appVersion: this.options.appVersion,
@@ -131,6 +138,7 @@ export class RunService {
     const parentRecipe = storedRecipe(parent);
     // New steps on a stored recipe make a new recipe: its steps are checked against its KAN, once, here.
     const recipe = parseAt({ ...parentRecipe, steps: [...parentRecipe.steps.slice(0, request.step + 1), ...request.steps] });
+    this.admit(recipe);
     const run = this.store.transaction(() => {
       const created = this.store.createRun({
         name: request.name ?? clipName(`${parent.name} (branch at step ${request.step + 1})`),
@@ -154,6 +162,7 @@ export class RunService {
     const recorded = run.steps.length;
     const current = storedRecipe(run);
     const recipe = parseAt({ ...current, steps: [...current.steps.slice(0, recorded), ...request.steps] });
+    this.admit(recipe);
     const reopened = this.store.reopenRun(run.id, recipe);
     this.emit('run.status', { runId: run.id, status: 'queued', error: null });
     this.host.enqueue(run.id, { from: recorded, restoreStep: recorded > 0 ? recorded - 1 : null });
@@ -195,6 +204,17 @@ export class RunService {
   private setStatus(runId: string, status: RunStatus): void {
     this.store.setRunStatus(runId, status);
     this.emit('run.status', { runId, status, error: null });
+  }
+
+  /** Refuses, before anything is stored or queued, a run whose estimated peak memory is over the limit. */
+  private admit(recipe: Recipe): void {
+    const id = recipeDatasetId(recipe);
+    const dataset = id === null ? null : this.store.getDataset(id);
+    const data = dataset
+      ? { rows: dataset.rows, columns: Array.isArray(dataset.columns) ? dataset.columns.length : 1, csv: true }
+      : { rows: 'formula' in recipe.data ? recipe.data.train + recipe.data.test : 0, columns: 'formula' in recipe.data ? recipe.data.vars + 1 : 0, csv: false };
+    const refusal = admissionRefusal(recipe, data, runMemoryLimit(this.options.memoryLimitMb?.() ?? null));
+    if (refusal) throw new ApiError({ code: 'invalid', message: refusal });
   }
 
   /** In the app, CSV data always comes from a stored dataset: datasetId (or the recipe's "dataset:<id>") names it. */

@@ -29,7 +29,7 @@ export class SettingsService {
   private current: Settings;
 
   constructor(private readonly options: SettingsServiceOptions) {
-    const defaults: Settings = { backend: 'auto', threads: 1, dataFolder: options.defaultDataFolder, theme: 'system' };
+    const defaults: Settings = { backend: 'auto', threads: 1, dataFolder: options.defaultDataFolder, theme: 'system', runMemoryLimitMb: null };
     this.current = { ...defaults, ...this.readFile() };
   }
 

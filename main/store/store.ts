@@ -152,6 +152,9 @@ function prepareStatements(db: Db) {
     datasetBytes: db.prepare<[string], { bytes: Buffer }>(
       `SELECT b.bytes FROM datasets d JOIN dataset_blobs b ON b.hash = d.blob_hash WHERE d.id = ?`,
     ),
+    datasetHead: db.prepare<[number, string], { bytes: Buffer }>(
+      `SELECT substr(b.bytes, 1, ?) AS bytes FROM datasets d JOIN dataset_blobs b ON b.hash = d.blob_hash WHERE d.id = ?`,
+    ),
     insertBlob: db.prepare<[string, Uint8Array, number]>(
       `INSERT INTO dataset_blobs (hash, bytes, size) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
     ),
@@ -418,6 +421,13 @@ class SqliteExperimentStore implements ExperimentStore {
 
   getDatasetBytes(id: string): Uint8Array {
     const row = this.sql.datasetBytes.get(requireText(id, 'dataset id'));
+    if (!row) notFound(`dataset ${id}`);
+    return asUint8Array(row.bytes);
+  }
+
+  /** The first maxBytes of a dataset's file, for a preview: a large file is not copied whole into the host's memory. */
+  getDatasetHead(id: string, maxBytes: number): Uint8Array {
+    const row = this.sql.datasetHead.get(requireIndex(maxBytes, 'byte count'), requireText(id, 'dataset id'));
     if (!row) notFound(`dataset ${id}`);
     return asUint8Array(row.bytes);
   }

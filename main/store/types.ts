@@ -185,6 +185,8 @@ export interface ExperimentStore {
   putDataset(dataset: NewDataset): DatasetRecord;
   getDataset(id: string): DatasetRecord | null;
   getDatasetBytes(id: string): Uint8Array;
+  /** The first maxBytes of a dataset's file (a preview reads no more). */
+  getDatasetHead(id: string, maxBytes: number): Uint8Array;
   listDatasets(): DatasetRecord[];
   deleteDataset(id: string): void;
   renameDataset(id: string, name: string): DatasetRecord;

@@ -32,9 +32,9 @@ export interface WorkbenchOptions {
   actionTimeoutMs?: number;
 }
 
-/** dir/main/{cli,worker}.js and dir/renderer, as scripts/build.mjs lays out dist/. */
+/** dir/main/{cli,worker,csv-worker}.js and dir/renderer, as scripts/build.mjs lays out dist/. */
 async function buildApp(): Promise<{ cli: string; remove: () => void }> {
-  const built = await bundle({ 'main/cli/index.ts': 'main/cli.js', 'main/training/worker.ts': 'main/worker.js' });
+  const built = await bundle({ 'main/cli/index.ts': 'main/cli.js', 'main/training/worker.ts': 'main/worker.js', 'main/services/csv-worker.ts': 'main/csv-worker.js' });
   const vite = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', path.join(built.dir, 'renderer'), '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
   if (vite.status !== 0) {
     built.remove();

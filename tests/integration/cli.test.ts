@@ -117,7 +117,7 @@ describe('kanbench', () => {
   it('ends bad input with one line saying what is wrong and a non-zero exit code', () => {
     fs.writeFileSync(path.join(tmp, 'bad.json'), JSON.stringify({ ...tinyRecipe(), steps: [{ fit: { steps: 'many' } }] }));
     const cases: [string[], number, RegExp][] = [
-      [['run', 'missing.json', '--db', db], 2, /cannot read recipe missing.json: no such file/],
+      [['run', 'missing.json', '--db', db], 2, /cannot read the recipe missing.json: there is no such file/],
       [['run', 'bad.json', '--db', db], 2, /recipe field steps\[0\]\.fit\.steps/],
       [['runs', 'show', 'nope', '--db', db], 2, /no run has the id "nope"/],
       [['runs', 'export', 'abcdef', '--db', db], 2, /say which format/],

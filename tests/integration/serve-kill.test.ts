@@ -18,7 +18,7 @@ let runner = '';
 let removeBundle = (): void => undefined;
 
 beforeAll(async () => {
-  const built = await bundle({ 'main/cli/index.ts': 'cli.js', 'main/training/worker.ts': 'worker.js' });
+  const built = await bundle({ 'main/cli/index.ts': 'cli.js', 'main/training/worker.ts': 'worker.js', 'main/services/csv-worker.ts': 'csv-worker.js' });
   runner = built.file('run.js');
   fs.writeFileSync(runner, "import { main } from './cli.js';\nprocess.exitCode = await main(process.argv.slice(2));\n");
   removeBundle = built.remove;

@@ -356,7 +356,7 @@ describe('symbolic regression and formulas', () => {
 describe('settings and app', () => {
   it('keeps settings in a file and applies them', async () => {
     const defaults = await call('settings.get', {});
-    expect(defaults).toEqual({ backend: 'auto', threads: 1, dataFolder: tmp, theme: 'system' });
+    expect(defaults).toEqual({ backend: 'auto', threads: 1, dataFolder: tmp, theme: 'system', runMemoryLimitMb: null });
     expect(await call('settings.set', { threads: 2, theme: 'dark' })).toMatchObject({ threads: 2, theme: 'dark' });
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'settings.json'), 'utf8'))).toMatchObject({ threads: 2, theme: 'dark' });
     expect(await fail('settings.set', { dataFolder: 'relative/folder' })).toMatchObject({ code: 'bad_request', path: 'dataFolder' });

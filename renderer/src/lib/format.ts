@@ -15,6 +15,12 @@ export function formatInteger(value: number | null | undefined): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
+/** A file size for people: 812 KB, 52.4 MB. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
 /** "0.4 s", "12 s", "3 min 05 s", "1 h 02 min". */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { RequestOf, ResponseOf } from '../../../app/api/contract';
 import { api } from '../api';
+import { uploadCsvFile, type UploadProgress } from '../lib/csv-upload';
 import type { DataChoice, MissingHandling, Task } from '../lib/recipe';
 import { defaultRoles, distinctValues, inferredTask, roleProblems, selectionFromRoles, type ColumnRole } from '../lib/roles';
 
@@ -92,8 +93,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return dataset;
   }
 
-  async function importCsv(name: string, text: string): Promise<DatasetInfo> {
-    const dataset = await api().invoke('datasets.importCsv', { name, text });
+  /** Sends the file in pieces (lib/csv-upload.ts) and selects the new dataset. */
+  async function importCsv(file: Blob, name: string, options: { signal: AbortSignal; onProgress: (progress: UploadProgress) => void }): Promise<DatasetInfo> {
+    const client = api();
+    const dataset = await uploadCsvFile(client.invoke.bind(client), file, name, options);
     await added(dataset);
     return dataset;
   }

@@ -39,9 +39,9 @@ export async function bundle(entries: Record<string, string>): Promise<{ dir: st
   };
 }
 
-/** The worker entry alone: what an in-process training host needs. */
+/** The worker entries (training, and the CSV worker beside it): what an in-process backend needs. */
 export async function bundleWorker(): Promise<{ workerFile: string; remove: () => void }> {
-  const built = await bundle({ 'main/training/worker.ts': 'worker.js' });
+  const built = await bundle({ 'main/training/worker.ts': 'worker.js', 'main/services/csv-worker.ts': 'csv-worker.js' });
   return { workerFile: built.file('worker.js'), remove: built.remove };
 }
 

@@ -309,3 +309,28 @@ describe('magnitude of numeric cells', () => {
     expect(csvToTable(parseCsvText('x,y\n1e150,2\n-3,1e-300\n'), { inputs: ['x'], target: ['y'], task: 'regression' }).table.rows).toBe(2);
   });
 });
+
+describe('hostile cells', () => {
+  it('reads a 1 MB cell of digits that ends in a letter in linear time, and quotes only its start in the error', () => {
+    const cell = `${'9'.repeat(1024 * 1024)}a`;
+    const started = performance.now();
+    expect(parseNumberCell(cell)).toBeNull();
+    const error = dataError(() => csvToTable(parseCsvText(`x,y\n1,2\n${cell},3\n`), regression(['x'], ['y'])));
+    const seconds = (performance.now() - started) / 1000;
+    // The backtracking pattern took 6.5 s for 50k digits; a linear one reads a megabyte in milliseconds.
+    expect(seconds).toBeLessThan(0.5);
+    expect(error.code).toBe('csv_non_numeric');
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.message).toContain(`(${cell.length} characters)`);
+    expect(String(error.details?.value).length).toBeLessThan(100);
+  });
+
+  it('cuts long column names and lists at most a dozen of them when a column is missing', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `${'c'.repeat(500)}${i}`);
+    const text = `${names.join(',')}\n${names.map(() => '1').join(',')}\n`;
+    const error = dataError(() => csvToTable(parseCsvText(text), regression(['nope'], [names[0]!])));
+    expect(error.code).toBe('csv_missing_column');
+    expect(error.message).toContain('and 28 more');
+    expect(error.message.length).toBeLessThan(1200);
+  });
+});
