@@ -11,6 +11,7 @@ import { api } from '../api';
 import { estimateRemainingSeconds } from '../lib/format';
 import type { LossPoint } from '../lib/metrics';
 import { recordProgressLatency } from '../lib/timings';
+import { stepName } from '../lib/step-labels';
 import { fractionAfterStep, overallFraction, progressPlan, type PlannedStep } from '../lib/progress';
 
 export type RunRow = ResponseOf<'runs.list'>['rows'][number];
@@ -33,7 +34,8 @@ export interface LiveRun {
   fraction: number;
   /** Page clock (ms) when this run was first seen running; elapsed and ETA count from it. */
   startedAtMs: number;
-  stepKind: string | null;
+  /** The running step as the workbench names it ("Fit", "Fine-tune"); null before the first. */
+  stepName: string | null;
 }
 
 /** Live points beyond this are thinned (every other one dropped) so a long run keeps the chart fast. */
@@ -94,14 +96,17 @@ export const useRunsStore = defineStore('runs', () => {
       existing.name = row.name;
       return existing;
     }
-    live.value[row.id] = { runId: row.id, name: row.name, status: row.status, error: row.error, plan, latest: null, fraction: 0, startedAtMs: Date.now(), stepKind: null };
+    live.value[row.id] = { runId: row.id, name: row.name, status: row.status, error: row.error, plan, latest: null, fraction: 0, startedAtMs: Date.now(), stepName: null };
     updateClock();
     return live.value[row.id]!;
   }
 
   function updateClock(): void {
     const anyActive = Object.values(live.value).some((r) => isActive(r.status));
-    if (anyActive && !clockTimer) clockTimer = setInterval(() => (clock.value = Date.now()), 1000);
+    if (anyActive && !clockTimer) {
+      clock.value = Date.now();
+      clockTimer = setInterval(() => (clock.value = Date.now()), 1000);
+    }
     if (!anyActive && clockTimer) {
       clearInterval(clockTimer);
       clockTimer = null;
@@ -121,7 +126,7 @@ export const useRunsStore = defineStore('runs', () => {
       if (run.status === 'queued' || TERMINAL.includes(run.status)) run.status = 'running';
       run.latest = p;
       run.fraction = overallFraction(run.plan, { stepIdx: p.stepIdx, model: p.model, step: p.step, steps: p.steps });
-      run.stepKind = run.plan[p.stepIdx]?.kind ?? 'fit';
+      run.stepName = run.plan[p.stepIdx]?.name ?? 'Fit';
       let points = livePoints.value[p.runId] ?? [];
       points.push({ stepIdx: p.stepIdx, model: p.model, iter: p.step, trainLoss: p.trainLoss, testLoss: p.testLoss, valLoss: p.valLoss });
       if (points.length > MAX_LIVE_POINTS) points = points.filter((_, i) => i % 2 === 0);
@@ -146,7 +151,9 @@ export const useRunsStore = defineStore('runs', () => {
     const run = live.value[e.runId];
     if (run) {
       run.fraction = Math.max(run.fraction, fractionAfterStep(run.plan, e.step.idx));
-      run.stepKind = e.step.kind;
+      // The last event's iteration belongs to the finished step (a fit that stopped early ends before its last one).
+      run.latest = null;
+      run.stepName = run.plan[e.step.idx + 1]?.name ?? null;
     }
     version.value++;
     if (e.runId === currentId.value && current.value) {
@@ -254,10 +261,10 @@ export const useRunsStore = defineStore('runs', () => {
     const run = track(row, current.value.recipe);
     if (seenRunning) run.status = 'running';
     // Progress measures the applied steps only: the recorded ones are done and weigh nothing.
-    run.plan = [...current.value.steps.map((s) => ({ kind: s.kind, kan: 0, mlp: 0 })), ...progressPlan(steps, hasMlp(current.value.recipe))];
+    run.plan = [...current.value.steps.map((s) => ({ kind: s.kind, name: stepName(s.kind, s.params), kan: 0, mlp: 0 })), ...progressPlan(steps, hasMlp(current.value.recipe))];
     run.fraction = 0;
     run.latest = null;
-    run.stepKind = run.plan[before]?.kind ?? null;
+    run.stepName = run.plan[before]?.name ?? null;
     run.startedAtMs = Date.now();
     const after = await waitUntilIdle(id, before + steps.length);
     await reload();
@@ -280,8 +287,9 @@ export const useRunsStore = defineStore('runs', () => {
     return active.find((r) => r.runId === currentId.value) ?? active[active.length - 1] ?? null;
   });
 
+  /** Read at every redraw (a progress event or the clock's tick), so it is never a second behind the run. */
   function elapsedSeconds(run: LiveRun): number {
-    return Math.max(0, (clock.value - run.startedAtMs) / 1000);
+    return Math.max(0, (Math.max(clock.value, Date.now()) - run.startedAtMs) / 1000);
   }
 
   function etaSeconds(run: LiveRun): number | null {

@@ -1,0 +1,126 @@
+// End to end: the workbench as a scientist reads it (issue 14). Each test checks one finding of that review in Debian's
+// Chromium against `kanbench serve`: text that is true of the run, History filters, numbers and symbols, labelled
+// plots, layout at 1024x700, Setup help, undo/redo and deep networks. Screenshots go to SHOTS/scientist.
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, openWorkbench, SHOTS, switchView, type Workbench } from './harness';
+
+let bench: Workbench;
+let page: Page;
+
+async function addSample(sample: string): Promise<void> {
+  await switchView(page, 'data');
+  await page.click(`[data-sample="${sample}"]`);
+  await page.waitForFunction((s) => !document.querySelector(`[data-sample="${s}"]`)?.hasAttribute('disabled'), sample);
+}
+
+/** Fills the Setup form (the fields named), creates the run and waits until it has trained. */
+async function trainFromSetup(fields: Record<string, string>, checks: Record<string, boolean> = {}): Promise<void> {
+  await switchView(page, 'setup');
+  for (const [field, on] of Object.entries(checks)) await page.setChecked(`[data-field="${field}"]`, on);
+  for (const [field, value] of Object.entries(fields)) {
+    if (field === 'optimizer') await page.selectOption(`[data-field="optimizer"]`, value);
+    else await page.fill(`[data-field="${field}"]`, value);
+  }
+  await page.waitForFunction(() => document.querySelector('[data-action="create-run"]')?.hasAttribute('disabled') === false);
+  await page.click('[data-action="create-run"]');
+  await page.waitForSelector('[data-view="training"]');
+  await page.waitForSelector('[data-testid="training-progress"][data-status="done"]', { timeout: 120_000 });
+}
+
+/** Waits until Inspect lists `steps` steps and no edit is in progress. */
+async function waitForSteps(steps: number, timeout = 90_000): Promise<void> {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid="inspect-steps"] li').length === n && !document.querySelector('[data-testid="inspect-busy"]'),
+    steps,
+    { timeout },
+  );
+}
+
+async function setSlider(testId: string, value: number): Promise<void> {
+  await page.locator(`[data-testid="${testId}"]`).evaluate((el: HTMLInputElement, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
+describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
+  beforeAll(async () => {
+    bench = await openWorkbench({ viewport: { width: 1440, height: 900 } });
+    page = bench.page;
+    await page.goto(bench.url);
+    await page.waitForSelector('[data-sample]');
+  }, 120_000);
+
+  afterAll(async () => {
+    await bench?.close();
+  });
+
+  it('says what the run does: progress, optimiser, step names and the prune preview agree with the run', { timeout: 240_000 }, async () => {
+    // Iris is noisy and small: an Adam fit with a large step and patience 1 stops early, well before its 400 iterations.
+    await addSample('iris');
+    // Every text the progress panel shows while training, with the page's clock when it showed it.
+    await switchView(page, 'setup');
+    await page.evaluate(() => {
+      const seen: { t: number; text: string }[] = [];
+      (window as unknown as { __progressTexts: typeof seen }).__progressTexts = seen;
+      new MutationObserver(() => {
+        const panel = document.querySelector('[data-testid="training-progress"]');
+        if (panel) seen.push({ t: performance.now(), text: panel.textContent ?? '' });
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await trainFromSetup({ optimizer: 'adam', steps: '400', lr: '0.1', patience: '1', name: 'e2e adam early stop' });
+    const texts = await page.evaluate(() => (window as unknown as { __progressTexts: { t: number; text: string }[] }).__progressTexts);
+    const timed = texts
+      .map(({ t, text }) => ({ t, text, percent: Number(/(\d+)%/.exec(text)?.[1] ?? 'NaN'), elapsed: /elapsed ([\d.]+) s/.exec(text), remaining: /remaining ([\d.]+) s/.exec(text) }))
+      .filter((x) => x.elapsed !== null);
+    expect(timed.length).toBeGreaterThan(3);
+    // Elapsed time is the time since the run started, whenever the panel redraws (not a clock that ticks once a second).
+    const first = timed[0]!;
+    for (const x of timed) {
+      const shown = Number(x.elapsed![1]) - Number(first.elapsed![1]);
+      expect(Math.abs(shown - (x.t - first.t) / 1000), `"${x.text}"`).toBeLessThan(0.4);
+      // No remaining time before there is a rate to extrapolate, and never "0 s" with most of the run ahead.
+      if (x.remaining && x.percent < 90) expect(Number(x.remaining[1]), `"${x.text}"`).toBeGreaterThan(0);
+    }
+    // Done: 100%, and no iteration count of a fit that stopped early is left beside it.
+    const done = await page.locator('[data-testid="training-progress"]').innerText();
+    expect(done).toContain('100%');
+    for (const [, at, of] of done.matchAll(/iteration (\d+)\/(\d+)/g)) expect(at).toBe(of);
+    expect(await page.locator('[data-testid="early-stop-note"]').innerText()).toMatch(/stopped early/);
+
+    // An Adam run trains more with Adam, and says so.
+    const more = await page.locator('[data-testid="train-more-label"]').innerText();
+    expect(more).toMatch(/Adam/);
+    expect(more).not.toMatch(/L-BFGS/);
+    expect(await page.locator('[data-testid="steps-table"] tbody tr td').nth(1).innerText()).toMatch(/^Fit · Adam, 400 steps/);
+
+    // Inspect: the preview counts what it marks.
+    await switchView(page, 'inspect');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 35);
+    await setSlider('node-threshold', 70);
+    await setSlider('edge-threshold', 20);
+    await page.waitForFunction(() => /would go/.test(document.querySelector('[data-testid="prune-preview"]')?.textContent ?? ''));
+    const marked = await page.locator('[data-testid="network"] g.edge.removing').count();
+    const preview = await page.locator('[data-testid="prune-preview"]').innerText();
+    expect(marked).toBeGreaterThan(0);
+    expect(preview).toMatch(new RegExp(`^${marked} edges?\\b`));
+    await setSlider('node-threshold', 0);
+    await setSlider('edge-threshold', 0);
+
+    // Fix one edge, fine-tune: the steps read as the user's actions, not the recipe's keys.
+    await page.locator('[data-testid="network"] g.edge[data-kind="numeric"] rect.box').first().click();
+    await page.locator('[data-testid="candidates"] [data-action="fix"]').first().click({ timeout: 60_000 });
+    await waitForSteps(2);
+    await page.fill('[data-testid="fine-tune-steps"]', '5');
+    await page.click('[data-action="fine-tune"]');
+    await waitForSteps(3);
+    const steps = await page.locator('[data-testid="inspect-steps"] li').allInnerTexts();
+    expect(steps.join('\n')).not.toMatch(/fixSymbolic|autoSymbolic|unfixSymbolic/);
+    expect(steps[1]).toMatch(/Fix symbolic/);
+    expect(steps[2]).toMatch(/Fine-tune/);
+    expect(bench.pageErrors).toEqual([]);
+  });
+});
+
