@@ -1,6 +1,7 @@
 // End to end: the workbench as a scientist reads it (issue 14). Each test checks one finding of that review in Debian's
 // Chromium against `kanbench serve`: text that is true of the run, History filters, numbers and symbols, labelled
 // plots, layout at 1024x700, Setup help, undo/redo and deep networks. Screenshots go to SHOTS/scientist.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,48 @@ describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
     await page.locator('[data-testid="history-empty"]').waitFor();
     expect(await page.locator('[data-testid="history-empty"]').innerText()).toMatch(/No run matches/);
     await page.selectOption('select[aria-label="dataset"]', '');
+    expect(bench.pageErrors).toEqual([]);
+  });
+
+  it('writes numbers and names as a paper would: signs folded, large constants scaled, column names upright', { timeout: 240_000 }, async () => {
+    // progression = 8.062e11 x1 + 1e11 (x1 in [0, 1]): the KAN's symbolic constants are of order 1e11.
+    const lines = ['x1,progression'];
+    for (let i = 0; i < 200; i++) {
+      const x = ((i * 37) % 200) / 199;
+      lines.push(`${x.toFixed(5)},${(8.062e11 * x + 1e11).toFixed(0)}`);
+    }
+    const csv = path.join(bench.tmp, 'progression.csv');
+    fs.writeFileSync(csv, `${lines.join('\n')}\n`);
+    await switchView(page, 'data');
+    await page.setInputFiles('[data-testid="csv-input"]', csv);
+    await page.click('[data-action="import-csv"]');
+    await page.locator('select[data-role="progression"]').waitFor();
+    await trainFromSetup({ steps: '20', name: 'progression' });
+
+    await switchView(page, 'inspect');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 10);
+    await page.fill('[data-testid="r2-threshold"]', '0');
+    await page.click('[data-action="auto-symbolic"]');
+    await waitForSteps(2, 150_000);
+    // Every fixed edge's c·f(a·x + b) + d reads without "+ -".
+    const boxes = page.locator('[data-testid="network"] g.edge[data-kind="symbolic"] rect.box');
+    const fixed: string[] = [];
+    for (let i = 0; i < (await boxes.count()); i++) {
+      await boxes.nth(i).click();
+      const text = page.locator('[data-testid="fixed-formula"]');
+      await text.waitFor();
+      fixed.push(await text.innerText());
+      await page.click('[data-action="close-edge"]');
+    }
+    expect(fixed.length).toBe(10);
+    for (const text of fixed) expect(text).not.toMatch(/[+−-]\s*-|\+\s*−/);
+
+    // The formula: the column name upright (\mathrm), no twelve-digit constants.
+    await switchView(page, 'formula');
+    const tex = await page.locator('[data-testid="formula-katex"] annotation').first().textContent({ timeout: 60_000 });
+    expect(tex).toMatch(/^\\mathrm\{progression\} = /);
+    expect(tex).not.toMatch(/\d{7,}/);
+    expect(tex).toMatch(/10\^\{1[01]\}/);
     expect(bench.pageErrors).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
-// The workbench's words for what a run did: step names and settings, the optimiser "train more" continues with, and
-// the prune preview's count of what it marks (issue 14).
+// The workbench's words for what a run did: step names and settings, the optimiser "train more" continues with, the
+// prune preview's count of what it marks, and a fixed edge's formula (issue 14).
 import { describe, expect, it } from 'vitest';
+import { affineText, signedTerm } from '../../../renderer/src/lib/formula-text';
 import { pruneRemoval, pruneSummary } from '../../../renderer/src/lib/prune-preview';
 import { lastFitSettings, stepLabel, stepName } from '../../../renderer/src/lib/step-labels';
 
@@ -46,5 +47,14 @@ describe('prune preview', () => {
 
   it('marks nothing without a preview', () => {
     expect(pruneSummary(pruneRemoval(edges, null))).toBe('0 edges, 0 nodes would go');
+  });
+});
+
+describe('a fixed edge as text', () => {
+  it('folds signs into the operators and leaves out what adds nothing', () => {
+    expect(affineText({ name: 'sin', a: 3.14159, b: -0.5, c: 2, d: -0.09979 })).toBe('2 · sin(3.142 · x − 0.5) − 0.09979');
+    expect(affineText({ name: 'x^2', a: 1, b: 0, c: -1, d: 0.25 })).toBe('−x^2(x) + 0.25');
+    expect(affineText({ name: 'exp', a: -2, b: 0.1, c: 1, d: 0 })).toBe('exp(−2 · x + 0.1)');
+    expect(signedTerm(0)).toBe('');
   });
 });
