@@ -46,6 +46,15 @@ async function setSlider(testId: string, value: number): Promise<void> {
   }, value);
 }
 
+/** The SVG a chart exports (its SVG button): axis titles are text in it, unlike the canvas on screen. */
+async function exportedSvg(chart: string): Promise<string> {
+  await page.locator(`${chart} canvas`).first().waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${chart} [data-export="svg"]`)]);
+  const file = path.join(bench.tmp, `${Date.now()}-${download.suggestedFilename()}`);
+  await download.saveAs(file);
+  return fs.readFileSync(file, 'utf8');
+}
+
 describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
   beforeAll(async () => {
     bench = await openWorkbench({ viewport: { width: 1440, height: 900 } });
@@ -190,6 +199,35 @@ describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
     expect(tex).toMatch(/^\\mathrm\{progression\} = /);
     expect(tex).not.toMatch(/\d{7,}/);
     expect(tex).toMatch(/10\^\{1[01]\}/);
+    expect(bench.pageErrors).toEqual([]);
+  });
+
+  it('labels every plot with its quantity and unit, and offers log or linear where figures span decades', { timeout: 240_000 }, async () => {
+    await addSample('kan-toy');
+    await trainFromSetup({ steps: '30', name: 'plots' });
+    const loss = await exportedSvg('[data-testid="loss-chart"]');
+    expect(loss).toContain('iteration');
+    expect(loss).toContain('loss: MSE (y²)');
+    // The toggle redraws the axis: the exported picture follows it.
+    const scale = await page.getAttribute('[data-testid="loss-chart"]', 'data-scale');
+    await page.click('[data-testid="loss-chart"] [data-action="toggle-scale"]');
+    await page.waitForFunction((before) => document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-scale') !== before, scale);
+    expect(await exportedSvg('[data-testid="loss-chart"]')).not.toBe(loss);
+
+    await switchView(page, 'compare');
+    await page.locator('[data-testid="compare-bars"] canvas').first().waitFor();
+    expect(await exportedSvg('[data-testid="compare-bars"]')).toContain('test RMSE (y)');
+    expect(await exportedSvg('[data-testid="pareto-chart"]')).toContain('parameters (count)');
+    expect(await exportedSvg('[data-testid="compare-curves"]')).toContain('test loss: MSE (y²)');
+    expect(await page.locator('[data-testid="compare-curves"] [data-action="toggle-scale"]').count()).toBe(1);
+
+    await switchView(page, 'inspect');
+    await page.locator('[data-testid="network"] g.edge rect.box').first().click();
+    await page.locator('[data-testid="edge-chart"] canvas').first().waitFor();
+    const edge = await exportedSvg('[data-testid="edge-chart"]');
+    expect(edge).toContain('x = x1');
+    expect(edge).toContain('φ0,0,0(x)');
+    await page.click('[data-action="close-edge"]');
     expect(bench.pageErrors).toEqual([]);
   });
 });
