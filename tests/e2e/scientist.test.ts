@@ -55,6 +55,22 @@ async function exportedSvg(chart: string): Promise<string> {
   return fs.readFileSync(file, 'utf8');
 }
 
+/**
+ * The elements of a view that scroll or clip sideways (their content is wider than they are), the page's content area
+ * included: at 1024x700 a table must fit, not hide columns behind a horizontal scrollbar.
+ */
+async function sidewaysScrollers(view: string): Promise<string[]> {
+  return page.evaluate((name) => {
+    const root = document.querySelector(`[data-view="${name}"]`)!;
+    const candidates = [document.querySelector<HTMLElement>('main.content')!, ...root.querySelectorAll<HTMLElement>('*')];
+    return candidates.filter((el) => {
+      if (el.closest('.katex-block, .chart-box')) return false;
+      const style = getComputedStyle(el);
+      return style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1;
+    }).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} ${el.scrollWidth}>${el.clientWidth}`);
+  }, view);
+}
+
 describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
   beforeAll(async () => {
     bench = await openWorkbench({ viewport: { width: 1440, height: 900 } });
@@ -228,6 +244,63 @@ describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
     expect(edge).toContain('x = x1');
     expect(edge).toContain('φ0,0,0(x)');
     await page.click('[data-action="close-edge"]');
+    expect(bench.pageErrors).toEqual([]);
+  });
+
+  it('fits 1024x700: no table or panel scrolls sideways, role menus read, every library function shows', { timeout: 240_000 }, async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    try {
+      // A wide CSV (30 short-named columns): each role menu must still show its word.
+      const columns = Array.from({ length: 30 }, (_, i) => `a${i + 1}`);
+      const rows = Array.from({ length: 40 }, (_, r) => columns.map((_, c) => ((r * 7 + c * 3) % 11) / 10).join(','));
+      const wide = path.join(bench.tmp, 'wide.csv');
+      fs.writeFileSync(wide, `${[columns.join(','), ...rows].join('\n')}\n`);
+      await switchView(page, 'data');
+      await page.setInputFiles('[data-testid="csv-input"]', wide);
+      await page.click('[data-action="import-csv"]');
+      await page.locator('select[data-role="a30"]').waitFor();
+      const narrowMenus = await page.evaluate(() => {
+        const context = document.createElement('canvas').getContext('2d')!;
+        return [...document.querySelectorAll<HTMLSelectElement>('select[data-role]')].filter((select) => {
+          context.font = getComputedStyle(select).font;
+          const widest = Math.max(...[...select.options].map((o) => context.measureText(o.text).width));
+          // The text plus the menu's arrow (about 20 px) must fit.
+          return select.clientWidth < widest + 20;
+        }).map((select) => select.dataset.role);
+      });
+      expect(narrowMenus).toEqual([]);
+
+      await addSample('kan-toy');
+      await trainFromSetup({ optimizer: 'adam', steps: '5', name: 'layout at 1024 wide' });
+      expect(await sidewaysScrollers('training')).toEqual([]);
+      await switchView(page, 'history');
+      await page.locator('[data-testid="history-table"] tbody tr').first().waitFor();
+      expect(await sidewaysScrollers('history')).toEqual([]);
+      await switchView(page, 'compare');
+      await page.locator('[data-testid="compare-table"]').waitFor();
+      expect(await sidewaysScrollers('compare')).toEqual([]);
+
+      await switchView(page, 'inspect');
+      await page.locator('.lib label').first().waitFor();
+      const hidden = await page.evaluate(() => {
+        const labels = [...document.querySelectorAll<HTMLElement>('[data-view="inspect"] .lib label')];
+        return labels.filter((label) => {
+          const box = label.getBoundingClientRect();
+          for (let el = label.parentElement; el; el = el.parentElement) {
+            const style = getComputedStyle(el);
+            if (style.overflowY === 'visible' && style.overflowX === 'visible') continue;
+            const frame = el.getBoundingClientRect();
+            // Inside a scrolling ancestor that is not the view's own column: the label must be within its frame.
+            if (el.classList.contains('right') || el.classList.contains('content')) break;
+            if (box.bottom > frame.bottom + 1 || box.top < frame.top - 1) return true;
+          }
+          return false;
+        }).map((label) => label.textContent?.trim());
+      });
+      expect(hidden).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
     expect(bench.pageErrors).toEqual([]);
   });
 });

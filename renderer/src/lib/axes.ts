@@ -44,8 +44,8 @@ export function spansDecades(values: Iterable<number | null | undefined>): boole
 }
 
 /** The option with its value axis (yAxis) log or linear; a linear axis of positive figures starts at its data. */
-export function withYScale<T extends { yAxis?: unknown }>(option: T, log: boolean): T {
-  const axis = option.yAxis;
+export function withYScale<T extends object>(option: T, log: boolean): T {
+  const axis = (option as { yAxis?: unknown }).yAxis;
   if (!axis || typeof axis !== 'object' || Array.isArray(axis)) return option;
   const { min, ...rest } = axis as Record<string, unknown>;
   const yAxis = log ? { ...rest, type: 'log' } : { ...rest, type: 'value', ...(min !== undefined ? { min } : { scale: true }) };
