@@ -303,5 +303,42 @@ describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
     }
     expect(bench.pageErrors).toEqual([]);
   });
+
+  it('explains each parameter in one line with its pykan name, and asks for a delete in red', { timeout: 180_000 }, async () => {
+    await addSample('kan-toy');
+    await switchView(page, 'setup');
+    const setupHelp = ['grid', 'k', 'schedule', 'optimizer', 'steps', 'lr', 'batch', 'lamb', 'mu1', 'mu2', 'updateGrid', 'gridUpdateNum', 'validation', 'earlyStopping', 'patience', 'seed'];
+    for (const key of setupHelp) {
+      const help = page.locator(`[data-view="setup"] [data-help="${key}"]`);
+      expect(await help.isVisible(), key).toBe(true);
+      expect(await help.innerText(), key).toMatch(/pykan/);
+    }
+    expect(await page.locator('[data-help="lamb"]').innerText()).toMatch(/lamb=/);
+    expect(await page.locator('[data-help="mu1"]').innerText()).toMatch(/lamb_l1/);
+    expect(await page.locator('[data-help="mu2"]').innerText()).toMatch(/lamb_entropy/);
+
+    await trainFromSetup({ steps: '3', name: 'help and delete' });
+    await switchView(page, 'inspect');
+    await page.locator('[data-testid="network"] g.edge').first().waitFor();
+    for (const [key, name] of [['r2Threshold', 'r2_threshold'], ['edgeThreshold', 'edge_th'], ['nodeThreshold', 'node_th'], ['fineTuneSteps', 'steps']] as const) {
+      expect(await page.locator(`[data-view="inspect"] [data-help="${key}"]`).innerText(), key).toContain(name);
+    }
+
+    await switchView(page, 'history');
+    await page.locator('[data-testid="history-table"] tr[data-run-name="help and delete"]').click();
+    await page.click('[data-action="delete"]');
+    const colours = await page.evaluate(() => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--danger)';
+      document.body.append(probe);
+      const danger = getComputedStyle(probe).color;
+      probe.remove();
+      return { danger, button: getComputedStyle(document.querySelector('[data-confirm-yes]')!).backgroundColor };
+    });
+    expect(colours.button).toBe(colours.danger);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-confirm]', { state: 'detached' });
+    expect(bench.pageErrors).toEqual([]);
+  });
 });
 
