@@ -340,5 +340,56 @@ describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
     await page.waitForSelector('[data-confirm]', { state: 'detached' });
     expect(bench.pageErrors).toEqual([]);
   });
+
+  it('undoes and redoes edits of the step list, by buttons and by Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y', { timeout: 240_000 }, async () => {
+    await addSample('kan-toy');
+    await trainFromSetup({ steps: '10', name: 'undo and redo' });
+    await switchView(page, 'inspect');
+    await waitForSteps(1);
+    // A step as its name and KAN test figure (its time differs from one run of it to the next).
+    const stepAt = async (index: number): Promise<string> => {
+      const text = await page.locator('[data-testid="inspect-steps"] li').nth(index).innerText();
+      return /^.*\n.*KAN test [^ ]+/.exec(text)?.[0] ?? text;
+    };
+    const lastStep = async (): Promise<string> => stepAt((await page.locator('[data-testid="inspect-steps"] li').count()) - 1);
+    const fineTune = async (steps: number, expected: number): Promise<string> => {
+      await page.fill('[data-testid="fine-tune-steps"]', String(steps));
+      await page.click('[data-action="fine-tune"]');
+      await waitForSteps(expected);
+      return lastStep();
+    };
+    const first = await fineTune(3, 2);
+    const second = await fineTune(4, 3);
+    expect(await page.locator('[data-action="redo"]').isDisabled()).toBe(true);
+
+    // "back here" on the first step undoes both edits in one go; redo brings both back, with the same figures (seeded).
+    await page.locator('[data-testid="inspect-steps"] li').first().locator('button').click();
+    await waitForSteps(1);
+    await page.click('[data-action="redo"]');
+    await waitForSteps(3);
+    expect(await stepAt(1)).toBe(first);
+    expect(await lastStep()).toBe(second);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Control+z');
+    await waitForSteps(2);
+    expect(await lastStep()).toBe(first);
+    await page.keyboard.press('Control+y');
+    await waitForSteps(3);
+    expect(await lastStep()).toBe(second);
+    await page.keyboard.press('Control+z');
+    await waitForSteps(2);
+    await page.keyboard.press('Control+Shift+z');
+    await waitForSteps(3);
+    expect(await lastStep()).toBe(second);
+    expect(await page.locator('[data-action="redo"]').isDisabled()).toBe(true);
+
+    // A new edit after an undo ends what could be redone.
+    await page.keyboard.press('Control+z');
+    await waitForSteps(2);
+    expect(await page.locator('[data-action="redo"]').isDisabled()).toBe(false);
+    await fineTune(2, 3);
+    expect(await page.locator('[data-action="redo"]').isDisabled()).toBe(true);
+    expect(bench.pageErrors).toEqual([]);
+  });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Runs: the open run (its record, steps and loss curves), live progress of every run main reports, and the actions on a
- * run (create, cancel, interactive steps, undo). Main's events keep it current; `version` ticks on every change so lists
+ * run (create, cancel, interactive steps, undo and redo). Main's events keep it current; `version` ticks on every change so lists
  * (History, Compare) know to refresh.
  */
 import { defineStore } from 'pinia';
@@ -11,6 +11,7 @@ import { api } from '../api';
 import { estimateRemainingSeconds } from '../lib/format';
 import type { LossPoint } from '../lib/metrics';
 import { recordProgressLatency } from '../lib/timings';
+import { afterUndo, canRedo, emptyRedo, takeRedo, type RedoStack } from '../lib/redo';
 import { stepName } from '../lib/step-labels';
 import { fractionAfterStep, overallFraction, progressPlan, type PlannedStep } from '../lib/progress';
 
@@ -58,6 +59,7 @@ export const useRunsStore = defineStore('runs', () => {
   const live = ref<Record<string, LiveRun>>({});
   const version = ref(0);
   const loadError = ref<string | null>(null);
+  const redoStack = shallowRef<RedoStack>(emptyRedo());
   /** Ticks once a second while something runs, so elapsed time and ETA update between events. */
   const clock = ref(Date.now());
   let clockTimer: ReturnType<typeof setInterval> | null = null;
@@ -249,10 +251,14 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  /** Runs interactive steps after the open run's last step and waits for them; returns the run's state after them. */
-  async function applySteps(steps: Step[]): Promise<RunDetail> {
+  /**
+   * Runs interactive steps after the open run's last step and waits for them; returns the run's state after them. A new
+   * edit ends what could be redone; a replay (redo) is the edit that was undone.
+   */
+  async function applySteps(steps: Step[], { replay = false } = {}): Promise<RunDetail> {
     const id = currentId.value;
     if (!id || !current.value) throw new Error('open a run first');
+    if (!replay) redoStack.value = emptyRedo();
     const before = current.value.steps.length;
     forgetNetworks(id);
     const row = await api().invoke('runs.applySteps', { id, steps });
@@ -272,15 +278,27 @@ export const useRunsStore = defineStore('runs', () => {
     return after;
   }
 
-  /** Undo: back to the state after `step`. */
+  /** Undo: back to the state after `step`; the steps it removes can be redone. */
   async function revert(step: number): Promise<void> {
     const id = currentId.value;
     if (!id) return;
+    const before = current.value?.id === id ? current.value.steps : [];
     await api().invoke('runs.revert', { id, step });
+    redoStack.value = afterUndo(redoStack.value, id, before, step);
     forgetNetworks(id);
     version.value++;
     await reload();
   }
+
+  /** Redo: replays the last undone edit's steps on the open run (seeded, so they give the model they gave before). */
+  async function redo(): Promise<void> {
+    const next = takeRedo(redoStack.value, currentId.value);
+    if (!next) return;
+    await applySteps(next.steps as Step[], { replay: true });
+    redoStack.value = next.rest;
+  }
+
+  const canRedoCurrent = computed(() => canRedo(redoStack.value, currentId.value));
 
   const activeRun = computed<LiveRun | null>(() => {
     const active = Object.values(live.value).filter((r) => isActive(r.status));
@@ -298,6 +316,6 @@ export const useRunsStore = defineStore('runs', () => {
 
   return {
     currentId, current, currentCurves, live, version, loadError, activeRun, clock,
-    subscribe, open, reload, create, cancel, applySteps, revert, waitUntilIdle, elapsedSeconds, etaSeconds, ensureTracked, network,
+    subscribe, open, reload, create, cancel, applySteps, revert, redo, canRedoCurrent, waitUntilIdle, elapsedSeconds, etaSeconds, ensureTracked, network,
   };
 });
