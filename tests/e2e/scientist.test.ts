@@ -71,6 +71,43 @@ async function sidewaysScrollers(view: string): Promise<string[]> {
   }, view);
 }
 
+async function importCsv(file: string, lastColumn: string): Promise<void> {
+  await switchView(page, 'data');
+  await page.setInputFiles('[data-testid="csv-input"]', file);
+  await page.click('[data-action="import-csv"]');
+  await page.locator(`select[data-role="${lastColumn}"]`).waitFor();
+}
+
+/** Sets the KAN's hidden layers on Setup (the form starts with one hidden layer). */
+async function setHidden(widths: number[]): Promise<void> {
+  await switchView(page, 'setup');
+  while ((await page.locator('[data-layer]').count()) > 1) await page.locator('[data-layer]').last().locator('button', { hasText: 'remove' }).click();
+  for (const [i, w] of widths.entries()) {
+    if (i > 0) await page.click('[data-action="add-layer"]');
+    await page.fill(`[data-layer="${i}"] input`, String(w));
+  }
+}
+
+/** Pairs of edge boxes of one layer that overlap, read from the drawing's own coordinates. */
+async function overlappingBoxes(): Promise<string[]> {
+  return page.evaluate(() => {
+    const rows = new Map<string, { key: string; x: number; w: number }[]>();
+    for (const g of document.querySelectorAll('[data-testid="network"] g.edge')) {
+      const rect = g.querySelector('rect')!;
+      const y = rect.getAttribute('y')!;
+      const row = rows.get(y) ?? [];
+      row.push({ key: g.getAttribute('data-edge')!, x: Number(rect.getAttribute('x')), w: Number(rect.getAttribute('width')) });
+      rows.set(y, row);
+    }
+    const overlaps: string[] = [];
+    for (const row of rows.values()) {
+      row.sort((a, b) => a.x - b.x);
+      for (let i = 1; i < row.length; i++) if (row[i]!.x < row[i - 1]!.x + row[i - 1]!.w) overlaps.push(`${row[i - 1]!.key}/${row[i]!.key}`);
+    }
+    return overlaps;
+  });
+}
+
 describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
   beforeAll(async () => {
     bench = await openWorkbench({ viewport: { width: 1440, height: 900 } });
@@ -389,6 +426,87 @@ describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
     expect(await page.locator('[data-action="redo"]').isDisabled()).toBe(false);
     await fineTune(2, 3);
     expect(await page.locator('[data-action="redo"]').isDisabled()).toBe(true);
+    expect(bench.pageErrors).toEqual([]);
+  });
+
+  it('draws [64, 10, 10] and [10, 16, 8, 1] without overlapping edge boxes, zooms, pans and reaches edges by keyboard', { timeout: 300_000 }, async () => {
+    // [64, 10, 10]: 64 inputs and 10 classes (a digits-like table).
+    const pixels = Array.from({ length: 64 }, (_, i) => `p${i + 1}`);
+    // Scrambled values, so no column repeats another (repeated columns are dropped) and none is constant.
+    const digitRows = Array.from({ length: 120 }, (_, r) => [...pixels.map((_, c) => (((r + 1) * (c + 3) * 2654435761) % 1000) / 1000), r % 10].join(','));
+    const digits = path.join(bench.tmp, 'digits64.csv');
+    fs.writeFileSync(digits, `${[[...pixels, 'digit'].join(','), ...digitRows].join('\n')}\n`);
+    await importCsv(digits, 'p64');
+    await setHidden([10]);
+    await trainFromSetup({ steps: '2', name: 'deep 64-10-10' });
+    await switchView(page, 'inspect');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 740, undefined, { timeout: 60_000 });
+    expect(await overlappingBoxes()).toEqual([]);
+
+    // [10, 16, 8, 1]: y = sum of sin(x_i).
+    const xs = Array.from({ length: 10 }, (_, i) => `x${i + 1}`);
+    const sinRows = Array.from({ length: 150 }, (_, r) => {
+      const x = xs.map((_, c) => (((r * 31 + c * 17) % 101) / 50 - 1));
+      return [...x, x.reduce((sum, v) => sum + Math.sin(v), 0)].map((v) => v.toFixed(5)).join(',');
+    });
+    const sums = path.join(bench.tmp, 'sum-of-sines.csv');
+    fs.writeFileSync(sums, `${[[...xs, 'y'].join(','), ...sinRows].join('\n')}\n`);
+    await importCsv(sums, 'x10');
+    await setHidden([16, 8]);
+    await trainFromSetup({ steps: '2', name: 'deep 10-16-8-1' });
+    await switchView(page, 'inspect');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 296, undefined, { timeout: 60_000 });
+    expect(await overlappingBoxes()).toEqual([]);
+
+    // Zoom: buttons and Ctrl+wheel change the scale; a drag pans.
+    const scale = async (): Promise<number> => Number(await page.getAttribute('[data-testid="network"]', 'data-scale'));
+    const start = await scale();
+    expect(start).toBeLessThan(1);
+    await page.click('[data-action="zoom-in"]');
+    expect(await scale()).toBeCloseTo(start * 1.5, 2);
+    const svg = page.locator('[data-testid="network"] svg');
+    const frame = (await svg.boundingBox())!;
+    await page.mouse.move(frame.x + frame.width / 2, frame.y + frame.height / 2);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -300);
+    await page.keyboard.up('Control');
+    await page.waitForFunction((before) => Number(document.querySelector('[data-testid="network"]')?.getAttribute('data-scale')) > before, start * 1.5);
+    const transform = (): Promise<string | null> => page.getAttribute('[data-testid="network"] g.zoomed', 'transform');
+    const beforeDrag = await transform();
+    await page.mouse.move(frame.x + 40, frame.y + frame.height - 30);
+    await page.mouse.down();
+    await page.mouse.move(frame.x + 240, frame.y + frame.height - 60, { steps: 5 });
+    await page.mouse.up();
+    expect(await transform()).not.toBe(beforeDrag);
+
+    // Keyboard: an edge far off screen takes focus, the view pans to it, and Enter opens it.
+    const far = page.locator('[data-testid="network"] g.edge[data-edge="0.9.15"]');
+    await far.focus();
+    const shown = await page.evaluate(() => {
+      const box = document.querySelector('[data-testid="network"] g.edge[data-edge="0.9.15"] rect')!.getBoundingClientRect();
+      const view = document.querySelector('[data-testid="network"] svg')!.getBoundingClientRect();
+      return box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
+    });
+    expect(shown).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="edge-panel"]').waitFor();
+    expect(await page.locator('[data-testid="edge-panel"] h2').innerText()).toMatch(/^Edge 0\.9\.15/);
+    await page.click('[data-action="close-edge"]');
+    await page.click('[data-action="zoom-fit"]');
+
+    // Screenshots of the views on this run at both sizes (not committed: under SHOTS/scientist).
+    fs.mkdirSync(path.join(SHOTS, 'scientist'), { recursive: true });
+    for (const size of [{ width: 1440, height: 900 }, { width: 1024, height: 700 }]) {
+      await page.setViewportSize(size);
+      for (const view of ['setup', 'training', 'compare', 'inspect', 'history']) {
+        await switchView(page, view);
+        if (view === 'inspect') await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 296);
+        if (view === 'training' || view === 'compare') await page.locator(`[data-view="${view}"] canvas`).first().waitFor();
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: path.join(SHOTS, 'scientist', `${size.width}x${size.height}-${view}.png`) });
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
     expect(bench.pageErrors).toEqual([]);
   });
 });
