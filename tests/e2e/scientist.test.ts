@@ -226,7 +226,8 @@ describe.skipIf(!haveChromium)('the workbench as a scientist reads it', () => {
     await page.setInputFiles('[data-testid="csv-input"]', csv);
     await page.click('[data-action="import-csv"]');
     await page.locator('select[data-role="progression"]').waitFor();
-    await trainFromSetup({ steps: '20', name: 'progression' });
+    // L-BFGS with its own step size (an earlier test leaves Adam, lr 0.1 and patience 1 in the form).
+    await trainFromSetup({ optimizer: 'lbfgs', lr: '', patience: '', steps: '20', name: 'progression' });
 
     await switchView(page, 'inspect');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="network"] g.edge').length === 10);
