@@ -5,6 +5,7 @@
  * ignored), and each dialect says how numbers, names, functions, products, quotients and powers are written.
  */
 import { type MathNode, isConstantNode, isFunctionNode, isOperatorNode, isParenthesisNode, isSymbolNode } from 'mathjs';
+import { escapeLatexText, latexNumber, latexSymbol, numberText } from './latex-atoms';
 
 /** Binding strength of what a printed piece is, loosest first. */
 const SUM = 1;
@@ -86,10 +87,7 @@ function latexTimes(left: string, right: string): string {
 }
 
 const LATEX: Dialect = {
-  number: (v) => {
-    const [mantissa, exponent] = numberText(v).split('e');
-    return exponent === undefined ? mantissa! : `${mantissa} \\cdot 10^{${Number(exponent)}}`;
-  },
+  number: latexNumber,
   symbol: latexSymbol,
   call: (name, args) => {
     const arg = args.join(', ');
@@ -165,26 +163,6 @@ function subtrahend(p: Printed, d: Dialect): string {
   return p.prec >= PRODUCT && p.prec !== UNARY ? p.text : d.group(p.text);
 }
 
-/** Shortest decimal that reads back as v, in e-notation only for very large or small magnitudes. */
-function numberText(v: number): string {
-  if (!Number.isFinite(v)) throw new Error(`cannot export the non-finite number ${v} in a formula`);
-  return String(v).replace('e+', 'e');
-}
-
-/** x1 -> x_{1}, y -> y, petal_length -> \mathrm{petal\_length}; pi and e as constants. */
-function latexSymbol(name: string): string {
-  if (name === 'pi') return '\\pi';
-  if (name === 'e') return 'e';
-  const indexed = /^([A-Za-z])_?(\d+)$/.exec(name);
-  if (indexed) return `${indexed[1]}_{${indexed[2]}}`;
-  if (/^[A-Za-z]$/.test(name)) return name;
-  return `\\mathrm{${escapeLatexText(name)}}`;
-}
-
-/** Text safe inside LaTeX (table cells, \mathrm): the special characters escaped. */
-export function escapeLatexText(text: string): string {
-  return text.replace(/[\\{}$&#%_^~]/g, (c) => ({ '\\': '\\textbackslash{}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}' })[c] ?? `\\${c}`);
-}
 
 export interface LatexTableRow {
   /** What the formula is for (an output name), as plain text. */
@@ -199,7 +177,7 @@ export interface LatexTableRow {
 export function latexDocument(rows: readonly LatexTableRow[], caption = 'Formulas recovered by KAN Workbench'): string {
   const withRmse = rows.some((r) => r.testRmse !== undefined);
   const body = rows.map((r) => {
-    const rmse = withRmse ? ` & ${r.testRmse === undefined || r.testRmse === null || !Number.isFinite(r.testRmse) ? '--' : `$${LATEX.number(Number(r.testRmse.toPrecision(3)))}$`}` : '';
+    const rmse = withRmse ? ` & ${r.testRmse === undefined || r.testRmse === null || !Number.isFinite(r.testRmse) ? '--' : `$${latexNumber(Number(r.testRmse.toPrecision(3)))}$`}` : '';
     return `${escapeLatexText(r.name)} & $\\displaystyle ${r.latex}$${rmse} \\\\`;
   });
   return [

@@ -9,4 +9,5 @@ export {
   type AutoSymbolicEdge, type AutoSymbolicOptions, type EdgeId, type FixOptions, type NetworkSamples, type RankOptions, type Ranking, type SuggestOptions, type Suggestion, type SymbolicModel,
 } from './suggest';
 export { NumericEdgesError, buildFormulas, evaluateFormula, instantiate, rawInputs, roundConstants, safeIdentifiers, type Formula, type FormulaOptions } from './formula';
-export { escapeLatexText, latexDocument, toJavaScript, toLatex, toPython, toText, type LatexTableRow } from './export';
+export { latexDocument, toJavaScript, toLatex, toPython, toText, type LatexTableRow } from './export';
+export { escapeLatexText, latexNumber, latexSymbol } from './latex-atoms';

@@ -21,6 +21,15 @@ export interface RunListSql {
   pageParams: unknown[];
 }
 
+/** The fields of a formula dataset's spec that a recipe's data repeats (app/recipe/schema.ts formula data). */
+const FORMULA_SPEC_FIELDS = ['formula', 'vars', 'range', 'train', 'test', 'noise'] as const;
+
+/** One spec field as comparable SQL: arrays as their JSON text, a missing noise as 0 (its default). */
+function specValue(json: string, field: (typeof FORMULA_SPEC_FIELDS)[number]): string {
+  const value = field === 'range' ? `json(json_extract(${json}, '$.range'))` : `json_extract(${json}, '$.${field}')`;
+  return field === 'noise' ? `IFNULL(${value}, 0)` : value;
+}
+
 function invalid(message: string): never {
   throw new StoreError('invalid', message);
 }
@@ -76,8 +85,11 @@ export function buildRunListSql(query: RunQuery): RunListSql {
 
   if (query.datasetId !== undefined) {
     if (typeof query.datasetId !== 'string') invalid('datasetId must be a string.');
-    where.push(`r.dataset_id = ?`);
-    params.push(query.datasetId);
+    // A formula run stores no dataset id (its recipe regenerates the rows), so it belongs to the formula dataset whose
+    // spec its recipe's data repeats.
+    where.push(`(r.dataset_id = ? OR (r.dataset_id IS NULL AND EXISTS (SELECT 1 FROM datasets d WHERE d.id = ? AND d.kind = 'formula'
+      AND ${FORMULA_SPEC_FIELDS.map((f) => `${specValue('d.spec_json', f)} IS ${specValue(`json_extract(r.recipe_json, '$.data')`, f)}`).join(' AND ')})))`);
+    params.push(query.datasetId, query.datasetId);
   }
 
   let metricRange: { key: string; min: number; max: number } | null = null;

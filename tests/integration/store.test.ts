@@ -552,6 +552,18 @@ describe('listing runs', () => {
     expect(names({ metric: { key: 'kanTestRmse' }, sortBy: 'name', sortDir: 'asc' })).toEqual(['Alpha sweep', 'beta', 'epsilon']);
   });
 
+  it('finds the runs of a formula dataset: their recipes repeat its spec instead of naming its id', () => {
+    const spec = { formula: 'exp(sin(pi*x1) + x2^2)', vars: 2, range: [-1, 1], train: 1000, test: 1000, noise: 0, seed: 0 };
+    const toy = store.putDataset({ name: 'toy exp-sin', kind: 'formula', spec, columns: ['x1', 'x2', 'y'], rows: 2000, bytes: csvBytes });
+    const data = { formula: spec.formula, vars: 2, range: [-1, 1], train: 1000, test: 1000, validationFraction: 0.2 };
+    store.createRun(newRun({ name: 'toy run', recipe: { data, steps: [] } }));
+    store.createRun(newRun({ name: 'toy noisy', recipe: { data: { ...data, noise: 0.1 }, steps: [] } }));
+    store.createRun(newRun({ name: 'other formula', recipe: { data: { ...data, formula: 'x1*x2' }, steps: [] } }));
+    store.createRun(newRun({ name: 'other range', recipe: { data: { ...data, range: [-2, 2] }, steps: [] } }));
+    expect(names({ datasetId: toy.id })).toEqual(['toy run']);
+    expect(store.listRuns({ datasetId: toy.id }).total).toBe(1);
+  });
+
   it('sorts by a summary metric with numbers first, then text, then runs without it', () => {
     expect(names({ sortBy: 'kanTestRmse', sortDir: 'asc' })).toEqual(['beta', 'epsilon', 'Alpha sweep', 'Gamma', 'delta 100%']);
     expect(names({ sortBy: 'kanTestRmse', sortDir: 'desc' })).toEqual(['Alpha sweep', 'epsilon', 'beta', 'Gamma', 'delta 100%']);

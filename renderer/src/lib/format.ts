@@ -31,9 +31,13 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(total / 3600)} h ${String(Math.floor((total % 3600) / 60)).padStart(2, '0')} min`;
 }
 
-/** Remaining time at a constant rate: elapsed * (1 - f) / f; null until some progress is made. */
+/** Below these, a rate measured from the start is mostly start-up time and noise: no estimate is better than a wrong one. */
+const MIN_ELAPSED_FOR_ESTIMATE_S = 1;
+const MIN_FRACTION_FOR_ESTIMATE = 0.02;
+
+/** Remaining time at a constant rate: elapsed * (1 - f) / f; null until 1 s and 2% of the work have gone by. */
 export function estimateRemainingSeconds(fraction: number, elapsedSeconds: number): number | null {
-  if (!(fraction > 0) || fraction > 1 || !(elapsedSeconds >= 0)) return null;
+  if (!(fraction >= MIN_FRACTION_FOR_ESTIMATE) || fraction > 1 || !(elapsedSeconds >= MIN_ELAPSED_FOR_ESTIMATE_S)) return null;
   return (elapsedSeconds * (1 - fraction)) / fraction;
 }
 

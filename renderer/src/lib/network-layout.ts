@@ -33,12 +33,21 @@ export interface NetworkLayout {
 
 const PAD_X = 28;
 const PAD_Y = 26;
+/** The narrowest slot an edge box gets: below it a plot is unreadable, so a wide layer makes the drawing wider instead. */
+const MIN_SLOT = 16;
+/** A box fills this share of its slot; the rest is the gap that keeps neighbours apart. */
+const BOX_SHARE = 0.82;
 
-/** viewHeight is the height to fill when the network is shallow; deep networks take what they need beyond it. */
+/**
+ * viewHeight is the height to fill when the network is shallow; deep networks take what they need beyond it. A layer
+ * with more edges than viewWidth holds at MIN_SLOT each widens the layout (the view then zooms and pans over it), so
+ * boxes never overlap.
+ */
 export function layoutNetwork(width: readonly number[], viewWidth: number, viewHeight = 0): NetworkLayout {
-  const usable = Math.max(120, viewWidth - 2 * PAD_X);
   const mostEdges = Math.max(1, ...width.slice(1).map((w, l) => width[l]! * w));
-  const boxW = Math.max(12, Math.min(64, (usable / mostEdges) * 0.82));
+  const layoutWidth = Math.max(viewWidth, mostEdges * MIN_SLOT + 2 * PAD_X);
+  const usable = Math.max(120, layoutWidth - 2 * PAD_X);
+  const boxW = Math.min(64, (usable / mostEdges) * BOX_SHARE);
   const boxH = Math.max(22, Math.min(44, boxW * 0.8));
   const layerGap = Math.max(boxH + 56, Math.min(boxH + 160, (viewHeight - 2 * PAD_Y) / Math.max(1, width.length - 1)));
   const height = 2 * PAD_Y + (width.length - 1) * layerGap;
@@ -58,7 +67,7 @@ export function layoutNetwork(width: readonly number[], viewWidth: number, viewH
     }
     return boxes;
   });
-  return { width: viewWidth, height, nodeRadius, nodes, boxes };
+  return { width: usable + 2 * PAD_X, height, nodeRadius, nodes, boxes };
 }
 
 /**

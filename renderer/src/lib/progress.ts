@@ -3,11 +3,14 @@
  * other steps (refine, prune, symbolic) weigh one unit each, since they take about as long as one optimiser step.
  */
 import type { RecipeInput } from '../../../app/recipe/schema';
+import { stepName } from './step-labels';
 
 type StepInput = RecipeInput['steps'][number];
 
 export interface PlannedStep {
   kind: string;
+  /** What the workbench calls the step ("Fine-tune" for a fit of the KAN alone). */
+  name: string;
   /** Work units of the KAN and of the MLP in this step. */
   kan: number;
   mlp: number;
@@ -26,11 +29,13 @@ export function progressPlan(steps: readonly StepInput[], hasMlp: boolean): Plan
       const models = step.fit.models ?? ['kan', 'mlp'];
       return {
         kind: 'fit',
+        name: stepName('fit', step.fit),
         kan: models.includes('kan') ? Math.max(1, step.fit.steps) : 0,
         mlp: hasMlp && models.includes('mlp') ? Math.max(1, step.fit.steps) : 0,
       };
     }
-    return { kind: Object.keys(step)[0] ?? 'step', kan: 1, mlp: 0 };
+    const kind = Object.keys(step)[0] ?? 'step';
+    return { kind, name: stepName(kind, (step as Record<string, unknown>)[kind]), kan: 1, mlp: 0 };
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Runs: the open run (its record, steps and loss curves), live progress of every run main reports, and the actions on a
- * run (create, cancel, interactive steps, undo). Main's events keep it current; `version` ticks on every change so lists
+ * run (create, cancel, interactive steps, undo and redo). Main's events keep it current; `version` ticks on every change so lists
  * (History, Compare) know to refresh.
  */
 import { defineStore } from 'pinia';
@@ -11,6 +11,8 @@ import { api } from '../api';
 import { estimateRemainingSeconds } from '../lib/format';
 import type { LossPoint } from '../lib/metrics';
 import { recordProgressLatency } from '../lib/timings';
+import { afterUndo, canRedo, emptyRedo, takeRedo, type RedoStack } from '../lib/redo';
+import { stepName } from '../lib/step-labels';
 import { fractionAfterStep, overallFraction, progressPlan, type PlannedStep } from '../lib/progress';
 
 export type RunRow = ResponseOf<'runs.list'>['rows'][number];
@@ -33,7 +35,8 @@ export interface LiveRun {
   fraction: number;
   /** Page clock (ms) when this run was first seen running; elapsed and ETA count from it. */
   startedAtMs: number;
-  stepKind: string | null;
+  /** The running step as the workbench names it ("Fit", "Fine-tune"); null before the first. */
+  stepName: string | null;
 }
 
 /** Live points beyond this are thinned (every other one dropped) so a long run keeps the chart fast. */
@@ -56,6 +59,7 @@ export const useRunsStore = defineStore('runs', () => {
   const live = ref<Record<string, LiveRun>>({});
   const version = ref(0);
   const loadError = ref<string | null>(null);
+  const redoStack = shallowRef<RedoStack>(emptyRedo());
   /** Ticks once a second while something runs, so elapsed time and ETA update between events. */
   const clock = ref(Date.now());
   let clockTimer: ReturnType<typeof setInterval> | null = null;
@@ -94,14 +98,17 @@ export const useRunsStore = defineStore('runs', () => {
       existing.name = row.name;
       return existing;
     }
-    live.value[row.id] = { runId: row.id, name: row.name, status: row.status, error: row.error, plan, latest: null, fraction: 0, startedAtMs: Date.now(), stepKind: null };
+    live.value[row.id] = { runId: row.id, name: row.name, status: row.status, error: row.error, plan, latest: null, fraction: 0, startedAtMs: Date.now(), stepName: null };
     updateClock();
     return live.value[row.id]!;
   }
 
   function updateClock(): void {
     const anyActive = Object.values(live.value).some((r) => isActive(r.status));
-    if (anyActive && !clockTimer) clockTimer = setInterval(() => (clock.value = Date.now()), 1000);
+    if (anyActive && !clockTimer) {
+      clock.value = Date.now();
+      clockTimer = setInterval(() => (clock.value = Date.now()), 1000);
+    }
     if (!anyActive && clockTimer) {
       clearInterval(clockTimer);
       clockTimer = null;
@@ -121,7 +128,7 @@ export const useRunsStore = defineStore('runs', () => {
       if (run.status === 'queued' || TERMINAL.includes(run.status)) run.status = 'running';
       run.latest = p;
       run.fraction = overallFraction(run.plan, { stepIdx: p.stepIdx, model: p.model, step: p.step, steps: p.steps });
-      run.stepKind = run.plan[p.stepIdx]?.kind ?? 'fit';
+      run.stepName = run.plan[p.stepIdx]?.name ?? 'Fit';
       let points = livePoints.value[p.runId] ?? [];
       points.push({ stepIdx: p.stepIdx, model: p.model, iter: p.step, trainLoss: p.trainLoss, testLoss: p.testLoss, valLoss: p.valLoss });
       if (points.length > MAX_LIVE_POINTS) points = points.filter((_, i) => i % 2 === 0);
@@ -146,7 +153,9 @@ export const useRunsStore = defineStore('runs', () => {
     const run = live.value[e.runId];
     if (run) {
       run.fraction = Math.max(run.fraction, fractionAfterStep(run.plan, e.step.idx));
-      run.stepKind = e.step.kind;
+      // The last event's iteration belongs to the finished step (a fit that stopped early ends before its last one).
+      run.latest = null;
+      run.stepName = run.plan[e.step.idx + 1]?.name ?? null;
     }
     version.value++;
     if (e.runId === currentId.value && current.value) {
@@ -242,10 +251,14 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  /** Runs interactive steps after the open run's last step and waits for them; returns the run's state after them. */
-  async function applySteps(steps: Step[]): Promise<RunDetail> {
+  /**
+   * Runs interactive steps after the open run's last step and waits for them; returns the run's state after them. A new
+   * edit ends what could be redone; a replay (redo) is the edit that was undone.
+   */
+  async function applySteps(steps: Step[], { replay = false } = {}): Promise<RunDetail> {
     const id = currentId.value;
     if (!id || !current.value) throw new Error('open a run first');
+    if (!replay) redoStack.value = emptyRedo();
     const before = current.value.steps.length;
     forgetNetworks(id);
     const row = await api().invoke('runs.applySteps', { id, steps });
@@ -254,10 +267,10 @@ export const useRunsStore = defineStore('runs', () => {
     const run = track(row, current.value.recipe);
     if (seenRunning) run.status = 'running';
     // Progress measures the applied steps only: the recorded ones are done and weigh nothing.
-    run.plan = [...current.value.steps.map((s) => ({ kind: s.kind, kan: 0, mlp: 0 })), ...progressPlan(steps, hasMlp(current.value.recipe))];
+    run.plan = [...current.value.steps.map((s) => ({ kind: s.kind, name: stepName(s.kind, s.params), kan: 0, mlp: 0 })), ...progressPlan(steps, hasMlp(current.value.recipe))];
     run.fraction = 0;
     run.latest = null;
-    run.stepKind = run.plan[before]?.kind ?? null;
+    run.stepName = run.plan[before]?.name ?? null;
     run.startedAtMs = Date.now();
     const after = await waitUntilIdle(id, before + steps.length);
     await reload();
@@ -265,23 +278,36 @@ export const useRunsStore = defineStore('runs', () => {
     return after;
   }
 
-  /** Undo: back to the state after `step`. */
+  /** Undo: back to the state after `step`; the steps it removes can be redone. */
   async function revert(step: number): Promise<void> {
     const id = currentId.value;
     if (!id) return;
+    const before = current.value?.id === id ? current.value.steps : [];
     await api().invoke('runs.revert', { id, step });
+    redoStack.value = afterUndo(redoStack.value, id, before, step);
     forgetNetworks(id);
     version.value++;
     await reload();
   }
+
+  /** Redo: replays the last undone edit's steps on the open run (seeded, so they give the model they gave before). */
+  async function redo(): Promise<void> {
+    const next = takeRedo(redoStack.value, currentId.value);
+    if (!next) return;
+    await applySteps(next.steps as Step[], { replay: true });
+    redoStack.value = next.rest;
+  }
+
+  const canRedoCurrent = computed(() => canRedo(redoStack.value, currentId.value));
 
   const activeRun = computed<LiveRun | null>(() => {
     const active = Object.values(live.value).filter((r) => isActive(r.status));
     return active.find((r) => r.runId === currentId.value) ?? active[active.length - 1] ?? null;
   });
 
+  /** Read at every redraw (a progress event or the clock's tick), so it is never a second behind the run. */
   function elapsedSeconds(run: LiveRun): number {
-    return Math.max(0, (clock.value - run.startedAtMs) / 1000);
+    return Math.max(0, (Math.max(clock.value, Date.now()) - run.startedAtMs) / 1000);
   }
 
   function etaSeconds(run: LiveRun): number | null {
@@ -290,6 +316,6 @@ export const useRunsStore = defineStore('runs', () => {
 
   return {
     currentId, current, currentCurves, live, version, loadError, activeRun, clock,
-    subscribe, open, reload, create, cancel, applySteps, revert, waitUntilIdle, elapsedSeconds, etaSeconds, ensureTracked, network,
+    subscribe, open, reload, create, cancel, applySteps, revert, redo, canRedoCurrent, waitUntilIdle, elapsedSeconds, etaSeconds, ensureTracked, network,
   };
 });

@@ -18,6 +18,10 @@ export const useSetupStore = defineStore('setup', () => {
   watch(() => data.value?.kind, (kind, before) => {
     if (kind !== before) form.value.earlyStopping = null;
   });
+  // A run's name describes its data: typed for one dataset, it would mislabel the runs of the next.
+  watch(() => datasets.selectedId, (id, before) => {
+    if (id !== before) form.value.name = '';
+  });
   const earlyStopping = computed(() => earlyStoppingOf(data.value, form.value));
   const problems = computed(() => setupProblems(data.value, form.value));
   const kanShape = computed(() => (data.value ? kanWidth(data.value, form.value) : null));

@@ -118,7 +118,7 @@ describe('progress', () => {
   const plan = progressPlan([{ fit: { steps: 10 } }, { refine: { grid: 5 } }, { fit: { steps: 10, models: ['kan'] } }], true);
 
   it('weighs fit steps by iterations per model and the other steps by one', () => {
-    expect(plan).toEqual([{ kind: 'fit', kan: 10, mlp: 10 }, { kind: 'refine', kan: 1, mlp: 0 }, { kind: 'fit', kan: 10, mlp: 0 }]);
+    expect(plan).toEqual([{ kind: 'fit', name: 'Fit', kan: 10, mlp: 10 }, { kind: 'refine', name: 'Refine grid', kan: 1, mlp: 0 }, { kind: 'fit', name: 'Fine-tune', kan: 10, mlp: 0 }]);
     // total 31: half the KAN's first fit is 5/31; the MLP's first iteration comes after the KAN's 10.
     expect(overallFraction(plan, { stepIdx: 0, model: 'kan', step: 5, steps: 10 })).toBeCloseTo(5 / 31, 12);
     expect(overallFraction(plan, { stepIdx: 0, model: 'mlp', step: 1, steps: 10 })).toBeCloseTo(11 / 31, 12);
@@ -129,6 +129,13 @@ describe('progress', () => {
   it('estimates the remaining time at the rate so far', () => {
     expect(estimateRemainingSeconds(0.25, 10)).toBeCloseTo(30, 12);
     expect(estimateRemainingSeconds(0, 10)).toBeNull();
+  });
+
+  it('gives no estimate before 1 s and 2% of the work have gone by (a stale or start-up rate says "0 s" at 38%)', () => {
+    expect(estimateRemainingSeconds(0.38, 0)).toBeNull();
+    expect(estimateRemainingSeconds(0.38, 0.5)).toBeNull();
+    expect(estimateRemainingSeconds(0.01, 30)).toBeNull();
+    expect(estimateRemainingSeconds(0.5, 1)).toBeCloseTo(1, 12);
   });
 });
 

@@ -77,6 +77,9 @@ describe('formula exports', () => {
     expect(tex('x1 ^ 2')).toBe('x_{1}^{2}');
     expect(tex('sqrt(x1)')).toBe('\\sqrt{x_{1}}');
     expect(tex('1e-7 * x2')).toBe('1 \\cdot 10^{-7} \\cdot x_{2}');
+    // Large constants are scaled, not printed as twelve digits (806200000000).
+    expect(tex('806200000000 * x1 + 1234567')).toBe('8.062 \\cdot 10^{11} \\cdot x_{1} + 1.234567 \\cdot 10^{6}');
+    expect(tex('999999.5 * x1')).toBe('999999.5 x_{1}');
     expect(tex('sin(x1) ^ 2')).toBe('\\left(\\sin\\left(x_{1}\\right)\\right)^{2}');
     expect(tex('abs(x1 - 1)')).toBe('\\left|x_{1} - 1\\right|');
     expect(tex('x1 / (x2 + 1)')).toBe('\\frac{x_{1}}{x_{2} + 1}');
