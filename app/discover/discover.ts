@@ -18,7 +18,7 @@ import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
 import { reduceBySymmetry } from './reduce';
-import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSumKan, withExpOutput } from './structures';
+import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, withExpOutput } from './structures';
 
 /** Formulas screened within this fraction of the target's spread are finished as soon as they are found. */
 const NEAR_EXACT = 1e-4;
@@ -82,8 +82,8 @@ export interface DiscoverHooks {
 }
 
 /**
- * reduce: whether a problem that the first structure does not solve exactly is first reduced by its symmetries
- * (reduce.ts) and the smaller problem discovered (with the rest of the search then on the original problem).
+ * reduce: whether a problem that the first structure does not solve exactly is also reduced by its symmetries
+ * (reduce.ts) and searched with its target transformed, as smaller searches of their own (which do neither).
  */
 export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}, reduce = true): DiscoverResult {
   const now = hooks.now ?? (() => performance.now());
@@ -93,7 +93,9 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const keep = (f: DiscoveredFormula): void => {
     const key = exprKey(f.expr);
     const known = pool.get(key);
-    if (!known || f.valRmse < known.valRmse) pool.set(key, f);
+    // The key compares constants by value: a snapped form (pi, exact) keys like its float twin and wins at equal error.
+    const better = !known || f.valRmse < known.valRmse || (f.snapped > known.snapped && f.valRmse <= Math.max(known.valRmse, EXACT_FLOOR * spread));
+    if (better) pool.set(key, f);
   };
   const add = (raw: Expr, source: string, edges: Record<string, string>, kan: Kan | null): void => {
     const p = refitFormula(raw, input.rawTrain, input.rawValidation, spread);
@@ -128,6 +130,21 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     for (const f of inner.front) add(substituteVariables(f.expr, (i) => reduced.inputs[i]!), `${f.source} ${over}`, {}, null);
   };
 
+  // Laws that are simple in a function of y (AI Feynman's transforms): asin of a product, 1/(1/x1 + x3/x2), and the
+  // Lorentz factor, whose 1/y^2 is a sum of products. Each transform's problem is searched on its own, in a share of
+  // the time left, and its formulas mapped back through the inverse.
+  const discoverTransformed = (): void => {
+    const applicable = TARGET_TRANSFORMS.filter((t) => t.applies(input.rawTrain.y) && t.applies(input.rawValidation.y));
+    for (const [q, transform] of applicable.entries()) {
+      if (exactFound() || outOfTime()) return;
+      const remaining = options.timeBudget - (now() - t0) / 1000;
+      const problem = withTarget(input, transform.forward);
+      const inner = discoverFormula(problem, { ...options, seeds: 1, timeBudget: (TRANSFORM_SHARE * remaining) / (applicable.length - q) }, hooks, false);
+      for (const f of inner.front) add(transform.inverse(f.expr, input.rawTrain.y), `${f.source} of ${transform.name}`, {}, null);
+      finishNearExact();
+    }
+  };
+
   add(constantExpr(input.rawTrain), 'constant', {}, null);
   add(linearExpr(input.rawTrain), 'linear', {}, null);
   let timedOut = false;
@@ -146,6 +163,10 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const stages: [string, () => ComposedCandidate[]][] = [
       ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
       ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
+      ['signed product', () => {
+        const trained = log ? null : trainSignedProduct(ctx);
+        return trained ? symbolicCandidates(trained.model, ctx, `signed product ${multWidth(trained.model)}`, options.lib, trained.target, false) : [];
+      }],
       ['sum of products', () => {
         const { model, target } = trainMultKan(ctx, products);
         return symbolicCandidates(model, ctx, `sum of products ${multWidth(model)}`, options.lib, target);
@@ -179,6 +200,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       }
     }
     if (timedOut) break;
+    if (reduce && restart === 0 && !exactFound()) discoverTransformed();
   }
   // Only contenders are refitted on every row and snapped: front formulas within CONTENDER_FACTOR of the best error.
   // A formula off the front stays dominated whatever its constants read, and one far worse than the best is not chosen.
@@ -188,6 +210,66 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const front = paretoFront([...pool.values()], floor);
   const chosen = chooseFormula(front, options.tolerance, spread)!;
   return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };
+}
+
+/** Share of the time left that the target transforms may take together. */
+const TRANSFORM_SHARE = 0.6;
+
+interface TargetTransform {
+  name: string;
+  applies: (y: Float64Array) => boolean;
+  forward: (y: number) => number;
+  /** y as an expression of the formula found for forward(y); y itself gives the sign where forward loses it. */
+  inverse: (formula: Expr, y: Float64Array) => Expr;
+}
+
+const TARGET_TRANSFORMS: readonly TargetTransform[] = [
+  {
+    name: 'sin(y)',
+    applies: (y) => y.every((v) => Math.abs(v) <= Math.PI / 2),
+    forward: Math.sin,
+    inverse: (formula) => ({ kind: 'fn', name: 'asin', arg: formula }),
+  },
+  {
+    name: '1/y',
+    applies: (y) => signOf(y) !== 0,
+    forward: (v) => 1 / v,
+    inverse: (formula) => ({ kind: 'pow', base: formula, exponent: { kind: 'const', value: -1, exact: { p: -1, q: 1, basis: 'one' } } }),
+  },
+  {
+    name: '1/y^2',
+    applies: (y) => signOf(y) !== 0,
+    forward: (v) => 1 / (v * v),
+    inverse: (formula, y) => ({
+      kind: 'mul',
+      factors: [
+        { kind: 'const', value: signOf(y), exact: { p: signOf(y), q: 1, basis: 'one' } },
+        { kind: 'pow', base: formula, exponent: { kind: 'const', value: -0.5, exact: { p: -1, q: 2, basis: 'one' } } },
+      ],
+    }),
+  },
+];
+
+/** +1 or -1 when every value has that sign and none is within 1e-6 of the largest magnitude of 0, else 0. */
+function signOf(y: Float64Array): number {
+  let max = 0;
+  for (const v of y) max = Math.max(max, Math.abs(v));
+  const sign = Math.sign(y[0] ?? 0);
+  if (sign === 0 || !(max > 0)) return 0;
+  for (const v of y) if (Math.sign(v) !== sign || Math.abs(v) < 1e-6 * max) return 0;
+  return sign;
+}
+
+/** The problem with its target replaced by forward(y) in every split. */
+function withTarget(input: DiscoverInput, forward: (y: number) => number): DiscoverInput {
+  const map = (y: Float64Array): Float64Array => y.map(forward);
+  return {
+    ...input,
+    train: { ...input.train, y: map(input.train.y) },
+    validation: { ...input.validation, y: map(input.validation.y) },
+    rawTrain: { ...input.rawTrain, y: map(input.rawTrain.y) },
+    rawValidation: { ...input.rawValidation, y: map(input.rawValidation.y) },
+  };
 }
 
 /** [4,(1+2x),1]: a MultKan's width with each hidden layer as (sum nodes + product nodes x). */

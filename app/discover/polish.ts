@@ -65,7 +65,9 @@ export function finishFormula(formula: Polished, train: FitData, validation: Fit
     if (snapped.snapped === 0) break;
     const next = measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, current.snapped + snapped.snapped);
     out.push(next);
-    if (!(next.valRmse < COLLAPSE_FACTOR * current.valRmse)) break;
+    // Another pass only when this one collapsed the error or reached rounding: the constants refitted there (a phase
+    // now at pi to rounding) are worth snapping against the new error.
+    if (!(next.valRmse < COLLAPSE_FACTOR * current.valRmse || next.valRmse <= ROUNDING * scaleOf(validation))) break;
     current = next;
   }
   return out.filter((p) => Number.isFinite(p.valRmse));
@@ -82,6 +84,8 @@ const LARGE_FORMULA_ITERATIONS = 15;
 /** Snapping passes at most, and the error drop (a factor) that earns another pass. */
 const SNAP_PASSES = 3;
 const COLLAPSE_FACTOR = 1e-3;
+/** An error under this fraction of the target's RMS is rounding (pareto.ts's EXACT_FLOOR). */
+const ROUNDING = 1e-9;
 
 /** Rows that screening refits and snapping trials use. */
 const SCREEN_ROWS = 256;
@@ -97,6 +101,12 @@ function subsample(data: FitData, rows: number): FitData {
   const step = data.n / rows;
   const pick = Array.from({ length: rows }, (_, q) => Math.floor(q * step));
   return { columns: data.columns.map((c) => Float64Array.from(pick, (r) => c[r]!)), y: Float64Array.from(pick, (r) => data.y[r]!), n: rows };
+}
+
+function scaleOf(data: FitData): number {
+  let s = 0;
+  for (let r = 0; r < data.n; r++) s += data.y[r]! ** 2;
+  return Math.sqrt(s / Math.max(1, data.n));
 }
 
 function measure(expr: Expr, train: FitData, validation: FitData, snapped: number): Polished {

@@ -21,7 +21,7 @@ import { type Expr, substituteVariables } from '../symbolic/algebra/expr';
 import type { FitData } from '../symbolic/algebra/constants';
 import { expandExpr } from '../symbolic/algebra/simplify';
 import { multKanToExpr } from '../symbolic/network-expr';
-import { MultKan } from '../kan/mult';
+import { MultKan, type MultKanNodeWidth } from '../kan/mult';
 
 /** Training budgets, in L-BFGS steps (pykan's unit: up to 20 iterations each). */
 const SPARSE_FIT_STEPS = 40;
@@ -172,10 +172,11 @@ export interface TargetScale {
  * Symbolic variants of a trained KAN (or MultKan): every numeric edge takes its best-ranked function, then (one edge at
  * a time) a runner-up, up to maxVariants variants; each is composed into a formula at full precision. Edges that are
  * already symbolic keep their function. A MultKan's formula is a sum of products of sums, written expanded, so that its
- * constants enter linearly where they can (refitting a product of sums crawls along its redundant scalings); its
- * candidates carry no Kan, since the run's model is a Kan.
+ * constants enter linearly where they can (refitting a product of sums crawls along its redundant scalings), unless
+ * expand is false (a product of one factor per input, which expands into 2^n terms); its candidates carry no Kan, since
+ * the run's model is a Kan.
  */
-export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, source: string, lib: readonly LibraryFunction[], target?: TargetScale): ComposedCandidate[] {
+export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, source: string, lib: readonly LibraryFunction[], target?: TargetScale, expand = model instanceof MultKan): ComposedCandidate[] {
   const acts = model.activations(ctx.train.x, ctx.train.n);
   const edges: { edge: EdgeId; options: Suggestion[] }[] = [];
   model.layers.forEach((layer, l) => {
@@ -215,7 +216,7 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
       names[edgeLabel(edge)] = s.name;
     });
     const composed = compose(copy, ctx, target);
-    if (composed) out.push({ expr: copy instanceof MultKan ? expandExpr(composed) : composed, source, edges: names, kan: copy instanceof Kan ? copy : null });
+    if (composed) out.push({ expr: expand ? expandExpr(composed) : composed, source, edges: names, kan: copy instanceof Kan ? copy : null });
   }
   return out;
 }
@@ -239,17 +240,50 @@ function compose(model: Kan | MultKan, ctx: StructureContext, target: TargetScal
  * the standardised target (on the raw one L-BFGS stalls on the product's scale); the scale is returned for the formula.
  * Given a log context and expSign, it models log|y|: x1/sqrt(1 - x2^2/x3^2) is log x1 - log(1 - x2^2 * x3^-2)/2.
  */
-export function trainMultKan(ctx: StructureContext, products: number, expSign?: number): { model: MultKan; target: TargetScale } {
+export function trainMultKan(ctx: StructureContext, products: number | MultKanNodeWidth[], expSign?: number): { model: MultKan; target: TargetScale } {
   const mean = ctx.train.y.reduce((a, v) => a + v, 0) / ctx.train.n;
   const scale = targetSpread(ctx.train) || 1;
   const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
-  const model = MultKan.create({ width: [ctx.inputNames.length, [1, products], 1], grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+  const width = typeof products === 'number' ? [ctx.inputNames.length, [1, products] as MultKanNodeWidth, 1] : products;
+  const model = MultKan.create({ width, grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
   const data = { train: standardised(ctx.train), test: standardised(ctx.validation) };
   fit(model, data, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS, lamb: SPARSITY }, { seed: ctx.seed });
   maskWeakEdges(model, ctx.train);
   fit(model, data, 'regression', { opt: 'lbfgs', steps: FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed + 100 });
   return { model, target: { mean, scale, ...(expSign === undefined ? {} : { expSign }) } };
 }
+
+/**
+ * A KAN that multiplies one factor per input, whatever its signs: a tree of two-input product nodes whose edges are
+ * fixed, so that each factor sees one input ([2, (0+1x), 1] for two inputs; [3, (1+1x), (0+1x), 1] for three, the
+ * third input reaching the second product through a sum node; [4, (0+2x), (0+1x), 1] for four), and an output edge.
+ * A law such as x1*sin(x2) changes sign, so no KAN of log|y| writes it, and a free MultKan mixes its factors. It is
+ * trained like trainMultKan's, on the standardised target; null beyond four inputs.
+ */
+export function trainSignedProduct(ctx: StructureContext): { model: MultKan; target: TargetScale } | null {
+  const topology = SIGNED_PRODUCTS[ctx.inputNames.length];
+  if (!topology) return null;
+  const mean = ctx.train.y.reduce((a, v) => a + v, 0) / ctx.train.n;
+  const scale = targetSpread(ctx.train) || 1;
+  const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
+  const model = MultKan.create({ width: topology.width, grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+  model.layers.forEach((layer, l) => {
+    const allowed = topology.edges[l];
+    if (!allowed) return;
+    layer.mask.fill(0);
+    for (const [i, j] of allowed) layer.mask[i * layer.nOut + j] = 1;
+  });
+  const data = { train: standardised(ctx.train), test: standardised(ctx.validation) };
+  fit(model, data, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS + FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed });
+  return { model, target: { mean, scale } };
+}
+
+/** Per input count: the width, and per edge layer the (node, subnode) edges kept (every edge where not listed). */
+const SIGNED_PRODUCTS: Readonly<Record<number, { width: MultKanNodeWidth[]; edges: readonly (readonly [number, number])[][] }>> = {
+  2: { width: [2, [0, 1], 1], edges: [[[0, 0], [1, 1]]] },
+  3: { width: [3, [1, 1], [0, 1], 1], edges: [[[2, 0], [0, 1], [1, 2]], [[0, 0], [1, 1]]] },
+  4: { width: [4, [0, 2], [0, 1], 1], edges: [[[0, 0], [1, 1], [2, 2], [3, 3]], [[0, 0], [1, 1]]] },
+};
 
 /**
  * Masks the edges whose output spreads less than EDGE_THRESHOLD of the widest edge into the same (sub)node: pruning for

@@ -113,7 +113,7 @@ describe('reading what the engine reports', () => {
     // Ten classes: the majority class is right about a tenth of the time, logistic regression far more often.
     expect(rows[2]!.scores.test!.accuracy!).toBeLessThan(0.25);
     expect(rows[3]!.scores.test!.accuracy!).toBeGreaterThan(0.8);
-  });
+  }, 60_000);
 
   it('plots validation curves and marks the iteration early stopping kept, from the recorded curve', () => {
     // Few noisy rows and a wide KAN: the validation loss turns up, and a patience of 2 checks stops the fit.
