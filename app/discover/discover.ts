@@ -1,11 +1,12 @@
 /**
- * Formula discovery for one target: trains the structures of structures.ts (a product KAN, a sum KAN pruned to its
- * minimal network, a pruned KAN of log|y|, KANs with multiplication nodes of y and of log|y|, and a KAN of log|y| in
- * log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together with
- * the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
- * formula (pareto.ts). A problem the product KAN does not solve is first reduced by its symmetries (reduce.ts: a pair
- * of inputs that enters only as a product, ratio, sum or difference becomes one input) and the smaller problem
- * discovered. Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
+ * Formula discovery for one target: trains the structures of structures.ts (a product KAN, a pruned KAN of log|y|, a
+ * signed product, KANs with multiplication nodes of y and of log|y|, a sum KAN pruned to its minimal network, and a
+ * KAN of log|y| in log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together
+ * with the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
+ * formula (pareto.ts). A problem the product KAN does not solve is also reduced by its symmetries (reduce.ts: a pair
+ * of inputs that enters only as a product, ratio, sum or difference becomes one input) and, after the first seed,
+ * searched with its target transformed (sin y, 1/y, 1/y^2), each a smaller search whose formulas are mapped back.
+ * Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
 import type { Standardizer } from '../data/standardize';
 import type { Kan } from '../kan/model';

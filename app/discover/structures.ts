@@ -2,8 +2,8 @@
  * The networks that discovery trains, and their symbolic readings: a sum KAN [n, h, 1] pruned to its minimal network;
  * KANs of log|y| followed by an exp output edge, a separable one (a product of univariate factors, the commonest
  * structure of physical laws: exp(sum of logs) collapses into it) and a pruned [n, h, 1] one (products of sums, powers
- * of ratios as in exp(-(x2/x1)^2/2)/x1), optionally over log x (power laws); and KANs with multiplication nodes of y or
- * of log|y| (sums of products). Each trained network yields several symbolic variants (per edge, the best-ranked library
+ * of ratios as in exp(-(x2/x1)^2/2)/x1), optionally over log x (power laws); KANs with multiplication nodes of y or
+ * of log|y| (sums of products); and a signed product (one factor per input, through fixed product nodes). Each trained network yields several symbolic variants (per edge, the best-ranked library
  * function and its runners-up), composed into formulas at full precision.
  */
 import { attribute } from '../kan/attribution';
