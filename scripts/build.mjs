@@ -27,16 +27,18 @@ async function build(options) {
 }
 
 /**
- * math.js's package entry creates every one of its functions when it loads (about 0.4 s). Formula datasets need only
- * `create`, the factories and the node type checks, so in the Node bundles app/data/formula.ts takes these from their
- * own files, and a run that never turns a model into a formula never loads the rest. Same files, same numbers.
+ * math.js's package entry creates every one of its functions when it loads (about 0.4 s). Formula datasets, the symbolic
+ * library (which the recipe schema imports for its names and custom functions) and its math.js instance need only
+ * `create`, the factories and the node type checks, so in the Node bundles these files take them from their own files:
+ * an instance made by `create` builds a function when it is first used, so a recipe without custom functions builds
+ * none at parse time, and a run that never turns a model into a formula never loads the rest. Same files, same numbers.
  */
 const mathjsEsm = path.join(root, 'node_modules/mathjs/lib/esm');
 const formulaMathjs = {
   name: 'formula-mathjs',
   setup(b) {
-    const formulaFile = path.join(root, 'app/data/formula.ts');
-    b.onResolve({ filter: /^mathjs$/ }, (args) => (args.importer === formulaFile ? { path: 'formula-mathjs', namespace: 'formula-mathjs' } : undefined));
+    const slimImporters = new Set(['app/data/formula.ts', 'app/symbolic/library.ts', 'app/symbolic/math.ts'].map((file) => path.join(root, file)));
+    b.onResolve({ filter: /^mathjs$/ }, (args) => (slimImporters.has(args.importer) ? { path: 'formula-mathjs', namespace: 'formula-mathjs' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'formula-mathjs' }, () => ({
       contents: [
         `export { create } from ${JSON.stringify(path.join(mathjsEsm, 'core/create.js'))};`,
