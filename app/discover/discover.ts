@@ -165,7 +165,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
       ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
       ['signed product', () => {
-        const trained = log ? null : trainSignedProduct(ctx);
+        const trained = trainSignedProduct(ctx);
         return trained ? symbolicCandidates(trained.model, ctx, `signed product ${multWidth(trained.model)}`, options.lib, trained.target, false) : [];
       }],
       ['sum of products', () => {

@@ -255,34 +255,45 @@ export function trainMultKan(ctx: StructureContext, products: number | MultKanNo
 
 /**
  * A KAN that multiplies one factor per input, whatever its signs: a tree of two-input product nodes whose edges are
- * fixed, so that each factor sees one input ([2, (0+1x), 1] for two inputs; [3, (1+1x), (0+1x), 1] for three, the
- * third input reaching the second product through a sum node; [4, (0+2x), (0+1x), 1] for four), and an output edge.
- * A law such as x1*sin(x2) changes sign, so no KAN of log|y| writes it, and a free MultKan mixes its factors. It is
- * trained like trainMultKan's, on the standardised target; null beyond four inputs.
+ * fixed, so that each factor sees one input ([2, (0+1x), 1] for two inputs; [3, (1+1x), (0+1x), 1] for three, one
+ * input reaching the second product through a sum node; [4, (0+2x), (0+1x), 1] for four), and an output edge. The
+ * edges between the product layers are affine where the law needs it, so x1*(1 + x2*cos(x3)) is one too. A law such
+ * as x1*sin(x2) changes sign, so no KAN of log|y| writes it, and a free MultKan mixes its factors. Every way of
+ * placing the inputs in the tree is trained (on the standardised target, like trainMultKan's), and the one with the
+ * lowest validation error returned; null beyond four inputs.
  */
 export function trainSignedProduct(ctx: StructureContext): { model: MultKan; target: TargetScale } | null {
-  const topology = SIGNED_PRODUCTS[ctx.inputNames.length];
-  if (!topology) return null;
+  const topologies = SIGNED_PRODUCTS[ctx.inputNames.length];
+  if (!topologies) return null;
   const mean = ctx.train.y.reduce((a, v) => a + v, 0) / ctx.train.n;
   const scale = targetSpread(ctx.train) || 1;
   const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
-  const model = MultKan.create({ width: topology.width, grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
-  model.layers.forEach((layer, l) => {
-    const allowed = topology.edges[l];
-    if (!allowed) return;
-    layer.mask.fill(0);
-    for (const [i, j] of allowed) layer.mask[i * layer.nOut + j] = 1;
-  });
   const data = { train: standardised(ctx.train), test: standardised(ctx.validation) };
-  fit(model, data, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS + FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed });
-  return { model, target: { mean, scale } };
+  let best: { model: MultKan; rmse: number } | null = null;
+  for (const topology of topologies) {
+    const model = MultKan.create({ width: topology.width, grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
+    model.layers.forEach((layer, l) => {
+      const allowed = topology.edges[l];
+      if (!allowed) return;
+      layer.mask.fill(0);
+      for (const [i, j] of allowed) layer.mask[i * layer.nOut + j] = 1;
+    });
+    fit(model, data, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS + FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed });
+    const rmse = validationRmse(model, data.test);
+    if (!best || rmse < best.rmse) best = { model, rmse };
+  }
+  return { model: best!.model, target: { mean, scale } };
 }
 
-/** Per input count: the width, and per edge layer the (node, subnode) edges kept (every edge where not listed). */
-const SIGNED_PRODUCTS: Readonly<Record<number, { width: MultKanNodeWidth[]; edges: readonly (readonly [number, number])[][] }>> = {
-  2: { width: [2, [0, 1], 1], edges: [[[0, 0], [1, 1]]] },
-  3: { width: [3, [1, 1], [0, 1], 1], edges: [[[2, 0], [0, 1], [1, 2]], [[0, 0], [1, 1]]] },
-  4: { width: [4, [0, 2], [0, 1], 1], edges: [[[0, 0], [1, 1], [2, 2], [3, 3]], [[0, 0], [1, 1]]] },
+type Topology = { width: MultKanNodeWidth[]; edges: readonly (readonly [number, number])[][] };
+
+/** Per input count, every placement of the inputs: the width, and per edge layer the (node, subnode) edges kept. */
+const SIGNED_PRODUCTS: Readonly<Record<number, readonly Topology[]>> = {
+  2: [{ width: [2, [0, 1], 1], edges: [[[0, 0], [1, 1]]] }],
+  // The input through the sum node is the third, second or first; the other two are multiplied first.
+  3: [[0, 1, 2], [0, 2, 1], [1, 2, 0]].map(([a, b, c]) => ({ width: [3, [1, 1], [0, 1], 1], edges: [[[c!, 0], [a!, 1], [b!, 2]], [[0, 0], [1, 1]]] })),
+  // Pairs (x1 x2)(x3 x4), (x1 x3)(x2 x4), (x1 x4)(x2 x3).
+  4: [[0, 1, 2, 3], [0, 2, 1, 3], [0, 3, 1, 2]].map(([a, b, c, d]) => ({ width: [4, [0, 2], [0, 1], 1], edges: [[[a!, 0], [b!, 1], [c!, 2], [d!, 3]], [[0, 0], [1, 1]]] })),
 };
 
 /**
@@ -315,7 +326,7 @@ function train(kan: Kan, ctx: StructureContext, steps: number, lamb: number, see
   fit(kan, { train: ctx.train, test: ctx.validation }, 'regression', { opt: 'lbfgs', steps, lamb }, { seed });
 }
 
-function validationRmse(kan: Kan, validation: Batch): number {
+function validationRmse(kan: Pick<Kan, 'forward'>, validation: Batch): number {
   const pred = kan.forward(validation.x, validation.n);
   let sum = 0;
   for (let s = 0; s < validation.n; s++) sum += (pred[s]! - validation.y[s]!) ** 2;

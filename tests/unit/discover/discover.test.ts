@@ -89,6 +89,8 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     const laws: [string, number, [number, number][], string, RegExp][] = [
       ['sin(x1*x2)+x3', 3, [[0, 2], [0, 2], [0, 1]], 'sin(x1*x2) + x3', /over x1\*x2 -> z1/],
       ['x1*sin(x2)', 2, [[0, 1], [1, 5]], 'x1*sin(x2)', /^signed product/],
+      // x1 through the sum node, the product x2*cos(x3) through an affine edge: 1 + x2*cos(x3) changes sign.
+      ['x1*(1+x2*cos(x3))', 3, [[1, 5], [1, 5], [1, 5]], 'x1*(1+x2*cos(x3))', /^signed product/],
       ['x1/sqrt(1-x2^2)', 2, [[1, 5], [0.1, 0.67]], 'x1/sqrt(1-x2**2)', /of log\|y\|/],
       ['asin(x1*sin(x2))', 2, [[0, 1], [1, 5]], 'asin(x1*sin(x2))', /of sin\(y\)$/],
     ];
