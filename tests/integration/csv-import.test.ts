@@ -129,10 +129,13 @@ ws.once('open', async () => {
 });
 `;
 
+/** Size of the large import; KANBENCH_CSV_TEST_MB=200 measures the issue's 200 MB (about 4 minutes here). */
+const IMPORT_MB = Number(process.env.KANBENCH_CSV_TEST_MB ?? 55);
+
 describe('CSV import off the main thread', () => {
-  it('answers app.info with p99 under 200 ms while a 55 MB CSV imports in pieces, and stores every row', async () => {
+  it(`answers app.info with p99 under 200 ms while a ${IMPORT_MB} MB CSV imports in pieces, and stores every row`, async () => {
     // The uploading client runs in a thread of its own, so that the main thread, the host's, does only the host's work.
-    const uploader = new Worker(UPLOADER, { eval: true, workerData: { url: `ws://127.0.0.1:${web.port}/api?token=${TOKEN}`, megabytes: 55, chunk: CHUNK, root: repoRoot } });
+    const uploader = new Worker(UPLOADER, { eval: true, workerData: { url: `ws://127.0.0.1:${web.port}/api?token=${TOKEN}`, megabytes: IMPORT_MB, chunk: CHUNK, root: repoRoot } });
     const imported = new Promise<{ dataset: { id: string; rows: number; columns: string[]; size: number }; rows: number; size: number }>((resolve, reject) => {
       uploader.once('message', resolve);
       uploader.once('error', reject);
@@ -150,10 +153,10 @@ describe('CSV import off the main thread', () => {
     expect(preview.rows).toHaveLength(2);
     stored.ws.close();
     const p99 = percentile(latencies, 99);
-    console.log(`app.info during a 55 MB import: ${latencies.length} answers, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
+    console.log(`app.info during a ${IMPORT_MB} MB import: ${latencies.length} answers, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
     expect(latencies.length).toBeGreaterThan(10);
     expect(p99).toBeLessThan(200);
-  }, 180_000);
+  }, 180_000 * Math.max(1, IMPORT_MB / 55));
 
   it('cancels an import within a second, while its rows are being checked, and then knows it no more', async () => {
     const { text } = largeCsv(30 * 1024 * 1024);
