@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+import { isDataError } from '../data/errors';
+import { parseFormula } from '../data/formula';
 import { BUILTIN_NAMES, FORMULA_FUNCTIONS, type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -276,8 +278,22 @@ function checkRecipe(recipe: z.output<typeof recipeFields>, report: ReportIssue)
     });
   }
   checkShapes(recipe, report);
+  if ('formula' in recipe.data) checkFormulaData(recipe.data, report);
   const custom = compileCustomFunctions(recipe.customFunctions ?? [], report);
   checkSteps(recipe.steps, recipe.kan.width, custom, report);
+}
+
+/** A formula dataset's expression compiled as its data generation would, so a formula that cannot be read stores no run. */
+function checkFormulaData(data: FormulaData, report: ReportIssue): void {
+  if (Array.isArray(data.range[0]) && data.range.length !== data.vars) {
+    report(['data', 'range'], `${data.range.length} ranges are given for ${data.vars} variables; give one [lo, hi] for all of them or exactly one per variable`);
+  }
+  try {
+    parseFormula(data.formula, data.vars);
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    report(['data', 'formula'], error.message);
+  }
 }
 
 /** Widths must match the data (a CSV's dropped columns are known only once it is read, so width[0] may count them). */
