@@ -242,9 +242,15 @@ export function recipeIssues(input: unknown): RecipeIssue[] {
 
 function describeIssues(error: z.ZodError): RecipeIssue[] {
   return error.issues.map((raw) => {
-    const { issue, path } = mostSpecificIssue(raw, []);
-    return { path: formatPath(path), message: describeIssue(issue) };
+    const { path, message } = explainIssue(raw);
+    return { path: formatPath(path), message };
   });
+}
+
+/** A zod issue in a reader's words, at the field it concerns: what every boundary (recipe file, API request) reports. */
+export function explainIssue(raw: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  const { issue, path } = mostSpecificIssue(raw, []);
+  return { path, message: describeIssue(issue) };
 }
 
 /**
@@ -400,7 +406,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k.slice(0, 60)}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
   if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}, {"discover"}, {"sweep"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
   // zod's own wording ("Too small: expected number to be >=1") is for programmers; a recipe's author reads these.
   if (issue.code === 'too_small') return describeBound(issue.origin, issue.inclusive === false ? 'more than' : 'at least', issue.minimum);
