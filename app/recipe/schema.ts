@@ -413,6 +413,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'too_big') return describeBound(issue.origin, issue.inclusive === false ? 'less than' : 'at most', issue.maximum);
   if (issue.code === 'invalid_type') {
     if (issue.expected === 'int') return 'must be a whole number';
+    if (issue.expected === 'nonoptional') return 'is missing; give it a value';
     return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}${(issue as { received?: unknown }).received === 'NaN' ? ', not NaN' : ''}`;
   }
   if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
