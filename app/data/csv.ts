@@ -85,6 +85,11 @@ export function parseCsvText(text: string, options: CsvParseOptions = {}): Parse
   if (body.trim() === '') {
     throw new DataError('csv_empty', 'The file is empty. Choose a CSV file with a header row and at least one data row.');
   }
+  // A NUL is never CSV text: the file is binary, or UTF-16 (every other byte of its ASCII is 0) read as UTF-8.
+  const nul = body.indexOf('\u0000');
+  if (nul >= 0) {
+    throw new DataError('csv_binary', `The file holds NUL characters (the first at character ${nul + 1}), so it is binary or UTF-16 text, not a CSV as read. Save it as UTF-8 CSV text.`, { at: nul + 1 });
+  }
   // Detection runs on a few non-blank lines; the full parse keeps blank lines so that line numbers stay true.
   const delimiter =
     options.delimiter ?? Papa.parse<string[]>(body, { preview: 20, skipEmptyLines: 'greedy', delimiter: '' }).meta.delimiter;

@@ -2,6 +2,7 @@
 
 export type DataErrorCode =
   | 'csv_empty'
+  | 'csv_binary'
   | 'csv_bad_header'
   | 'csv_quotes'
   | 'csv_ragged'

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+import { isDataError } from '../data/errors';
+import { parseFormula } from '../data/formula';
 import { BUILTIN_NAMES, FORMULA_FUNCTIONS, type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -240,9 +242,15 @@ export function recipeIssues(input: unknown): RecipeIssue[] {
 
 function describeIssues(error: z.ZodError): RecipeIssue[] {
   return error.issues.map((raw) => {
-    const { issue, path } = mostSpecificIssue(raw, []);
-    return { path: formatPath(path), message: describeIssue(issue) };
+    const { path, message } = explainIssue(raw);
+    return { path: formatPath(path), message };
   });
+}
+
+/** A zod issue in a reader's words, at the field it concerns: what every boundary (recipe file, API request) reports. */
+export function explainIssue(raw: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  const { issue, path } = mostSpecificIssue(raw, []);
+  return { path, message: describeIssue(issue) };
 }
 
 /**
@@ -276,8 +284,22 @@ function checkRecipe(recipe: z.output<typeof recipeFields>, report: ReportIssue)
     });
   }
   checkShapes(recipe, report);
+  if ('formula' in recipe.data) checkFormulaData(recipe.data, report);
   const custom = compileCustomFunctions(recipe.customFunctions ?? [], report);
   checkSteps(recipe.steps, recipe.kan.width, custom, report);
+}
+
+/** A formula dataset's expression compiled as its data generation would, so a formula that cannot be read stores no run. */
+function checkFormulaData(data: FormulaData, report: ReportIssue): void {
+  if (Array.isArray(data.range[0]) && data.range.length !== data.vars) {
+    report(['data', 'range'], `${data.range.length} ranges are given for ${data.vars} variables; give one [lo, hi] for all of them or exactly one per variable`);
+  }
+  try {
+    parseFormula(data.formula, data.vars);
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    report(['data', 'formula'], error.message);
+  }
 }
 
 /** Widths must match the data (a CSV's dropped columns are known only once it is read, so width[0] may count them). */
@@ -384,13 +406,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k.slice(0, 60)}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'}`;
   if (issue.code === 'invalid_union') return 'does not match any allowed form (a step is one of {"fit"}, {"refine"}, {"updateGrid"}, {"prune"}, {"fixSymbolic"}, {"unfixSymbolic"}, {"autoSymbolic"}, {"formula"}, {"discover"}, {"sweep"}; data is {"formula", "vars", ...} or {"csv", "target", ...})';
   // zod's own wording ("Too small: expected number to be >=1") is for programmers; a recipe's author reads these.
   if (issue.code === 'too_small') return describeBound(issue.origin, issue.inclusive === false ? 'more than' : 'at least', issue.minimum);
   if (issue.code === 'too_big') return describeBound(issue.origin, issue.inclusive === false ? 'less than' : 'at most', issue.maximum);
   if (issue.code === 'invalid_type') {
     if (issue.expected === 'int') return 'must be a whole number';
+    if (issue.expected === 'nonoptional') return 'is missing; give it a value';
     return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}${(issue as { received?: unknown }).received === 'NaN' ? ', not NaN' : ''}`;
   }
   if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;

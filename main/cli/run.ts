@@ -195,9 +195,9 @@ const MAX_RECIPE_BYTES = 10 * 1024 * 1024;
 function readJson(file: string): unknown {
   let text: string;
   try {
-    text = readDataFile(file, MAX_RECIPE_BYTES);
+    text = readDataFile(file, MAX_RECIPE_BYTES, { noun: 'recipe', wanted: 'a recipe (JSON) file' });
   } catch (error) {
-    if (error instanceof DataFileError) throw new UsageError(error.message.replace('data file', 'recipe'));
+    if (error instanceof DataFileError) throw new UsageError(error.message);
     throw error;
   }
   try {

@@ -71,13 +71,14 @@ export function startBackend(options: BackendOptions): Backend {
     const interruptedAtStart = store.abandonedAtOpen + store.markInterruptedRuns();
     const events = new EventBus(log);
     const settingsFile = options.settingsFile !== undefined ? options.settingsFile : inMemory ? null : path.join(path.dirname(path.resolve(options.dbPath)), 'settings.json');
+    const knownBackends = (): readonly string[] => {
+      registerNodeBackends();
+      return backendNames();
+    };
     const settings = new SettingsService({
       file: settingsFile,
       defaultDataFolder: inMemory ? '' : path.dirname(path.resolve(options.dbPath)),
-      knownBackends: () => {
-        registerNodeBackends();
-        return backendNames();
-      },
+      knownBackends,
       onChange: (next) => host?.setConcurrency(next.threads),
       log,
     });
@@ -95,7 +96,7 @@ export function startBackend(options: BackendOptions): Backend {
     const app = new AppService({ appVersion, storePath: store.path, host });
     const csvWork = new CsvWork({ store, workerFile: options.csvWorkerFile ?? csvWorkerBeside(options.workerFile) });
     const datasets = new DatasetService(store, csvWork);
-    const runs = new RunService({ store, host, emit: events.emit, appVersion, memoryLimitMb: () => settings.get().runMemoryLimitMb });
+    const runs = new RunService({ store, host, emit: events.emit, appVersion, memoryLimitMb: () => settings.get().runMemoryLimitMb, knownBackends });
     const states = new ModelStates(store);
     const model = new ModelService(states);
     const symbolic = new SymbolicService(states);

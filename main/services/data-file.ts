@@ -16,7 +16,15 @@ export class DataFileError extends Error {
 /** Bytes looked at to tell text from binary: a NUL in them means the file is not a CSV. */
 const SNIFF_BYTES = 64 * 1024;
 
-export function readDataFile(file: string, maxBytes = DEFAULT_MAX_CSV_BYTES): string {
+/** What a file is read as, in its errors: "the data file ... Give the path of a CSV file". */
+export interface FileRole {
+  noun: string;
+  wanted: string;
+}
+
+const DATA_FILE: FileRole = { noun: 'data file', wanted: 'a CSV file' };
+
+export function readDataFile(file: string, maxBytes = DEFAULT_MAX_CSV_BYTES, role: FileRole = DATA_FILE): string {
   let fd: number;
   try {
     // Non-blocking, so that opening a FIFO with no writer returns at once and is then refused by its type.
@@ -24,13 +32,13 @@ export function readDataFile(file: string, maxBytes = DEFAULT_MAX_CSV_BYTES): st
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? kindOf('directory') : `the system says ${code ?? 'it cannot'}`;
-    throw new DataFileError(file, `cannot read the data file ${file}: ${why}. Give the path of a CSV file you can read.`);
+    throw new DataFileError(file, `cannot read the ${role.noun} ${file}: ${why}. Give the path of ${role.wanted} you can read.`);
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new DataFileError(file, `cannot read the data file ${file}: ${kindOf(describeType(stat))}. Give the path of a CSV file.`);
+    if (!stat.isFile()) throw new DataFileError(file, `cannot read the ${role.noun} ${file}: ${kindOf(describeType(stat))}. Give the path of ${role.wanted}.`);
     if (stat.size > maxBytes) {
-      throw new DataFileError(file, `the data file ${file} is ${megabytes(stat.size)}, more than the ${megabytes(maxBytes)} limit. Use a sample of its rows.`);
+      throw new DataFileError(file, `the ${role.noun} ${file} is ${megabytes(stat.size)}, more than the ${megabytes(maxBytes)} limit. Use a sample of its rows.`);
     }
     const bytes = Buffer.alloc(stat.size);
     let filled = 0;
@@ -40,7 +48,7 @@ export function readDataFile(file: string, maxBytes = DEFAULT_MAX_CSV_BYTES): st
       filled += read;
     }
     if (bytes.subarray(0, Math.min(filled, SNIFF_BYTES)).includes(0)) {
-      throw new DataFileError(file, `the data file ${file} is not a text file (it holds NUL bytes). Export the data as CSV text.`);
+      throw new DataFileError(file, `the ${role.noun} ${file} is not a text file (it holds NUL bytes). Export the data as CSV text.`);
     }
     return bytes.subarray(0, filled).toString('utf8');
   } finally {

@@ -39,6 +39,9 @@ const FORMULA_SAMPLES: readonly FormulaSample[] = [
   },
 ];
 
+/** Largest formula dataset the host generates and stores: about a second of its thread and 20 MB of CSV. */
+const MAX_FORMULA_DATASET_CELLS = 1_000_000;
+
 /** Rows per sample formula dataset: enough for the paper's examples, quick to train on. */
 const SAMPLE_ROWS = 1000;
 
@@ -71,6 +74,14 @@ export class DatasetService {
 
 
   createFormula(request: ParsedRequestOf<'datasets.createFormula'>): DatasetInfo {
+    // The rows are generated and written as CSV text on the host's thread, which answers no one meanwhile.
+    const cells = (request.train + request.test) * (request.vars + 1);
+    if (cells > MAX_FORMULA_DATASET_CELLS) {
+      badRequest(
+        `${request.train + request.test} rows of ${request.vars + 1} columns are ${cells.toLocaleString('en')} cells, more than the ${MAX_FORMULA_DATASET_CELLS.toLocaleString('en')} a stored formula dataset may hold; use fewer rows or variables (a recipe's own data.formula draws its rows when it trains, and stores none).`,
+        'train',
+      );
+    }
     const spec = {
       formula: request.formula.trim(), vars: request.vars, range: request.range, train: request.train, test: request.test,
       noise: request.noise, seed: request.seed,

@@ -24,6 +24,8 @@ export interface RunServiceOptions {
   appVersion: string;
   /** The runMemoryLimitMb setting: null for the default share of the free memory. */
   memoryLimitMb?: () => number | null;
+  /** The compute backends this process can load; a recipe naming another is refused before it is stored. */
+  knownBackends?: () => readonly string[];
 }
 
 const MAX_NAME_CHARS = 200;
@@ -42,6 +44,7 @@ export class RunService {
   create(request: ParsedRequestOf<'runs.create'>): RunRow {
     // The request's recipe was parsed, meaning and all, at the API boundary (app/api/validate.ts).
     const recipe = this.withDataset(request.recipe, request.datasetId);
+    this.checkBackend(recipe.backend);
     if (request.start) this.admit(recipe);
     const run = this.store.createRun({
       name: request.name ?? recipe.name ?? defaultRunName(recipe, this.datasetName(recipe)),
@@ -204,6 +207,12 @@ export class RunService {
   private setStatus(runId: string, status: RunStatus): void {
     this.store.setRunStatus(runId, status);
     this.emit('run.status', { runId, status, error: null });
+  }
+
+  private checkBackend(backend: string): void {
+    const known = this.options.knownBackends?.();
+    if (backend === 'auto' || !known || known.includes(backend)) return;
+    badRequest(`unknown compute backend "${backend.slice(0, 100)}"; choose "auto" (measure and pick) or one of ${known.join(', ')}.`, 'recipe.backend');
   }
 
   /** Refuses, before anything is stored or queued, a run whose estimated peak memory is over the limit. */
