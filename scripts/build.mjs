@@ -61,9 +61,8 @@ const nodeEntries = [
   ['main/compute/device-worker.ts', 'dist/main/device-worker.mjs'],
 ].filter(([src]) => existsSync(path.join(root, src)));
 
-await Promise.all(nodeEntries.map(([src, out]) => build({
-  entryPoints: [path.join(root, src)],
-  outfile: path.join(root, out),
+/** Options of every ESM bundle for Node: the externals, a `require` for the bundled CommonJS, the slim math.js. */
+const nodeEsm = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -73,7 +72,9 @@ await Promise.all(nodeEntries.map(([src, out]) => build({
   banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
   plugins: [formulaMathjs],
   logLevel: 'warning',
-})));
+};
+
+await Promise.all(nodeEntries.map(([src, out]) => build({ ...nodeEsm, entryPoints: [path.join(root, src)], outfile: path.join(root, out) })));
 
 // The CLI is split into chunks loaded by its commands' import() calls, so a command parses only the code it runs
 // (`kanbench --help` would otherwise compile the whole 3 MB bundle). The chunks sit beside cli.js, so that code finding
@@ -81,20 +82,12 @@ await Promise.all(nodeEntries.map(([src, out]) => build({
 // before: tests build in parallel, and a chunk a running CLI needs must never be missing).
 const mainOut = path.join(root, 'dist/main');
 const cliBuild = await build({
+  ...nodeEsm,
   entryPoints: { cli: path.join(root, 'main/cli/index.ts') },
   outdir: mainOut,
   splitting: true,
   chunkNames: 'cli-chunk-[hash]',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  sourcemap: true,
-  external,
-  banner: { js: "import { createRequire as __kbCreateRequire } from 'node:module'; const require = __kbCreateRequire(import.meta.url);" },
-  plugins: [formulaMathjs],
   metafile: true,
-  logLevel: 'warning',
 });
 const cliOutputs = new Set(Object.keys(cliBuild.metafile.outputs).map((file) => path.basename(file)));
 for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-') && !cliOutputs.has(file)) rmSync(path.join(mainOut, file), { force: true });

@@ -1,33 +1,15 @@
 // formula.get and formula.export on a discover step, through the dispatcher on a real store and training host: the step's
 // chosen formula by default, any row of its Pareto front on request, and clear errors for rows that do not exist.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { readDiscovery, type ApiErrorBody, type OperationName, type RequestOf, type ResponseOf } from '../../app/api/contract';
-import { startBackend, type Backend } from '../../main/services/backend';
 import { callFails, callOk } from './helpers/api';
-import { bundleWorker } from './helpers/bundle';
+import { backendForFile } from './helpers/file-backend';
 
-let backend: Backend;
-let removeWorker = (): void => undefined;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-discover-formula-'));
+const fixture = backendForFile('discover-formula');
 
-beforeAll(async () => {
-  const { workerFile, remove } = await bundleWorker();
-  removeWorker = remove;
-  backend = startBackend({ dbPath: path.join(tmp, 'experiments.db'), workerFile, checkResponses: true, log: () => undefined, concurrency: 1, warmWorkers: 1 });
-}, 60_000);
-afterAll(async () => {
-  await backend.close();
-  removeWorker();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-const call = <O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> => callOk(backend, op, payload);
-const fail = (op: string, payload: unknown): Promise<ApiErrorBody> => callFails(backend, op, payload);
+const call = <O extends OperationName>(op: O, payload: RequestOf<O>): Promise<ResponseOf<O>> => callOk(fixture.backend, op, payload);
+const fail = (op: string, payload: unknown): Promise<ApiErrorBody> => callFails(fixture.backend, op, payload);
 
 describe('the formula of a discover step', () => {
   let runId = '';
@@ -38,9 +20,9 @@ describe('the formula of a discover step', () => {
       steps: [{ fit: { steps: 5 } }],
     };
     runId = (await call('runs.create', { recipe })).id;
-    await backend.host.waitFor(runId);
+    await fixture.backend.host.waitFor(runId);
     await call('runs.applySteps', { id: runId, steps: [{ discover: { timeBudget: 20 } }] });
-    await backend.host.waitFor(runId);
+    await fixture.backend.host.waitFor(runId);
   }, 120_000);
 
   it('is the formula discovery chose, and any row of the front when asked, in every export', async () => {

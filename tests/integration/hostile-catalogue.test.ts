@@ -1,32 +1,20 @@
 // A catalogue of hostile and faulty input (issue 12), one table per surface (CSV, formulas, recipes, API payloads, store faults, the CLI): each case states what it sends and the outcome it must get, with nothing stored on refusal, nothing stored lost, the host answering afterwards and every case bounded in time.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { ApiErrorBody } from '../../app/api/contract';
-import { startBackend, type Backend } from '../../main/services/backend';
-import { bundleWorker, repoRoot, tinyRecipe } from './helpers/bundle';
+import { startBackend } from '../../main/services/backend';
+import { repoRoot, tinyRecipe } from './helpers/bundle';
+import { backendForFile } from './helpers/file-backend';
 import { expectPrototypeClean } from './helpers/hostile';
 
 /** No case may take longer than this: a hang fails its case instead of the whole file. */
 const CASE_MS = 10_000;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kanbench-hostile-'));
-let backend: Backend;
-let removeWorker = (): void => undefined;
-
-beforeAll(async () => {
-  const { workerFile, remove } = await bundleWorker();
-  removeWorker = remove;
-  backend = startBackend({ dbPath: path.join(tmp, 'experiments.db'), workerFile, checkResponses: true, log: () => undefined, concurrency: 1, warmWorkers: 1 });
-}, 60_000);
-afterAll(async () => {
-  await backend.close();
-  removeWorker();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = backendForFile('hostile');
+const tmp = fixture.tmp;
 
 function within<T>(what: string, work: Promise<T>, ms = CASE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -37,7 +25,7 @@ function within<T>(what: string, work: Promise<T>, ms = CASE_MS): Promise<T> {
 type Outcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 
 async function call(what: string, op: string, payload: unknown): Promise<Outcome> {
-  return (await within(`${what} (${op})`, backend.api.handle(op, payload))) as Outcome;
+  return (await within(`${what} (${op})`, fixture.backend.api.handle(op, payload))) as Outcome;
 }
 
 /** A refusal: not ok, the expected code, a message that matches and stays short, the field path when one is expected. */
@@ -53,7 +41,7 @@ function expectRefused(what: string, outcome: Outcome, message: RegExp, code: st
 
 /** What the store holds: refusals add nothing, and nothing stored before a case is lost by it. */
 function holdings(): { datasets: string[]; runs: string[] } {
-  return { datasets: backend.store.listDatasets().map((d) => d.id).sort(), runs: backend.store.listRuns({ limit: 1000 }).rows.map((r) => r.id).sort() };
+  return { datasets: fixture.backend.store.listDatasets().map((d) => d.id).sort(), runs: fixture.backend.store.listRuns({ limit: 1000 }).rows.map((r) => r.id).sort() };
 }
 
 async function expectAnswering(): Promise<void> {
@@ -62,7 +50,7 @@ async function expectAnswering(): Promise<void> {
 }
 
 async function finishedRun(id: string): Promise<{ status: string; error: string | null }> {
-  await within(`run ${id}`, backend.host.waitFor(id), 30_000);
+  await within(`run ${id}`, fixture.backend.host.waitFor(id), 30_000);
   const run = await call('runs.get', 'runs.get', { id });
   return run.ok ? (run.result as { status: string; error: string | null }) : { status: 'missing', error: null };
 }
@@ -394,7 +382,7 @@ const payloadCases: PayloadCase[] = [
 describe('API payloads (the WebSocket\'s frames, answered in process)', () => {
   it.each(payloadCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const before = holdings();
-    const answer = await within(c.name, backend.api.handleText(c.text));
+    const answer = await within(c.name, fixture.backend.api.handleText(c.text));
     expect(answer.id, c.name).toBe(c.replyId);
     expectRefused(c.name, answer as Outcome, c.message, c.code);
     expect(holdings()).toEqual(before);
@@ -406,13 +394,13 @@ describe('API payloads (the WebSocket\'s frames, answered in process)', () => {
     const recipe = { ...tinyRecipe({ rows: 400 }), steps: Array.from({ length: 200 }, () => ({ fit: { steps: 20 } })) };
     const created = await call('long run', 'runs.create', { recipe });
     const id = (created as { result: { id: string } }).result.id;
-    for (const started = Date.now(); backend.store.getRun(id)?.status !== 'running'; ) {
+    for (const started = Date.now(); fixture.backend.store.getRun(id)?.status !== 'running'; ) {
       if (Date.now() - started > CASE_MS) throw new Error('the run never started');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(await call('delete while running', 'runs.delete', { id })).toMatchObject({ ok: true, result: { deleted: true } });
-    expect(backend.store.getRun(id)).toBeNull();
-    expect(backend.host.isActive(id)).toBe(false);
+    expect(fixture.backend.store.getRun(id)).toBeNull();
+    expect(fixture.backend.host.isActive(id)).toBe(false);
     const next = await call('next run', 'runs.create', { recipe: tinyRecipe({ fits: 1 }) });
     expect((await finishedRun((next as { result: { id: string } }).result.id)).status).toBe('done');
     await expectAnswering();
