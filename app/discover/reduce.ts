@@ -7,6 +7,7 @@
  */
 import type { Standardizer } from '../data/standardize';
 import type { DiscoverInput } from './discover';
+import { standardDeviation } from './structures';
 import { refineGrid } from '../kan/grid';
 import { Kan } from '../kan/model';
 import { type Expr } from '../symbolic/algebra/expr';
@@ -241,11 +242,6 @@ function awayFromZero(column: Float64Array): boolean {
 
 function mean(v: Float64Array): number {
   return v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
-}
-
-function standardDeviation(v: Float64Array): number {
-  const m = mean(v);
-  return Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, v.length));
 }
 
 function rms(v: Float64Array): number {

@@ -317,7 +317,8 @@ function maskWeakEdges(model: MultKan, train: Batch): void {
   });
 }
 
-function standardDeviation(v: Float64Array): number {
+/** Population standard deviation of v (0 for no values). */
+export function standardDeviation(v: Float64Array): number {
   const mean = v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
   return Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, v.length));
 }
