@@ -73,6 +73,7 @@ export interface OracleOptions {
  * larger (a false symmetry loses information and the fit shows it); that oracle then tests the next pair.
  */
 export function reduceBySymmetry(problem: DiscoverInput, options: OracleOptions, outOfTime: () => boolean): Reduced | null {
+  if (problem.inputNames.length < 2) return null;
   let current: Reduced = { problem, inputs: problem.inputNames.map((_, i): Expr => ({ kind: 'var', index: i })), steps: [] };
   let oracle = trainOracle(problem, options);
   while (oracle && current.problem.inputNames.length > 1 && !outOfTime()) {
