@@ -19,7 +19,7 @@ import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
 import { reduceBySymmetry } from './reduce';
-import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, withExpOutput } from './structures';
+import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, withExpOutput } from './structures';
 
 /** Formulas screened within this fraction of the target's spread are finished as soon as they are found. */
 const NEAR_EXACT = 1e-4;
@@ -251,15 +251,8 @@ const TARGET_TRANSFORMS: readonly TargetTransform[] = [
   },
 ];
 
-/** +1 or -1 when every value has that sign and none is within 1e-6 of the largest magnitude of 0, else 0. */
-function signOf(y: Float64Array): number {
-  let max = 0;
-  for (const v of y) max = Math.max(max, Math.abs(v));
-  const sign = Math.sign(y[0] ?? 0);
-  if (sign === 0 || !(max > 0)) return 0;
-  for (const v of y) if (Math.sign(v) !== sign || Math.abs(v) < 1e-6 * max) return 0;
-  return sign;
-}
+/** The sign a 1/y transform keeps: y's, when no value comes within 1e-6 of the largest magnitude of 0 (else 0). */
+const signOf = (y: Float64Array): number => productSign(y, 1e-6);
 
 /** The problem with its target replaced by forward(y) in every split. */
 function withTarget(input: DiscoverInput, forward: (y: number) => number): DiscoverInput {

@@ -7,7 +7,7 @@
  */
 import type { Standardizer } from '../data/standardize';
 import type { DiscoverInput } from './discover';
-import { standardDeviation } from './structures';
+import { standardDeviation, standardisedTarget, validationRmse } from './structures';
 import { refineGrid } from '../kan/grid';
 import { Kan } from '../kan/model';
 import { type Expr } from '../symbolic/algebra/expr';
@@ -106,18 +106,12 @@ export interface Oracle {
  * null when it fits worse than ORACLE_ACCURACY. It predicts the standardised target (the symmetry test is scale-free).
  */
 export function trainOracle(problem: DiscoverInput, options: OracleOptions): Oracle | null {
-  const yMean = mean(problem.train.y);
-  const ySpread = standardDeviation(problem.train.y) || 1;
-  const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - yMean) / ySpread), n: b.n });
-  const data = { train: standardised(problem.train), test: standardised(problem.validation) };
+  const { data } = standardisedTarget(problem.train, problem.validation);
   let kan = Kan.create({ width: [problem.inputNames.length, options.hidden, 1], grid: options.grid, k: options.k }, new Rng(options.seed));
   fit(kan, data, 'regression', { opt: 'lbfgs', steps: ORACLE_STEPS, lamb: 0 }, { seed: options.seed });
   kan = refineGrid(kan, ORACLE_GRID, data.train.x, data.train.n).kan;
   fit(kan, data, 'regression', { opt: 'lbfgs', steps: ORACLE_STEPS, lamb: 0 }, { seed: options.seed + 1 });
-  const pred = kan.forward(data.test.x, data.test.n);
-  let err = 0;
-  for (let s = 0; s < data.test.n; s++) err += (pred[s]! - data.test.y[s]!) ** 2;
-  const rmse = Math.sqrt(err / Math.max(1, data.test.n));
+  const rmse = validationRmse(kan, data.test);
   return Number.isFinite(rmse) && rmse <= ORACLE_ACCURACY ? { kan, rmse } : null;
 }
 

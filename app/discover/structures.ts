@@ -241,12 +241,9 @@ function compose(model: Kan | MultKan, ctx: StructureContext, target: TargetScal
  * Given a log context and expSign, it models log|y|: x1/sqrt(1 - x2^2/x3^2) is log x1 - log(1 - x2^2 * x3^-2)/2.
  */
 export function trainMultKan(ctx: StructureContext, products: number | MultKanNodeWidth[], expSign?: number): { model: MultKan; target: TargetScale } {
-  const mean = ctx.train.y.reduce((a, v) => a + v, 0) / ctx.train.n;
-  const scale = targetSpread(ctx.train) || 1;
-  const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
+  const { data, mean, scale } = standardisedTarget(ctx.train, ctx.validation);
   const width = typeof products === 'number' ? [ctx.inputNames.length, [1, products] as MultKanNodeWidth, 1] : products;
   const model = MultKan.create({ width, grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
-  const data = { train: standardised(ctx.train), test: standardised(ctx.validation) };
   fit(model, data, 'regression', { opt: 'lbfgs', steps: SPARSE_FIT_STEPS, lamb: SPARSITY }, { seed: ctx.seed });
   maskWeakEdges(model, ctx.train);
   fit(model, data, 'regression', { opt: 'lbfgs', steps: FINAL_FIT_STEPS, lamb: 0 }, { seed: ctx.seed + 100 });
@@ -265,10 +262,7 @@ export function trainMultKan(ctx: StructureContext, products: number | MultKanNo
 export function trainSignedProduct(ctx: StructureContext): { model: MultKan; target: TargetScale } | null {
   const topologies = SIGNED_PRODUCTS[ctx.inputNames.length];
   if (!topologies) return null;
-  const mean = ctx.train.y.reduce((a, v) => a + v, 0) / ctx.train.n;
-  const scale = targetSpread(ctx.train) || 1;
-  const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
-  const data = { train: standardised(ctx.train), test: standardised(ctx.validation) };
+  const { data, mean, scale } = standardisedTarget(ctx.train, ctx.validation);
   let best: { model: MultKan; rmse: number } | null = null;
   for (const topology of topologies) {
     const model = MultKan.create({ width: topology.width, grid: ctx.grid, k: ctx.k }, new Rng(ctx.seed));
@@ -327,12 +321,24 @@ function train(kan: Kan, ctx: StructureContext, steps: number, lamb: number, see
   fit(kan, { train: ctx.train, test: ctx.validation }, 'regression', { opt: 'lbfgs', steps, lamb }, { seed });
 }
 
-function validationRmse(kan: Pick<Kan, 'forward'>, validation: Batch): number {
+/** RMSE of a model's predictions on a batch; Infinity when any is not finite. */
+export function validationRmse(kan: Pick<Kan, 'forward'>, validation: Batch): number {
   const pred = kan.forward(validation.x, validation.n);
   let sum = 0;
   for (let s = 0; s < validation.n; s++) sum += (pred[s]! - validation.y[s]!) ** 2;
   const value = Math.sqrt(sum / validation.n);
   return Number.isFinite(value) ? value : Infinity;
+}
+
+/**
+ * Both splits with the target standardised by the training rows' mean and spread (a spread of 0 counts as 1), for
+ * networks that L-BFGS trains badly at the raw target's scale; mean and scale map predictions back.
+ */
+export function standardisedTarget(train: Batch, validation: Batch): { data: { train: Batch; test: Batch }; mean: number; scale: number } {
+  const mean = train.y.reduce((a, v) => a + v, 0) / train.n;
+  const scale = targetSpread(train) || 1;
+  const standardised = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => (v - mean) / scale), n: b.n });
+  return { data: { train: standardised(train), test: standardised(validation) }, mean, scale };
 }
 
 /** Standard deviation of a batch's (single) target. */
@@ -345,12 +351,15 @@ export function targetSpread(batch: Batch): number {
   return Math.sqrt(sum / batch.n);
 }
 
-/** +1 or -1 when every value has that sign and is clearly away from 0 (log|y| stays finite and tame), else 0. */
-function productSign(y: Float64Array): number {
+/**
+ * +1 or -1 when every value has that sign and is clearly away from 0, no closer than floor times the largest magnitude
+ * (log|y| stays finite and tame), else 0.
+ */
+export function productSign(y: Float64Array, floor = 1e-9): number {
   let max = 0;
   for (const v of y) max = Math.max(max, Math.abs(v));
   const sign = Math.sign(y[0] ?? 0);
   if (sign === 0 || !(max > 0)) return 0;
-  for (const v of y) if (Math.sign(v) !== sign || Math.abs(v) < 1e-9 * max) return 0;
+  for (const v of y) if (Math.sign(v) !== sign || Math.abs(v) < floor * max) return 0;
   return sign;
 }
