@@ -4,6 +4,7 @@
  * layers (shared with the wrapped Kan, so grid updates and optimiser steps act on both), and the reference code for what
  * the kernels do not cover (symbolic edges).
  */
+import { hasDomains } from '../kan/domain';
 import type { KanLayer } from '../kan/layer';
 import { Kan, coefficientRegularizer, magnitudeRegularizer } from '../kan/model';
 import { predictionLoss } from '../train/loss';
@@ -32,13 +33,32 @@ export class AcceleratedKan extends Kan {
   }
 
   override forward(x: Float64Array, n: number): Float64Array {
-    if (hasSymbolicEdges(this.layers)) return super.forward(x, n);
+    // The kernels compute the layers' functions everywhere: past a training domain, predictions are the reference's.
+    if (hasSymbolicEdges(this.layers) || hasDomains(this.layers)) return super.forward(x, n);
     return settled(drive(this.forwardSteps(x, n)), `backend ${this.backend.name}`);
   }
 
   async forwardAsync(x: Float64Array, n: number): Promise<Float64Array> {
-    if (hasSymbolicEdges(this.layers)) return super.forward(x, n);
+    if (hasSymbolicEdges(this.layers) || hasDomains(this.layers)) return super.forward(x, n);
     return drive(this.forwardSteps(x, n));
+  }
+
+  /** Every layer's input and the output, from the kernels where they compute what the reference would. */
+  override activations(x: Float64Array, n: number): Float64Array[] {
+    if (hasSymbolicEdges(this.layers) || hasDomains(this.layers)) return super.activations(x, n);
+    return settled(drive(this.activationSteps(x, n)), `backend ${this.backend.name}`);
+  }
+
+  private *activationSteps(x: Float64Array, n: number): Generator<Deferred<unknown>, Float64Array[], unknown> {
+    const kernels = this.currentKernels();
+    yield kernels.setParameters(this.layers, this.params);
+    const acts = [x];
+    for (let l = 0; l < this.layers.length; l++) {
+      yield kernels.forwardLayer(l, l === 0 ? x : null, n, null);
+      // Copies: kernels reuse their output buffers on the next pass.
+      acts.push(((yield kernels.readOutput(l)) as Float64Array).slice());
+    }
+    return acts;
   }
 
   /** Releases the kernels (device memory, compiled programs); the backend itself stays usable. */

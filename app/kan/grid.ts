@@ -2,6 +2,7 @@
  * Grid adaptation: moving knots to where the activations are (grid update) and extending a spline to a finer grid
  * (refine). Both refit coefficients by least squares so that the learned curves do not move.
  */
+import { clearDomains } from './domain';
 import { basisCount, gridPointsOf, padGrid, paddedKnotCount } from './bspline';
 import { type KanLayer, assignOffsets, layerForward } from './layer';
 import { Kan } from './model';
@@ -52,6 +53,8 @@ export function adaptiveGridPoints(samples: Float64Array, G: number, gridEps: nu
  * produced by the already-updated layers before it), refitting coefficients so each edge keeps its shape.
  */
 export function updateGridFromSamples(kan: Kan, x: Float64Array, n: number, gridEps = 0.02, margin = DEFAULT_GRID_MARGIN): void {
+  // Refitted splines are a new function: the training domain is recorded again by whoever measures it next.
+  clearDomains(kan.layers);
   let cur = x;
   for (const [l, layer] of kan.layers.entries()) {
     updateLayerGrid(kan.params, layer, cur, n, gridEps, margin);

@@ -30,14 +30,19 @@ export interface KanLayer {
   mask: Float64Array;
   symMask: Float64Array;
   symFns: (SymbolicFunction | null)[];
+  /**
+   * The training domain (see domain.ts): [nIn][lo, hi] of the activations the last fit's training rows gave each input
+   * node, beyond which predictions follow each numeric edge's secant; null before a fit and during one.
+   */
+  domain: Float64Array | null;
   coefOffset: number;
   wbOffset: number;
   wsOffset: number;
   symOffset: number;
 }
 
-/** A layer's numeric part as plain data: what crosses to a worker thread (functions cannot be posted). */
-export type NumericLayer = Omit<KanLayer, 'symMask' | 'symFns'>;
+/** A layer's numeric part as plain data: what crosses to a worker thread (functions cannot be posted; kernels train and never see the prediction-only domain). */
+export type NumericLayer = Omit<KanLayer, 'symMask' | 'symFns' | 'domain'>;
 
 /** Makes the typed arrays of caches and workspaces: on the JS heap, or inside a WebAssembly module's memory. */
 export interface ArrayAllocator {
@@ -70,6 +75,7 @@ export function emptyLayer(nIn: number, nOut: number, G: number, k: number, base
     mask: new Float64Array(edges).fill(1),
     symMask: new Float64Array(edges),
     symFns: new Array<SymbolicFunction | null>(edges).fill(null),
+    domain: null,
     coefOffset: 0, wbOffset: 0, wsOffset: 0, symOffset: 0,
   };
 }

@@ -7,6 +7,7 @@ import { predictionLoss } from '../train/loss';
 import type { Rng } from '../util/rng';
 import { basisCount, padGrid, paddedKnotCount } from './bspline';
 import { fitSplineCoefficients } from './splinefit';
+import { predictLayer } from './domain';
 import { type BaseKind, type KanLayer, LayerCache, assignOffsets, emptyLayer, layerBackward, layerForward, layerParamLength } from './layer';
 
 export interface KanSpec {
@@ -133,7 +134,7 @@ export class Kan implements DifferentiableModel {
     let cur = x;
     for (const layer of this.layers) {
       const next = new Float64Array(n * layer.nOut);
-      layerForward(layer, this.params, cur, n, next, null, null);
+      predictLayer(layer, this.params, cur, n, next);
       acts.push(next);
       cur = next;
     }
@@ -224,7 +225,7 @@ export function parametersInUse(layers: readonly KanLayer[]): number {
 
 /** Layers with their own knots, masks and symbolic functions, for a model's clone (parameters are copied apart). */
 export function copyLayers(layers: readonly KanLayer[]): KanLayer[] {
-  return layers.map((l) => ({ ...l, knots: l.knots.slice(), mask: l.mask.slice(), symMask: l.symMask.slice(), symFns: l.symFns.slice() }));
+  return layers.map((l) => ({ ...l, knots: l.knots.slice(), mask: l.mask.slice(), symMask: l.symMask.slice(), symFns: l.symFns.slice(), domain: l.domain?.slice() ?? null }));
 }
 
 /**

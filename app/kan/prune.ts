@@ -156,6 +156,8 @@ export function keepNodes(kan: Kan, keep: number[][]): Kan {
     const outs = keep[l + 1]!;
     const layer = emptyLayer(ins.length, outs.length, old.G, old.k, old.base);
     const knotLen = paddedKnotCount(old.G, old.k);
+    const oldDomain = old.domain;
+    if (oldDomain !== null) layer.domain = Float64Array.from(ins.flatMap((i) => [oldDomain[2 * i]!, oldDomain[2 * i + 1]!]));
     ins.forEach((i, ni) => {
       layer.knots.set(old.knots.subarray(i * knotLen, (i + 1) * knotLen), ni * knotLen);
       outs.forEach((j, nj) => {

@@ -9,20 +9,24 @@ import { Kan, type KanRegularization } from './model';
 
 const MAGIC = 0x534e414b; // "KANS" little-endian
 const FORMAT_VERSION = 1;
+const NO_DOMAIN = new Float64Array(0);
 
 interface SnapshotHeader {
   layers: { nIn: number; nOut: number; G: number; k: number; base: BaseKind; symbolic: (string | null)[] }[];
   regularization: KanRegularization;
-  arrays: number[]; // lengths, in order: params, then per layer knots, mask, symMask
+  arrays: number[]; // lengths, in order: params, then per layer knots, mask, symMask (and domain, see domains)
+  /** Each layer has a fourth array, its training domain (length 0 for none). Absent in snapshots from before domains. */
+  domains?: true;
 }
 
 export function serializeKan(kan: Kan): Uint8Array {
   const arrays: Float64Array[] = [kan.params];
-  for (const l of kan.layers) arrays.push(l.knots, l.mask, l.symMask);
+  for (const l of kan.layers) arrays.push(l.knots, l.mask, l.symMask, l.domain ?? NO_DOMAIN);
   const header: SnapshotHeader = {
     layers: kan.layers.map((l) => ({ nIn: l.nIn, nOut: l.nOut, G: l.G, k: l.k, base: l.base, symbolic: l.symFns.map((f) => (f ? f.name : null)) })),
     regularization: kan.regularization,
     arrays: arrays.map((a) => a.length),
+    domains: true,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerEnd = align8(12 + json.length);
@@ -60,11 +64,13 @@ export function deserializeKan(bytes: Uint8Array, resolveSymbolic: (name: string
     offset = end;
     return a;
   });
+  const perLayer = header.domains ? 4 : 3;
   const layers: KanLayer[] = header.layers.map((h, l) => ({
     nIn: h.nIn, nOut: h.nOut, G: h.G, k: h.k, base: h.base,
-    knots: arrays[1 + 3 * l]!,
-    mask: arrays[2 + 3 * l]!,
-    symMask: arrays[3 + 3 * l]!,
+    knots: arrays[1 + perLayer * l]!,
+    mask: arrays[2 + perLayer * l]!,
+    symMask: arrays[3 + perLayer * l]!,
+    domain: header.domains && arrays[4 + perLayer * l]!.length > 0 ? arrays[4 + perLayer * l]! : null,
     symFns: h.symbolic.map((name) => {
       if (name === null) return null;
       const fn = resolveSymbolic(name);

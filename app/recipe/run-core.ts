@@ -7,6 +7,7 @@
  * symbolic engine only for the recipes that use it; runner.ts is this runner with every step loaded.
  */
 import { Kan } from '../kan/model';
+import { recordDomains } from '../kan/domain';
 import { refineGrid, updateGridFromSamples } from '../kan/grid';
 import { type DenseMatmul, Mlp } from '../mlp';
 import { computeBaselines, type Baselines } from '../train/baselines';
@@ -143,6 +144,8 @@ export function runStepsWith(state: RunState, options: CoreRunOptions, from = 0)
     // A step abandoned on cancel left the state as it was: it is not recorded.
     if (outcome.details === null) return { status: 'cancelled', stages, state };
     const seconds = (now() - t0) / 1000;
+    // Every step that changes the KAN (prune, refine, symbolic edges) moves its hidden activations: the domain follows.
+    if (state.trained.kan) recordDomains(state.kan, state.data.train.x, state.data.train.n);
     state.baselines ??= computeBaselines(state.data);
     const stage: StageResult = {
       index,

@@ -1,7 +1,8 @@
 /**
  * The training loop shared by KANs and MLPs: an optimiser over the flat parameter vector, the KAN's grid-update schedule,
  * per-step progress with train/validation/test metrics, cancellation, early stopping on the validation loss, and a
- * guard that ends a diverging fit (a loss not finite, or far above its best) on the best parameters seen.
+ * guard that ends a diverging fit (a loss not finite, or far above its best) on the best parameters seen. A KAN ends
+ * with its training domain recorded (kan/domain.ts).
  */
 import { Adam } from './optim/adam';
 import { Lbfgs } from './optim/lbfgs';
@@ -9,6 +10,7 @@ import { accuracy, predictionLoss, rmse } from './loss';
 import type { Batch, DifferentiableModel, Task } from './types';
 import { Kan, type KanRegularization } from '../kan/model';
 import { MultKan } from '../kan/mult';
+import { clearDomains, recordDomains, setDomains } from '../kan/domain';
 import { DEFAULT_GRID_MARGIN, updateGridFromSamples } from '../kan/grid';
 import { Rng } from '../util/rng';
 import { DEFAULT_PATIENCE } from './selection-rules';
@@ -131,7 +133,7 @@ export function fit(model: DifferentiableModel, data: FitData, task: Task, optio
   validateFitOptions(options);
   const now = hooks.now ?? (() => performance.now());
   const t0 = now();
-  const isKan = model instanceof Kan || model instanceof MultKan;
+  const isKan = isKanModel(model);
   let previousRegularization: KanRegularization | null = null;
   if (isKan) {
     previousRegularization = model.regularization;
@@ -196,9 +198,12 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
   let best = { state: captureState(model), loss: start ? selectionLoss(start) : Number.NaN, step: 0 };
   let bestTrainLoss = start?.trainLoss ?? Number.NaN;
   let checksSinceBest = 0;
+  // Whether the KAN's domains were recorded from the whole training set with its current parameters.
+  let domainsCurrent = start !== null;
   const finish = (status: FitResult['status'], divergence: string | null, stoppedEarly: boolean): FitResult => {
     const restore = status === 'diverged' || (earlyStopping && status === 'done' && best.step !== history.length);
     if (restore) restoreModelState(model, best.state);
+    if (isKan && (restore || !domainsCurrent)) recordDomains(model as Kan | MultKan, train.x, train.n);
     return { history, status, divergence, stoppedEarly, bestStep: restore ? best.step : null, seconds: (now() - t0) / 1000 };
   };
   const diverged = (step: number, detail: string): FitResult =>
@@ -228,6 +233,7 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
       lastRegularization = objective - loss;
       adam.step(model.params, grad);
     }
+    domainsCurrent = false;
     const bad = firstNonFinite(model.params);
     if (bad >= 0) return diverged(step, `parameter ${bad} became ${model.params[bad]}`);
     const last = step === options.steps - 1;
@@ -236,7 +242,11 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
     const progress = sampled
       ? evaluateSampled(model, batch, test, validation, batchSize, task, metricScale, testRng)
       : evaluate(model, { train, test, validation }, task, metricScale);
+    domainsCurrent = !sampled;
     if (sampled && checked && validation) {
+      // Validation is measured on the model as trained on all its rows, not on this step's batch.
+      if (isKan) recordDomains(model as Kan | MultKan, train.x, train.n);
+      domainsCurrent = true;
       const full = evaluateBatch(model, validation, task, metricScale);
       progress.valLoss = full.loss;
       progress.valMetric = full.metric;
@@ -268,11 +278,14 @@ export function batchRows(batch: number | undefined, n: number): number {
 
 type SplitFigures = Pick<FitProgress, 'trainLoss' | 'testLoss' | 'valLoss' | 'trainMetric' | 'testMetric' | 'valMetric'>;
 
-/** Train, validation and test loss and metric of a model on a data split (NaN for an empty or absent part). */
+/**
+ * Train, validation and test loss and metric of a model on a data split (NaN for an empty or absent part). A KAN is
+ * measured as it predicts once trained on data.train: its training domain is recorded from those rows first (and stays).
+ */
 export function evaluate(model: DifferentiableModel, data: FitData, task: Task, metricScale = 1): SplitFigures {
   const on = (batch: Batch | undefined): { loss: number; metric: number } =>
     batch && batch.n > 0 ? evaluateBatch(model, batch, task, metricScale) : { loss: Number.NaN, metric: Number.NaN };
-  const tr = on(data.train);
+  const tr = isKanModel(model) && data.train.n > 0 ? evaluateRecordingDomains(model, data.train, task, metricScale) : on(data.train);
   const va = on(data.validation);
   const te = on(data.test);
   return { trainLoss: tr.loss, testLoss: te.loss, valLoss: va.loss, trainMetric: tr.metric, testMetric: te.metric, valMetric: va.metric };
@@ -288,10 +301,25 @@ function evaluateSampled(model: DifferentiableModel, batch: Batch, test: Batch, 
 const EMPTY_BATCH: Batch = { x: new Float64Array(0), y: new Float64Array(0), n: 0 };
 
 export function evaluateBatch(model: DifferentiableModel, batch: Batch, task: Task, metricScale = 1): { loss: number; metric: number } {
-  const pred = model.forward(batch.x, batch.n);
-  const loss = predictionLoss(task, pred, batch.y, batch.n, model.nOut, null);
-  const metric = task === 'regression' ? rmse(pred, batch.y) * metricScale : accuracy(pred, batch.y, batch.n, model.nOut);
+  return figuresOf(model.forward(batch.x, batch.n), model.nOut, batch, task, metricScale);
+}
+
+/** A KAN's figures on its training rows, from the one pass that also records its domains from them. */
+function evaluateRecordingDomains(model: Kan | MultKan, train: Batch, task: Task, metricScale: number): { loss: number; metric: number } {
+  clearDomains(model.layers);
+  const acts = model.activations(train.x, train.n);
+  setDomains(model.layers, acts, train.n);
+  return figuresOf(acts[acts.length - 1]!, model.nOut, train, task, metricScale);
+}
+
+function figuresOf(pred: Float64Array, nOut: number, batch: Batch, task: Task, metricScale: number): { loss: number; metric: number } {
+  const loss = predictionLoss(task, pred, batch.y, batch.n, nOut, null);
+  const metric = task === 'regression' ? rmse(pred, batch.y) * metricScale : accuracy(pred, batch.y, batch.n, nOut);
   return { loss, metric };
+}
+
+function isKanModel(model: DifferentiableModel): model is Kan | MultKan {
+  return model instanceof Kan || model instanceof MultKan;
 }
 
 function sampleBatch(train: Batch, size: number, nIn: number, yWidth: number, rng: Rng): Batch {

@@ -36,7 +36,7 @@ async function start(): Promise<{ ready: BridgeReady; backend: ComputeBackend | 
 }
 
 function toLayers(plain: PlainLayer[]): KanLayer[] {
-  return plain.map((p) => ({ ...p, symMask: new Float64Array(p.nIn * p.nOut), symFns: new Array<null>(p.nIn * p.nOut).fill(null) }));
+  return plain.map((p) => ({ ...p, symMask: new Float64Array(p.nIn * p.nOut), symFns: new Array<null>(p.nIn * p.nOut).fill(null), domain: null }));
 }
 
 async function serve(backend: ComputeBackend, request: BridgeRequest): Promise<unknown> {

@@ -88,6 +88,6 @@ export class SliceRunner {
       off = { symMask: new Float64Array(edges), symFns: new Array<null>(edges).fill(null) };
       this.noSymbolic.set(edges, off);
     }
-    return { ...s, ...off };
+    return { ...s, ...off, domain: null };
   }
 }
