@@ -17,8 +17,9 @@ import { datasetRef, formulaDataHash } from '../training/dataset-ref';
 import { APP_VERSION } from '../version';
 import { UsageError } from './errors';
 import { ProgressBar, formatNumber } from './progress';
+import { writeSplit } from './write-split';
 
-const USAGE = 'usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH] [--backend auto|reference|NAME] [--max-memory MB] [--quiet]';
+const USAGE = 'usage: kanbench run RECIPE.json [--json] [--no-store] [--db PATH] [--backend auto|reference|NAME] [--max-memory MB] [--write-split DIR] [--quiet]';
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,6 +32,7 @@ export async function runCommand(args: string[]): Promise<number> {
       backend: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'max-memory': { type: 'string' },
+      'write-split': { type: 'string' },
     },
   });
   const file = positionals[0];
@@ -66,6 +68,10 @@ export async function runCommand(args: string[]): Promise<number> {
   // Even with --quiet or --json: columns or rows left out change what the results mean.
   const notice = dataNotice(state.data);
   if (notice) process.stderr.write(`warning: ${notice}\n`);
+  if (values['write-split'] !== undefined) {
+    const files = writeSplit(state.data, path.resolve(values['write-split']));
+    if (!values.quiet && !values.json) bar.log(`split written: ${files.join(', ')}`);
+  }
   // --backend overrides the recipe; decisions are remembered beside the default store.
   const backend = await resolveTrainingBackend(state, values.backend ?? recipe.backend, location.settingsFile ? path.dirname(location.settingsFile) : null);
   if (!values.quiet && !values.json) bar.log(`backend: ${backend.reason}`);

@@ -109,6 +109,32 @@ describe('kanbench', () => {
     expect(human.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   }, 60_000);
 
+  it('writes the rows of each split for another tool, as the run read them, with class labels as in the CSV', () => {
+    const labelled = Array.from({ length: 40 }, (_, i) => `${i},${(i * 7) % 5},${i % 4 === 0 ? 'small' : '"big, round"'}`);
+    fs.writeFileSync(path.join(tmp, 'shapes.csv'), `size,colour,kind\n${labelled.join('\n')}\n`);
+    const shapesRecipe = path.join(tmp, 'shapes.json');
+    fs.writeFileSync(shapesRecipe, JSON.stringify({ seed: 5, data: { csv: 'shapes.csv', target: ['kind'] }, kan: { width: [2, 2, 2] }, steps: [{ fit: { steps: 2, maxIter: 3 } }] }));
+    const dir = path.join(tmp, 'split');
+    const run = kanbench(['run', shapesRecipe, '--no-store', '--write-split', dir]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(`split written: ${path.join(dir, 'train.csv')}, ${path.join(dir, 'validation.csv')}, ${path.join(dir, 'test.csv')}`);
+    const read = (name: string): string[] => fs.readFileSync(path.join(dir, `${name}.csv`), 'utf8').trim().split('\n');
+    const parts = ['train', 'validation', 'test'].map(read);
+    for (const lines of parts) expect(lines[0]).toBe('size,colour,kind');
+    // 40 rows, each in exactly one split (20% test, then a stratified 20% of the rest for validation), unchanged.
+    const rows = parts.flatMap((lines) => lines.slice(1));
+    expect(parts.map((lines) => lines.length - 1)).toEqual([26, 6, 8]);
+    expect(rows.sort()).toEqual([...labelled].sort());
+    // The same recipe without validation rows writes no validation file.
+    fs.writeFileSync(shapesRecipe, JSON.stringify({ seed: 5, data: { csv: 'shapes.csv', target: ['kind'], validationFraction: 0 }, kan: { width: [2, 2, 2] }, steps: [{ fit: { steps: 2, maxIter: 3, earlyStopping: false } }] }));
+    const other = path.join(tmp, 'split-no-validation');
+    expect(kanbench(['run', shapesRecipe, '--no-store', '--quiet', '--write-split', other]).status).toBe(0);
+    expect(fs.readdirSync(other).sort()).toEqual(['test.csv', 'train.csv']);
+    const unwritable = kanbench(['run', shapesRecipe, '--no-store', '--write-split', path.join(tmp, 'shapes.csv', 'inside')]);
+    expect(unwritable.status).toBe(2);
+    expect(unwritable.stderr).toMatch(/^kanbench: --write-split: cannot create the folder .* \(ENOTDIR\); choose a writable folder\n$/);
+  }, 60_000);
+
   it('deletes a run', () => {
     expect(kanbench(['runs', 'delete', runId, '--db', db]).stdout).toBe(`deleted run ${runId} (product)\n`);
     expect(json<{ total: number }>(kanbench(['runs', 'list', '--json', '--db', db]).stdout).total).toBe(1);
