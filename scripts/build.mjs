@@ -1,7 +1,8 @@
-// Builds the Node side (CLI, worker, Electron main + preload, bench) with esbuild, and the renderer with Vite.
+// Builds the Node side (CLI, worker, Electron main + preload, bench) and the compute device page with esbuild, and the
+// renderer with Vite.
 // `node scripts/build.mjs` builds everything; `node scripts/build.mjs main` only the Node side.
 import { build as esbuild } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -114,6 +115,15 @@ await Promise.all(electronEntries.map(([src, out]) => build({
   banner: { js: "const __kbImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 })));
+
+// The compute device page (a hidden window in Electron, headless Chromium in tests and bench/gpu-check.sh): its own
+// small browser bundle, with gpu.js inside, beside a static page. Built with the Node side, as the main process loads it.
+const deviceOut = path.join(root, 'dist/device');
+await build({
+  entryPoints: [path.join(root, 'renderer/device/device.ts')], outfile: path.join(deviceOut, 'device.js'), bundle: true, platform: 'browser',
+  format: 'iife', target: 'es2022', minify: true, sourcemap: true, logLevel: 'warning',
+});
+copyFileSync(path.join(root, 'renderer/device/index.html'), path.join(deviceOut, 'index.html'));
 
 if (only !== 'main' && existsSync(path.join(root, 'renderer/index.html'))) {
   const vite = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
