@@ -98,6 +98,7 @@ for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-') && !c
 const electronEntries = [
   ['main/electron/main.ts', 'dist/main/electron-main.cjs'],
   ['main/electron/preload.ts', 'dist/main/preload.cjs'],
+  ['main/electron/device-preload.ts', 'dist/main/device-preload.cjs'],
   ['main/training/worker.ts', 'dist/main/worker.cjs'],
   ['main/services/csv-worker.ts', 'dist/main/csv-worker.cjs'],
 ].filter(([src]) => existsSync(path.join(root, src)));
@@ -116,16 +117,17 @@ await Promise.all(electronEntries.map(([src, out]) => build({
   logLevel: 'warning',
 })));
 
+if (only !== 'main' && existsSync(path.join(root, 'renderer/index.html'))) {
+  const vite = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (vite.status !== 0) process.exit(vite.status ?? 1);
+}
+
 // The compute device page (a hidden window in Electron, headless Chromium in tests and bench/gpu-check.sh): its own
-// small browser bundle, with gpu.js inside, beside a static page. Built with the Node side, as the main process loads it.
-const deviceOut = path.join(root, 'dist/device');
+// small browser bundle, with gpu.js inside, beside a static page, served as the renderer's device/ folder (app:// in
+// Electron, the web host in browser mode). Built after Vite, which empties dist/renderer, and with the Node side too.
+const deviceOut = path.join(root, 'dist/renderer/device');
 await build({
   entryPoints: [path.join(root, 'renderer/device/device.ts')], outfile: path.join(deviceOut, 'device.js'), bundle: true, platform: 'browser',
   format: 'iife', target: 'es2022', minify: true, sourcemap: true, logLevel: 'warning',
 });
 copyFileSync(path.join(root, 'renderer/device/index.html'), path.join(deviceOut, 'index.html'));
-
-if (only !== 'main' && existsSync(path.join(root, 'renderer/index.html'))) {
-  const vite = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-  if (vite.status !== 0) process.exit(vite.status ?? 1);
-}

@@ -9,6 +9,7 @@ import type { ComputeBackend } from '../../app/compute/contract';
 import { bridgedBackend } from '../../app/compute/device/client';
 import type { BridgeReady, BridgeReply, BridgeRequest } from '../../app/compute/device/protocol';
 import type { HostedBackendSpec } from './bridge-protocol';
+import { OPEN_DEVICE } from './device-relay';
 import { workerScript } from './worker-script';
 
 /** A request unanswered for this long means the device (or its GPU driver) hung: fail instead of blocking forever. */
@@ -75,21 +76,24 @@ export async function startDeviceBridge(name: string, spec: HostedBackendSpec, s
 }
 
 /**
- * The synchronous client of a device link: waits for the device's first message (whether its backend runs there), then
- * calls it like a device worker. Each backend made from it only releases the device's kernel sets when disposed, since the link outlives a run (a training worker is kept warm for the next one).
+ * The synchronous client of a device link: asks the relay to open the device (on the first `ready()`, so a worker that
+ * never uses the device never opens it), waits for its first message (whether its backend runs there), then calls it
+ * like a device worker. Each backend made from it only releases the device's kernel sets when disposed, since the link
+ * outlives a run (a training worker is kept warm for the next one).
  */
-export function linkedDevice(link: DeviceLink, startTimeoutMs = 60_000): { ready: Promise<BridgeReady>; backend(): ComputeBackend } {
-  const ready = new Promise<BridgeReady>((resolve) => {
-    const timer = setTimeout(() => resolve({ available: false, reason: `the ${link.name} device did not answer within ${startTimeoutMs / 1000} s` }), startTimeoutMs);
-    link.port.once('message', (message: BridgeReady) => {
-      clearTimeout(timer);
-      resolve(message);
-    });
-  });
-  link.port.unref();
+export function linkedDevice(link: DeviceLink, startTimeoutMs = 60_000): { ready(): Promise<BridgeReady>; backend(): ComputeBackend } {
+  let ready: Promise<BridgeReady> | null = null;
   const rpc = new SyncRpc(link.port, link.flag, () => undefined);
+  link.port.unref();
   return {
-    ready,
+    ready: () => (ready ??= new Promise<BridgeReady>((resolve) => {
+      const timer = setTimeout(() => resolve({ available: false, reason: `the ${link.name} device did not answer within ${startTimeoutMs / 1000} s` }), startTimeoutMs);
+      link.port.once('message', (message: BridgeReady) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      link.port.postMessage(OPEN_DEVICE);
+    })),
     backend: () => bridgedBackend(link.name, { call: (request) => rpc.call(request), isAsync: false, release: () => rpc.call({ method: 'reset' }) }),
   };
 }

@@ -51,3 +51,8 @@ export function isDeviceOffer(data: unknown): data is DeviceOffer {
   const mode = (data as { kanbenchDevice?: unknown } | null)?.kanbenchDevice;
   return typeof mode === 'string' && (CHROMIUM_DEVICE_MODES as readonly string[]).includes(mode);
 }
+
+/** How the backend list describes a Chromium device backend. */
+export function chromiumBackendDescription(mode: ChromiumDeviceMode): string {
+  return `gpu.js on ${mode === 'webgpu' ? 'WebGPU (WGSL compute shaders)' : 'WebGL2 (GLSL)'} in a hidden Chromium window of the desktop app, on its GPU`;
+}
