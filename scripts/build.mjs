@@ -9,7 +9,8 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
-const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu'];
+// esbuild and playwright-core: the chromium bench suite bundles a page and starts a browser with them (dev dependencies).
+const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu', 'esbuild', 'playwright-core'];
 
 /**
  * esbuild, with each output written to a temporary name and renamed over the old file: tests that rebuild dist/main

@@ -19,7 +19,7 @@ export function chromiumDeviceLinks(device: ChromiumDevice): () => DeviceLink[] 
 }
 
 /** Whether the page runs `mode`: the first message of a connection opened for asking, then closed. */
-export async function chromiumDeviceReady(device: ChromiumDevice, mode: ChromiumDeviceMode, timeoutMs = 60_000): Promise<BridgeReady> {
+async function chromiumDeviceReady(device: ChromiumDevice, mode: ChromiumDeviceMode, timeoutMs = 60_000): Promise<BridgeReady> {
   let end: PageEnd;
   try {
     end = await device.open(mode);

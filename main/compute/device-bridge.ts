@@ -94,8 +94,16 @@ export function linkedDevice(link: DeviceLink, startTimeoutMs = 60_000): { ready
       });
       link.port.postMessage(OPEN_DEVICE);
     })),
-    backend: () => bridgedBackend(link.name, { call: (request) => rpc.call(request), isAsync: false, release: () => rpc.call({ method: 'reset' }) }),
+    backend: () => bridgedBackend(link.name, { call: (request) => rpc.call(request), isAsync: false, release: () => release(rpc) }),
   };
+}
+
+function release(rpc: SyncRpc): void {
+  try {
+    rpc.call({ method: 'reset' });
+  } catch {
+    // The device page is gone, and the kernels with it.
+  }
 }
 
 class SyncRpc {
