@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: runs every benchmark module and prints its figures as a table. Benchmarks report numbers only; they
  * never pass or fail on time. `npm run bench -- backends core` runs only the suites named; `--name value` options go to
- * the suites (`npm run bench -- discovery --limit 5`). The discovery suite takes minutes, so it runs only when named.
+ * the suites (`npm run bench -- discovery --limit 5`). The discovery suite takes minutes and the chromium suite starts a
+ * browser, so they run only when named.
  */
 import os from 'node:os';
 import { run as runAlgebra } from './algebra.bench';
 import { run as runBackends } from './backends.bench';
+import { run as runChromium } from './chromium-device.bench';
 import { run as runCore } from './core.bench';
 import { run as runDiscovery } from './discovery.bench';
 import { run as runHost } from './host.bench';
@@ -28,6 +30,7 @@ const suites: Suite[] = [
   { name: 'backends', run: runBackends },
   { name: 'host', run: runHost },
   { name: 'discovery', run: runDiscovery, onlyWhenNamed: true },
+  { name: 'chromium', run: runChromium, onlyWhenNamed: true },
 ];
 
 /** Splits the command line into suite names and `--name value` (or `--name=value`) options. */

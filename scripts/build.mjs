@@ -1,14 +1,16 @@
-// Builds the Node side (CLI, worker, Electron main + preload, bench) with esbuild, and the renderer with Vite.
+// Builds the Node side (CLI, worker, Electron main + preload, bench) and the compute device page with esbuild, and the
+// renderer with Vite.
 // `node scripts/build.mjs` builds everything; `node scripts/build.mjs main` only the Node side.
 import { build as esbuild } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
-const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu'];
+// esbuild and playwright-core: the chromium bench suite bundles a page and starts a browser with them (dev dependencies).
+const external = ['better-sqlite3', 'electron', 'gpu.js', 'ws', 'gl', 'webgpu', 'esbuild', 'playwright-core'];
 
 /**
  * esbuild, with each output written to a temporary name and renamed over the old file: tests that rebuild dist/main
@@ -97,6 +99,7 @@ for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-') && !c
 const electronEntries = [
   ['main/electron/main.ts', 'dist/main/electron-main.cjs'],
   ['main/electron/preload.ts', 'dist/main/preload.cjs'],
+  ['main/electron/device-preload.ts', 'dist/main/device-preload.cjs'],
   ['main/training/worker.ts', 'dist/main/worker.cjs'],
   ['main/services/csv-worker.ts', 'dist/main/csv-worker.cjs'],
 ].filter(([src]) => existsSync(path.join(root, src)));
@@ -119,3 +122,13 @@ if (only !== 'main' && existsSync(path.join(root, 'renderer/index.html'))) {
   const vite = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   if (vite.status !== 0) process.exit(vite.status ?? 1);
 }
+
+// The compute device page (a hidden window in Electron, headless Chromium in tests and bench/gpu-check.sh): its own
+// small browser bundle, with gpu.js inside, beside a static page, served as the renderer's device/ folder (app:// in
+// Electron, the web host in browser mode). Built after Vite, which empties dist/renderer, and with the Node side too.
+const deviceOut = path.join(root, 'dist/renderer/device');
+await build({
+  entryPoints: [path.join(root, 'renderer/device/device.ts')], outfile: path.join(deviceOut, 'device.js'), bundle: true, platform: 'browser',
+  format: 'iife', target: 'es2022', minify: true, sourcemap: true, logLevel: 'warning',
+});
+copyFileSync(path.join(root, 'renderer/device/index.html'), path.join(deviceOut, 'index.html'));

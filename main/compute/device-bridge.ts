@@ -1,16 +1,18 @@
 /**
- * The device bridge: makes an asynchronous backend (gpu.js on WebGPU, whose results are promises) usable by the
- * synchronous training loop. The backend lives in a worker thread; each kernel call here posts a request and blocks in
- * Atomics.wait until the worker has answered, so a call costs one thread round trip (well under a millisecond) on top
- * of the GPU work, and the GPU data stays resident in the worker between calls.
+ * The device bridge: makes an asynchronous backend (gpu.js on WebGPU or in a Chromium page, whose results are promises)
+ * usable by the synchronous training loop. The backend lives on a device (a worker thread, or a page the main process
+ * relays to); each kernel call here posts a request and blocks in Atomics.wait until the device has answered, so a call
+ * costs one round trip on top of the GPU work, and the GPU data stays on the device between calls.
  */
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import type { BasisTable, ComputeBackend, KanKernels, LayerShape } from '../../app/compute/contract';
-import type { KanLayer } from '../../app/kan/layer';
-import type { BridgeReady, BridgeReply, BridgeRequest, HostedBackendSpec, PlainLayer } from './bridge-protocol';
+import type { ComputeBackend } from '../../app/compute/contract';
+import { bridgedBackend } from '../../app/compute/device/client';
+import type { BridgeReady, BridgeReply, BridgeRequest } from '../../app/compute/device/protocol';
+import type { HostedBackendSpec } from './bridge-protocol';
+import { OPEN_DEVICE } from './device-relay';
 import { workerScript } from './worker-script';
 
-/** A request unanswered for this long means the worker (or its GPU driver) hung: fail instead of blocking forever. */
+/** A request unanswered for this long means the device (or its GPU driver) hung: fail instead of blocking forever. */
 const STALL_MS = 10 * 60 * 1000;
 
 export interface BridgeStart {
@@ -18,6 +20,17 @@ export interface BridgeStart {
   reason: string;
   /** Present when available. */
   backend: ComputeBackend | null;
+}
+
+/**
+ * A connection to a device, as a training worker holds it: the port the device answers on, and the flag it raises
+ * after each reply ([0] = 1). The device side is a device worker, or main/compute/device-relay.ts.
+ */
+export interface DeviceLink {
+  /** Registry name of the backend the device serves. */
+  name: string;
+  port: MessagePort;
+  flag: Int32Array;
 }
 
 /** Starts a device worker hosting the backend and waits until it says whether the backend runs there. */
@@ -58,14 +71,45 @@ export async function startDeviceBridge(name: string, spec: HostedBackendSpec, s
   }
   worker.unref();
   channel.port1.unref();
-  const rpc = new SyncRpc(worker, channel.port1, flag);
-  return { available: true, reason: ready.reason, backend: bridgedBackend(name, rpc) };
+  const rpc = new SyncRpc(channel.port1, flag, () => void worker.terminate());
+  return { available: true, reason: ready.reason, backend: bridgedBackend(name, { call: (request) => rpc.call(request), isAsync: false, release: () => rpc.close() }) };
+}
+
+/**
+ * The synchronous client of a device link: asks the relay to open the device (on the first `ready()`, so a worker that
+ * never uses the device never opens it), waits for its first message (whether its backend runs there), then calls it
+ * like a device worker. Each backend made from it only releases the device's kernel sets when disposed, since the link
+ * outlives a run (a training worker is kept warm for the next one).
+ */
+export function linkedDevice(link: DeviceLink, startTimeoutMs = 60_000): { ready(): Promise<BridgeReady>; backend(): ComputeBackend } {
+  let ready: Promise<BridgeReady> | null = null;
+  const rpc = new SyncRpc(link.port, link.flag, () => undefined);
+  link.port.unref();
+  return {
+    ready: () => (ready ??= new Promise<BridgeReady>((resolve) => {
+      const timer = setTimeout(() => resolve({ available: false, reason: `the ${link.name} device did not answer within ${startTimeoutMs / 1000} s` }), startTimeoutMs);
+      link.port.once('message', (message: BridgeReady) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+      link.port.postMessage(OPEN_DEVICE);
+    })),
+    backend: () => bridgedBackend(link.name, { call: (request) => rpc.call(request), isAsync: false, release: () => release(rpc) }),
+  };
+}
+
+function release(rpc: SyncRpc): void {
+  try {
+    rpc.call({ method: 'reset' });
+  } catch {
+    // The device page is gone, and the kernels with it.
+  }
 }
 
 class SyncRpc {
   private closed = false;
 
-  constructor(private readonly worker: Worker, private readonly port: MessagePort, private readonly flag: Int32Array) {}
+  constructor(private readonly port: MessagePort, private readonly flag: Int32Array, private readonly stop: () => void) {}
 
   call<T>(request: BridgeRequest): T {
     if (this.closed) throw new Error('the device bridge was disposed');
@@ -76,10 +120,10 @@ class SyncRpc {
       const started = Date.now();
       Atomics.wait(this.flag, 0, 0, 1000);
       waited += Date.now() - started;
-      if (waited > STALL_MS) throw new Error(`the device worker did not answer ${request.method} within ${STALL_MS / 60000} minutes`);
+      if (waited > STALL_MS) throw new Error(`the device did not answer ${request.method} within ${STALL_MS / 60000} minutes`);
     }
     const received = receiveMessageOnPort(this.port);
-    if (!received) throw new Error(`the device worker raised its flag without a reply to ${request.method}`);
+    if (!received) throw new Error(`the device raised its flag without a reply to ${request.method}`);
     const reply = received.message as BridgeReply;
     if (!reply.ok) throw new Error(reply.error);
     return reply.value as T;
@@ -88,73 +132,6 @@ class SyncRpc {
   close(): void {
     this.closed = true;
     this.port.close();
-    void this.worker.terminate();
-  }
-}
-
-function bridgedBackend(name: string, rpc: SyncRpc): ComputeBackend {
-  return {
-    name,
-    precision: 'float32',
-    isAsync: false,
-    createKanKernels: (shapes) => new BridgedKanKernels(rpc, shapes),
-    matmul: (a, b, rows, inner, cols) => rpc.call<Float64Array>({ method: 'matmul', a, b, rows, inner, cols }),
-    dispose: () => rpc.close(),
-  };
-}
-
-class BridgedKanKernels implements KanKernels {
-  private readonly id: number;
-  private layers: readonly KanLayer[] = [];
-  private paramsLength = 0;
-
-  constructor(private readonly rpc: SyncRpc, shapes: readonly LayerShape[]) {
-    this.id = rpc.call<number>({ method: 'createKanKernels', shapes: shapes.map((s) => ({ ...s })) });
-  }
-
-  setParameters(layers: readonly KanLayer[], params: Float64Array): void {
-    const plain: PlainLayer[] = layers.map((l) => ({
-      nIn: l.nIn, nOut: l.nOut, G: l.G, k: l.k, base: l.base, knots: l.knots, mask: l.mask,
-      coefOffset: l.coefOffset, wbOffset: l.wbOffset, wsOffset: l.wsOffset, symOffset: l.symOffset,
-    }));
-    this.rpc.call({ method: 'setParameters', id: this.id, layers: plain, params });
-    this.layers = layers;
-    this.paramsLength = params.length;
-  }
-
-  basis(l: number, x: Float64Array, n: number): BasisTable {
-    return this.rpc.call<BasisTable>({ method: 'basis', id: this.id, l, x, n });
-  }
-
-  forwardLayer(l: number, x: Float64Array | null, n: number, edgeAbsSum: Float64Array | null): void {
-    const sum = this.rpc.call<Float64Array | null>({ method: 'forwardLayer', id: this.id, l, x, n, withEdgeAbs: edgeAbsSum !== null });
-    if (edgeAbsSum && sum) for (let e = 0; e < sum.length; e++) edgeAbsSum[e]! += sum[e]!;
-  }
-
-  readOutput(l: number): Float64Array {
-    return this.rpc.call<Float64Array>({ method: 'readOutput', id: this.id, l });
-  }
-
-  backwardLayer(l: number, gy: Float64Array | null, regCoef: Float64Array | null, grad: Float64Array, wantInputGradient: boolean): void {
-    const layer = this.layers[l];
-    if (!layer) throw new Error(`layer ${l} does not exist or setParameters was not called`);
-    const from = layer.coefOffset;
-    const to = layer.wsOffset + layer.nIn * layer.nOut;
-    const region = this.rpc.call<Float64Array>({
-      method: 'backwardLayer', id: this.id, l, gy, regCoef, paramsLength: this.paramsLength, from, to, wantInputGradient,
-    });
-    for (let q = 0; q < region.length; q++) grad[from + q]! += region[q]!;
-  }
-
-  readInputGradient(l: number): Float64Array {
-    return this.rpc.call<Float64Array>({ method: 'readInputGradient', id: this.id, l });
-  }
-
-  dispose(): void {
-    try {
-      this.rpc.call({ method: 'disposeKanKernels', id: this.id });
-    } catch {
-      // The worker is gone (bridge disposed): its memory went with it.
-    }
+    this.stop();
   }
 }

@@ -13,6 +13,7 @@ import {
   dialog,
   ipcMain,
   Menu,
+  MessageChannelMain,
   protocol,
   screen,
   session,
@@ -29,6 +30,7 @@ import { unpackedPath } from '../unpacked-path';
 import { rendererCsp } from '../web/csp';
 import { APP_ROOT, APP_SCHEME, serveAppRequest } from './app-protocol';
 import { devServerUrl } from './dev-server';
+import { openDeviceWindow } from './device-window';
 import { unpackagedAddon } from './electron-addon';
 import { bindIpc, pageMatcher } from './ipc';
 import { openAllowedLink } from './links';
@@ -128,7 +130,15 @@ async function openWorkbench(devUrl: string | null, opened: (window: BrowserWind
   let window: BrowserWindow | null = null;
   // Unpackaged (`npm start`), the store loads the copy of better-sqlite3 built for Electron; packaged, its own.
   const sqliteAddon = app.isPackaged ? undefined : unpackagedAddon(path.join(here, '..', '..'), process.versions.electron);
+  // gpu.js on Chromium's own WebGL2/WebGPU: the main process has neither, so a hidden window computes for the training workers.
+  const deviceWindow = openDeviceWindow({
+    createWindow: (options) => new BrowserWindow(options),
+    createChannel: () => new MessageChannelMain(),
+    url: `${APP_ROOT}device/index.html`,
+    webPreferences: webPreferences(path.join(here, 'device-preload.cjs')),
+  });
   const backend = startBackend({
+    chromiumDevice: deviceWindow,
     dbPath: location.dbPath,
     ...(sqliteAddon ? { sqliteAddon } : {}),
     settingsFile: location.settingsFile,
@@ -153,6 +163,8 @@ async function openWorkbench(devUrl: string | null, opened: (window: BrowserWind
   if (state.maximized) shown.maximize();
   shown.once('ready-to-show', () => shown.show());
   shown.on('close', () => writeWindowState(stateFile, { ...shown.getNormalBounds(), maximized: shown.isMaximized() }));
+  // The hidden device window would keep the app alive after the workbench closes ('window-all-closed' counts it).
+  shown.on('closed', () => deviceWindow.close());
 
   const unbind = bindIpc({ ipcMain, api: backend.api, events: backend.events, contents: shown.webContents, isOurPage: pageMatcher(APP_ROOT, devUrl) });
   Menu.setApplicationMenu(

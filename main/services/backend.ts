@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { backendNames } from '../../app/compute/registry';
 import { registerNodeBackends } from '../compute';
+import { type ChromiumDevice, chromiumDeviceLinks, registerChromiumBackends } from '../compute/chromium-device';
 import { openStore, type ExperimentStore } from '../store';
 import { TrainingHost } from '../training/host';
 import { APP_VERSION } from '../version';
@@ -42,6 +43,8 @@ export interface BackendOptions {
   /** Worker threads started at once, so the first run does not wait for one; default 1. */
   warmWorkers?: number;
   checkResponses?: boolean;
+  /** The desktop app's Chromium compute device: its modes become backends, trained on through links to each worker. */
+  chromiumDevice?: ChromiumDevice;
   clock?: () => number;
   log?: (message: string) => void;
 }
@@ -71,6 +74,7 @@ export function startBackend(options: BackendOptions): Backend {
     const interruptedAtStart = store.abandonedAtOpen + store.markInterruptedRuns();
     const events = new EventBus(log);
     const settingsFile = options.settingsFile !== undefined ? options.settingsFile : inMemory ? null : path.join(path.dirname(path.resolve(options.dbPath)), 'settings.json');
+    if (options.chromiumDevice) registerChromiumBackends(options.chromiumDevice);
     const knownBackends = (): readonly string[] => {
       registerNodeBackends();
       return backendNames();
@@ -89,6 +93,7 @@ export function startBackend(options: BackendOptions): Backend {
       concurrency: options.concurrency ?? settings.get().threads,
       warmWorkers: options.warmWorkers ?? 1,
       backend: () => ({ requested: settings.get().backend, dataFolder: settings.get().dataFolder || null }),
+      ...(options.chromiumDevice ? { devices: chromiumDeviceLinks(options.chromiumDevice) } : {}),
       ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
       ...(options.curveBatchMs === undefined ? {} : { curveBatchMs: options.curveBatchMs }),
       log,

@@ -12,7 +12,8 @@ import { datasetIdOfRef } from './dataset-ref';
 import { storedRecipe } from './stored-recipe';
 import type { ExperimentStore, NewStep, RunStatus, RunSummary } from '../store';
 import { StoreError } from '../store';
-import type { HostToWorker, ProgressMessage, StartJob, WorkerToHost } from './protocol';
+import type { DeviceLink } from '../compute/device-bridge';
+import type { HostToWorker, ProgressMessage, StartJob, TrainingWorkerData, WorkerToHost } from './protocol';
 import type { ProbeResult } from './speed-probe';
 import { LatestValueThrottle } from './throttle';
 
@@ -42,6 +43,8 @@ export interface TrainingHostOptions {
   log?: (message: string) => void;
   /** The backend the user asked for in the settings ('auto' or a name) and where decisions are remembered. */
   backend?: () => { requested: string; dataFolder: string | null };
+  /** Fresh links to the compute devices the main process relays to (the desktop app's Chromium device), one set per worker. */
+  devices?: () => DeviceLink[];
 }
 
 interface ActiveRun {
@@ -163,7 +166,7 @@ export class TrainingHost {
 
   /** Times one training step of a KAN of the given size in a worker thread (so the caller's thread stays free). */
   probeSpeed(spec: { width: number[]; grid: number; k: number; batch: number }, timeoutMs = 120_000): Promise<ProbeResult> {
-    const worker = new Worker(this.options.workerFile);
+    const worker = this.newWorker();
     const dataFolder = this.options.backend?.().dataFolder ?? null;
     return new Promise<ProbeResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the speed probe took more than ${timeoutMs / 1000} s; try a smaller batch`)), timeoutMs);
@@ -241,8 +244,15 @@ export class TrainingHost {
   }
 
   /** A worker waiting for a run; one that dies while idle just leaves the pool. */
+  /** A training worker with its own links to the compute devices. */
+  private newWorker(): Worker {
+    const devices = this.options.devices?.() ?? [];
+    const workerData: TrainingWorkerData = { devices };
+    return new Worker(this.options.workerFile, { workerData, transferList: devices.map((link) => link.port) });
+  }
+
   private spawnWorker(): Worker {
-    const worker = new Worker(this.options.workerFile);
+    const worker = this.newWorker();
     const leavePool = (): void => {
       const at = this.idleWorkers.indexOf(worker);
       if (at >= 0) this.idleWorkers.splice(at, 1);

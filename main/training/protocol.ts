@@ -1,7 +1,13 @@
 /** The messages between the training host (main thread) and a training worker thread, both directions. */
 import type { Recipe } from '../../app/recipe/schema';
 import type { CurvePoint, ModelKind, NewStep, RunSummary } from '../store';
+import type { DeviceLink } from '../compute/device-bridge';
 import type { ProbeResult } from './speed-probe';
+
+/** What a training worker starts with: its links to the compute devices the main process relays to (Chromium pages). */
+export interface TrainingWorkerData {
+  devices: DeviceLink[];
+}
 
 /** Where a run starts: step `from` of its recipe, on fresh models (restore null) or on the stored models of the step before. */
 export interface StartJob {

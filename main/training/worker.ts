@@ -1,15 +1,17 @@
 /** Entry of a training worker thread: runs one job from the host (a run, or a speed probe) and reports by messages. */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 
 import { disposeBackends } from '../../app/compute/registry';
 import { loadStepLibrary } from '../../app/recipe/step-library';
+import { registerDeviceLinks } from '../compute/device-links';
 import { resolveTrainingBackend } from './backend';
 import { divergenceOf, executeRun, restoreState } from './execute';
-import type { HostToWorker, StartJob, WorkerToHost } from './protocol';
+import type { HostToWorker, StartJob, TrainingWorkerData, WorkerToHost } from './protocol';
 import { probeSpeed } from './speed-probe';
 
 const port = parentPort;
 if (!port) throw new Error('main/training/worker.ts runs as a worker thread; start it through the training host');
+registerDeviceLinks((workerData as TrainingWorkerData | null)?.devices ?? []);
 
 function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);

@@ -1,6 +1,6 @@
 // Tests the Electron shell against a mocked `electron` (the real module is never loaded): window hardening, the IPC
 // binding's sender checks, 1,000 hostile IPC payloads, events, native dialogs, window state, a clean quit, the
-// single-instance lock and the explicit --dev flag.
+// single-instance lock, the explicit --dev flag, and the hidden compute device window.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,22 @@ const fake = vi.hoisted(() => {
   const appListeners = new Map<string, Listener[]>();
   const windows: any[] = [];
   const sent: { channel: string; message: any }[] = [];
+  const deviceOffers: { channel: string; message: any }[] = [];
   let contentsId = 41;
+  /** MessagePortMain's surface: messages as { data } events, delivered later, as across processes. */
+  class PortMain {
+    other: PortMain | null = null;
+    listeners = { message: [] as Listener[], close: [] as Listener[] };
+    on(event: 'message' | 'close', listener: Listener): this { this.listeners[event].push(listener); return this; }
+    postMessage(data: unknown): void { const other = this.other!; setTimeout(() => other.listeners.message.forEach((l) => l({ data })), 0); }
+    start(): void {}
+    close(): void { const other = this.other!; setTimeout(() => other.listeners.close.forEach((l) => l()), 0); }
+  }
+  class MessageChannelMain {
+    port1 = new PortMain();
+    port2 = new PortMain();
+    constructor() { this.port1.other = this.port2; this.port2.other = this.port1; }
+  }
   class BrowserWindow {
     listeners = new Map<string, Listener>();
     webContents: any;
@@ -25,7 +40,15 @@ const fake = vi.hoisted(() => {
     minimized = true;
     calls: string[] = [];
     constructor(readonly options: any) {
-      this.webContents = { id: contentsId++, isDestroyed: () => false, send: (channel: string, message: any) => sent.push({ channel, message }) };
+      this.webContents = {
+        id: contentsId++, isDestroyed: () => false, send: (channel: string, message: any) => sent.push({ channel, message }),
+        once: () => undefined,
+        // The device page of this fake window has no GPU: it says so on every port it is offered.
+        postMessage: (channel: string, message: any, ports: PortMain[]) => {
+          deviceOffers.push({ channel, message });
+          ports[0]!.postMessage({ available: false, reason: 'Chromium webgl2: no GPU in the fake window' });
+        },
+      };
       windows.push(this);
     }
     maximize(): void {}
@@ -33,7 +56,9 @@ const fake = vi.hoisted(() => {
     focus(): void { this.calls.push('focus'); }
     restore(): void { this.calls.push('restore'); this.minimized = false; }
     isMinimized() { return this.minimized; }
-    isDestroyed() { return false; }
+    destroyed = false;
+    isDestroyed() { return this.destroyed; }
+    destroy(): void { this.destroyed = true; }
     once(event: string, listener: Listener): void { this.listeners.set(event, listener); }
     on(event: string, listener: Listener): void { this.listeners.set(event, listener); }
     getNormalBounds() { return { x: 10, y: 20, width: 1000, height: 700 }; }
@@ -41,7 +66,7 @@ const fake = vi.hoisted(() => {
     async loadURL(url: string) { this.loadedUrl = url; }
   }
   return {
-    ipcHandlers, appListeners, windows, sent, BrowserWindow,
+    ipcHandlers, appListeners, windows, sent, deviceOffers, BrowserWindow, MessageChannelMain,
     quit: { calls: 0 },
     singleInstanceLock: true,
     openExternal: [] as string[],
@@ -64,6 +89,7 @@ vi.mock('electron', () => ({
     getPath: () => fake.userData,
   },
   BrowserWindow: fake.BrowserWindow,
+  MessageChannelMain: fake.MessageChannelMain,
   dialog: {
     showSaveDialog: async () => ({ canceled: false, filePath: fake.saveDialogPath }),
     showOpenDialog: async () => ({ canceled: false, filePaths: [fake.openDialogPath] }),
@@ -175,6 +201,22 @@ describe('the Electron shell', () => {
     expect(await invoke({ v: 1, id: 3, op: 'app.info', payload: {} }, trustedEvent(), 'extra')).toMatchObject({ ok: false });
   });
 
+  it('computes on a hidden, hardened device window that the backend list asks, and that closes with the workbench', async () => {
+    const info = await invoke({ v: 1, id: 9, op: 'app.info', payload: {} });
+    const backends = (info as { result: { backends: { name: string; available: boolean; reason?: string }[] } }).result.backends;
+    expect(backends.filter((b) => b.name.startsWith('chromium-'))).toEqual([
+      { name: 'chromium-webgl2', available: false, reason: 'Chromium webgl2: no GPU in the fake window' },
+      { name: 'chromium-webgpu', available: false, reason: 'Chromium webgl2: no GPU in the fake window' },
+    ]);
+    const devices = fake.windows.filter((w) => w.loadedUrl === 'app://kanbench/device/index.html');
+    expect(devices).toHaveLength(1);
+    expect(devices[0].options).toMatchObject({ show: false, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, backgroundThrottling: false } });
+    expect(devices[0].options.webPreferences.preload).toMatch(/device-preload\.cjs$/);
+    expect(fake.deviceOffers.map((o) => o.message)).toEqual([{ kanbenchDevice: 'webgl2' }, { kanbenchDevice: 'webgpu' }]);
+    window.listeners.get('closed')!();
+    expect(devices[0].destroyed).toBe(true);
+  });
+
   it('rejects 1,000 hostile IPC payloads with clear errors and keeps answering', async () => {
     for (const hostile of hostileMessages(1000, 11)) expectRefusal(hostile, await invoke(hostile.value));
     // Values JSON cannot carry but IPC can.
@@ -235,7 +277,7 @@ describe('the Electron shell', () => {
     window.calls.length = 0;
     for (const listener of fake.appListeners.get('second-instance')!) listener({}, ['kan-workbench'], tmp);
     expect(window.calls).toEqual(['restore', 'show', 'focus']);
-    expect(fake.windows).toHaveLength(1);
+    expect(fake.windows.filter((w) => w.options.title === 'KAN Workbench')).toHaveLength(1);
   });
 
   it('quits at once, touching nothing, when another instance holds the lock', () => {

@@ -34,8 +34,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** Why the built dist/ cannot be packaged as it is (missing, or older than a source file it is built from), or null. */
 function staleBuild(): string | null {
   const groups = [
-    { outputs: ['dist/main/electron-main.cjs', 'dist/main/preload.cjs', ...WORKERS.map((w) => `dist/main/${w}`)], sources: ['app', 'main'] },
-    { outputs: ['dist/renderer/index.html'], sources: ['app', 'renderer'] },
+    { outputs: ['dist/main/electron-main.cjs', 'dist/main/preload.cjs', 'dist/main/device-preload.cjs', ...WORKERS.map((w) => `dist/main/${w}`)], sources: ['app', 'main'] },
+    { outputs: ['dist/renderer/index.html', 'dist/renderer/device/device.js'], sources: ['app', 'renderer'] },
   ];
   for (const { outputs, sources } of groups) {
     const missing = outputs.find((file) => !fs.existsSync(path.join(repoRoot, file)));
@@ -112,8 +112,9 @@ describe.skipIf(!onLinux)('the packaged app (Linux x64 only: it packs against a 
     expect(packageJson.main).toBe('dist/main/electron-main.cjs');
     expect(fs.existsSync(path.join(inAsar, packageJson.main))).toBe(true);
     expect(fs.existsSync(path.join(inAsar, 'dist/main/preload.cjs'))).toBe(true);
+    expect(fs.existsSync(path.join(inAsar, 'dist/main/device-preload.cjs'))).toBe(true);
     const renderer = filesUnder(path.join(repoRoot, 'dist/renderer')).filter((file) => !file.endsWith('.map'));
-    expect(renderer).toContain('index.html');
+    expect(renderer).toEqual(expect.arrayContaining(['index.html', path.join('device', 'index.html'), path.join('device', 'device.js')]));
     for (const file of renderer) expect(fs.existsSync(path.join(inAsar, 'dist/renderer', file)), `dist/renderer/${file}`).toBe(true);
 
     // Worker threads start from real files, and Node resolves what they import from there: app.asar.unpacked.
