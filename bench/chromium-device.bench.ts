@@ -15,6 +15,7 @@ import type { ComputeBackend } from '../app/compute/contract';
 import { CHROMIUM_DEVICE_MODES, chromiumBackendName } from '../app/compute/device/protocol';
 import { disposeBackends, loadBackend, probeBackend } from '../app/compute/registry';
 import { registerNodeBackends } from '../main/compute';
+import { type Browser, type Page, SWIFTSHADER_FLAGS, browserTools, openServedPage } from '../tests/unit/compute/headless-chromium';
 import { type DeviceTiming, benchProblem } from './chromium-device-page';
 
 type Figures = Record<string, number | string>;
@@ -24,19 +25,8 @@ const WIDTHS = [[100, 100, 100, 1], [784, 64, 10]];
 const CPU_BACKENDS = ['wasm', 'threads-wasm'];
 const FLAGS = {
   gpu: ['--enable-unsafe-webgpu', '--use-angle=vulkan', '--enable-features=Vulkan', '--ignore-gpu-blocklist', '--enable-gpu'],
-  swiftshader: ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  swiftshader: SWIFTSHADER_FLAGS,
 } as const;
-
-interface Page {
-  route(url: string, handler: (route: { request(): { url(): string }; fulfill(r: { status?: number; contentType?: string; body: string }): Promise<void> }) => Promise<void>): Promise<void>;
-  goto(url: string): Promise<unknown>;
-  addScriptTag(options: { url: string }): Promise<unknown>;
-  evaluate<R, A>(fn: (arg: A) => Promise<R>, arg: A): Promise<R>;
-}
-interface Browser {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
 
 export interface ChromiumBenchOptions {
   chromium: string;
@@ -158,25 +148,15 @@ async function timeCpu(backend: ComputeBackend, width: number[], options: Chromi
 
 async function openDevicePage(root: string, options: ChromiumBenchOptions): Promise<{ browser: Browser; page: Page }> {
   if (!existsSync(path.join(root, 'renderer/device/device.ts'))) throw new Error(`run from the repository root (no renderer/device/device.ts under ${root})`);
-  if (!existsSync(options.chromium)) throw new Error(`no Chromium at ${options.chromium} (set --chromium PATH or KANBENCH_CHROMIUM)`);
-  const { chromium } = (await import('playwright-core')) as unknown as { chromium: { launch(o: Record<string, unknown>): Promise<Browser> } };
-  const { build } = (await import('esbuild')) as unknown as { build(o: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }> };
-  const bundle = async (entry: string): Promise<string> => (await build({
-    entryPoints: [path.join(root, entry)], bundle: true, write: false, platform: 'browser', format: 'iife', logLevel: 'silent',
-  })).outputFiles[0]!.text;
-  const files: Record<string, { type: string; body: string }> = {
+  const tools = await browserTools(options.chromium, root);
+  if (typeof tools === 'string') throw new Error(`${tools}; or set --chromium PATH`);
+  const files = {
     '/index.html': { type: 'text/html', body: '<!doctype html><title>KAN Workbench compute device</title><script src="/device.js"></script>' },
-    '/device.js': { type: 'text/javascript', body: await bundle('renderer/device/device.ts') },
-    '/bench.js': { type: 'text/javascript', body: await bundle('bench/chromium-device-page.ts') },
+    '/device.js': { type: 'text/javascript', body: await tools.bundle('renderer/device/device.ts') },
+    '/bench.js': { type: 'text/javascript', body: await tools.bundle('bench/chromium-device-page.ts') },
   };
-  const browser = await chromium.launch({ executablePath: options.chromium, args: ['--no-sandbox', ...FLAGS[options.gpu]] });
-  const page = await browser.newPage();
-  // WebGPU is only offered to secure contexts: serve the page as http://localhost.
-  await page.route('http://localhost/**', async (route) => {
-    const file = files[new URL(route.request().url()).pathname];
-    await route.fulfill(file ? { contentType: file.type, body: file.body } : { status: 404, contentType: 'text/plain', body: 'not found' });
-  });
-  await page.goto('http://localhost/index.html');
+  const browser = await tools.launch(options.chromium, FLAGS[options.gpu]);
+  const page = await openServedPage(browser, files);
   await page.addScriptTag({ url: '/bench.js' });
   return { browser, page };
 }

@@ -3,44 +3,18 @@
  * the reference inside headless Chromium on its SwiftShader software GPU: the GLSL and WGSL the kernels compile to, the
  * resident textures and buffers, their release. Skipped, with the reason, where Chromium or playwright-core is missing.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PageCheck } from './browser-page';
+import { type Browser, type Page, CHROMIUM, SWIFTSHADER_FLAGS, browserTools, openServedPage } from './headless-chromium';
 import { toleranceFor } from './helpers';
 
-const CHROMIUM = process.env.KANBENCH_CHROMIUM ?? '/usr/bin/chromium';
-/** SwiftShader for WebGL (through ANGLE) and for WebGPU (Dawn on SwiftShader's Vulkan), so no GPU is needed. */
-const FLAGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
-
-interface Page {
-  evaluate<R, A>(fn: (arg: A) => Promise<R>, arg: A): Promise<R>;
-}
-interface Browser {
-  close(): Promise<void>;
-}
-
 async function openPage(): Promise<{ browser: Browser; page: Page } | string> {
-  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (set KANBENCH_CHROMIUM)`;
-  let chromium: { launch(options: Record<string, unknown>): Promise<Browser & { newPage(): Promise<Page & Record<string, (...args: never[]) => Promise<unknown>>> }> };
-  let build: (options: Record<string, unknown>) => Promise<{ outputFiles: { text: string }[] }>;
-  try {
-    ({ chromium } = (await import('playwright-core')) as unknown as { chromium: typeof chromium });
-    ({ build } = (await import('esbuild')) as unknown as { build: typeof build });
-  } catch (err) {
-    return `playwright-core or esbuild cannot be loaded: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  const bundle = await build({
-    entryPoints: [path.join(import.meta.dirname, 'browser-page.ts')], bundle: true, write: false, platform: 'browser', format: 'iife', logLevel: 'silent',
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  const page = await browser.newPage();
-  // WebGPU is only offered to secure contexts: serve the page as http://localhost.
-  await (page.route as (url: string, handler: (route: { fulfill(r: Record<string, string>): Promise<void> }) => Promise<void>) => Promise<void>)(
-    'http://localhost/**', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>kan</title>' }),
-  );
-  await (page.goto as (url: string) => Promise<unknown>)('http://localhost/index.html');
-  await (page.addScriptTag as (o: { content: string }) => Promise<unknown>)({ content: bundle.outputFiles[0]!.text });
+  const tools = await browserTools();
+  if (typeof tools === 'string') return tools;
+  const script = await tools.bundle('tests/unit/compute/browser-page.ts');
+  const browser = await tools.launch(CHROMIUM, SWIFTSHADER_FLAGS);
+  const page = await openServedPage(browser, { '/index.html': { type: 'text/html', body: '<!doctype html><title>kan</title>' } });
+  await page.addScriptTag({ content: script });
   return { browser, page };
 }
 
