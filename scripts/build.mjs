@@ -36,17 +36,41 @@ async function build(options) {
  * none at parse time, and a run that never turns a model into a formula never loads the rest. Same files, same numbers.
  */
 const mathjsEsm = path.join(root, 'node_modules/mathjs/lib/esm');
+const slimImporters = new Set(['app/data/formula.ts', 'app/symbolic/library.ts', 'app/symbolic/math.ts'].map((file) => path.join(root, file)));
+const slimMathjs = [
+  `export { create } from ${JSON.stringify(path.join(mathjsEsm, 'core/create.js'))};`,
+  `export { factory } from ${JSON.stringify(path.join(mathjsEsm, 'utils/factory.js'))};`,
+  `export { all } from ${JSON.stringify(path.join(mathjsEsm, 'entry/allFactoriesAny.js'))};`,
+  `export { isConstantNode, isFunctionNode, isOperatorNode, isParenthesisNode, isSymbolNode } from ${JSON.stringify(path.join(mathjsEsm, 'utils/is.js'))};`,
+].join('\n');
 const formulaMathjs = {
   name: 'formula-mathjs',
   setup(b) {
-    const slimImporters = new Set(['app/data/formula.ts', 'app/symbolic/library.ts', 'app/symbolic/math.ts'].map((file) => path.join(root, file)));
     b.onResolve({ filter: /^mathjs$/ }, (args) => (slimImporters.has(args.importer) ? { path: 'formula-mathjs', namespace: 'formula-mathjs' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'formula-mathjs' }, () => ({
+    b.onLoad({ filter: /.*/, namespace: 'formula-mathjs' }, () => ({ contents: slimMathjs, resolveDir: root }));
+  },
+};
+
+/**
+ * The CLI loads even the slim math.js (1.4 MB of code, a tenth of a second to read and compile) only when a command uses
+ * it: a recipe whose formula is plain arithmetic (app/data/formula-arithmetic.ts) and that has no custom function never
+ * does. The three files' math.js is then a small module that requires CLI_MATHJS (the same exports, bundled as CommonJS
+ * beside the CLI) on its first call; \`all\` stands for math.js's own until create() is given it.
+ */
+const CLI_MATHJS = 'cli-mathjs.cjs';
+const lazyFormulaMathjs = {
+  name: 'lazy-formula-mathjs',
+  setup(b) {
+    b.onResolve({ filter: /^mathjs$/ }, (args) => (slimImporters.has(args.importer) ? { path: 'lazy-formula-mathjs', namespace: 'lazy-formula-mathjs' } : undefined));
+    b.onResolve({ filter: new RegExp(`^\\./${CLI_MATHJS.replace('.', '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-formula-mathjs' }, () => ({
       contents: [
-        `export { create } from ${JSON.stringify(path.join(mathjsEsm, 'core/create.js'))};`,
-        `export { factory } from ${JSON.stringify(path.join(mathjsEsm, 'utils/factory.js'))};`,
-        `export { all } from ${JSON.stringify(path.join(mathjsEsm, 'entry/allFactoriesAny.js'))};`,
-        `export { isConstantNode, isFunctionNode, isOperatorNode, isParenthesisNode, isSymbolNode } from ${JSON.stringify(path.join(mathjsEsm, 'utils/is.js'))};`,
+        'let loaded = null;',
+        `const mathjs = () => (loaded ??= require('./${CLI_MATHJS}'));`,
+        'export const all = Object.freeze({});',
+        'export const create = (factories, config) => mathjs().create(factories === all ? mathjs().all : factories, config);',
+        'export const factory = (...args) => mathjs().factory(...args);',
+        ...['isConstantNode', 'isFunctionNode', 'isOperatorNode', 'isParenthesisNode', 'isSymbolNode'].map((name) => `export const ${name} = (node) => mathjs().${name}(node);`),
       ].join('\n'),
       resolveDir: root,
     }));
@@ -85,11 +109,21 @@ await Promise.all(nodeEntries.map(([src, out]) => build({ ...nodeEsm, entryPoint
 const mainOut = path.join(root, 'dist/main');
 const cliBuild = await build({
   ...nodeEsm,
+  plugins: [lazyFormulaMathjs],
   entryPoints: { cli: path.join(root, 'main/cli/index.ts') },
   outdir: mainOut,
   splitting: true,
   chunkNames: 'cli-chunk-[hash]',
   metafile: true,
+});
+await build({
+  stdin: { contents: slimMathjs, resolveDir: root, sourcefile: 'cli-mathjs-entry.js' },
+  outfile: path.join(mainOut, CLI_MATHJS),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
 });
 const cliOutputs = new Set(Object.keys(cliBuild.metafile.outputs).map((file) => path.basename(file)));
 for (const file of readdirSync(mainOut)) if (file.startsWith('cli-chunk-') && !cliOutputs.has(file)) rmSync(path.join(mainOut, file), { force: true });

@@ -3,7 +3,7 @@
  * main pushes, as zod schemas. One transport carries it (Electron IPC through the preload, or the local WebSocket);
  * both ends validate, and a payload that fails its schema is rejected with the path of the bad field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { recipeSchema, stepSchema } from '../recipe/schema';
 
 /** Bumped on any incompatible change; a client and a host of different versions refuse each other with a clear error. */

@@ -1,4 +1,7 @@
-/** Formula datasets: a user's expression in x1..xn is checked, compiled once with mathjs, and sampled on seeded uniform inputs. */
+/**
+ * Formula datasets: a user's expression in x1..xn is checked, compiled once (plain arithmetic by formula-arithmetic.ts,
+ * anything else with mathjs, both with mathjs's numbers), and sampled on seeded uniform inputs.
+ */
 
 import {
   all,
@@ -15,6 +18,7 @@ import {
 } from 'mathjs';
 import { Rng } from '../util/rng';
 import { DataError } from './errors';
+import { NeedsMathjs, parseArithmetic, type ArithmeticFormula } from './formula-arithmetic';
 import type { NumericTable } from './table';
 
 export interface FormulaSpec {
@@ -298,6 +302,31 @@ export function parseFormula(expr: string, vars: number): CompiledFormula {
   }
   const bracketDepth = maxBracketDepth(expression);
   if (bracketDepth > MAX_FORMULA_DEPTH) throw tooDeepError(`nests brackets ${bracketDepth} deep`);
+  const arithmetic = parseArithmetic(expression, vars, MAX_FORMULA_DEPTH);
+  return arithmetic !== null ? arithmeticFormula(expression, vars, arithmetic) : mathjsFormula(expression, vars);
+}
+
+/** A formula formula-arithmetic.ts reads: evaluated without mathjs, unless a row needs mathjs's value of a power. */
+function arithmeticFormula(expression: string, vars: number, arithmetic: ArithmeticFormula): CompiledFormula {
+  return {
+    expression,
+    vars,
+    evaluate(x: Float64Array, n: number): Float64Array {
+      checkInputLength(x, n, vars);
+      const out = new Float64Array(n);
+      try {
+        for (let row = 0; row < n; row++) out[row] = arithmetic.evaluate(x, row * vars);
+      } catch (error) {
+        if (!(error instanceof NeedsMathjs)) throw error;
+        return mathjsFormula(expression, vars).evaluate(x, n);
+      }
+      return out;
+    },
+  };
+}
+
+/** Parses, checks and compiles a formula with mathjs (expression trimmed, its brackets no deeper than allowed). */
+function mathjsFormula(expression: string, vars: number): CompiledFormula {
   const math = mathInstance();
   let tree: MathNode;
   try {
@@ -329,9 +358,7 @@ export function parseFormula(expr: string, vars: number): CompiledFormula {
     expression,
     vars,
     evaluate(x: Float64Array, n: number): Float64Array {
-      if (x.length < n * vars) {
-        throw new DataError('bad_table', `The input holds ${x.length} numbers but ${n} rows of ${vars} variables need ${n * vars}. Pass [n][vars] inputs.`);
-      }
+      checkInputLength(x, n, vars);
       const out = new Float64Array(n);
       // One scope reused for every row: mathjs reads a Map directly, without wrapping it per call.
       const scope = new Map<string, number>();
@@ -345,6 +372,12 @@ export function parseFormula(expr: string, vars: number): CompiledFormula {
       return out;
     },
   };
+}
+
+function checkInputLength(x: Float64Array, n: number, vars: number): void {
+  if (x.length < n * vars) {
+    throw new DataError('bad_table', `The input holds ${x.length} numbers but ${n} rows of ${vars} variables need ${n * vars}. Pass [n][vars] inputs.`);
+  }
 }
 
 function checkVariableCount(vars: number): void {

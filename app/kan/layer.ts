@@ -111,6 +111,13 @@ export class LayerCache {
   sorted = false;
   n = 0;
   /**
+   * phi of every numeric edge [cell][nOut] as the last forward pass computed it, when it kept them (edgeOutputsKept; see
+   * layerForward): the backward pass reads the regulariser's sign(phi) here instead of recomputing phi. Always on the JS
+   * heap: only the TypeScript kernels read it.
+   */
+  edgeOutputs: Float64Array = new Float64Array(0);
+  edgeOutputsKept = false;
+  /**
    * A copy of the input values [n][nIn] and knots the basis was computed for: a full-batch fit shows its first layer
    * the same inputs on every evaluation. Compared by value, so a recycled input buffer can never reuse a stale basis.
    */
@@ -266,6 +273,8 @@ export interface CubicColumnKernels {
 export interface LayerEngine {
   kernels: CubicColumnKernels;
   workspace: KernelWorkspace;
+  /** True when kernels.forward writes the edge outputs it is given and kernels.backward* read them (see LayerCache). */
+  keepsEdgeOutputs: boolean;
 }
 
 const JS_ENGINE: LayerEngine = {
@@ -276,7 +285,14 @@ const JS_ENGINE: LayerEngine = {
     backward: backwardCubicColumn,
   },
   workspace,
+  keepsEdgeOutputs: true,
 };
+
+/**
+ * Most edge outputs [cells][nOut] a cache keeps for the backward pass (8 MiB): beyond that the memory is not worth the
+ * multiply-adds it saves, and the backward pass recomputes phi as before.
+ */
+export const MAX_KEPT_EDGE_OUTPUTS = 1 << 20;
 
 /**
  * weights[(m + k) * nOut + j] = ws[i][j] * coef[i][j][m] for input i (coef alone when withScale is false); the k rows
@@ -420,6 +436,13 @@ export function layerForward(
   const order = sorted ? (cache !== null ? cache.order : ws.columnOrder) : null;
   // The cubic, unmasked case (nearly every training evaluation) has its own unrolled loops.
   const cubic = k === 3 && allOnes(mask);
+  // With the regulariser on, the backward pass needs sign(phi) of every edge: kept here rather than computed twice.
+  const keep = cubic && cache !== null && edgeAbsSum !== null && engine.keepsEdgeOutputs && n * nIn * nOut <= MAX_KEPT_EDGE_OUTPUTS;
+  if (cache !== null) {
+    cache.edgeOutputsKept = keep;
+    if (keep && cache.edgeOutputs.length < n * nIn * nOut) cache.edgeOutputs = new Float64Array(n * nIn * nOut);
+  }
+  const edgeOutputs = keep ? cache!.edgeOutputs : null;
   y.fill(0, 0, n * nOut);
   // Columns of a wide input are read from a transposed copy: a strided walk down x would miss the cache on every sample.
   const transposed = !reuse && nIn >= TRANSPOSE_MIN_INPUTS;
@@ -437,7 +460,7 @@ export function layerForward(
       else fillBasisColumn(L, tables, xs, xStart, xStride, n, i, cell0, rows, values, null, bases, null, order, ws);
     }
     spreadWeights(L, params, i, ws.weights);
-    if (cubic) engine.kernels.forward(params, L.wbOffset + i * nOut, ws.weights, nOut, n, cell0, rows, values, bases, order, y, edgeAbsSum, i * nOut);
+    if (cubic) engine.kernels.forward(params, L.wbOffset + i * nOut, ws.weights, nOut, n, cell0, rows, values, bases, order, y, edgeAbsSum, i * nOut, edgeOutputs);
     else forwardColumn(params, L.wbOffset + i * nOut, ws.weights, nOut, k, n, cell0, rows, values, bases, mask, y, edgeAbsSum, i * nOut);
   }
   if (anyNonZero(symMask)) symbolicForward(L, params, x, n, y);
@@ -449,12 +472,13 @@ export function layerForward(
 
 /**
  * Adds the numeric edges of one input (cubic, unmasked) to y. Samples come in row order (when order is given, else in
- * their own), and two consecutive samples with the same row share one load of the five weights per output.
+ * their own), and two consecutive samples with the same row share one load of the five weights per output. When
+ * edgeOutputs is given, phi of each edge is written there too ([cell][nOut], as LayerCache.edgeOutputs).
  */
 function forwardCubicColumn(
   params: Float64Array, wb0: number, weights: Float64Array, nOut: number, n: number, cell0: number,
   rows: Int32Array, values: Float64Array, bases: Float64Array, order: Int32Array | null,
-  y: Float64Array, edgeAbsSum: Float64Array | null, edge0: number,
+  y: Float64Array, edgeAbsSum: Float64Array | null, edge0: number, edgeOutputs: Float64Array | null = null,
 ): void {
   if (nOut === 1) {
     // A single output (a regression head): the four weights of a row are adjacent scalars, no loop over outputs.
@@ -467,6 +491,7 @@ function forwardCubicColumn(
       const phi = bases[cell]! * wb + values[v]! * weights[w]! + values[v + 1]! * weights[w + 1]! + values[v + 2]! * weights[w + 2]! + values[v + 3]! * weights[w + 3]!;
       y[s]! += phi;
       absSum += Math.abs(phi);
+      if (edgeOutputs !== null) edgeOutputs[cell] = phi;
     }
     if (edgeAbsSum !== null) edgeAbsSum[edge0]! += absSum;
     return;
@@ -506,6 +531,10 @@ function forwardCubicColumn(
         y[y1 + j]! += phi1;
         y[y2 + j]! += phi2;
         if (edgeAbsSum !== null) edgeAbsSum[edge0 + j]! += Math.abs(phi1) + Math.abs(phi2);
+        if (edgeOutputs !== null) {
+          edgeOutputs[c1 * nOut + j] = phi1;
+          edgeOutputs[c2 * nOut + j] = phi2;
+        }
       }
       q += 2;
     } else {
@@ -513,6 +542,7 @@ function forwardCubicColumn(
         const phi = b1 * params[wb0 + j]! + v10 * weights[w0 + j]! + v11 * weights[w1 + j]! + v12 * weights[w2 + j]! + v13 * weights[w3 + j]!;
         y[y1 + j]! += phi;
         if (edgeAbsSum !== null) edgeAbsSum[edge0 + j]! += Math.abs(phi);
+        if (edgeOutputs !== null) edgeOutputs[c1 * nOut + j] = phi;
       }
       q += 1;
     }
@@ -626,6 +656,8 @@ export function layerBackward(
   const { weights, gradWeights, gradBase, regRow } = ws;
   const masked = !allOnes(mask);
   const cubic = k === 3 && !masked;
+  // sign(phi) of the regulariser from the forward pass, where it kept the edge outputs.
+  const edgeOutputs = cubic && regCoef !== null && cache.edgeOutputsKept ? cache.edgeOutputs : null;
   for (let i = 0; i < nIn; i++) {
     spreadWeights(L, params, i, weights);
     gradWeights.fill(0, 0, padded * nOut);
@@ -638,10 +670,10 @@ export function layerBackward(
     if (cubic && (gx === null || (regCoef === null && cache.sorted))) {
       // Parameter sums and (without the regulariser, whose d(objective)/d(phi) differs per edge) the input gradient in
       // two paired sweeps.
-      engine.kernels.backwardPairs(params, wb0, weights, nOut, n, cell0, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, ws.gradRows);
+      engine.kernels.backwardPairs(params, wb0, weights, nOut, n, cell0, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, ws.gradRows, edgeOutputs);
       if (gx !== null) engine.kernels.inputGradientPairs(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, gx);
     } else if (cubic) {
-      engine.kernels.backward(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
+      engine.kernels.backward(params, wb0, weights, nOut, n, cell0, i, nIn, cache, gy, regCoef !== null ? regRow : null, gradWeights, gradBase, gx, edgeOutputs);
     } else {
       backwardColumn(params, wb0, weights, nOut, k, n, cell0, i, nIn, cache, gy, mask, edge0, regCoef !== null ? regRow : null, gradWeights, gradBase, gx);
     }
@@ -665,13 +697,13 @@ export function layerBackward(
 
 /**
  * Gradient sums of one input's edges (cubic, unmasked), with the regulariser's regCoef / n * sign(phi) when regRow is
- * given. Samples in row order when sorted: two consecutive samples with the same row share the loads of the five
- * weights and update the five gradient rows once per output.
+ * given (phi read from edgeOutputs when given, else recomputed). Samples in row order when sorted: two consecutive
+ * samples with the same row share the loads of the five weights and update the five gradient rows once per output.
  */
 function backwardCubicColumnPairs(
   params: Float64Array, wb0: number, weights: Float64Array, nOut: number, n: number, cell0: number,
   cache: LayerCache, gy: Float64Array, regRow: Float64Array | null,
-  gradWeights: Float64Array, gradBase: Float64Array, gradRows: Float64Array,
+  gradWeights: Float64Array, gradBase: Float64Array, gradRows: Float64Array, edgeOutputs: Float64Array | null = null,
 ): void {
   const { row: rows, values, base: bases } = cache;
   if (nOut === 1) {
@@ -688,7 +720,7 @@ function backwardCubicColumnPairs(
       const v2 = values[v + 2]!;
       const v3 = values[v + 3]!;
       let g = gy[s]!;
-      if (regRow !== null) g += reg * Math.sign(b * wb + v0 * weights[w]! + v1 * weights[w + 1]! + v2 * weights[w + 2]! + v3 * weights[w + 3]!);
+      if (regRow !== null) g += reg * Math.sign(edgeOutputs !== null ? edgeOutputs[cell]! : b * wb + v0 * weights[w]! + v1 * weights[w + 1]! + v2 * weights[w + 2]! + v3 * weights[w + 3]!);
       sumBase += g * b;
       gradWeights[w]! += g * v0;
       gradWeights[w + 1]! += g * v1;
@@ -727,6 +759,22 @@ function backwardCubicColumnPairs(
       let gb0 = s2 * nOut;
       let gaRow = gy;
       let gbRow = gy;
+      if (regRow !== null && edgeOutputs !== null) {
+        const p1 = c1 * nOut;
+        const p2 = c2 * nOut;
+        for (let j = 0; j < nOut; j++) {
+          const reg = regRow[j]!;
+          const ga = gy[ga0 + j]! + reg * Math.sign(edgeOutputs[p1 + j]!);
+          const gb = gy[gb0 + j]! + reg * Math.sign(edgeOutputs[p2 + j]!);
+          gradBase[j]! += ga * b1 + gb * b2;
+          gradWeights[w0 + j]! += ga * v10 + gb * v20;
+          gradWeights[w1 + j]! += ga * v11 + gb * v21;
+          gradWeights[w2 + j]! += ga * v12 + gb * v22;
+          gradWeights[w3 + j]! += ga * v13 + gb * v23;
+        }
+        q += 2;
+        continue;
+      }
       if (regRow !== null) {
         for (let j = 0; j < nOut; j++) {
           const wb = params[wb0 + j]!;
@@ -757,7 +805,8 @@ function backwardCubicColumnPairs(
       for (let j = 0; j < nOut; j++) {
         let ga = gy[g1 + j]!;
         if (regRow !== null) {
-          ga += regRow[j]! * Math.sign(b1 * params[wb0 + j]! + v10 * weights[w0 + j]! + v11 * weights[w1 + j]! + v12 * weights[w2 + j]! + v13 * weights[w3 + j]!);
+          const phi = edgeOutputs !== null ? edgeOutputs[c1 * nOut + j]! : b1 * params[wb0 + j]! + v10 * weights[w0 + j]! + v11 * weights[w1 + j]! + v12 * weights[w2 + j]! + v13 * weights[w3 + j]!;
+          ga += regRow[j]! * Math.sign(phi);
         }
         gradBase[j]! += ga * b1;
         gradWeights[w0 + j]! += ga * v10;
@@ -845,11 +894,14 @@ function inputGradientCubicColumnPairs(
   }
 }
 
-/** Gradient sums of one input's edges (cubic, unmasked), with the regulariser (regRow) and the input gradient when given. */
+/**
+ * Gradient sums of one input's edges (cubic, unmasked), with the regulariser (regRow; phi from edgeOutputs when given)
+ * and the input gradient when given.
+ */
 function backwardCubicColumn(
   params: Float64Array, wb0: number, weights: Float64Array, nOut: number, n: number, cell0: number, i: number, nIn: number,
   cache: LayerCache, gy: Float64Array, regRow: Float64Array | null,
-  gradWeights: Float64Array, gradBase: Float64Array, gx: Float64Array | null,
+  gradWeights: Float64Array, gradBase: Float64Array, gx: Float64Array | null, edgeOutputs: Float64Array | null = null,
 ): void {
   const { row: rows, values, derivs, base: bases, baseDeriv: baseDerivs } = cache;
   if (nOut === 1) {
@@ -870,7 +922,7 @@ function backwardCubicColumn(
       const v2 = values[v + 2]!;
       const v3 = values[v + 3]!;
       let g = gy[s]!;
-      if (regRow !== null) g += reg * Math.sign(b * wb + v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3);
+      if (regRow !== null) g += reg * Math.sign(edgeOutputs !== null ? edgeOutputs[cell]! : b * wb + v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3);
       sumBase += g * b;
       gradWeights[w]! += g * v0;
       gradWeights[w + 1]! += g * v1;
@@ -906,7 +958,7 @@ function backwardCubicColumn(
       const x2 = weights[w2 + j]!;
       const x3 = weights[w3 + j]!;
       let gj = gy[gyRow + j]!;
-      if (regRow !== null) gj += regRow[j]! * Math.sign(b * wbj + v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3);
+      if (regRow !== null) gj += regRow[j]! * Math.sign(edgeOutputs !== null ? edgeOutputs[cell * nOut + j]! : b * wbj + v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3);
       sumBase += gj * wbj;
       sum0 += gj * x0;
       sum1 += gj * x1;

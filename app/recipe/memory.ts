@@ -3,6 +3,7 @@
  * (parameters, optimiser state, basis caches, activations, data), and the refusal, with the estimate and what to shrink,
  * of a run that cannot fit. Figures are upper bounds of the arrays the engine allocates, in bytes, not measurements.
  */
+import { MAX_KEPT_EDGE_OUTPUTS } from '../kan/layer';
 import type { Recipe } from './schema';
 import { DEFAULT_SWEEP_GRIDS, defaultKanHidden } from './sweep-step';
 
@@ -87,6 +88,8 @@ function kanCost(width: readonly number[], grid: number, k: number, rows: number
     parameters += nIn * nOut * (grid + k + EDGE_EXTRAS) + nIn * (grid + 4 * k + 1);
     // Values and derivatives of the k + 1 non-zero bases, their row and order indices, base and its derivative, the input.
     caches += rows * nIn * (2 * (k + 1) + 5) * FLOAT + rows * nOut * 2 * FLOAT;
+    // The edge outputs the forward pass keeps for the regulariser's backward pass, up to its cap.
+    caches += Math.min(rows * nIn * nOut, MAX_KEPT_EDGE_OUTPUTS) * FLOAT;
   }
   return { parameters, caches };
 }

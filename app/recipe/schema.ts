@@ -3,7 +3,7 @@
  * store. Validated with zod, structure and meaning at once (shapes, step references, library names, custom functions),
  * so a recipe that parses can train; unknown keys are rejected, and every error names the path of the bad field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { isDataError } from '../data/errors';
 import { parseFormula } from '../data/formula';

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { ModelReport, StageResult } from '../../app/recipe/run-core';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import type { SweepReport } from '../../app/recipe/sweep-step';
-import { openStore, type ExperimentStore } from '../store';
+import type { ExperimentStore } from '../store';
 import { DataFileError, readDataFile } from '../services/data-file';
 import { resolveStoreLocation } from '../services/paths';
 import { datasetRef, formulaDataHash } from '../training/dataset-ref';
@@ -75,7 +75,8 @@ export async function runCommand(args: string[]): Promise<number> {
   // --backend overrides the recipe; decisions are remembered beside the default store.
   const backend = await resolveTrainingBackend(state, values.backend ?? recipe.backend, location.settingsFile ? path.dirname(location.settingsFile) : null);
   if (!values.quiet && !values.json) bar.log(`backend: ${backend.reason}`);
-  const store = values['no-store'] ? null : openStore(location.dbPath);
+  // The store (better-sqlite3's native addon) loads only for a run that is recorded.
+  const store = values['no-store'] ? null : (await import('../store')).openStore(location.dbPath);
   try {
     const runId = store ? createStoredRun(store, recipe, file, readCsv, state.data.csv ?? null, backend.name) : null;
     let result;

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChoiceStore, StoredChoice } from '../../app/compute/chooser';
 
 export const CHOICE_FILE_NAME = 'compute-backends.json';

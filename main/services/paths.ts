@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { defaultStorePath } from '../store';
+import { defaultStorePath } from '../store/paths';
 
 export interface StoreLocation {
   dbPath: string;

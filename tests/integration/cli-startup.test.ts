@@ -1,5 +1,6 @@
-// The CLI as built to start fast (split into chunks, loading a recipe's step code on demand, and math.js's factories
-// for formula data without its entry) gives the numbers of the in-process runner, which uses math.js whole.
+// The CLI as built to start fast (split into chunks, loading a recipe's step code on demand, plain-arithmetic formulas
+// without math.js, and math.js's factories, loaded on first use, for the rest) gives the numbers of the in-process
+// runner, which uses math.js whole.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,8 +20,8 @@ beforeAll(() => {
 }, 60_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function kanbench(args: string[]): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'bin/kanbench.cjs'), ...args], {
+function kanbench(args: string[], nodeArgs: string[] = []): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [...nodeArgs, path.join(repoRoot, 'bin/kanbench.cjs'), ...args], {
     cwd: tmp, encoding: 'utf8', env: { ...process.env, HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'config'), KANBENCH_DB: '' },
   });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
@@ -32,14 +33,18 @@ function withoutTimes(summary: unknown): string {
 }
 
 describe('kanbench run, built for start-up', () => {
+  const oddRoots = 'arcsin(x1/2) + ln(x2 + 2) + x1^(1/3) + arctanh(x2/2)';
+  const bump = { name: 'bump', expr: 'x * exp(-x^2)', complexity: 3 };
   it.each([
-    ['a fit-only recipe on a formula with aliases and odd roots', [{ fit: { steps: 4 } }, { refine: { grid: 7 } }, { fit: { steps: 3 } }]],
-    ['a recipe that prunes, symbolifies and writes the formula', [{ fit: { steps: 6 } }, { prune: {} }, { autoSymbolic: { lib: ['x', 'x^2', 'sin', 'exp'] } }, { formula: {} }]],
-  ])('prints for %s exactly the summary the in-process runner computes', (_, steps) => {
+    ['a fit-only recipe on a formula with aliases and odd roots', oddRoots, [], [{ fit: { steps: 4 } }, { refine: { grid: 7 } }, { fit: { steps: 3 } }]],
+    ['a recipe that prunes, symbolifies and writes the formula', oddRoots, [], [{ fit: { steps: 6 } }, { prune: {} }, { autoSymbolic: { lib: ['x', 'x^2', 'sin', 'exp'] } }, { formula: {} }]],
+    ['an implicit product and a custom function on plain arithmetic', '2x1 + exp(-x2^2) * x1', [bump], [{ fit: { steps: 4 } }, { autoSymbolic: { lib: ['x', 'bump'] } }, { formula: {} }]],
+  ])('prints for %s exactly the summary the in-process runner computes', (_, formula, customFunctions, steps) => {
     const recipe = {
       seed: 2,
-      data: { formula: 'arcsin(x1/2) + ln(x2 + 2) + x1^(1/3) + arctanh(x2/2)', vars: 2, train: 300, test: 200 },
+      data: { formula, vars: 2, train: 300, test: 200 },
       kan: { width: [2, 3, 1], grid: 5, k: 3 },
+      ...(customFunctions.length > 0 ? { customFunctions } : {}),
       steps,
     };
     const file = path.join(tmp, 'recipe.json');
@@ -48,6 +53,24 @@ describe('kanbench run, built for start-up', () => {
     expect(cli.status, cli.stderr).toBe(0);
     const inProcess = summarizeRun(runSteps(initialState(parseRecipe(recipe), () => '')));
     expect(withoutTimes(JSON.parse(cli.stdout))).toBe(withoutTimes(inProcess));
+  }, 60_000);
+
+  it('runs a plain-arithmetic formula recipe without loading math.js, and with --no-store without the store', () => {
+    const hook = path.join(tmp, 'log-loads.cjs');
+    // Logs every CommonJS file the process loads whose name says math.js or better-sqlite3.
+    fs.writeFileSync(hook, `const Module = require('node:module'); const load = Module._load;
+Module._load = function (request, ...rest) { if (/mathjs|better-sqlite3/.test(request)) process.stderr.write('loaded ' + request + '\\n'); return load.call(this, request, ...rest); };`);
+    const file = path.join(tmp, 'plain.json');
+    fs.writeFileSync(file, JSON.stringify({ seed: 1, data: { formula: 'exp(sin(pi*x1)+x2^2)', vars: 2, train: 200, test: 100 }, kan: { width: [2, 2, 1], grid: 3, k: 3 }, steps: [{ fit: { steps: 2 } }] }));
+    const plain = kanbench(['run', file, '--json', '--quiet', '--no-store'], ['--require', hook]);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toMatch(/loaded/);
+    // The hook does see them where a run needs them: odd roots of negative numbers are math.js's, and the store records.
+    fs.writeFileSync(file, JSON.stringify({ seed: 1, data: { formula: 'x1^(1/3)', vars: 1, train: 200, test: 100 }, kan: { width: [1, 2, 1], grid: 3, k: 3 }, steps: [{ fit: { steps: 2 } }] }));
+    const stored = kanbench(['run', file, '--json', '--quiet', '--db', path.join(tmp, 'hook.db')], ['--require', hook]);
+    expect(stored.status, stored.stderr).toBe(0);
+    expect(stored.stderr).toMatch(/loaded \.\/cli-mathjs\.cjs/);
+    expect(stored.stderr).toMatch(/loaded \S*better-sqlite3/);
   }, 60_000);
 
   it('answers --help', () => {

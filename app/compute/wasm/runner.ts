@@ -156,7 +156,7 @@ export class WasmLayerPasses implements LayerPasses {
 
   constructor(arena = new WasmArena(), private readonly chunkRows = DEFAULT_CHUNK_ROWS) {
     this.arena = arena;
-    this.engine = { kernels: wasmColumnKernels(arena), workspace: new KernelWorkspace(arena) };
+    this.engine = { kernels: wasmColumnKernels(arena), workspace: new KernelWorkspace(arena), keepsEdgeOutputs: false };
   }
 
   forward(l: number, layer: KanLayer, params: Float64Array, x: Float64Array, n: number, y: Float64Array, edgeAbsSum: Float64Array | null, reuseBasis: boolean): void {

@@ -257,6 +257,32 @@ describe('layer kernels', () => {
     expect(Array.from(withoutGx)).toEqual(Array.from(paired));
   });
 
+  // 11 outputs: the paired loops; 5 with the input gradient: the per-sample loop; 1: the single-output loops.
+  for (const [nOut, withGx] of [[11, false], [5, true], [1, true], [1, false]] as const) {
+    it(`the regulariser's sign(phi) kept by the forward pass gives bit-identical gradients (${nOut} outputs${withGx ? ', input gradient' : ''})`, () => {
+      const kan = perturbedKan([3, nOut], 4, 3, 16);
+      const L = kan.layers[0]!;
+      const cache = new LayerCache();
+      const y = new Float64Array(n * nOut);
+      layerForward(L, kan.params, x, n, y, cache, new Float64Array(3 * nOut));
+      expect(cache.edgeOutputsKept).toBe(true);
+      const gy = new Float64Array(n * nOut).map(() => rng.normal());
+      const regCoef = new Float64Array(3 * nOut).map(() => rng.range(-1, 1));
+      const kept = new Float64Array(kan.params.length);
+      const keptGx = withGx ? new Float64Array(n * 3) : null;
+      layerBackward(L, kan.params, cache, gy, regCoef, kept, keptGx);
+      cache.edgeOutputsKept = false;
+      const recomputed = new Float64Array(kan.params.length);
+      const recomputedGx = withGx ? new Float64Array(n * 3) : null;
+      layerBackward(L, kan.params, cache, gy, regCoef, recomputed, recomputedGx);
+      expect(Array.from(kept)).toEqual(Array.from(recomputed));
+      if (keptGx && recomputedGx) expect(Array.from(keptGx)).toEqual(Array.from(recomputedGx));
+      // Without the regulariser nothing is kept: there is no sign to read.
+      layerForward(L, kan.params, x, n, y, cache, null);
+      expect(cache.edgeOutputsKept).toBe(false);
+    });
+  }
+
   // [2,1,1]: single-output loops; [3,5,2]: a sorted first layer (its basis is kept) with a natural-order second one;
   // [2,3,9,1]: a sorted hidden layer whose input gradient takes the paired sweep.
   for (const width of [[2, 1, 1], [3, 5, 2], [2, 3, 9, 1]]) {
