@@ -68,5 +68,5 @@ export function createDeviceServer(backend: ComputeBackend): DeviceServer {
 }
 
 function toLayers(plain: PlainLayer[]): KanLayer[] {
-  return plain.map((p) => ({ ...p, symMask: new Float64Array(p.nIn * p.nOut), symFns: new Array<null>(p.nIn * p.nOut).fill(null) }));
+  return plain.map((p) => ({ ...p, symMask: new Float64Array(p.nIn * p.nOut), symFns: new Array<null>(p.nIn * p.nOut).fill(null), domain: null }));
 }
