@@ -4,7 +4,8 @@
  * KAN of log|y| in log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together
  * with the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
  * formula (pareto.ts). A problem the product KAN does not solve is also reduced by its symmetries (reduce.ts: a pair
- * of inputs that enters only as a product, ratio, sum or difference becomes one input) and, after the first seed,
+ * of inputs that enters only as a product, ratio, sum or difference becomes one input; a pair in which the target is
+ * homogeneous becomes their ratio, the target divided by a power of one of them) and, after the first seed,
  * searched with its target transformed (sin y, 1/y, 1/y^2), each a smaller search whose formulas are mapped back.
  * Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
@@ -128,7 +129,10 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const remaining = options.timeBudget - (now() - t0) / 1000;
     const inner = discoverFormula(reduced.problem, { ...options, timeBudget: REDUCED_SHARE * remaining }, hooks, false);
     const over = `over ${reduced.steps.join(', ')}`;
-    for (const f of inner.front) add(substituteVariables(f.expr, (i) => reduced.inputs[i]!), `${f.source} ${over}`, {}, null);
+    for (const f of inner.front) {
+      const g = substituteVariables(f.expr, (i) => reduced.inputs[i]!);
+      add(reduced.factor === null ? g : { kind: 'mul', factors: [reduced.factor, g] }, `${f.source} ${over}`, {}, null);
+    }
   };
 
   // Laws that are simple in a function of y (AI Feynman's transforms): asin of a product, 1/(1/x1 + x3/x2), and the
