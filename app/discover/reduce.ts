@@ -172,8 +172,9 @@ export function findSymmetries(oracle: Pick<Kan, 'forward'>, problem: DiscoverIn
         ['sum', gradients[i]!, gradients[j]!, -1],
         ['difference', gradients[i]!, gradients[j]!, 1],
       ];
-      const positive = awayFromZero(raw.columns[i]!) && awayFromZero(raw.columns[j]!);
-      if (positive) candidates.push(['product', scaled(gradients[i]!, xi), scaled(gradients[j]!, xj), -1], ['ratio', scaled(gradients[i]!, xi), scaled(gradients[j]!, xj), 1]);
+      // x_i f_i and x_j f_j, where both inputs keep away from zero: the product, ratio and scaling identities use them.
+      const weighted = awayFromZero(raw.columns[i]!) && awayFromZero(raw.columns[j]!) ? [scaled(gradients[i]!, xi), scaled(gradients[j]!, xj)] as const : null;
+      if (weighted) candidates.push(['product', weighted[0], weighted[1], -1], ['ratio', weighted[0], weighted[1], 1]);
       let best: Symmetry | null = null;
       for (const [combination, a, b, sign] of candidates) {
         let violation = 0;
@@ -187,7 +188,7 @@ export function findSymmetries(oracle: Pick<Kan, 'forward'>, problem: DiscoverIn
       }
       // A scaling divides the target by a factor: it is tried only where no plain combination holds (x1 + x2 is also
       // x2 * (x1/x2 + 1), but the sum is the simpler reduction).
-      if (positive && !(best && best.score <= SYMMETRY_THRESHOLD)) best = scalingSymmetry(i, j, scaled(gradients[i]!, xi), scaled(gradients[j]!, xj), yAtRows, xj, yScale) ?? best;
+      if (weighted && !(best && best.score <= SYMMETRY_THRESHOLD)) best = scalingSymmetry(i, j, weighted[0], weighted[1], yAtRows, xj, yScale) ?? best;
       if (best) out.push(best);
     }
   }

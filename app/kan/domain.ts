@@ -111,17 +111,18 @@ interface DomainModel {
   activations(x: Float64Array, n: number): Float64Array[];
 }
 
-/** Sets every layer's domain to the range of the activations the rows x [n][nIn] give it under the model as it is now. */
-export function recordDomains(model: DomainModel, x: Float64Array, n: number): void {
+/**
+ * Sets every layer's domain to the range of the activations the rows x [n][nIn] give it under the model as it is now,
+ * and returns those activations (the last is the prediction: inside their own domain, the rows predict as computed).
+ */
+export function recordDomains(model: DomainModel, x: Float64Array, n: number): Float64Array[] {
   clearDomains(model.layers);
-  if (n > 0) setDomains(model.layers, model.activations(x, n), n);
-}
-
-/** Sets each layer's domain from acts (activations of n rows computed without domains, as activations() returns them). */
-export function setDomains(layers: readonly KanLayer[], acts: readonly Float64Array[], n: number): void {
-  layers.forEach((layer, l) => {
+  if (n === 0) return [];
+  const acts = model.activations(x, n);
+  model.layers.forEach((layer, l) => {
     layer.domain = domainOf(acts[l]!, n, layer.nIn);
   });
+  return acts;
 }
 
 /** Removes the domains: predictions use the layers' functions everywhere (as training does). */

@@ -144,8 +144,9 @@ export function runStepsWith(state: RunState, options: CoreRunOptions, from = 0)
     // A step abandoned on cancel left the state as it was: it is not recorded.
     if (outcome.details === null) return { status: 'cancelled', stages, state };
     const seconds = (now() - t0) / 1000;
-    // Every step that changes the KAN (prune, refine, symbolic edges) moves its hidden activations: the domain follows.
-    if (state.trained.kan) recordDomains(state.kan, state.data.train.x, state.data.train.n);
+    // Every other step that changes the KAN (prune, refine, symbolic edges) moves its hidden activations: the domain
+    // follows. A fit step recorded it already, in its last pass over the training rows.
+    if (state.trained.kan && !('fit' in step)) recordDomains(state.kan, state.data.train.x, state.data.train.n);
     state.baselines ??= computeBaselines(state.data);
     const stage: StageResult = {
       index,

@@ -10,7 +10,7 @@ import { accuracy, predictionLoss, rmse } from './loss';
 import type { Batch, DifferentiableModel, Task } from './types';
 import { Kan, type KanRegularization } from '../kan/model';
 import { MultKan } from '../kan/mult';
-import { clearDomains, recordDomains, setDomains } from '../kan/domain';
+import { recordDomains } from '../kan/domain';
 import { DEFAULT_GRID_MARGIN, updateGridFromSamples } from '../kan/grid';
 import { Rng } from '../util/rng';
 import { DEFAULT_PATIENCE } from './selection-rules';
@@ -306,9 +306,7 @@ export function evaluateBatch(model: DifferentiableModel, batch: Batch, task: Ta
 
 /** A KAN's figures on its training rows, from the one pass that also records its domains from them. */
 function evaluateRecordingDomains(model: Kan | MultKan, train: Batch, task: Task, metricScale: number): { loss: number; metric: number } {
-  clearDomains(model.layers);
-  const acts = model.activations(train.x, train.n);
-  setDomains(model.layers, acts, train.n);
+  const acts = recordDomains(model, train.x, train.n);
   return figuresOf(acts[acts.length - 1]!, model.nOut, train, task, metricScale);
 }
 
