@@ -162,7 +162,9 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const productLib = [...options.lib, ...PRODUCT_FACTORS];
     const readLog = (inner: Kan, kind: string, within: StructureContext = ctx): ComposedCandidate[] => {
       const kan = withExpOutput(inner, log!.sign, within);
-      return symbolicCandidates(kan, within, `${kind} [${inner.width.join(',')}] of log|y|${within.logInputs ? ' in log x' : ''}`, productLib);
+      // A KAN [n, 1] of log|y| has one node, whose target log|y| is known.
+      const nodeTarget = inner.layers.length === 1 ? log!.ctx.train.y : undefined;
+      return symbolicCandidates(kan, within, `${kind} [${inner.width.join(',')}] of log|y|${within.logInputs ? ' in log x' : ''}`, productLib, undefined, false, nodeTarget);
     };
     const products = Math.max(1, Math.min(2, Math.floor(input.inputNames.length / 2)));
     const stages: [string, () => ComposedCandidate[]][] = [

@@ -189,7 +189,7 @@ export function findSymmetries(oracle: Pick<Kan, 'forward'>, problem: DiscoverIn
       // A scaling divides the target by a factor: it is tried only where no plain combination holds (x1 + x2 is also
       // x2 * (x1/x2 + 1), but the sum is the simpler reduction).
       if (weighted && !(best && best.score <= SYMMETRY_THRESHOLD)) best = scalingSymmetry(i, j, weighted[0], weighted[1], yAtRows, xj, yScale) ?? best;
-      if (best) out.push(best);
+      if (best) out.push(denominatorAwayFromZero(best, raw.columns));
     }
   }
   return out.sort((p, q) => p.score - q.score);
@@ -279,6 +279,23 @@ export function mergePair(current: Reduced, symmetry: Symmetry): Reduced {
     steps: [...current.steps, `${problem.inputNames[i]}${symbol}${problem.inputNames[j]} -> ${name}${degree === 0 ? '' : ` (target / ${problem.inputNames[j]}^${degree})`}`],
   };
 }
+
+/**
+ * A ratio or scaling the other way up when its denominator comes close to zero and the numerator less so: x_i/x_j and
+ * x_j/x_i carry the same information, but a denominator that crosses zero (a difference merged earlier, x2 - x3) makes
+ * the merged input blow up. A half-integer scaling keeps a denominator that is not positive out.
+ */
+function denominatorAwayFromZero(s: Symmetry, columns: readonly Float64Array[]): Symmetry {
+  if (s.combination !== 'ratio' && s.combination !== 'scaling') return s;
+  const clearance = (column: Float64Array): number => column.reduce((m, v) => Math.min(m, Math.abs(v)), Infinity) / (rms(column) || 1);
+  const [ci, cj] = [columns[s.i]!, columns[s.j]!];
+  const halfInteger = s.degree !== undefined && !Number.isInteger(s.degree);
+  const flip = clearance(cj) < NEAR_ZERO_CLEARANCE && clearance(ci) > clearance(cj) && (!halfInteger || ci.every((v) => v > 0));
+  return flip ? { ...s, i: s.j, j: s.i } : s;
+}
+
+/** A denominator whose smallest magnitude is under this fraction of its RMS counts as coming close to zero. */
+const NEAR_ZERO_CLEARANCE = 0.05;
 
 /** Raw units per model unit of input i: its standard deviation when the problem standardises it, else 1. */
 function rawPerModelUnit(problem: DiscoverInput, i: number): number {

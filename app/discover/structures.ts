@@ -15,6 +15,7 @@ import type { Batch } from '../train/types';
 import { fit } from '../train/fit';
 import { Rng } from '../util/rng';
 import { fitPolynomial, prepareEdgeSamples } from '../symbolic/fit';
+import { fitPairs } from '../symbolic/pair';
 import { type LibraryFunction, customFunction, resolveSymbolicFunction } from '../symbolic/library';
 import { type EdgeId, type Suggestion, edgeLabel, edgeSamples, rankSymbolic, setSymbolic } from '../symbolic/suggest';
 import { type Expr, substituteVariables } from '../symbolic/algebra/expr';
@@ -35,6 +36,10 @@ const EDGE_THRESHOLD = 3e-2;
 const ALTERNATIVE_R2 = 0.9;
 /** Alternatives kept per edge (the best included). */
 const ALTERNATIVES_PER_EDGE = 3;
+/** A first-layer edge no library function fits this well is also fitted by two-term functions of its raw input. */
+const PAIR_BELOW_R2 = 1 - 1e-6;
+/** A two-term fit is an option when its 1 - R^2 is at most this fraction of the best single function's. */
+const PAIR_GAIN = 0.3;
 /** An edge no library function fits this well also gets the polynomial fallback as a variant. */
 const POLYNOMIAL_R2 = 0.99;
 
@@ -176,8 +181,10 @@ export interface TargetScale {
  * expand is false (a product of one factor per input, which expands into 2^n terms); its candidates carry no Kan, since
  * the run's model is a Kan.
  */
-export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, source: string, lib: readonly LibraryFunction[], target?: TargetScale, expand = model instanceof MultKan): ComposedCandidate[] {
+export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, source: string, lib: readonly LibraryFunction[], target?: TargetScale, expand = model instanceof MultKan, nodeTarget?: Float64Array): ComposedCandidate[] {
   const acts = model.activations(ctx.train.x, ctx.train.n);
+  // The first layer's single node against what it should compute: each edge's partial residual, edge + (target - node).
+  const nodeMiss = nodeTarget && model.layers[0]!.nOut === 1 ? Float64Array.from(nodeTarget, (t, s) => t - acts[1]![s]!) : null;
   const edges: { edge: EdgeId; options: Suggestion[] }[] = [];
   model.layers.forEach((layer, l) => {
     for (let e = 0; e < layer.nIn * layer.nOut; e++) {
@@ -191,6 +198,9 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
       // law's edge is, so it is always an alternative.
       const mostAccurate = ranked.reduce<Suggestion | undefined>((top, s) => (!top || s.r2 > top.r2 ? s : top), undefined);
       if (mostAccurate && mostAccurate.r2 >= ALTERNATIVE_R2 && !options.includes(mostAccurate)) options.push(mostAccurate);
+      if (l === 0 && !(mostAccurate && mostAccurate.r2 >= PAIR_BELOW_R2)) {
+        options.push(...pairOptions(ctx, edge.input, x, y, nodeMiss, mostAccurate));
+      }
       if (!options.some((s) => s.r2 >= POLYNOMIAL_R2)) {
         const poly = fitPolynomial(prepared, POLYNOMIAL_R2);
         options.push({ ...poly, name: poly.fn.name, complexity: poly.fn.complexity, score: 0 });
@@ -219,6 +229,52 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
     if (composed) out.push({ expr: expand ? expandExpr(composed) : composed, source, edges: names, kan: copy instanceof Kan ? copy : null });
   }
   return out;
+}
+
+/**
+ * Two-term fits (pair.ts) of a first-layer edge in its raw input, as options, when they beat the edge's best single
+ * function clearly: their error at most PAIR_GAIN of its error. They are fitted to the edge's values and, where the
+ * node's target is known (nodeMiss: target - node), to its partial residual, edge + nodeMiss: the data itself plus the
+ * other edges' errors, where the spline's approximation of a steep factor would mislead (each judged against the single
+ * function on the same values).
+ */
+function pairOptions(ctx: StructureContext, input: number, x: Float64Array, y: Float64Array, nodeMiss: Float64Array | null, single: Suggestion | undefined): Suggestion[] {
+  const k = ctx.standardizer ? ctx.standardizer.columns.indexOf(ctx.inputNames[input]!) : -1;
+  const mean = k < 0 ? 0 : ctx.standardizer!.mean[k]!;
+  const std = k < 0 ? 1 : ctx.standardizer!.std[k]!;
+  const z = x.map((v) => std * v + mean);
+  const out: Suggestion[] = [];
+  for (const values of nodeMiss ? [y, y.map((v, s) => v + nodeMiss[s]!)] : [y]) {
+    const singleR2 = single ? rSquared(x.map((v) => single.c * single.fn.f(single.a * v + single.b) + single.d), values) : 0;
+    for (const p of fitPairs(z, values)) {
+      if (1 - p.r2 > PAIR_GAIN * (1 - singleR2) || out.some((o) => o.name === p.fn.name)) continue;
+      out.push({ fn: p.fn, a: std, b: mean, c: p.c, d: p.d, r2: p.r2, name: p.fn.name, complexity: p.fn.complexity, score: 0 });
+    }
+  }
+  return out;
+}
+
+/** 1 - SSR/SST of a prediction, with the prediction's own best affine map (as the pair fits get): its squared correlation. */
+function rSquared(prediction: Float64Array, y: Float64Array): number {
+  const n = y.length;
+  let mp = 0;
+  let my = 0;
+  for (let s = 0; s < n; s++) {
+    mp += prediction[s]!;
+    my += y[s]!;
+  }
+  mp /= n;
+  my /= n;
+  let spp = 0;
+  let syy = 0;
+  let spy = 0;
+  for (let s = 0; s < n; s++) {
+    const [dp, dy] = [prediction[s]! - mp, y[s]! - my];
+    spp += dp * dp;
+    syy += dy * dy;
+    spy += dp * dy;
+  }
+  return spp > 0 && syy > 0 ? (spy * spy) / (spp * syy) : 0;
 }
 
 /** The symbolic model's formula as an expression in the raw inputs; null when it cannot be written (e.g. a pole). */

@@ -13,6 +13,7 @@
 import { isConstantNode, isFunctionNode, isOperatorNode, isParenthesisNode, isSymbolNode, type EvalFunction, type MathNode } from 'mathjs';
 import type { SymbolicFunction } from '../kan/layer';
 import { symbolicMath } from './math';
+import { pairFromName } from './pair';
 
 /**
  * Where f is defined and finite: lo <= z <= hi (strict at an open end), z != 0 when excludeZero, and no pole of tan
@@ -277,7 +278,7 @@ function checkCustomNode(node: MathNode, name: string, expr: string): void {
  * name carries its coefficients). Snapshots store function names, and this resolves them back.
  */
 export function resolveSymbolicFunction(name: string, custom: readonly LibraryFunction[] = []): LibraryFunction | undefined {
-  return custom.find((f) => f.name === name) ?? BY_NAME.get(ALIASES.get(name) ?? name) ?? polynomialFromName(name);
+  return custom.find((f) => f.name === name) ?? BY_NAME.get(ALIASES.get(name) ?? name) ?? polynomialFromName(name) ?? pairFromName(name);
 }
 
 /** Highest degree of a polynomial edge. */

@@ -53,6 +53,10 @@ describe('the symmetry test', () => {
       ['scaling, degree 2', (x) => x[0]! * x[2]! ** 2 / Math.sqrt(1 - (x[1]! / x[2]!) ** 2), [[1, 5], [1, 2], [3, 10]], '1,2,scaling^2'],
       ['scaling, degree -1', (x) => Math.exp(-((x[1]! / x[0]!) ** 2) / 2) / x[0]!, [[1, 3], [1, 3]], '0,1,scaling^-1'],
       ['scaling, degree 1/2', (x) => (x[0]! ** 2 + x[1]! ** 2) ** 0.25 * Math.exp(x[2]!), [[1, 2], [1, 3], [0, 1]], '0,1,scaling^0.5'],
+      // theta crosses zero (a difference merged earlier, say): it becomes the numerator, sigma the denominator.
+      ['scaling, denominator away from zero', (x) => Math.exp(-((x[1]! / x[0]!) ** 2) / 2) / x[0]!, [[1, 3], [-2, 2]], '1,0,scaling^-1'],
+      ['ratio, denominator away from zero', (x) => Math.cos(x[0]! / x[1]!), [[-1, 1], [1, 2]], '0,1,ratio'],
+      ['ratio, the other way up', (x) => Math.sin(x[1]! / x[0]!), [[1, 2], [-1, 1]], '1,0,ratio'],
     ];
     for (const [name, law, ranges, expected] of laws) {
       const problem = problemOf(law, ranges);
