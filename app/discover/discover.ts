@@ -19,8 +19,9 @@ import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
+import { exactPolynomial } from './polynomial';
 import { reduceBySymmetry } from './reduce';
-import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, withExpOutput } from './structures';
+import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
 
 /** Formulas screened within this fraction of the target's spread are finished as soon as they are found. */
 const NEAR_EXACT = 1e-4;
@@ -152,6 +153,10 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
 
   add(constantExpr(input.rawTrain), 'constant', {}, null);
   add(linearExpr(input.rawTrain), 'linear', {}, null);
+  const polynomial = exactPolynomial(input.rawTrain);
+  if (polynomial) add(polynomial, 'polynomial', {}, null);
+  for (const c of univariateCandidates(input.rawTrain, input.inputNames[0]!, options.lib)) add(c.expr, c.source, c.edges, null);
+  finishNearExact();
   let timedOut = false;
   for (let restart = 0; restart < options.seeds && !exactFound(); restart++) {
     const ctx: StructureContext = {

@@ -277,6 +277,32 @@ function rSquared(prediction: Float64Array, y: Float64Array): number {
   return spp > 0 && syy > 0 ? (spy * spy) / (spp * syy) : 0;
 }
 
+/**
+ * A law of one input, read off the data itself: the best-ranked library functions c * f(a*x + b) + d and the best
+ * two-term functions of x (pair.ts), each as a formula. No network stands between the data and the fit, so a factor
+ * such as sin(x)/x, which a KAN's edges approximate piece by piece, is found when it is the law.
+ */
+export function univariateCandidates(raw: FitData, inputName: string, lib: readonly LibraryFunction[]): ComposedCandidate[] {
+  if (raw.columns.length !== 1) return [];
+  const x = raw.columns[0]!;
+  const singles = rankSymbolic(prepareEdgeSamples(x, raw.y), { lib }).ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
+  const fits = [
+    ...singles.map((s) => ({ fn: s.fn, abcd: [s.a, s.b, s.c, s.d] })),
+    ...fitPairs(x, raw.y, ALTERNATIVES_PER_EDGE).map((p) => ({ fn: p.fn, abcd: [1, 0, p.c, p.d] })),
+  ];
+  const out: ComposedCandidate[] = [];
+  for (const { fn, abcd } of fits) {
+    const kan = Kan.create({ width: [1, 1], grid: 3, k: 3 }, new Rng(0));
+    setSymbolic(kan, { layer: 0, input: 0, output: 0 }, fn, abcd);
+    try {
+      out.push({ expr: multKanToExpr(kan, null, [inputName], PRODUCT_FACTORS), source: 'univariate', edges: { '0.0.0': fn.name }, kan: null });
+    } catch {
+      // A template that does not compose (none of the library's) is skipped.
+    }
+  }
+  return out;
+}
+
 /** The symbolic model's formula as an expression in the raw inputs; null when it cannot be written (e.g. a pole). */
 function compose(model: Kan | MultKan, ctx: StructureContext, target: TargetScale | undefined): Expr | null {
   try {

@@ -1,9 +1,10 @@
 /**
- * Two-term edges: c * (A(z) + k * B(z)) + d for two parameter-free atoms A, B of the edge's raw input z. A law's
- * univariate factor is often such a sum where no single library function c * f(a*z + b) + d fits: in a KAN of log|y|,
- * z / sqrt(1 - z^2) is log z - log(1 - z^2)/2 and (1/z) * exp(-1/(2 z^2)) is -log z - 1/(2 z^2). The atoms take z as
- * it is (a dimensionless ratio after discovery's reductions), so the fit is linear: least squares of the edge on the two
- * atoms and 1, over every pair. Like the polynomial edge, the function's name carries its content, pair(A,B,k), so a
+ * Two-term edges: c * (A(z) + k * B(z)) + d and c * A(z) * B(z) + d for two parameter-free atoms A, B of the edge's raw
+ * input z. A law's univariate factor is often such a sum or product where no single library function c * f(a*z + b) + d
+ * fits: in a KAN of log|y|, z / sqrt(1 - z^2) is log z - log(1 - z^2)/2 and (1/z) * exp(-1/(2 z^2)) is
+ * -log z - 1/(2 z^2); sin(z)/z and z^2 exp(-z) are products. The atoms take z as it is (a dimensionless ratio after
+ * discovery's reductions), so the fit is linear: least squares of the edge on the two atoms (or their product) and 1,
+ * over every pair. Like the polynomial edge, the function's name carries its content, pair(A,B,k) or prod(A,B), so a
  * snapshot restores it by name.
  */
 import type { Domain, LibraryFunction } from './library';
@@ -35,6 +36,8 @@ const ATOMS: readonly Atom[] = [
   atom('sqrt', 'sqrt(x)', 2, Math.sqrt, (z) => 0.5 / Math.sqrt(z), { lo: 0 }),
   atom('log', 'log(x)', 2, Math.log, (z) => 1 / z, { lo: 0 }),
   atom('exp', 'exp(x)', 2, Math.exp, Math.exp, { lo: -700, hi: 700 }),
+  atom('expm', 'exp(-x)', 3, (z) => Math.exp(-z), (z) => -Math.exp(-z), { lo: -700, hi: 700 }),
+  atom('gauss', 'exp(-x^2/2)', 4, (z) => Math.exp(-z * z / 2), (z) => -z * Math.exp(-z * z / 2)),
   atom('sin', 'sin(x)', 2, Math.sin, Math.cos),
   atom('cos', 'cos(x)', 2, Math.cos, (z) => -Math.sin(z)),
   atom('log1p', 'log(1 + x)', 3, (z) => Math.log(1 + z), (z) => 1 / (1 + z), { lo: -1 }),
@@ -63,11 +66,8 @@ const GUARD = 1e-6;
 /** A's and B's data range must stay inside both atoms' interval by this fraction of its width (test rows fall a little past it). */
 const MARGIN = 0.01;
 
-/** The edge function A(z) + k * B(z), guarded like the built-ins (outside the atoms' interval: the nearest safe value, slope 0). */
-export function pairFunction(first: string, second: string, k: number): LibraryFunction {
-  const a = BY_NAME.get(first);
-  const b = BY_NAME.get(second);
-  if (!a || !b || a === b || !Number.isFinite(k)) throw new Error(`a two-term edge needs two different atoms of ${[...BY_NAME.keys()].join(', ')} and a finite ratio; got ${first}, ${second}, ${k}`);
+/** Both atoms' interval, and the nearest point of it (GUARD inside) to z. */
+function guard(a: Atom, b: Atom): { lo: number; hi: number; excludeZero: boolean; safe: (z: number) => number } {
   const lo = Math.max(a.lo, b.lo);
   const hi = Math.min(a.hi, b.hi);
   const excludeZero = a.excludeZero || b.excludeZero;
@@ -76,6 +76,15 @@ export function pairFunction(first: string, second: string, k: number): LibraryF
     if (excludeZero && Math.abs(u) < GUARD) u = u < 0 ? -GUARD : GUARD;
     return u;
   };
+  return { lo, hi, excludeZero, safe };
+}
+
+/** The edge function A(z) + k * B(z), guarded like the built-ins (outside the atoms' interval: the nearest safe value, slope 0). */
+export function pairFunction(first: string, second: string, k: number): LibraryFunction {
+  const a = BY_NAME.get(first);
+  const b = BY_NAME.get(second);
+  if (!a || !b || a === b || !Number.isFinite(k)) throw new Error(`a two-term edge needs two different atoms of ${[...BY_NAME.keys()].join(', ')} and a finite ratio; got ${first}, ${second}, ${k}`);
+  const { lo, hi, excludeZero, safe } = guard(a, b);
   const f = (z: number): number => {
     const u = safe(z);
     return a.f(u) + k * b.f(u);
@@ -90,8 +99,46 @@ export function pairFunction(first: string, second: string, k: number): LibraryF
   });
 }
 
-/** The two-term function a snapshot names pair(A,B,k), or undefined. */
+/** The edge function A(z) * B(z) (A may be B), guarded like pairFunction. */
+export function productFunction(first: string, second: string): LibraryFunction {
+  const a = BY_NAME.get(first);
+  const b = BY_NAME.get(second);
+  if (!a || !b) throw new Error(`a product edge needs two atoms of ${[...BY_NAME.keys()].join(', ')}; got ${first}, ${second}`);
+  const { lo, hi, excludeZero, safe } = guard(a, b);
+  const f = (z: number): number => {
+    const u = safe(z);
+    return a.f(u) * b.f(u);
+  };
+  const df = (z: number): number => (safe(z) === z ? a.df(z) * b.f(z) + a.f(z) * b.df(z) : 0);
+  return Object.freeze({
+    name: `prod(${a.name},${b.name})`,
+    expression: `(${a.expression}) * (${b.expression})`,
+    complexity: a.complexity + b.complexity + 1,
+    f, df, domain: { lo, hi, open: true, excludeZero, tanPoles: false }, search: 'none' as const, parity: 'none' as const, custom: false,
+  });
+}
+
+/** One atom as an edge function (1/(1 + z^2) is no library function of an affine argument). */
+export function atomFunction(name: string): LibraryFunction {
+  const a = BY_NAME.get(name);
+  if (!a) throw new Error(`no atom ${name}; the atoms are ${[...BY_NAME.keys()].join(', ')}`);
+  const { lo, hi, excludeZero, safe } = guard(a, a);
+  return Object.freeze({
+    name: `atom(${a.name})`,
+    expression: a.expression,
+    complexity: a.complexity,
+    f: (z: number) => a.f(safe(z)),
+    df: (z: number) => (safe(z) === z ? a.df(z) : 0),
+    domain: { lo, hi, open: true, excludeZero, tanPoles: false }, search: 'none' as const, parity: 'none' as const, custom: false,
+  });
+}
+
+/** The function a snapshot names atom(A), pair(A,B,k) or prod(A,B), or undefined. */
 export function pairFromName(name: string): LibraryFunction | undefined {
+  const single = /^atom\(([a-z0-9]+)\)$/.exec(name);
+  if (single) return BY_NAME.has(single[1]!) ? atomFunction(single[1]!) : undefined;
+  const product = /^prod\(([a-z0-9]+),([a-z0-9]+)\)$/.exec(name);
+  if (product) return BY_NAME.has(product[1]!) && BY_NAME.has(product[2]!) ? productFunction(product[1]!, product[2]!) : undefined;
   const match = /^pair\(([a-z0-9]+),([a-z0-9]+),([^(),]+)\)$/.exec(name);
   if (!match || !BY_NAME.has(match[1]!) || !BY_NAME.has(match[2]!) || match[1] === match[2]) return undefined;
   const k = Number(match[3]);
@@ -110,9 +157,10 @@ export interface PairFit {
 const SCREEN_POINTS = 256;
 
 /**
- * The best two-term fits of y over the raw input z (at most `top`, best R^2 first): every pair of atoms finite on the
- * data (with a margin) is fitted by least squares on [A(z), B(z), 1]. Pairs whose weights are not both clearly nonzero
- * are left out (a single atom is a library function, fitted elsewhere with its argument free).
+ * The best fits of y over the raw input z by atoms (at most `top`, best R^2 first): every atom, sum and product of two
+ * atoms finite on the data (with a margin) is fitted by least squares, on [A(z), 1], [A(z), B(z), 1] or [A(z) B(z), 1]. Sums whose
+ * weights are not both clearly nonzero are left out (a single atom is a library function, fitted elsewhere with its
+ * argument free).
  */
 export function fitPairs(z: Float64Array, y: Float64Array, top = 2): PairFit[] {
   const n = z.length;
@@ -125,51 +173,65 @@ export function fitPairs(z: Float64Array, y: Float64Array, top = 2): PairFit[] {
   }
   const margin = MARGIN * (zMax - zMin);
   if (!(zMax > zMin) || !Number.isFinite(margin)) return [];
-  const usable = ATOMS.filter((a) => zMin - margin > a.lo && zMax + margin < a.hi && !(a.excludeZero && zMin - margin <= 0 && zMax + margin >= 0));
-  const step = Math.max(1, Math.floor(n / SCREEN_POINTS));
-  const pick = Array.from({ length: Math.ceil(n / step) }, (_, q) => q * step);
-  const columnsOn = (rows: readonly number[], source: Float64Array = z): Map<Atom, Float64Array> =>
-    new Map(usable.map((a) => [a, Float64Array.from(rows, (s) => a.f(source[s]!))]));
-  const screenY = Float64Array.from(pick, (s) => y[s]!);
-  const screenColumns = columnsOn(pick);
-  const ones = (m: number): Float64Array => new Float64Array(m).fill(1);
-  const screenOnes = ones(pick.length);
-  const scored: { a: Atom; b: Atom; ssr: number }[] = [];
-  for (let p = 0; p < usable.length; p++) {
-    for (let q = p + 1; q < usable.length; q++) {
-      const a = usable[p]!;
-      const b = usable[q]!;
-      const ca = screenColumns.get(a)!;
-      const cb = screenColumns.get(b)!;
-      const w = leastSquares([ca, cb, screenOnes], screenY);
-      if (!w || !w.every(Number.isFinite)) continue;
-      let ssr = 0;
-      for (let s = 0; s < pick.length; s++) ssr += (w[0]! * ca[s]! + w[1]! * cb[s]! + w[2]! - screenY[s]!) ** 2;
-      scored.push({ a, b, ssr });
-    }
-  }
-  scored.sort((p, q) => p.ssr - q.ssr);
   let mean = 0;
   for (const v of y) mean += v;
   mean /= n;
   let sst = 0;
   for (const v of y) sst += (v - mean) ** 2;
   if (!(sst > 0)) return [];
-  const all = Array.from({ length: n }, (_, s) => s);
+  const ySpread = Math.sqrt(sst / n);
+  const usable = ATOMS.filter((a) => zMin - margin > a.lo && zMax + margin < a.hi && !(a.excludeZero && zMin - margin <= 0 && zMax + margin >= 0));
+  const candidates: Candidate[] = [];
+  usable.forEach((a) => candidates.push({ kind: 'single', a, b: a }));
+  usable.forEach((a, p) => usable.forEach((b, q) => {
+    if (q > p) candidates.push({ kind: 'sum', a, b });
+    if (q >= p) candidates.push({ kind: 'product', a, b });
+  }));
+
+  const step = Math.max(1, Math.floor(n / SCREEN_POINTS));
+  const screenRows = Array.from({ length: Math.ceil(n / step) }, (_, q) => q * step);
+  const screenZ = Float64Array.from(screenRows, (s) => z[s]!);
+  const screenY = Float64Array.from(screenRows, (s) => y[s]!);
+  const screenAtoms = new Map(usable.map((a) => [a, screenZ.map(a.f)]));
+  const screened = candidates
+    .map((candidate) => ({ candidate, fit: fitCandidate(candidate, screenAtoms, screenY) }))
+    .filter((c) => c.fit !== null)
+    .sort((p, q) => p.fit!.ssr - q.fit!.ssr);
+
+  const atoms = new Map(usable.map((a) => [a, z.map(a.f)]));
   const out: PairFit[] = [];
-  for (const { a, b } of scored.slice(0, 4 * top)) {
-    const ca = Float64Array.from(all, (s) => a.f(z[s]!));
-    const cb = Float64Array.from(all, (s) => b.f(z[s]!));
-    const w = leastSquares([ca, cb, ones(n)], y);
-    if (!w || !w.every(Number.isFinite)) continue;
-    let ssr = 0;
-    for (let s = 0; s < n; s++) ssr += (w[0]! * ca[s]! + w[1]! * cb[s]! + w[2]! - y[s]!) ** 2;
-    // Both atoms must carry the edge: each term's spread at least 1% of the edge's.
-    const spread = (column: Float64Array, weight: number): number => Math.abs(weight) * (Math.max(...column) - Math.min(...column));
-    const ySpread = Math.sqrt(sst / n);
-    if (spread(ca, w[0]!) < 0.01 * ySpread || spread(cb, w[1]!) < 0.01 * ySpread) continue;
-    out.push({ fn: pairFunction(a.name, b.name, w[1]! / w[0]!), c: w[0]!, d: w[2]!, r2: Math.max(0, 1 - ssr / sst) });
+  for (const { candidate } of screened.slice(0, 4 * top)) {
+    const fit = fitCandidate(candidate, atoms, y);
+    if (!fit) continue;
+    // Every term must carry the edge: its spread at least 1% of the edge's.
+    if (fit.termSpreads.some((spread) => spread < 0.01 * ySpread)) continue;
+    const { a, b } = candidate;
+    const fn = candidate.kind === 'sum' ? pairFunction(a.name, b.name, fit.w[1]! / fit.w[0]!) : candidate.kind === 'product' ? productFunction(a.name, b.name) : atomFunction(a.name);
+    out.push({ fn, c: fit.w[0]!, d: fit.w.at(-1)!, r2: Math.max(0, 1 - fit.ssr / sst) });
     if (out.length === top) break;
   }
   return out.sort((p, q) => q.r2 - p.r2);
+}
+
+interface Candidate {
+  kind: 'single' | 'sum' | 'product';
+  a: Atom;
+  b: Atom;
+}
+
+/** Least squares of y on the candidate's columns and 1: the weights (constant last), SSR, and each term's spread. */
+function fitCandidate({ kind, a, b }: Candidate, atoms: ReadonlyMap<Atom, Float64Array>, y: Float64Array): { w: Float64Array; ssr: number; termSpreads: number[] } | null {
+  const ca = atoms.get(a)!;
+  const cb = atoms.get(b)!;
+  const columns = kind === 'single' ? [ca] : kind === 'sum' ? [ca, cb] : [ca.map((v, s) => v * cb[s]!)];
+  const w = leastSquares([...columns, new Float64Array(y.length).fill(1)], y);
+  if (!w || !w.every(Number.isFinite)) return null;
+  let ssr = 0;
+  for (let s = 0; s < y.length; s++) {
+    let p = w.at(-1)!;
+    columns.forEach((c, k) => (p += w[k]! * c[s]!));
+    ssr += (p - y[s]!) ** 2;
+  }
+  const range = (c: Float64Array): number => c.reduce((m, v) => Math.max(m, v), -Infinity) - c.reduce((m, v) => Math.min(m, v), Infinity);
+  return { w, ssr, termSpreads: columns.map((c, k) => Math.abs(w[k]!) * range(c)) };
 }
