@@ -153,10 +153,6 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
 
   add(constantExpr(input.rawTrain), 'constant', {}, null);
   add(linearExpr(input.rawTrain), 'linear', {}, null);
-  const polynomial = exactPolynomial(input.rawTrain);
-  if (polynomial) add(polynomial, 'polynomial', {}, null);
-  for (const c of univariateCandidates(input.rawTrain, input.inputNames[0]!, options.lib)) add(c.expr, c.source, c.edges, null);
-  finishNearExact();
   let timedOut = false;
   for (let restart = 0; restart < options.seeds && !exactFound(); restart++) {
     const ctx: StructureContext = {
@@ -199,7 +195,15 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     ];
     for (const [name, run] of stages) {
       if (exactFound()) break;
-      if (reduce && restart === 0 && name === 'product of sums') discoverReduced();
+      if (restart === 0 && name === 'product of sums') {
+        // Read off the data when the first KAN has not found the law (so a law it finds keeps its KAN as the model).
+        const polynomial = exactPolynomial(input.rawTrain);
+        if (polynomial) add(polynomial, 'polynomial', {}, null);
+        for (const c of univariateCandidates(input.rawTrain, input.inputNames[0]!, options.lib)) add(c.expr, c.source, c.edges, null);
+        finishNearExact();
+        if (exactFound()) break;
+        if (reduce) discoverReduced();
+      }
       if (outOfTime()) {
         timedOut = true;
         break;

@@ -8,7 +8,7 @@
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
-import { leastSquares } from '../util/linalg';
+import { leastSquaresQR } from '../util/linalg';
 
 /** Most monomials fitted (inputs and degree are chosen to stay under it). */
 const MAX_MONOMIALS = 70;
@@ -73,7 +73,7 @@ export function exactPolynomial(data: FitData): Expr | null {
     const raw = terms.map(column);
     // Each column scaled to unit RMS: monomials of inputs in the thousands span many decades.
     const scales = raw.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / data.n) || 1);
-    const w = leastSquares([new Float64Array(data.n).fill(1), ...raw.map((c, k) => c.map((v) => v / scales[k]!))], data.y);
+    const w = leastSquaresQR([new Float64Array(data.n).fill(1), ...raw.map((c, k) => c.map((v) => v / scales[k]!))], data.y);
     if (!w || !w.every(Number.isFinite)) return null;
     let ssr = 0;
     for (let s = 0; s < data.n; s++) {

@@ -12,7 +12,7 @@
  */
 import type { Standardizer } from '../data/standardize';
 import type { DiscoverInput } from './discover';
-import { standardDeviation, standardisedTarget, validationRmse } from './structures';
+import { productSign, standardDeviation, standardisedTarget, validationRmse } from './structures';
 import { clearDomains } from '../kan/domain';
 import { refineGrid } from '../kan/grid';
 import { Kan } from '../kan/model';
@@ -51,6 +51,11 @@ const KEEP_FACTOR = 2;
 const ORACLE_FLOOR = 1e-2;
 /** An oracle whose validation RMSE exceeds this fraction of the target's spread has gradients too rough to test. */
 const ORACLE_ACCURACY = 3e-2;
+/**
+ * An oracle of y this rough (validation RMSE over the target's spread) whose symmetries fail is retried on log|y|; a
+ * finer one's failure is the symmetry's own, and the retry (an oracle more) is not worth its time.
+ */
+const ROUGH_ORACLE = 2e-2;
 /** L-BFGS steps of the oracle. */
 const ORACLE_STEPS = 60;
 /** The oracle's grid after refinement. */
@@ -87,38 +92,91 @@ export interface OracleOptions {
 export function reduceBySymmetry(problem: DiscoverInput, options: OracleOptions, outOfTime: () => boolean): Reduced | null {
   if (problem.inputNames.length < 2) return null;
   let current: Reduced = { problem, inputs: problem.inputNames.map((_, i): Expr => ({ kind: 'var', index: i })), factor: null, steps: [] };
-  let oracle = trainOracle(problem, options);
-  while (oracle && current.problem.inputNames.length > 1 && !outOfTime()) {
+  /** The level's merge by this oracle's symmetries (the merged problem's oracle models the same target), and whether any was tried. */
+  const level = (oracle: Oracle): { accepted: { reduced: Reduced; oracle: Oracle | null } | null; tried: boolean } => {
     const bar = Math.max(KEEP_FACTOR * oracle.rmse, ORACLE_FLOOR);
-    let accepted: { reduced: Reduced; oracle: Oracle } | null = null;
-    for (const symmetry of findSymmetries(oracle.kan, current.problem).filter((s) => s.score <= SYMMETRY_THRESHOLD).slice(0, TRIES_PER_LEVEL)) {
+    let tried = false;
+    for (const symmetry of findSymmetries(oracle.kan, current.problem, oracle.logTarget).filter((s) => s.score <= SYMMETRY_THRESHOLD).slice(0, TRIES_PER_LEVEL)) {
       if (outOfTime()) break;
+      tried = true;
       const reduced = mergePair(current, symmetry);
-      const next = trainOracle(reduced.problem, options);
-      if (next && next.rmse <= bar) {
-        accepted = { reduced, oracle: next };
-        break;
-      }
+      const next = trainOracle(reduced.problem, options, oracle.logTarget);
+      if ((next && next.rmse <= bar) || (reduced.problem.inputNames.length === 1 && curveRoughness(reduced.problem) <= bar)) return { accepted: { reduced, oracle: next }, tried };
     }
-    if (!accepted) break;
-    current = accepted.reduced;
-    oracle = accepted.oracle;
+    return { accepted: null, tried };
+  };
+  let oracle = trainOracle(problem, options, false);
+  while (current.problem.inputNames.length > 1 && !outOfTime()) {
+    let outcome = oracle ? level(oracle) : { accepted: null, tried: true };
+    // The oracle of y was too rough to test, or rough and its symmetries did not survive the merge: the oracle of log|y|
+    // (a product's sum) once more, where the target keeps one sign.
+    if (!outcome.accepted && outcome.tried && !(oracle && (oracle.logTarget || oracle.rmse <= ROUGH_ORACLE)) && !outOfTime()) {
+      const logOracle = trainOracle(current.problem, options, true);
+      if (logOracle) outcome = level(logOracle);
+    }
+    if (!outcome.accepted) break;
+    current = outcome.accepted.reduced;
+    oracle = outcome.accepted.oracle;
   }
   return current.steps.length > 0 ? current : null;
 }
 
-/** A trained oracle and its validation RMSE in units of the target's spread. */
+/**
+ * How far a one-input problem's target is from a curve in its input, as a fraction of its spread: the rows (training
+ * and validation) sorted by the input, the RMS of each target's distance from the line through its neighbours. A true
+ * merge leaves a smooth curve (a distance of the order of the curvature times the squared spacing of 1000 rows); a false
+ * one leaves a scatter of the order of the spread. It stands in for the oracle where a KAN's grid fits a curve poorly
+ * (a Gaussian's sparse tails), so that the oracle's error would turn a true merge away.
+ */
+export function curveRoughness(problem: DiscoverInput): number {
+  const x = [...problem.rawTrain.columns[0]!, ...problem.rawValidation.columns[0]!];
+  const y = [...problem.rawTrain.y, ...problem.rawValidation.y];
+  const order = x.map((_, s) => s).sort((p, q) => x[p]! - x[q]!);
+  const spread = standardDeviation(Float64Array.from(y));
+  if (!(spread > 0) || order.length < 3) return 0;
+  let sum = 0;
+  let count = 0;
+  for (let q = 1; q + 1 < order.length; q++) {
+    const [a, b, c] = [order[q - 1]!, order[q]!, order[q + 1]!];
+    const span = x[c]! - x[a]!;
+    if (!(span > 0)) continue;
+    const t = (x[b]! - x[a]!) / span;
+    sum += (y[b]! - ((1 - t) * y[a]! + t * y[c]!)) ** 2;
+    count++;
+  }
+  return count > 0 ? Math.sqrt(sum / count) / spread : 0;
+}
+
+/** A trained oracle and its validation RMSE in units of its target's spread. */
 export interface Oracle {
   kan: Kan;
   rmse: number;
+  /** The oracle models log|y| (the target keeps one sign), not y. */
+  logTarget: boolean;
 }
 
 /**
- * A sum KAN [n, hidden, 1] fitted without sparsity to the standardised target, its grid refined once for accuracy;
+ * The target an oracle learns: y, or log|y| when asked and y keeps one sign (else null). A product of factors, the commonest form of a
+ * law, is a sum in log|y|, which a sum KAN fits to a fraction of the error it makes on y (x1 x2^2 / sqrt(1 - x2^2/x3^2):
+ * 0.025 of the spread on y, too rough a gradient to pass the symmetry test of the merged problem); and every symmetry
+ * identity reads the same on log|y| (see findSymmetries).
+ */
+function oracleTarget(problem: DiscoverInput, logTarget: boolean): { train: Batch; validation: Batch; logTarget: boolean } | null {
+  if (!logTarget) return { train: problem.train, validation: problem.validation, logTarget: false };
+  const sign = productSign(problem.train.y);
+  if (sign === 0 || productSign(problem.validation.y) !== sign) return null;
+  const log = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => Math.log(Math.abs(v))), n: b.n });
+  return { train: log(problem.train), validation: log(problem.validation), logTarget: true };
+}
+
+/**
+ * A sum KAN [n, hidden, 1] fitted without sparsity to the standardised target (y, or log|y| given logTarget), its grid refined once for accuracy;
  * null when it fits worse than ORACLE_ACCURACY. It predicts the standardised target (the symmetry test is scale-free).
  */
-export function trainOracle(problem: DiscoverInput, options: OracleOptions): Oracle | null {
-  const { data } = standardisedTarget(problem.train, problem.validation);
+export function trainOracle(problem: DiscoverInput, options: OracleOptions, logTarget = false): Oracle | null {
+  const target = oracleTarget(problem, logTarget);
+  if (!target) return null;
+  const { data } = standardisedTarget(target.train, target.validation);
   let kan = Kan.create({ width: [problem.inputNames.length, options.hidden, 1], grid: options.grid, k: options.k }, new Rng(options.seed));
   fit(kan, data, 'regression', { opt: 'lbfgs', steps: ORACLE_STEPS, lamb: 0 }, { seed: options.seed });
   kan = refineGrid(kan, ORACLE_GRID, data.train.x, data.train.n).kan;
@@ -128,14 +186,14 @@ export function trainOracle(problem: DiscoverInput, options: OracleOptions): Ora
   // there the secant of a training domain (kan/domain.ts) would stand in for the derivative. On x1/sqrt(1-x2^2/x3^2) it
   // raised the true ratio's violation from 0.084 to 0.27, past the threshold.
   clearDomains(kan.layers);
-  return Number.isFinite(rmse) && rmse <= ORACLE_ACCURACY ? { kan, rmse } : null;
+  return Number.isFinite(rmse) && rmse <= ORACLE_ACCURACY ? { kan, rmse, logTarget: target.logTarget } : null;
 }
 
 /**
  * Every pair's best combination, most symmetric first, judged on the oracle's gradient at validation rows (central
  * differences in raw units). Pairs where either input barely matters are skipped: any combination of nothing holds.
  */
-export function findSymmetries(oracle: Pick<Kan, 'forward'>, problem: DiscoverInput): Symmetry[] {
+export function findSymmetries(oracle: Pick<Kan, 'forward'>, problem: DiscoverInput, logTarget = false): Symmetry[] {
   const nIn = problem.inputNames.length;
   const raw = problem.rawValidation;
   const rows = Math.min(TEST_ROWS, raw.n);
@@ -157,9 +215,13 @@ export function findSymmetries(oracle: Pick<Kan, 'forward'>, problem: DiscoverIn
     return Float64Array.from(up, (u, q) => (u - down[q]!) / (2 * h * scale));
   });
   const effect = gradients.map((g, i) => rms(g) * standardDeviation(raw.columns[i]!));
-  // The oracle predicts the target standardised as trainOracle does: its gradients are the target's over this scale.
-  const yScale = standardisedTarget(problem.train, problem.validation).scale;
-  const yAtRows = picked.map((r) => raw.y[r]!);
+  // The oracle predicts its target standardised as trainOracle does: its gradients are the target's over this scale.
+  // On log|y| the gradients are f_i / f: the product, ratio, sum and difference identities, homogeneous in them, are
+  // unchanged, and Euler's x_i f_i + x_j f_j = p f becomes x_i g_i + x_j g_j = p, so the target at the rows is 1.
+  const target = oracleTarget(problem, logTarget);
+  if (!target) throw new Error('findSymmetries: an oracle of log|y| needs a target of one sign');
+  const yScale = standardisedTarget(target.train, target.validation).scale;
+  const yAtRows = picked.map((r) => (logTarget ? 1 : raw.y[r]!));
   const strongest = Math.max(...effect);
   const out: Symmetry[] = [];
   for (let i = 0; i < nIn; i++) {

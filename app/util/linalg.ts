@@ -57,3 +57,47 @@ export function leastSquares(columns: readonly Float64Array[], y: Float64Array, 
   }
   return solveDense(gram, rhs, p);
 }
+
+/**
+ * Least squares min |X w - y|^2 over columns X[c] by Householder QR: the normal equations square the condition number,
+ * which monomials of inputs far from zero (x, x^2, x^3 of x in [1000, 5000]) cannot afford. Returns null when a column
+ * lies within the rounding of the span of the ones before it.
+ */
+export function leastSquaresQR(columns: readonly Float64Array[], y: Float64Array): Float64Array | null {
+  const p = columns.length;
+  const n = y.length;
+  if (p > n) return null;
+  const a = columns.map((c) => Float64Array.from(c));
+  const b = Float64Array.from(y);
+  const diagonal = new Float64Array(p);
+  for (let k = 0; k < p; k++) {
+    const col = a[k]!;
+    let norm = 0;
+    for (let i = k; i < n; i++) norm += col[i]! * col[i]!;
+    norm = Math.sqrt(norm);
+    let full = 0;
+    for (let i = 0; i < n; i++) full += col[i]! * col[i]!;
+    if (!(norm > 1e-13 * Math.sqrt(full))) return null;
+    const alpha = col[k]! > 0 ? -norm : norm;
+    // v = x - alpha e_k, kept in col[k..n); H = I - 2 v v^T / (v^T v).
+    col[k]! -= alpha;
+    let vv = 0;
+    for (let i = k; i < n; i++) vv += col[i]! * col[i]!;
+    const reflect = (target: Float64Array): void => {
+      let dot = 0;
+      for (let i = k; i < n; i++) dot += col[i]! * target[i]!;
+      const f = (2 * dot) / vv;
+      for (let i = k; i < n; i++) target[i]! -= f * col[i]!;
+    };
+    for (let j = k + 1; j < p; j++) reflect(a[j]!);
+    reflect(b);
+    diagonal[k] = alpha;
+  }
+  const w = new Float64Array(p);
+  for (let k = p - 1; k >= 0; k--) {
+    let s = b[k]!;
+    for (let j = k + 1; j < p; j++) s -= a[j]![k]! * w[j]!;
+    w[k] = s / diagonal[k]!;
+  }
+  return w;
+}

@@ -104,6 +104,26 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     found.forEach((d, q) => expect(d.pareto.find((row) => row.chosen)!.source).toMatch(laws[q]![4]));
   }, 400_000);
 
+  it.skipIf(!hasSympy)('finds laws whose factors are two terms, polynomials, and laws of one input read off the data', () => {
+    // x1 x2^2 / sqrt(1 - x2^2/x3^2): a scaling of degree 2 in (x2, x3), found on the oracle of log|y|, leaves the factor
+    // z^2 / sqrt(1 - z^2), whose log is two atoms. The Gaussian's offset and spread: a difference, then a scaling whose
+    // denominator is the spread (the difference crosses zero).
+    const laws: [string, number, [number, number][], string, RegExp][] = [
+      ['x1*x2^2/sqrt(1-x2^2/x3^2)', 3, [[1, 5], [1, 2], [3, 10]], 'x1*x2**2/sqrt(1-x2**2/x3**2)', /over x2\/x3 -> z1 \(target \/ x3\^2\)/],
+      ['exp(-((x2-x3)/x1)^2/2)/x1', 3, [[1, 3], [1, 3], [1, 3]], 'exp(-((x2-x3)/x1)**2/2)/x1', /over x2-x3 -> z1, z1\/x1 -> z2/],
+      ['x1^2+x1*x2+x2^2', 2, [[-1, 1], [-1, 1]], 'x1**2+x1*x2+x2**2', /^polynomial$/],
+      ['sin(x1)/x1', 1, [[1, 6]], 'sin(x1)/x1', /^univariate$/],
+    ];
+    const found = laws.map(([formula, vars, range]) => {
+      const recipe = parseRecipe({ seed: 0, data: { formula, vars, range, train: 1000, test: 1000 }, kan: { width: [vars, 5, 1], grid: 3, k: 3 }, steps: [{ discover: { timeBudget: 120 } }] });
+      const state = initialState(recipe, () => '');
+      const summary = summarizeRun(runSteps(state));
+      return { report: state.formula as FormulaReport, pareto: summary.pareto as ParetoRow[] };
+    });
+    expect(sympyEqual(found.map((d, q) => [d.report.python, laws[q]![3]])), found.map((d) => d.report.python).join(' | ')).toEqual(laws.map(() => true));
+    found.forEach((d, q) => expect(d.pareto.find((row) => row.chosen)!.source).toMatch(laws[q]![4]));
+  }, 400_000);
+
   it('reports the front in the run summary and makes the chosen formula\'s KAN the run\'s model', () => {
     const { summary, report } = discover('x1*x2', 2, [1, 5]);
     expect(summary.formula).toEqual(report);

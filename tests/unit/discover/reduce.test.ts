@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DiscoverInput } from '../../../app/discover/discover';
-import { SYMMETRY_THRESHOLD, findSymmetries, mergePair, reduceBySymmetry } from '../../../app/discover/reduce';
+import { SYMMETRY_THRESHOLD, curveRoughness, findSymmetries, mergePair, reduceBySymmetry } from '../../../app/discover/reduce';
 import { standardisedTarget } from '../../../app/discover/structures';
 import { evaluateExpr } from '../../../app/symbolic/algebra/expr';
 import type { Batch } from '../../../app/train/types';
@@ -72,6 +72,26 @@ describe('the symmetry test', () => {
     }
   });
 
+  it('reads the same symmetries off an oracle of log|y|, where Euler\'s identity becomes x_i g_i + x_j g_j = p', () => {
+    const laws: [string, (x: number[]) => number, [number, number][], string][] = [
+      ['product', (x) => x[0]! * x[1]! * Math.exp(x[2]!), [[1, 5], [1, 5], [0, 1]], '0,1,product'],
+      ['scaling, degree 2', (x) => x[0]! * x[1]! ** 2 / Math.sqrt(1 - (x[1]! / x[2]!) ** 2), [[1, 5], [1, 2], [3, 10]], '1,2,scaling^2'],
+      ['scaling, degree -1', (x) => Math.exp(-((x[1]! / x[0]!) ** 2) / 2) / x[0]!, [[1, 3], [1, 3]], '0,1,scaling^-1'],
+    ];
+    for (const [name, law, ranges, expected] of laws) {
+      const problem = problemOf(law, ranges);
+      const logged = (b: Batch): Batch => ({ x: b.x, y: b.y.map((v) => Math.log(Math.abs(v))), n: b.n });
+      const { mean, scale } = standardisedTarget(logged(problem.train), logged(problem.validation));
+      const nIn = ranges.length;
+      const logOracle = { forward: (x: Float64Array, n: number) => Float64Array.from({ length: n }, (_, s) => (Math.log(Math.abs(law(Array.from({ length: nIn }, (_, i) => x[s * nIn + i]!)))) - mean) / scale) };
+      const [best] = findSymmetries(logOracle, problem, true);
+      expect(`${best!.i},${best!.j},${best!.combination}${best!.combination === 'scaling' ? `^${best!.degree}` : ''}`, name).toBe(expected);
+      expect(best!.score, name).toBeLessThan(1e-4);
+    }
+    const signChange = problemOf((x) => x[0]! - x[1]!, [[0, 1], [0, 1]]);
+    expect(() => findSymmetries(exactOracle((x) => x[0]! - x[1]!, signChange), signChange, true)).toThrow(/one sign/);
+  });
+
   it('skips an input the law ignores (any combination with it would hold trivially)', () => {
     const law = (x: number[]): number => x[0]! ** 2;
     const problem = problemOf(law, [[1, 2], [1, 2]]);
@@ -122,6 +142,20 @@ describe('merging a pair by scaling', () => {
     const again = mergePair(merged, { i: 0, j: 1, combination: 'scaling', degree: 1, score: 0 });
     const both = evaluateExpr(again.factor!, problem.rawTrain.columns, problem.rawTrain.n);
     for (let s = 0; s < 5; s++) expect(both[s]! * again.problem.rawTrain.y[s]!).toBeCloseTo(problem.rawTrain.y[s]!, 10);
+  });
+});
+
+describe('the curve test of a merge down to one input', () => {
+  it('finds a true merge a smooth curve, however steep or sparse its tails, and a false merge a scatter', () => {
+    // x1/x2 is all that matters in exp(-(x1/x2)^2/2)/x2 * x2 and in asin(x1/x2); in x1 + x2 the ratio loses x2.
+    const gaussian = problemOf((x) => Math.exp(-((x[0]! / x[1]!) ** 2) / 2), [[-2, 2], [1, 3]]);
+    const arcsine = problemOf((x) => Math.asin(x[0]! / x[1]!), [[0, 2], [2, 3]]);
+    const sum = problemOf((x) => x[0]! + x[1]!, [[-2, 2], [1, 3]]);
+    const ratio = { i: 0, j: 1, combination: 'ratio' as const, score: 0 };
+    const merged = (p: DiscoverInput): DiscoverInput => mergePair({ problem: p, inputs: p.inputNames.map((_, i) => ({ kind: 'var' as const, index: i })), factor: null, steps: [] }, ratio).problem;
+    expect(curveRoughness(merged(gaussian))).toBeLessThan(2e-3);
+    expect(curveRoughness(merged(arcsine))).toBeLessThan(2e-3);
+    expect(curveRoughness(merged(sum))).toBeGreaterThan(0.3);
   });
 });
 

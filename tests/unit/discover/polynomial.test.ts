@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { exactPolynomial } from '../../../app/discover/polynomial';
+import type { FitData } from '../../../app/symbolic/algebra/constants';
+import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
+import { Rng } from '../../../app/util/rng';
+
+function rows(law: (x: number[]) => number, ranges: [number, number][], n = 400): FitData {
+  const rng = new Rng(5);
+  const columns = ranges.map(() => new Float64Array(n));
+  const y = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    const x = ranges.map(([lo, hi], i) => (columns[i]![s] = rng.range(lo, hi)));
+    y[s] = law(x);
+  }
+  return { columns, y, n };
+}
+
+/** Monomial terms of an expression written by exactPolynomial (the constant excluded). */
+const termCount = (e: Expr): number => (e.kind === 'add' ? e.terms.filter((t) => t.kind !== 'const').length : 1);
+
+describe('exact sparse polynomials', () => {
+  it('writes a polynomial law with its own terms only, and reproduces it on fresh rows', () => {
+    const cases: [string, (x: number[]) => number, [number, number][], number][] = [
+      ['x1^2 + x1 x2 + x2^2', (x) => x[0]! ** 2 + x[0]! * x[1]! + x[1]! ** 2, [[-1, 1], [-1, 1]], 3],
+      ['x1^3 - 2 x1 x2 + 1/2', (x) => x[0]! ** 3 - 2 * x[0]! * x[1]! + 0.5, [[-1, 1], [-1, 1]], 2],
+      ['inputs in the thousands', (x) => 3e-6 * x[0]! * x[1]! * x[2]! - x[2]! ** 2, [[1000, 5000], [1, 3], [100, 200]], 2],
+      ['x1 x2 x3 + x4^2', (x) => x[0]! * x[1]! * x[2]! + x[3]! ** 2, [[1, 3], [1, 3], [1, 3], [1, 3]], 2],
+    ];
+    for (const [name, law, ranges, terms] of cases) {
+      const found = exactPolynomial(rows(law, ranges));
+      expect(found, name).not.toBeNull();
+      expect(termCount(found!), name).toBe(terms);
+      const fresh = rows(law, ranges, 50);
+      const values = evaluateExpr(found!, fresh.columns, fresh.n);
+      for (let s = 0; s < fresh.n; s++) expect(values[s]! / fresh.y[s]!, name).toBeCloseTo(1, 9);
+    }
+  });
+
+  it('offers nothing for a law that is not a polynomial, however closely one approximates it, nor for a linear law', () => {
+    // exp(x) on [0, 0.5] is within 3e-6 of its quartic Taylor polynomial: close, not exact.
+    expect(exactPolynomial(rows((x) => Math.exp(x[0]!) * x[1]!, [[0, 0.5], [1, 2]]))).toBeNull();
+    expect(exactPolynomial(rows((x) => Math.sin(x[0]! + x[1]!), [[-0.3, 0.3], [-0.3, 0.3]]))).toBeNull();
+    expect(exactPolynomial(rows((x) => 2 * x[0]! - x[1]! + 1, [[-1, 1], [-1, 1]]))).toBeNull();
+    // Too few rows to tell a polynomial of so many monomials from anything else.
+    expect(exactPolynomial(rows((x) => x[0]! * x[1]!, [[-1, 1], [-1, 1]], 60))).toBeNull();
+  });
+});
