@@ -72,10 +72,13 @@ describe('two-term edge functions', () => {
     }
   });
 
-  it('offers no pair for a single atom (its other weight is nothing) or where no atom is defined on the data', () => {
+  it('writes a single atom as the atom, never as a pair with a second term of no weight, and fits nothing to a constant', () => {
     const single = samples(0.5, 2, (z) => 3 * Math.log(z) + 1);
-    for (const fit of fitPairs(single.z, single.y, 5)) expect(1 - fit.r2).toBeGreaterThan(1e-12);
-    expect(fitPairs(single.z, single.y, 5).some((p) => p.fn.name.startsWith('pair(log,') && 1 - p.r2 < 1e-20)).toBe(false);
+    const [best, ...rest] = fitPairs(single.z, single.y, 5);
+    expect(best!.fn.name).toBe('atom(log)');
+    expect(best!.c).toBeCloseTo(3, 12);
+    expect(pairFromName('atom(log)')!.f(2)).toBe(Math.log(2));
+    for (const fit of rest) expect(1 - fit.r2, fit.fn.name).toBeGreaterThan(1e-12);
     const constant = samples(0.5, 2, () => 4);
     expect(fitPairs(constant.z, constant.y)).toEqual([]);
   });
