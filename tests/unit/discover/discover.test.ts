@@ -55,6 +55,21 @@ describe('the Pareto front of formulas and the choice from it', () => {
   });
 });
 
+/** Law, inputs, ranges, the law in SymPy's syntax, and the source the chosen formula must come from. */
+type Law = [string, number, [number, number][], string, RegExp];
+
+/** Runs discover on each law (a budget of 120 s): SymPy must prove each chosen formula the law, from the expected source. */
+function expectLawsFound(laws: Law[]): void {
+  const found = laws.map(([formula, vars, range]) => {
+    const recipe = parseRecipe({ seed: 0, data: { formula, vars, range, train: 1000, test: 1000 }, kan: { width: [vars, 5, 1], grid: 3, k: 3 }, steps: [{ discover: { timeBudget: 120 } }] });
+    const state = initialState(recipe, () => '');
+    const summary = summarizeRun(runSteps(state));
+    return { report: state.formula as FormulaReport, pareto: summary.pareto as ParetoRow[] };
+  });
+  expect(sympyEqual(found.map((d, q) => [d.report.python, laws[q]![3]])), found.map((d) => d.report.python).join(' | ')).toEqual(laws.map(() => true));
+  found.forEach((d, q) => expect(d.pareto.find((row) => row.chosen)!.source).toMatch(laws[q]![4]));
+}
+
 describe('discover, with its defaults, on formulas of the KAN paper and the Feynman table', () => {
   // The issue's acceptance list: each must come out exactly, in its written form up to SymPy equivalence.
   const cases: [string, number, [number, number], string][] = [
@@ -86,7 +101,7 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     // sin(x1*x2) + x3: x1 and x2 enter only as a product (the oracle's gradient shows it), and sin(z) + x3 is a sum.
     // x1*sin(x2) changes sign, so no KAN of log|y| writes it. -log(1 - x2^2)/2 fits its edge exactly where a simpler
     // function ranks first at R^2 = 0.9999997. sin(asin(x1*sin(x2))) is a signed product.
-    const laws: [string, number, [number, number][], string, RegExp][] = [
+    const laws: Law[] = [
       ['sin(x1*x2)+x3', 3, [[0, 2], [0, 2], [0, 1]], 'sin(x1*x2) + x3', /over x1\*x2 -> z1/],
       ['x1*sin(x2)', 2, [[0, 1], [1, 5]], 'x1*sin(x2)', /^signed product/],
       // x1 through the sum node, the product x2*cos(x3) through an affine edge: 1 + x2*cos(x3) changes sign.
@@ -94,34 +109,20 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
       ['x1/sqrt(1-x2^2)', 2, [[1, 5], [0.1, 0.67]], 'x1/sqrt(1-x2**2)', /of log\|y\|/],
       ['asin(x1*sin(x2))', 2, [[0, 1], [1, 5]], 'asin(x1*sin(x2))', /of sin\(y\)$/],
     ];
-    const found = laws.map(([formula, vars, range]) => {
-      const recipe = parseRecipe({ seed: 0, data: { formula, vars, range, train: 1000, test: 1000 }, kan: { width: [vars, 5, 1], grid: 3, k: 3 }, steps: [{ discover: { timeBudget: 120 } }] });
-      const state = initialState(recipe, () => '');
-      const summary = summarizeRun(runSteps(state));
-      return { report: state.formula as FormulaReport, pareto: summary.pareto as ParetoRow[] };
-    });
-    expect(sympyEqual(found.map((d, q) => [d.report.python, laws[q]![3]])), found.map((d) => d.report.python).join(' | ')).toEqual(laws.map(() => true));
-    found.forEach((d, q) => expect(d.pareto.find((row) => row.chosen)!.source).toMatch(laws[q]![4]));
+    expectLawsFound(laws);
   }, 400_000);
 
   it.skipIf(!hasSympy)('finds laws whose factors are two terms, polynomials, and laws of one input read off the data', () => {
     // x1 x2^2 / sqrt(1 - x2^2/x3^2): a scaling of degree 2 in (x2, x3), found on the oracle of log|y|, leaves the factor
     // z^2 / sqrt(1 - z^2), whose log is two atoms. The Gaussian's offset and spread: a difference, then a scaling whose
     // denominator is the spread (the difference crosses zero).
-    const laws: [string, number, [number, number][], string, RegExp][] = [
+    const laws: Law[] = [
       ['x1*x2^2/sqrt(1-x2^2/x3^2)', 3, [[1, 5], [1, 2], [3, 10]], 'x1*x2**2/sqrt(1-x2**2/x3**2)', /over x2\/x3 -> z1 \(target \/ x3\^2\)/],
       ['exp(-((x2-x3)/x1)^2/2)/x1', 3, [[1, 3], [1, 3], [1, 3]], 'exp(-((x2-x3)/x1)**2/2)/x1', /over x2-x3 -> z1, z1\/x1 -> z2/],
       ['x1^2+x1*x2+x2^2', 2, [[-1, 1], [-1, 1]], 'x1**2+x1*x2+x2**2', /^polynomial$/],
       ['sin(x1)/x1', 1, [[1, 6]], 'sin(x1)/x1', /^univariate$/],
     ];
-    const found = laws.map(([formula, vars, range]) => {
-      const recipe = parseRecipe({ seed: 0, data: { formula, vars, range, train: 1000, test: 1000 }, kan: { width: [vars, 5, 1], grid: 3, k: 3 }, steps: [{ discover: { timeBudget: 120 } }] });
-      const state = initialState(recipe, () => '');
-      const summary = summarizeRun(runSteps(state));
-      return { report: state.formula as FormulaReport, pareto: summary.pareto as ParetoRow[] };
-    });
-    expect(sympyEqual(found.map((d, q) => [d.report.python, laws[q]![3]])), found.map((d) => d.report.python).join(' | ')).toEqual(laws.map(() => true));
-    found.forEach((d, q) => expect(d.pareto.find((row) => row.chosen)!.source).toMatch(laws[q]![4]));
+    expectLawsFound(laws);
   }, 400_000);
 
   it('reports the front in the run summary and makes the chosen formula\'s KAN the run\'s model', () => {
