@@ -197,8 +197,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       if (exactFound()) break;
       if (restart === 0 && name === 'product of sums') {
         // Read off the data when the first KAN has not found the law (so a law it finds keeps its KAN as the model).
-        const polynomial = exactPolynomial(input.rawTrain);
-        if (polynomial) add(polynomial, 'polynomial', {}, null);
+        for (const { expr, source } of polynomialLaws(input.rawTrain)) add(expr, source, {}, null);
         for (const c of univariateCandidates(input.rawTrain, input.inputNames[0]!, options.lib)) add(c.expr, c.source, c.edges, null);
         finishNearExact();
         if (exactFound()) break;
@@ -294,6 +293,23 @@ function constantExpr(data: FitData): Expr {
 }
 
 /** Least squares y = w0 + sum_i w_i * x_i on the raw inputs (the constant when the inputs are collinear). */
+/**
+ * Exact sparse polynomials (polynomial.ts) of y, and where y keeps one sign of 1/y (sums of reciprocals: 1/(1/x1 + x2))
+ * and of log|y| with log terms (x1 * exp(-x1 * x2)), each written back as a formula of y.
+ */
+function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
+  const out: { expr: Expr; source: string }[] = [];
+  const direct = exactPolynomial(data);
+  if (direct) out.push({ expr: direct, source: 'polynomial' });
+  const sign = productSign(data.y);
+  if (sign === 0) return out;
+  const inverse = exactPolynomial({ ...data, y: data.y.map((v) => 1 / v) });
+  if (inverse) out.push({ expr: { kind: 'pow', base: inverse, exponent: { kind: 'const', value: -1 } }, source: 'polynomial of 1/y' });
+  const log = exactPolynomial({ ...data, y: data.y.map((v) => Math.log(Math.abs(v))) }, true);
+  if (log) out.push({ expr: { kind: 'mul', factors: [{ kind: 'const', value: sign }, { kind: 'fn', name: 'exp', arg: log }] }, source: 'polynomial of log|y|' });
+  return out;
+}
+
 function linearExpr(data: FitData): Expr {
   const ones = new Float64Array(data.n).fill(1);
   const w = leastSquares([ones, ...data.columns], data.y);

@@ -285,7 +285,12 @@ function rSquared(prediction: Float64Array, y: Float64Array): number {
 export function univariateCandidates(raw: FitData, inputName: string, lib: readonly LibraryFunction[]): ComposedCandidate[] {
   if (raw.columns.length !== 1) return [];
   const x = raw.columns[0]!;
-  const singles = rankSymbolic(prepareEdgeSamples(x, raw.y), { lib }).ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
+  const ranked = rankSymbolic(prepareEdgeSamples(x, raw.y), { lib }).ranked;
+  const singles = ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
+  // As for an edge: the ranking weighs simplicity down to 1 - R^2 = 1e-5, and the law is the most accurate (atan(z) ranks
+  // behind an exponential that is 1e-3 off).
+  const mostAccurate = ranked.reduce<Suggestion | undefined>((top, s) => (!top || s.r2 > top.r2 ? s : top), undefined);
+  if (mostAccurate && !singles.includes(mostAccurate)) singles.push(mostAccurate);
   const fits = [
     ...singles.map((s) => ({ fn: s.fn, abcd: [s.a, s.b, s.c, s.d] })),
     ...fitPairs(x, raw.y, ALTERNATIVES_PER_EDGE).map((p) => ({ fn: p.fn, abcd: [1, 0, p.c, p.d] })),

@@ -36,6 +36,23 @@ describe('exact sparse polynomials', () => {
     }
   });
 
+  it('takes negative powers of inputs that keep away from zero, and log terms when asked (for a target of log|y|)', () => {
+    // 1/y of x1*x2*x3/(x1 + x2 + x3), and log y of x1*exp(-x1*x2).
+    const reciprocals = rows((x) => 1 / (x[0]! * x[1]!) + 1 / (x[0]! * x[2]!) + 1 / (x[1]! * x[2]!), [[1, 3], [1, 3], [1, 3]]);
+    const found = exactPolynomial(reciprocals);
+    expect(termCount(found!)).toBe(3);
+    const logLaw = rows((x) => Math.log(x[0]!) - x[0]! * x[1]!, [[0.5, 2], [0.5, 2]]);
+    expect(exactPolynomial(logLaw)).toBeNull();
+    const withLogs = exactPolynomial(logLaw, true);
+    expect(termCount(withLogs!)).toBe(2);
+    for (const [data, expr] of [[reciprocals, found!], [logLaw, withLogs!]] as const) {
+      const values = evaluateExpr(expr, data.columns, data.n);
+      for (let s = 0; s < 20; s++) expect(values[s]!).toBeCloseTo(data.y[s]!, 10);
+    }
+    // An input that crosses zero takes no negative power: 1/x1 with x1 in [-1, 1] is no polynomial.
+    expect(exactPolynomial(rows((x) => 1 / x[0]! + x[1]!, [[-1, 1], [1, 2]]))).toBeNull();
+  });
+
   it('offers nothing for a law that is not a polynomial, however closely one approximates it, nor for a linear law', () => {
     // exp(x) on [0, 0.5] is within 3e-6 of its quartic Taylor polynomial: close, not exact.
     expect(exactPolynomial(rows((x) => Math.exp(x[0]!) * x[1]!, [[0, 0.5], [1, 2]]))).toBeNull();
