@@ -19,7 +19,7 @@ import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
-import { exactPolynomial } from './polynomial';
+import { exactFunctionSum, exactPolynomial } from './polynomial';
 import { reduceBySymmetry } from './reduce';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
 
@@ -301,6 +301,8 @@ function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
   const out: { expr: Expr; source: string }[] = [];
   const direct = exactPolynomial(data);
   if (direct) out.push({ expr: direct, source: 'polynomial' });
+  const functions = direct ? null : exactFunctionSum(data);
+  if (functions) out.push({ expr: functions, source: 'sum of functions' });
   const sign = productSign(data.y);
   if (sign === 0) return out;
   const inverse = exactPolynomial({ ...data, y: data.y.map((v) => 1 / v) });

@@ -1,12 +1,13 @@
 /**
- * Polynomial laws: the target, or 1/y or log|y|, as a sparse sum of monomials of the raw inputs (with negative powers
+ * Sparse exact laws: the target, or 1/y or log|y|, as a sparse sum of monomials of the raw inputs (with negative powers
  * of inputs that keep away from zero, and with log terms for log|y|), found by least squares over every such term up to
  * a small degree and kept only when it is exact. A KAN writes x1^2 + x1*x2 + x2^2 only through product nodes and
  * approximations of them; as a linear problem in the monomials it is solved outright, and so are x1*x2*x3/(x1+x2+x3)
  * (1/y is 1/(x1 x2) + 1/(x1 x3) + 1/(x2 x3)) and x1*exp(-x1*x2) (log y is log x1 - x1 x2). Terms that carry nothing are
  * dropped and the rest refitted, so the formula holds the law's terms only; a sum that merely approximates the target
  * (any smooth law over a narrow range) is never offered, since it would be the numerically close tangle discovery
- * exists to avoid.
+ * exists to avoid. The same search runs over sums of functions of single inputs and products of two of them
+ * (exactFunctionSum: x1*cos(x2) + x2*sin(x1)).
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
@@ -26,8 +27,29 @@ const NEGLIGIBLE = 1e-8;
 /** An input takes negative powers when its smallest magnitude is at least this fraction of its RMS. */
 const CLEARANCE = 0.05;
 
-/** A term: a monomial (exponent per input), or log|x_i|. */
-type Term = { kind: 'monomial'; exponents: number[] } | { kind: 'log'; input: number };
+/** A function of one input that products of two inputs are made of. */
+interface Factor {
+  name: 'x' | 'x2' | 'inv' | 'sqrt' | 'log' | 'exp' | 'expm' | 'sin' | 'cos';
+  f: (x: number) => number;
+  expr: (x: Expr) => Expr;
+  /** 'positive': needs x > 0; 'nonzero': x away from zero. */
+  needs?: 'positive' | 'nonzero';
+}
+
+const FACTORS: readonly Factor[] = [
+  { name: 'x', f: (x) => x, expr: (x) => x },
+  { name: 'x2', f: (x) => x * x, expr: (x) => ({ kind: 'pow', base: x, exponent: { kind: 'const', value: 2 } }) },
+  { name: 'inv', f: (x) => 1 / x, expr: (x) => ({ kind: 'pow', base: x, exponent: { kind: 'const', value: -1 } }), needs: 'nonzero' },
+  { name: 'sqrt', f: Math.sqrt, expr: (x) => ({ kind: 'fn', name: 'sqrt', arg: x }), needs: 'positive' },
+  { name: 'log', f: Math.log, expr: (x) => ({ kind: 'fn', name: 'log', arg: x }), needs: 'positive' },
+  { name: 'exp', f: Math.exp, expr: (x) => ({ kind: 'fn', name: 'exp', arg: x }) },
+  { name: 'expm', f: (x) => Math.exp(-x), expr: (x) => ({ kind: 'fn', name: 'exp', arg: { kind: 'mul', factors: [{ kind: 'const', value: -1 }, x] } }) },
+  { name: 'sin', f: Math.sin, expr: (x) => ({ kind: 'fn', name: 'sin', arg: x }) },
+  { name: 'cos', f: Math.cos, expr: (x) => ({ kind: 'fn', name: 'cos', arg: x }) },
+];
+
+/** A term: a monomial (exponent per input), log|x_i|, or a product of functions of distinct inputs. */
+type Term = { kind: 'monomial'; exponents: number[] } | { kind: 'log'; input: number } | { kind: 'functions'; factors: { input: number; factor: Factor }[] };
 
 /** Exponent vectors of total degree 1..degree, each exponent in [lowest[i], MAX_POWER], simplest first. */
 function monomials(lowest: readonly number[], degree: number): number[][] {
@@ -73,6 +95,9 @@ function termsFor(columns: readonly Float64Array[], logs: boolean, negative: boo
 
 function termColumn(term: Term, data: FitData): Float64Array {
   if (term.kind === 'log') return data.columns[term.input]!.map(Math.log);
+  if (term.kind === 'functions') {
+    return Float64Array.from({ length: data.n }, (_, s) => term.factors.reduce((p, { input, factor }) => p * factor.f(data.columns[input]![s]!), 1));
+  }
   const c = new Float64Array(data.n).fill(1);
   term.exponents.forEach((e, i) => {
     if (e === 0) return;
@@ -84,6 +109,7 @@ function termColumn(term: Term, data: FitData): Float64Array {
 
 function termExpr(term: Term): Expr[] {
   if (term.kind === 'log') return [{ kind: 'fn', name: 'log', arg: { kind: 'var', index: term.input } }];
+  if (term.kind === 'functions') return term.factors.map(({ input, factor }) => factor.expr({ kind: 'var', index: input }));
   return term.exponents.flatMap((e, i): Expr[] => (e === 0 ? [] : [e === 1 ? { kind: 'var', index: i } : { kind: 'pow', base: { kind: 'var', index: i }, exponent: { kind: 'const', value: e } }]));
 }
 
@@ -101,6 +127,97 @@ export function exactPolynomial(data: FitData, logs = false): Expr | null {
   const same = laurent.length === plain.length;
   return sparseExactFit(data, plain, spread) ?? (same ? null : sparseExactFit(data, laurent, spread));
 }
+
+/**
+ * The sparse sum of functions of single inputs and products of two of them (x1*cos(x2) + x2*sin(x1),
+ * log(x1) + x3*log(x2)) that fits the rows' target exactly; null when none does. The same search as exactPolynomial
+ * over a dictionary of FACTORS (each where its input allows it); a product of two functions of one input is left out,
+ * since sin^2 + cos^2 = 1 would make the dictionary dependent.
+ */
+export function exactFunctionSum(data: FitData): Expr | null {
+  if (data.n < 2 * MAX_FUNCTION_TERMS) return null;
+  const spread = spreadOf(data.y);
+  if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
+  const usable = data.columns.map((c) => FACTORS.filter((f) => (f.needs === 'positive' ? c.every((v) => v > 0) : f.needs === 'nonzero' ? clearance(c) >= CLEARANCE : true)));
+  const terms: Term[] = [];
+  usable.forEach((factors, i) => factors.forEach((factor) => terms.push({ kind: 'functions', factors: [{ input: i, factor }] })));
+  for (let i = 0; i < usable.length; i++) {
+    for (let j = i + 1; j < usable.length; j++) {
+      for (const a of usable[i]!) for (const b of usable[j]!) terms.push({ kind: 'functions', factors: [{ input: i, factor: a }, { input: j, factor: b }] });
+    }
+  }
+  if (terms.length > MAX_FUNCTION_TERMS || terms.length === 0) return null;
+  const found = greedyExactFit(data, terms, spread);
+  // A sum the polynomial search writes (only powers) is left to it.
+  return found && !onlyPowers(found) ? found : null;
+}
+
+/**
+ * Orthogonal matching pursuit: the term most correlated with what is left of the target joins, all chosen terms are
+ * refitted, until the fit is exact (then the sum is returned) or MAX_GREEDY_TERMS have joined (null). A dictionary this
+ * rich fits any smooth target over a short range to rounding when all its terms are used (log x1 on [1, 3] from the
+ * other eight functions of x1); only a sum of a few terms is a law.
+ */
+function greedyExactFit(data: FitData, terms: Term[], spread: number): Expr | null {
+  const columns = terms.map((t) => termColumn(t, data));
+  const norms = columns.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0)));
+  const ones = new Float64Array(data.n).fill(1);
+  const chosen: number[] = [];
+  const mean = data.y.reduce((a, v) => a + v, 0) / data.n;
+  let residual: Float64Array = data.y.map((v) => v - mean);
+  for (let step = 0; step < MAX_GREEDY_TERMS; step++) {
+    let best = -1;
+    let bestScore = 0;
+    columns.forEach((c, k) => {
+      if (chosen.includes(k) || !(norms[k]! > 0) || !c.every(Number.isFinite)) return;
+      let dot = 0;
+      for (let s = 0; s < data.n; s++) dot += c[s]! * residual[s]!;
+      const score = Math.abs(dot) / norms[k]!;
+      if (score > bestScore) [best, bestScore] = [k, score];
+    });
+    if (best < 0) return null;
+    chosen.push(best);
+    const fitted = refit(chosen);
+    if (!fitted) return null;
+    residual = fitted.residual;
+    if (fitted.rms <= EXACT * spread) {
+      // A term picked early that the later ones make redundant is dropped while the fit stays exact.
+      let kept = chosen.slice();
+      for (let q = kept.length - 1; q >= 0 && kept.length > 1; q--) {
+        const without = kept.filter((_, r) => r !== q);
+        const again = refit(without);
+        if (again && again.rms <= EXACT * spread) kept = without;
+      }
+      if (kept.length > MAX_LAW_TERMS) return null;
+      const { w, scales } = refit(kept)!;
+      return {
+        kind: 'add',
+        terms: [
+          ...(Math.abs(w[0]!) > NEGLIGIBLE * spread ? [{ kind: 'const' as const, value: w[0]! }] : []),
+          ...kept.map((k, q): Expr => ({ kind: 'mul', factors: [{ kind: 'const', value: w[q + 1]! / scales[q]! }, ...termExpr(terms[k]!)] })),
+        ],
+      };
+    }
+  }
+  return null;
+
+  function refit(subset: number[]): { w: Float64Array; scales: number[]; residual: Float64Array; rms: number } | null {
+    const scales = subset.map((k) => norms[k]! / Math.sqrt(data.n));
+    const w = leastSquaresQR([ones, ...subset.map((k, q) => columns[k]!.map((v) => v / scales[q]!))], data.y);
+    if (!w || !w.every(Number.isFinite)) return null;
+    const r = data.y.map((v, s) => v - subset.reduce((p, k, q) => p + (w[q + 1]! * columns[k]![s]!) / scales[q]!, w[0]!));
+    return { w, scales, residual: r, rms: Math.sqrt(r.reduce((a, v) => a + v * v, 0) / data.n) };
+  }
+}
+
+/** Terms the greedy search may pick, and terms a law found by it may keep. */
+const MAX_GREEDY_TERMS = 8;
+const MAX_LAW_TERMS = 5;
+
+/** Terms of the function dictionary at most: three inputs (9 + 9 + 9 functions, 3 x 81 products) stay under it. */
+const MAX_FUNCTION_TERMS = 300;
+
+const onlyPowers = (e: Expr): boolean => (e.kind === 'fn' ? false : e.kind === 'add' ? e.terms.every(onlyPowers) : e.kind === 'mul' ? e.factors.every(onlyPowers) : e.kind === 'pow' ? onlyPowers(e.base) : true);
 
 /** The sparse exact fit over these terms (see exactPolynomial), or null. */
 function sparseExactFit(data: FitData, candidates: Term[], spread: number): Expr | null {
@@ -121,7 +238,7 @@ function sparseExactFit(data: FitData, candidates: Term[], spread: number): Expr
     if (!(Math.sqrt(ssr / data.n) <= EXACT * spread)) return null;
     const kept = terms.map((_, k) => k).filter((k) => (Math.abs(w[k + 1]!) * spreadOf(raw[k]!)) / scales[k]! > NEGLIGIBLE * spread);
     if (kept.length === terms.length) {
-      const linear = terms.every((t) => t.kind === 'monomial' && t.exponents.every((e) => e >= 0) && t.exponents.reduce((a, b) => a + b, 0) <= 1);
+      const linear = terms.every((t) => (t.kind === 'monomial' && t.exponents.every((e) => e >= 0) && t.exponents.reduce((a, b) => a + b, 0) <= 1) || (t.kind === 'functions' && t.factors.length === 1 && t.factors[0]!.factor.name === 'x'));
       if (linear) return null;
       return {
         kind: 'add',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactPolynomial } from '../../../app/discover/polynomial';
+import { exactFunctionSum, exactPolynomial } from '../../../app/discover/polynomial';
 import type { FitData } from '../../../app/symbolic/algebra/constants';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
@@ -60,5 +60,18 @@ describe('exact sparse polynomials', () => {
     expect(exactPolynomial(rows((x) => 2 * x[0]! - x[1]! + 1, [[-1, 1], [-1, 1]]))).toBeNull();
     // Too few rows to tell a polynomial of so many monomials from anything else.
     expect(exactPolynomial(rows((x) => x[0]! * x[1]!, [[-1, 1], [-1, 1]], 60))).toBeNull();
+  });
+
+  it('finds a sum of functions of single inputs and their products, and offers no dense fit of a law outside the dictionary', () => {
+    const law = rows((x) => x[0]! * Math.cos(x[1]!) + x[1]! * Math.sin(x[0]!), [[-2, 2], [-2, 2]], 800);
+    const found = exactFunctionSum(law);
+    expect(termCount(found!)).toBe(2);
+    const fresh = rows((x) => x[0]! * Math.cos(x[1]!) + x[1]! * Math.sin(x[0]!), [[-2, 2], [-2, 2]], 50);
+    const values = evaluateExpr(found!, fresh.columns, fresh.n);
+    for (let s = 0; s < fresh.n; s++) expect(values[s]!).toBeCloseTo(fresh.y[s]!, 10);
+    // tanh(x1 + x2) is none of these; all the dictionary's terms together approximate it closely, and that is not offered.
+    expect(exactFunctionSum(rows((x) => Math.tanh(x[0]! + x[1]!), [[1, 3], [1, 3]], 800))).toBeNull();
+    // A plain polynomial is left to the polynomial search.
+    expect(exactFunctionSum(rows((x) => x[0]! * x[1]!, [[-1, 1], [-1, 1]], 800))).toBeNull();
   });
 });
