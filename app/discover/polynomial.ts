@@ -24,8 +24,8 @@ const MIN_POWER = -2;
 const EXACT = 1e-9;
 /** A term whose spread is under this fraction of the target's is dropped. */
 const NEGLIGIBLE = 1e-8;
-/** An input takes negative powers when its smallest magnitude is at least this fraction of its RMS. */
-const CLEARANCE = 0.05;
+/** An input takes negative powers (and 1/x) when its smallest magnitude is at least this fraction of its RMS. */
+export const CLEARANCE = 0.05;
 
 /** A function of one input that products of two inputs are made of. */
 interface Factor {
@@ -75,14 +75,15 @@ const spreadOf = (v: Float64Array): number => {
   return Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, v.length));
 };
 
-const clearance = (v: Float64Array): number => v.reduce((m, x) => Math.min(m, Math.abs(x)), Infinity) / (Math.sqrt(v.reduce((a, x) => a + x * x, 0) / Math.max(1, v.length)) || 1);
+/** A column's smallest magnitude over its RMS: how far it keeps from zero (0 when it reaches it). */
+export const zeroClearance = (v: Float64Array): number => v.reduce((m, x) => Math.min(m, Math.abs(x)), Infinity) / (Math.sqrt(v.reduce((a, x) => a + x * x, 0) / Math.max(1, v.length)) || 1);
 
 /**
  * The terms fitted to these inputs: monomials of the highest degree that keeps their number under MAX_TERMS (with
  * negative powers of the inputs that keep away from zero, when asked), and the logs.
  */
 function termsFor(columns: readonly Float64Array[], logs: boolean, negative: boolean): Term[] {
-  const lowest = columns.map((c) => (negative && clearance(c) >= CLEARANCE ? MIN_POWER : 0));
+  const lowest = columns.map((c) => (negative && zeroClearance(c) >= CLEARANCE ? MIN_POWER : 0));
   const logTerms: Term[] = logs ? columns.flatMap((c, input): Term[] => (c.every((v) => v > 0) ? [{ kind: 'log', input }] : [])) : [];
   let best: number[][] = [];
   for (let degree = 1; degree <= MAX_DEGREE; degree++) {
@@ -105,6 +106,17 @@ function termColumn(term: Term, data: FitData): Float64Array {
     for (let s = 0; s < data.n; s++) c[s]! *= x[s]! ** e;
   });
   return c;
+}
+
+/** w[0] + sum of w[k+1] / scales[k] * terms[k], the constant left out where it is negligible. */
+function weightedSum(w: Float64Array, scales: readonly number[], terms: readonly Term[], spread: number): Expr {
+  return {
+    kind: 'add',
+    terms: [
+      ...(Math.abs(w[0]!) > NEGLIGIBLE * spread ? [{ kind: 'const' as const, value: w[0]! }] : []),
+      ...terms.map((t, k): Expr => ({ kind: 'mul', factors: [{ kind: 'const', value: w[k + 1]! / scales[k]! }, ...termExpr(t)] })),
+    ],
+  };
 }
 
 function termExpr(term: Term): Expr[] {
@@ -138,7 +150,7 @@ export function exactFunctionSum(data: FitData): Expr | null {
   if (data.n < 2 * MAX_FUNCTION_TERMS) return null;
   const spread = spreadOf(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
-  const usable = data.columns.map((c) => FACTORS.filter((f) => (f.needs === 'positive' ? c.every((v) => v > 0) : f.needs === 'nonzero' ? clearance(c) >= CLEARANCE : true)));
+  const usable = data.columns.map((c) => FACTORS.filter((f) => (f.needs === 'positive' ? c.every((v) => v > 0) : f.needs === 'nonzero' ? zeroClearance(c) >= CLEARANCE : true)));
   const terms: Term[] = [];
   usable.forEach((factors, i) => factors.forEach((factor) => terms.push({ kind: 'functions', factors: [{ input: i, factor }] })));
   for (let i = 0; i < usable.length; i++) {
@@ -190,13 +202,7 @@ function greedyExactFit(data: FitData, terms: Term[], spread: number): Expr | nu
       }
       if (kept.length > MAX_LAW_TERMS) return null;
       const { w, scales } = refit(kept)!;
-      return {
-        kind: 'add',
-        terms: [
-          ...(Math.abs(w[0]!) > NEGLIGIBLE * spread ? [{ kind: 'const' as const, value: w[0]! }] : []),
-          ...kept.map((k, q): Expr => ({ kind: 'mul', factors: [{ kind: 'const', value: w[q + 1]! / scales[q]! }, ...termExpr(terms[k]!)] })),
-        ],
-      };
+      return weightedSum(w, scales, kept.map((k) => terms[k]!), spread);
     }
   }
   return null;
@@ -240,13 +246,7 @@ function sparseExactFit(data: FitData, candidates: Term[], spread: number): Expr
     if (kept.length === terms.length) {
       const linear = terms.every((t) => (t.kind === 'monomial' && t.exponents.every((e) => e >= 0) && t.exponents.reduce((a, b) => a + b, 0) <= 1) || (t.kind === 'functions' && t.factors.length === 1 && t.factors[0]!.factor.name === 'x'));
       if (linear) return null;
-      return {
-        kind: 'add',
-        terms: [
-          ...(Math.abs(w[0]!) > NEGLIGIBLE * spread ? [{ kind: 'const' as const, value: w[0]! }] : []),
-          ...terms.map((t, k): Expr => ({ kind: 'mul', factors: [{ kind: 'const', value: w[k + 1]! / scales[k]! }, ...termExpr(t)] })),
-        ],
-      };
+      return weightedSum(w, scales, terms, spread);
     }
     terms = kept.map((k) => terms[k]!);
     if (terms.length === 0) return null;

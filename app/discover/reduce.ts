@@ -12,6 +12,7 @@
  */
 import type { Standardizer } from '../data/standardize';
 import type { DiscoverInput } from './discover';
+import { CLEARANCE, zeroClearance } from './polynomial';
 import { productSign, standardDeviation, standardisedTarget, validationRmse } from './structures';
 import { clearDomains } from '../kan/domain';
 import { refineGrid } from '../kan/grid';
@@ -349,15 +350,11 @@ export function mergePair(current: Reduced, symmetry: Symmetry): Reduced {
  */
 function denominatorAwayFromZero(s: Symmetry, columns: readonly Float64Array[]): Symmetry {
   if (s.combination !== 'ratio' && s.combination !== 'scaling') return s;
-  const clearance = (column: Float64Array): number => column.reduce((m, v) => Math.min(m, Math.abs(v)), Infinity) / (rms(column) || 1);
   const [ci, cj] = [columns[s.i]!, columns[s.j]!];
   const halfInteger = s.degree !== undefined && !Number.isInteger(s.degree);
-  const flip = clearance(cj) < NEAR_ZERO_CLEARANCE && clearance(ci) > clearance(cj) && (!halfInteger || ci.every((v) => v > 0));
+  const flip = zeroClearance(cj) < CLEARANCE && zeroClearance(ci) > zeroClearance(cj) && (!halfInteger || ci.every((v) => v > 0));
   return flip ? { ...s, i: s.j, j: s.i } : s;
 }
-
-/** A denominator whose smallest magnitude is under this fraction of its RMS counts as coming close to zero. */
-const NEAR_ZERO_CLEARANCE = 0.05;
 
 /** Raw units per model unit of input i: its standard deviation when the problem standardises it, else 1. */
 function rawPerModelUnit(problem: DiscoverInput, i: number): number {
