@@ -55,6 +55,12 @@ export function applyStandardizer(table: NumericTable, s: Standardizer): Numeric
   return { columns: table.columns.slice(), rows: table.rows, data };
 }
 
+/** The mean and std that standardise the named column: raw = mean + std * standardised; {0, 1} where it is not standardised. */
+export function columnScale(s: Standardizer | null, name: string): { mean: number; std: number } {
+  const k = s ? s.columns.indexOf(name) : -1;
+  return k < 0 ? { mean: 0, std: 1 } : { mean: s!.mean[k]!, std: s!.std[k]! };
+}
+
 /** Standardised values of one column back to raw units; column is a position in s.columns or a column name. */
 export function invertStandardizer(values: ArrayLike<number>, s: Standardizer, column: number | string): Float64Array {
   const k = typeof column === 'number' ? column : s.columns.indexOf(column);

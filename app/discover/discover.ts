@@ -292,7 +292,6 @@ function constantExpr(data: FitData): Expr {
   return { kind: 'const', value: mean / Math.max(1, data.n) };
 }
 
-/** Least squares y = w0 + sum_i w_i * x_i on the raw inputs (the constant when the inputs are collinear). */
 /**
  * Exact sparse polynomials (polynomial.ts) of y, and where y keeps one sign of 1/y (sums of reciprocals: 1/(1/x1 + x2))
  * and of log|y| with log terms (x1 * exp(-x1 * x2)), each written back as a formula of y.
@@ -312,6 +311,7 @@ function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
   return out;
 }
 
+/** Least squares y = w0 + sum_i w_i * x_i on the raw inputs (the constant when the inputs are collinear). */
 function linearExpr(data: FitData): Expr {
   const ones = new Float64Array(data.n).fill(1);
   const w = leastSquares([ones, ...data.columns], data.y);

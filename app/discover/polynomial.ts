@@ -12,6 +12,7 @@
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
 import { leastSquaresQR } from '../util/linalg';
+import { standardDeviation } from './structures';
 
 /** Most terms fitted (the degree is chosen to stay under it). */
 const MAX_TERMS = 70;
@@ -70,11 +71,6 @@ function monomials(lowest: readonly number[], degree: number): number[][] {
   return out.sort((p, q) => size(p) - size(q));
 }
 
-const spreadOf = (v: Float64Array): number => {
-  const mean = v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
-  return Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, v.length));
-};
-
 /** A column's smallest magnitude over its RMS: how far it keeps from zero (0 when it reaches it). */
 export const zeroClearance = (v: Float64Array): number => v.reduce((m, x) => Math.min(m, Math.abs(x)), Infinity) / (Math.sqrt(v.reduce((a, x) => a + x * x, 0) / Math.max(1, v.length)) || 1);
 
@@ -131,13 +127,14 @@ function termExpr(term: Term): Expr[] {
  */
 export function exactPolynomial(data: FitData, logs = false): Expr | null {
   if (data.n < 2 * MAX_TERMS) return null;
-  const spread = spreadOf(data.y);
+  const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
   // Non-negative powers first, to the higher degree their fewer monomials allow (x1 x2 x3 + x4^2), then negative ones.
   const plain = termsFor(data.columns, logs, false);
+  const found = sparseExactFit(data, plain, spread);
+  if (found) return found;
   const laurent = termsFor(data.columns, logs, true);
-  const same = laurent.length === plain.length;
-  return sparseExactFit(data, plain, spread) ?? (same ? null : sparseExactFit(data, laurent, spread));
+  return laurent.length === plain.length ? null : sparseExactFit(data, laurent, spread);
 }
 
 /**
@@ -148,7 +145,7 @@ export function exactPolynomial(data: FitData, logs = false): Expr | null {
  */
 export function exactFunctionSum(data: FitData): Expr | null {
   if (data.n < 2 * MAX_FUNCTION_TERMS) return null;
-  const spread = spreadOf(data.y);
+  const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
   const usable = data.columns.map((c) => FACTORS.filter((f) => (f.needs === 'positive' ? c.every((v) => v > 0) : f.needs === 'nonzero' ? zeroClearance(c) >= CLEARANCE : true)));
   const terms: Term[] = [];
@@ -242,7 +239,7 @@ function sparseExactFit(data: FitData, candidates: Term[], spread: number): Expr
       ssr += (p - data.y[s]!) ** 2;
     }
     if (!(Math.sqrt(ssr / data.n) <= EXACT * spread)) return null;
-    const kept = terms.map((_, k) => k).filter((k) => (Math.abs(w[k + 1]!) * spreadOf(raw[k]!)) / scales[k]! > NEGLIGIBLE * spread);
+    const kept = terms.map((_, k) => k).filter((k) => (Math.abs(w[k + 1]!) * standardDeviation(raw[k]!)) / scales[k]! > NEGLIGIBLE * spread);
     if (kept.length === terms.length) {
       const linear = terms.every((t) => (t.kind === 'monomial' && t.exponents.every((e) => e >= 0) && t.exponents.reduce((a, b) => a + b, 0) <= 1) || (t.kind === 'functions' && t.factors.length === 1 && t.factors[0]!.factor.name === 'x'));
       if (linear) return null;

@@ -10,7 +10,7 @@
  * and the speed of light, an angle's spread and its offset) enter physical laws this way: m c^2 / sqrt(1 - v^2/c^2) is
  * c^2 times a function of v/c. The pair becomes their ratio and the target y / x_j^p, for p a multiple of 1/2.
  */
-import type { Standardizer } from '../data/standardize';
+import { type Standardizer, columnScale } from '../data/standardize';
 import type { DiscoverInput } from './discover';
 import { CLEARANCE, zeroClearance } from './polynomial';
 import { productSign, standardDeviation, standardisedTarget, validationRmse } from './structures';
@@ -358,9 +358,7 @@ function denominatorAwayFromZero(s: Symmetry, columns: readonly Float64Array[]):
 
 /** Raw units per model unit of input i: its standard deviation when the problem standardises it, else 1. */
 function rawPerModelUnit(problem: DiscoverInput, i: number): number {
-  if (!problem.standardizer) return 1;
-  const k = problem.standardizer.columns.indexOf(problem.inputNames[i]!);
-  return k < 0 ? 1 : problem.standardizer.std[k]!;
+  return columnScale(problem.standardizer, problem.inputNames[i]!).std;
 }
 
 function freshName(taken: readonly string[]): string {

@@ -10,7 +10,7 @@ import { attribute } from '../kan/attribution';
 import { column, evaluateEdgesFrom, isEdgeActive } from '../kan/edges';
 import { Kan } from '../kan/model';
 import { keepNodes, prune } from '../kan/prune';
-import type { Standardizer } from '../data/standardize';
+import { type Standardizer, columnScale } from '../data/standardize';
 import type { Batch } from '../train/types';
 import { fit } from '../train/fit';
 import { Rng } from '../util/rng';
@@ -196,7 +196,7 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
       const options = ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
       // The ranking counts fits only to 1 - R^2 = 1e-5, where a simpler function wins; the most accurate one is what a
       // law's edge is, so it is always an alternative.
-      const mostAccurate = ranked.reduce<Suggestion | undefined>((top, s) => (!top || s.r2 > top.r2 ? s : top), undefined);
+      const mostAccurate = mostAccurateOf(ranked);
       if (mostAccurate && mostAccurate.r2 >= ALTERNATIVE_R2 && !options.includes(mostAccurate)) options.push(mostAccurate);
       if (l === 0 && !(mostAccurate && mostAccurate.r2 >= PAIR_BELOW_R2)) {
         options.push(...pairOptions(ctx, edge.input, x, y, nodeMiss, mostAccurate));
@@ -231,6 +231,11 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
   return out;
 }
 
+/** The suggestion with the highest R^2 (the ranking orders by score, where simplicity weighs in). */
+function mostAccurateOf(ranked: readonly Suggestion[]): Suggestion | undefined {
+  return ranked.reduce<Suggestion | undefined>((top, s) => (!top || s.r2 > top.r2 ? s : top), undefined);
+}
+
 /**
  * Two-term fits (pair.ts) of a first-layer edge in its raw input, as options, when they beat the edge's best single
  * function clearly: their error at most PAIR_GAIN of its error. They are fitted to the edge's values and, where the
@@ -239,9 +244,7 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
  * function on the same values).
  */
 function pairOptions(ctx: StructureContext, input: number, x: Float64Array, y: Float64Array, nodeMiss: Float64Array | null, single: Suggestion | undefined): Suggestion[] {
-  const k = ctx.standardizer ? ctx.standardizer.columns.indexOf(ctx.inputNames[input]!) : -1;
-  const mean = k < 0 ? 0 : ctx.standardizer!.mean[k]!;
-  const std = k < 0 ? 1 : ctx.standardizer!.std[k]!;
+  const { mean, std } = columnScale(ctx.standardizer, ctx.inputNames[input]!);
   const z = x.map((v) => std * v + mean);
   const out: Suggestion[] = [];
   for (const values of nodeMiss ? [y, y.map((v, s) => v + nodeMiss[s]!)] : [y]) {
@@ -289,7 +292,7 @@ export function univariateCandidates(raw: FitData, inputName: string, lib: reado
   const singles = ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
   // As for an edge: the ranking weighs simplicity down to 1 - R^2 = 1e-5, and the law is the most accurate (atan(z) ranks
   // behind an exponential that is 1e-3 off).
-  const mostAccurate = ranked.reduce<Suggestion | undefined>((top, s) => (!top || s.r2 > top.r2 ? s : top), undefined);
+  const mostAccurate = mostAccurateOf(ranked);
   if (mostAccurate && !singles.includes(mostAccurate)) singles.push(mostAccurate);
   const fits = [
     ...singles.map((s) => ({ fn: s.fn, abcd: [s.a, s.b, s.c, s.d] })),
