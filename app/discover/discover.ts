@@ -20,6 +20,7 @@ import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
 import { exactFunctionSum, exactPolynomial } from './polynomial';
+import { exactRational } from './rational';
 import { reduceBySymmetry } from './reduce';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
 
@@ -197,7 +198,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       if (exactFound()) break;
       if (restart === 0 && name === 'product of sums') {
         // Read off the data when the first KAN has not found the law (so a law it finds keeps its KAN as the model).
-        for (const { expr, source } of polynomialLaws(input.rawTrain)) add(expr, source, {}, null);
+        for (const { expr, source } of exactLaws(input.rawTrain)) add(expr, source, {}, null);
         for (const c of univariateCandidates(input.rawTrain, input.inputNames[0]!, options.lib)) add(c.expr, c.source, c.edges, null);
         finishNearExact();
         if (exactFound()) break;
@@ -308,6 +309,15 @@ function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
   if (inverse) out.push({ expr: { kind: 'pow', base: inverse, exponent: { kind: 'const', value: -1 } }, source: 'polynomial of 1/y' });
   const log = exactPolynomial({ ...data, y: data.y.map((v) => Math.log(Math.abs(v))) }, true);
   if (log) out.push({ expr: { kind: 'mul', factors: [{ kind: 'const', value: sign }, { kind: 'fn', name: 'exp', arg: log }] }, source: 'polynomial of log|y|' });
+  return out;
+}
+
+/** Exact laws read off the data: polynomialLaws, and a ratio of polynomials (rational.ts) when no polynomial of y or 1/y holds. */
+function exactLaws(data: FitData): { expr: Expr; source: string }[] {
+  const out = polynomialLaws(data);
+  if (out.some((l) => l.source === 'polynomial' || l.source === 'polynomial of 1/y')) return out;
+  const rational = exactRational(data);
+  if (rational) out.push({ expr: rational, source: 'ratio of polynomials' });
   return out;
 }
 

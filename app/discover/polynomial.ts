@@ -22,9 +22,9 @@ const MAX_DEGREE = 4;
 const MAX_POWER = 4;
 const MIN_POWER = -2;
 /** A fit counts as exact when its RMS residual is at most this fraction of the target's spread. */
-const EXACT = 1e-9;
+export const EXACT = 1e-9;
 /** A term whose spread is under this fraction of the target's is dropped. */
-const NEGLIGIBLE = 1e-8;
+export const NEGLIGIBLE = 1e-8;
 /** An input takes negative powers (and 1/x) when its smallest magnitude is at least this fraction of its RMS. */
 export const CLEARANCE = 0.05;
 
@@ -53,7 +53,7 @@ const FACTORS: readonly Factor[] = [
 type Term = { kind: 'monomial'; exponents: number[] } | { kind: 'log'; input: number } | { kind: 'functions'; factors: { input: number; factor: Factor }[] };
 
 /** Exponent vectors of total degree 1..degree, each exponent in [lowest[i], MAX_POWER], simplest first. */
-function monomials(lowest: readonly number[], degree: number): number[][] {
+export function monomials(lowest: readonly number[], degree: number): number[][] {
   const out: number[][] = [];
   const walk = (i: number, left: number, current: number[]): void => {
     if (i === lowest.length) {
@@ -118,7 +118,12 @@ function weightedSum(w: Float64Array, scales: readonly number[], terms: readonly
 function termExpr(term: Term): Expr[] {
   if (term.kind === 'log') return [{ kind: 'fn', name: 'log', arg: { kind: 'var', index: term.input } }];
   if (term.kind === 'functions') return term.factors.map(({ input, factor }) => factor.expr({ kind: 'var', index: input }));
-  return term.exponents.flatMap((e, i): Expr[] => (e === 0 ? [] : [e === 1 ? { kind: 'var', index: i } : { kind: 'pow', base: { kind: 'var', index: i }, exponent: { kind: 'const', value: e } }]));
+  return monomialExpr(term.exponents);
+}
+
+/** The factors of a monomial x_i^e_i (none for the constant). */
+export function monomialExpr(exponents: readonly number[]): Expr[] {
+  return exponents.flatMap((e, i): Expr[] => (e === 0 ? [] : [e === 1 ? { kind: 'var', index: i } : { kind: 'pow', base: { kind: 'var', index: i }, exponent: { kind: 'const', value: e } }]));
 }
 
 /**

@@ -92,12 +92,19 @@ function withCoefficient(coef: Const, rest: Expr | null): Expr {
 }
 
 function snapCoefficient(c: Const): Const {
-  if (c.exact !== undefined || !Number.isFinite(c.value) || c.value === 0) return c;
+  if (c.exact !== undefined) return c;
+  const near = nearRational(c.value);
+  return near === undefined ? c : (constant(near) as Const);
+}
+
+/** The fraction p/q (q <= 12, p nonzero) within rounding of v, if any. */
+function nearRational(v: number): number | undefined {
+  if (!Number.isFinite(v) || v === 0) return undefined;
   for (let q = 1; q <= 12; q++) {
-    const p = Math.round(c.value * q);
-    if (p !== 0 && Math.abs(c.value - p / q) <= COEFFICIENT_SNAP * Math.abs(c.value)) return constant(p / q) as Const;
+    const p = Math.round(v * q);
+    if (p !== 0 && Math.abs(v - p / q) <= COEFFICIENT_SNAP * Math.abs(v)) return p / q;
   }
-  return c;
+  return undefined;
 }
 
 function snapExponent(a: Const): Const {
@@ -383,9 +390,41 @@ function apply(name: FnName, arg: Expr): Expr {
       if (rest !== null && coef.value !== 1) return product([constant(Math.abs(coef.value)), apply('abs', rest)]);
       return { kind: 'fn', name, arg };
     }
+    case 'sin':
+    case 'cos':
+      return shiftQuarterTurns(name, arg);
     default:
       return { kind: 'fn', name, arg };
   }
+}
+
+/**
+ * sin and cos of u + m*pi/2 as +-sin(u) or +-cos(u): a fitted phase that snaps to a quarter turn is that function of u,
+ * and cos(pi*x1 - pi/2) reads sin(pi*x1).
+ */
+function shiftQuarterTurns(name: 'sin' | 'cos', arg: Expr): Expr {
+  const terms = arg.kind === 'add' ? arg.terms : [arg];
+  const phase = terms.find(isConst);
+  if (phase === undefined) return { kind: 'fn', name, arg };
+  const rest = terms.filter((t) => t !== phase);
+  let quarters = Math.round(phase.value / (Math.PI / 2));
+  let left: Const = ZERO;
+  const onQuarter = quarters !== 0 && (phase.exact !== undefined
+    ? phase.exact.basis === 'pi' && (2 * phase.exact.p) % phase.exact.q === 0
+    : Math.abs(phase.value - (quarters * Math.PI) / 2) <= CANCEL_RELATIVE * Math.abs(phase.value));
+  if (!onQuarter) {
+    // A phase a quarter turn or two away from a simple number: sin(2 x - 0.5707963...) is -cos(2 x + 1).
+    if (phase.exact !== undefined || nearRational(phase.value) !== undefined) return { kind: 'fn', name, arg };
+    const shift = [1, -1, 2, -2].find((k) => nearRational(phase.value - (k * Math.PI) / 2) !== undefined);
+    if (shift === undefined) return { kind: 'fn', name, arg };
+    quarters = shift;
+    left = constant(nearRational(phase.value - (shift * Math.PI) / 2)!) as Const;
+  }
+  const u = sum(left.value === 0 ? rest : [...rest, left]);
+  // sin(u + m pi/2) = sin u, cos u, -sin u, -cos u for m = 0..3 (mod 4); cos(u + m pi/2) = sin(u + (m + 1) pi/2).
+  const m = (((quarters + (name === 'cos' ? 1 : 0)) % 4) + 4) % 4;
+  const f: Expr = { kind: 'fn', name: m % 2 === 0 ? 'sin' : 'cos', arg: u };
+  return m >= 2 ? product([constant(-1), f]) : f;
 }
 
 /** exp(a*log(u) + b*log(v) + k + rest) = e^k * u^a * v^b * exp(rest). */

@@ -113,7 +113,7 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     expectLawsFound(laws);
   }, 400_000);
 
-  it.skipIf(!hasSympy)('finds laws whose factors are two terms, polynomials, and laws of one input read off the data', () => {
+  it.skipIf(!hasSympy)('finds laws whose factors are two terms, polynomials, ratios of polynomials, and laws of one input read off the data', () => {
     // x1 x2^2 / sqrt(1 - x2^2/x3^2): a scaling of degree 2 in (x2, x3), found on the oracle of log|y|, leaves the factor
     // z^2 / sqrt(1 - z^2), whose log is two atoms. The Gaussian's offset and spread: a difference, then a scaling whose
     // denominator is the spread (the difference crosses zero).
@@ -127,6 +127,8 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
       ['x1*exp(-x1*x2)', 2, [[0.5, 2], [0.5, 2]], 'x1*exp(-x1*x2)', /^polynomial of log\|y\|$/],
       ['atan(x1/x2)', 2, [[1, 3], [1, 3]], 'atan(x1/x2)', /^univariate over x1\/x2 -> z1$/],
       ['x1*cos(x2)+x2*sin(x1)', 2, [[-2, 2], [-2, 2]], 'x1*cos(x2)+x2*sin(x1)', /^sum of functions$/],
+      // No polynomial of y, 1/y or log|y|: a ratio of polynomials in lowest terms.
+      ['(x1^2-x2)/(x1+x2*x3)', 3, [[1, 3], [1, 3], [1, 3]], '(x1**2-x2)/(x1+x2*x3)', /^ratio of polynomials$/],
     ];
     expectLawsFound(laws);
   }, 400_000);

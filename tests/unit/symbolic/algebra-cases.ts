@@ -37,4 +37,9 @@ export const ALGEBRA_CASES: readonly AlgebraCase[] = [
   { input: 'tanh(2*(0.5*x1 + 0.25) - 0.5)', expected: 'tanh(x1)' },
   { input: 'sqrt(4*x1^2)', expected: '2*x1' },
   { input: 'exp(log(x1^2 + 1) - log(x1^2 + 1) + log(x2))', expected: 'x2' },
+  // A phase on a quarter turn, or a quarter turn from a simple number: the other function of the plain argument.
+  { input: 'exp(cos(pi*x1 - pi/2) + x2^2)', expected: 'exp(sin(pi*x1) + x2**2)' },
+  { input: 'cos(x1 + 3.141592653589793) * x2', expected: '-cos(x1)*x2' },
+  { input: '-sin(2*x1 - 0.5707963267948967)', expected: 'cos(2*x1 + 1)' },
+  { input: 'sin(x1 + 0.3)', expected: 'sin(x1 + 0.3)' },
 ];

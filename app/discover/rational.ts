@@ -1,0 +1,160 @@
+/**
+ * Exact rational laws: y = P(x) / Q(x) with P and Q polynomials of the raw inputs, found as a linear problem. y * Q = P
+ * is linear in the coefficients of both once one coefficient of Q is fixed to 1, so for each pair of degrees (lowest
+ * first) and each monomial of Q as that unit, least squares gives the rest; the first pair of degrees where a fit
+ * predicts the target exactly holds the law in lowest terms, where its coefficients are unique. Relativistic velocity
+ * addition, (u + v) / (1 + u v / c^2), is c^2 (u + v) / (c^2 + u v): no polynomial of y, 1/y or log|y|, and a KAN
+ * writes it only as a close tangle. Only exact fits are offered (as for polynomials): a ratio of high degrees fitted
+ * loosely would be the numerically close formula discovery exists to avoid.
+ */
+import type { FitData } from '../symbolic/algebra/constants';
+import type { Expr } from '../symbolic/algebra/expr';
+import { leastSquaresQR } from '../util/linalg';
+import { EXACT, NEGLIGIBLE, monomialExpr, monomials } from './polynomial';
+import { standardDeviation } from './structures';
+
+/** Highest total degree of the numerator and of the denominator. */
+const MAX_RATIONAL_DEGREE = 3;
+/** Most unknown coefficients of one fit (numerator's and denominator's monomials, less the unit). */
+const MAX_UNKNOWNS = 90;
+/** Rows a candidate is screened on (at least this many, and at least 4 per unknown); exact ones are refitted on all. */
+const SCREEN_ROWS = 300;
+
+/** Exponent vectors of total degree 0..degree (the constant first), simplest first. */
+function monomialsUpTo(inputs: number, degree: number): number[][] {
+  return [new Array<number>(inputs).fill(0), ...(degree > 0 ? monomials(new Array<number>(inputs).fill(0), degree) : [])];
+}
+
+function monomialColumn(exponents: readonly number[], columns: readonly Float64Array[], rows: readonly number[]): Float64Array {
+  const c = new Float64Array(rows.length).fill(1);
+  exponents.forEach((e, i) => {
+    if (e === 0) return;
+    const x = columns[i]!;
+    rows.forEach((s, r) => {
+      c[r]! *= x[s]! ** e;
+    });
+  });
+  return c;
+}
+
+interface RationalFit {
+  numerator: number[][];
+  denominator: number[][];
+  /** Coefficients of the numerator's monomials, then the denominator's (the unit's included). */
+  p: Float64Array;
+  q: Float64Array;
+}
+
+/**
+ * Least squares of y * Q = P over these rows with Q's monomial `unit` at coefficient 1; null when the system is
+ * singular (degrees above the law's, or a unit the law's denominator lacks to the same effect).
+ */
+function solve(data: FitData, rows: readonly number[], numerator: number[][], denominator: number[][], unit: number): RationalFit | null {
+  const y = Float64Array.from(rows, (s) => data.y[s]!);
+  const pCols = numerator.map((m) => monomialColumn(m, data.columns, rows));
+  const qCols = denominator.map((m) => monomialColumn(m, data.columns, rows).map((v, r) => v * y[r]!));
+  const others = qCols.filter((_, k) => k !== unit);
+  // Columns scaled to unit RMS: monomials of inputs in the thousands span many decades.
+  const all = [...pCols, ...others.map((c) => c.map((v) => -v))];
+  const scales = all.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / c.length) || 1);
+  const w = leastSquaresQR(all.map((c, k) => c.map((v) => v / scales[k]!)), qCols[unit]!);
+  if (!w || !w.every(Number.isFinite)) return null;
+  const coef = w.map((v, k) => v / scales[k]!);
+  const p = coef.slice(0, numerator.length);
+  const q = new Float64Array(denominator.length);
+  let o = numerator.length;
+  for (let k = 0; k < denominator.length; k++) q[k] = k === unit ? 1 : coef[o++]!;
+  return { numerator, denominator, p, q };
+}
+
+function predict(fit: RationalFit, data: FitData, s: number): number {
+  const value = (ms: number[][], c: Float64Array): number => ms.reduce((a, m, k) => a + c[k]! * m.reduce((t, e, i) => (e === 0 ? t : t * data.columns[i]![s]! ** e), 1), 0);
+  return value(fit.numerator, fit.p) / value(fit.denominator, fit.q);
+}
+
+function rmsError(fit: RationalFit, data: FitData, rows: readonly number[]): number {
+  let ss = 0;
+  for (const s of rows) ss += (predict(fit, data, s) - data.y[s]!) ** 2;
+  return Math.sqrt(ss / rows.length);
+}
+
+/** RMS of a column. */
+const rms = (c: Float64Array): number => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / Math.max(1, c.length));
+
+/** The monomials whose term carries more than NEGLIGIBLE of the polynomial's RMS over the rows. */
+function carrying(ms: number[][], c: Float64Array, data: FitData, rows: readonly number[]): number[][] {
+  const cols = ms.map((m) => monomialColumn(m, data.columns, rows));
+  const total = rms(Float64Array.from(rows, (_, r) => cols.reduce((a, col, k) => a + c[k]! * col[r]!, 0)));
+  return ms.filter((_, k) => Math.abs(c[k]!) * rms(cols[k]!) > NEGLIGIBLE * total);
+}
+
+/** Drops the monomials that carry nothing in P or in Q and refits; null when that loses exactness. */
+function sparsify(fit: RationalFit, data: FitData, rows: readonly number[], spread: number): RationalFit | null {
+  const keepP = carrying(fit.numerator, fit.p, data, rows);
+  const keepQ = carrying(fit.denominator, fit.q, data, rows);
+  if (keepP.length === fit.numerator.length && keepQ.length === fit.denominator.length) return fit;
+  if (keepP.length === 0 || keepQ.length === 0) return null;
+  // The unit: the kept denominator monomial with the largest coefficient.
+  const coefficient = (m: number[]): number => Math.abs(fit.q[fit.denominator.indexOf(m)]!);
+  const unit = keepQ.reduce((best, m, k) => (coefficient(m) > coefficient(keepQ[best]!) ? k : best), 0);
+  const again = solve(data, rows, keepP, keepQ, unit);
+  return again && rmsError(again, data, rows) <= EXACT * spread ? again : null;
+}
+
+/**
+ * The coefficients divided by the one that makes most of them whole numbers (c^2 (u + v) / (c^2 + u v) reads with
+ * ones, whichever monomial was the unit).
+ */
+function normalized(fit: RationalFit): RationalFit {
+  const all = [...fit.p, ...fit.q];
+  let best = 1;
+  let bestScore = -1;
+  for (const c of all) {
+    if (!(Math.abs(c) > 0)) continue;
+    const score = all.filter((v) => Math.abs(v / c - Math.round(v / c)) < 1e-6 * Math.max(1, Math.abs(v / c))).length;
+    if (score > bestScore || (score === bestScore && Math.abs(c) > Math.abs(best))) [best, bestScore] = [c, score];
+  }
+  return { ...fit, p: fit.p.map((v) => v / best), q: fit.q.map((v) => v / best) };
+}
+
+function polynomialExpr(ms: number[][], c: Float64Array): Expr {
+  return { kind: 'add', terms: ms.map((m, k): Expr => ({ kind: 'mul', factors: [{ kind: 'const', value: c[k]! }, ...monomialExpr(m)] })) };
+}
+
+/**
+ * The rational function of the inputs, in lowest degrees, that predicts the rows' target exactly; null when none of
+ * degree at most MAX_RATIONAL_DEGREE over MAX_RATIONAL_DEGREE does. A law whose denominator is constant is a polynomial
+ * and is left to exactPolynomial.
+ */
+export function exactRational(data: FitData): Expr | null {
+  const spread = standardDeviation(data.y);
+  if (!(spread > 0) || !data.y.every(Number.isFinite) || data.columns.length === 0) return null;
+  if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
+  const everyRow = Array.from({ length: data.n }, (_, s) => s);
+  const pairs: [number, number][] = [];
+  for (let total = 1; total <= 2 * MAX_RATIONAL_DEGREE; total++) {
+    for (let dq = 1; dq <= Math.min(total, MAX_RATIONAL_DEGREE); dq++) if (total - dq <= MAX_RATIONAL_DEGREE) pairs.push([total - dq, dq]);
+  }
+  for (const [dp, dq] of pairs) {
+    const numerator = monomialsUpTo(data.columns.length, dp);
+    const denominator = monomialsUpTo(data.columns.length, dq);
+    const unknowns = numerator.length + denominator.length - 1;
+    if (unknowns > MAX_UNKNOWNS || data.n < 2 * unknowns) continue;
+    const screen = Math.min(data.n, Math.max(SCREEN_ROWS, 4 * unknowns));
+    // Rows spread over the whole set, in case it is sorted.
+    const rows = Array.from({ length: screen }, (_, r) => Math.floor((r * data.n) / screen));
+    for (let unit = 0; unit < denominator.length; unit++) {
+      const fit = solve(data, rows, numerator, denominator, unit);
+      if (!fit || !(rmsError(fit, data, rows) <= EXACT * spread)) continue;
+      const full = solve(data, everyRow, numerator, denominator, unit);
+      if (!full || !(rmsError(full, data, everyRow) <= EXACT * spread)) continue;
+      const sparse = sparsify(full, data, everyRow, spread);
+      if (!sparse) continue;
+      // Q constant: a polynomial, which exactPolynomial writes.
+      if (sparse.denominator.every((m) => m.every((e) => e === 0))) return null;
+      const f = normalized(sparse);
+      return { kind: 'mul', factors: [polynomialExpr(f.numerator, f.p), { kind: 'pow', base: polynomialExpr(f.denominator, f.q), exponent: { kind: 'const', value: -1 } }] };
+    }
+  }
+  return null;
+}
