@@ -312,10 +312,14 @@ function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
   return out;
 }
 
-/** Exact laws read off the data: polynomialLaws, and a ratio of polynomials (rational.ts) when no polynomial of y or 1/y holds. */
+/**
+ * Exact laws read off the data: polynomialLaws, and a ratio of polynomials (rational.ts) unless y is a polynomial. A
+ * polynomial of 1/y is a ratio too, often longer written so: x3/(1 - x2/x1) is 1/(1/x3 - x2/(x1 x3)) there and
+ * x1 x3/(x1 - x2) here, and the front keeps the simpler.
+ */
 function exactLaws(data: FitData): { expr: Expr; source: string }[] {
   const out = polynomialLaws(data);
-  if (out.some((l) => l.source === 'polynomial' || l.source === 'polynomial of 1/y')) return out;
+  if (out.some((l) => l.source === 'polynomial')) return out;
   const rational = exactRational(data);
   if (rational) out.push({ expr: rational, source: 'ratio of polynomials' });
   return out;

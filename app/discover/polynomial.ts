@@ -144,9 +144,10 @@ export function exactPolynomial(data: FitData, logs = false): Expr | null {
 
 /**
  * The sparse sum of functions of single inputs and products of two of them (x1*cos(x2) + x2*sin(x1),
- * log(x1) + x3*log(x2)) that fits the rows' target exactly; null when none does. The same search as exactPolynomial
- * over a dictionary of FACTORS (each where its input allows it); a product of two functions of one input is left out,
- * since sin^2 + cos^2 = 1 would make the dictionary dependent.
+ * log(x1) + x3*log(x2)) that fits the rows' target exactly; null when none does. The dictionary holds FACTORS (each
+ * where its input allows it) and their products over two inputs; a product of two functions of one input is left out,
+ * since sin^2 + cos^2 = 1 would make the dictionary dependent. Every subset of up to three terms is tried, then greedy
+ * selection up to five; the whole dictionary together is never fitted (it fits any smooth target to rounding).
  */
 export function exactFunctionSum(data: FitData): Expr | null {
   if (data.n < 2 * MAX_FUNCTION_TERMS) return null;
@@ -161,21 +162,142 @@ export function exactFunctionSum(data: FitData): Expr | null {
     }
   }
   if (terms.length > MAX_FUNCTION_TERMS || terms.length === 0) return null;
-  const found = greedyExactFit(data, terms, spread);
+  const fitter = new SubsetFitter(data, terms.map((t) => termColumn(t, data)), spread);
+  const kept = smallestExactSubset(fitter) ?? greedyExactSubset(fitter);
+  if (kept === null) return null;
+  const { w, scales } = fitter.refit(kept)!;
+  const found = weightedSum(w, scales, kept.map((k) => terms[k]!), spread);
   // A sum the polynomial search writes (only powers) is left to it.
-  return found && !onlyPowers(found) ? found : null;
+  return onlyPowers(found) ? null : found;
+}
+
+/** Least squares of the target on a constant and a subset of candidate columns, each scaled to unit RMS. */
+class SubsetFitter {
+  readonly norms: number[];
+  private readonly ones: Float64Array;
+  constructor(readonly data: FitData, readonly columns: Float64Array[], readonly spread: number) {
+    this.norms = columns.map((c) => (c.every(Number.isFinite) ? Math.sqrt(c.reduce((a, v) => a + v * v, 0)) : 0));
+    this.ones = new Float64Array(data.n).fill(1);
+  }
+
+  refit(subset: readonly number[]): { w: Float64Array; scales: number[]; residual: Float64Array; rms: number } | null {
+    const { data, columns } = this;
+    const scales = subset.map((k) => this.norms[k]! / Math.sqrt(data.n));
+    const w = leastSquaresQR([this.ones, ...subset.map((k, q) => columns[k]!.map((v) => v / scales[q]!))], data.y);
+    if (!w || !w.every(Number.isFinite)) return null;
+    const r = data.y.map((v, s) => v - subset.reduce((p, k, q) => p + (w[q + 1]! * columns[k]![s]!) / scales[q]!, w[0]!));
+    return { w, scales, residual: r, rms: Math.sqrt(r.reduce((a, v) => a + v * v, 0) / data.n) };
+  }
+
+  exact(subset: readonly number[]): boolean {
+    const fit = this.refit(subset);
+    return fit !== null && fit.rms <= EXACT * this.spread;
+  }
+}
+
+/** Most terms the exhaustive search tries together (every subset of up to this many). */
+const MAX_SUBSET_TERMS = 3;
+/** A subset passes the screen when the share of the target's variance it leaves is under this (rounding in the Gram matrix sits near 1e-13). */
+const SCREEN_SHARE = 1e-9;
+/** Subsets passing the screen that are refitted exactly, best screened first, per size. */
+const MAX_VERIFIED = 20;
+
+/**
+ * The smallest subset of at most MAX_SUBSET_TERMS terms that fits exactly, every subset tried: from the Gram matrix of
+ * the centred, unit-norm columns each subset's unexplained variance is a 1, 2 or 3 by 3 solve, so all 4.5 million
+ * triples of 300 terms are screened in a fraction of a second, and the few that pass are refitted on the rows. Greedy
+ * selection misses log(x1) + x3*log(x2), whose terms are each less correlated with the target than a third is.
+ */
+function smallestExactSubset(fitter: SubsetFitter): number[] | null {
+  const { data, columns, norms } = fitter;
+  const n = data.n;
+  const usable = columns.map((_, k) => k).filter((k) => norms[k]! > 0);
+  const units = usable.map((k) => {
+    const c = columns[k]!;
+    const mean = c.reduce((a, v) => a + v, 0) / n;
+    const z = c.map((v) => v - mean);
+    const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
+    return norm > 1e-12 * norms[k]! ? z.map((v) => v / norm) : null;
+  });
+  const live = usable.filter((_, q) => units[q] !== null);
+  const u = units.filter((c) => c !== null) as Float64Array[];
+  const m = u.length;
+  if (m === 0) return null;
+  const yMean = data.y.reduce((a, v) => a + v, 0) / n;
+  const yc = data.y.map((v) => v - yMean);
+  const yy = yc.reduce((a, v) => a + v * v, 0);
+  const dot = (a: Float64Array, b: Float64Array): number => {
+    let d = 0;
+    for (let s = 0; s < n; s++) d += a[s]! * b[s]!;
+    return d;
+  };
+  const r = u.map((c) => dot(c, yc) / Math.sqrt(yy));
+  const g = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    g[a * m + a] = 1;
+    for (let b = a + 1; b < m; b++) g[a * m + b] = g[b * m + a] = dot(u[a]!, u[b]!);
+  }
+  // Unexplained share of a subset: 1 - r_S^T G_S^-1 r_S (the target scaled to unit norm).
+  const verify = (candidates: { subset: number[]; left: number }[]): number[] | null => {
+    candidates.sort((p, q) => p.left - q.left);
+    for (const { subset } of candidates.slice(0, MAX_VERIFIED)) {
+      const terms = subset.map((q) => live[q]!);
+      if (fitter.exact(terms)) return terms;
+    }
+    return null;
+  };
+  const singles: { subset: number[]; left: number }[] = [];
+  for (let a = 0; a < m; a++) if (1 - r[a]! ** 2 <= SCREEN_SHARE) singles.push({ subset: [a], left: 1 - r[a]! ** 2 });
+  const one = verify(singles);
+  if (one) return one;
+  const pairs: { subset: number[]; left: number }[] = [];
+  for (let a = 0; a < m; a++) {
+    for (let b = a + 1; b < m; b++) {
+      const gab = g[a * m + b]!;
+      const det = 1 - gab * gab;
+      if (!(det > 1e-10)) continue;
+      const left = 1 - (r[a]! ** 2 + r[b]! ** 2 - 2 * gab * r[a]! * r[b]!) / det;
+      if (left <= SCREEN_SHARE) pairs.push({ subset: [a, b], left });
+    }
+  }
+  const two = verify(pairs);
+  if (two || MAX_SUBSET_TERMS < 3) return two;
+  const triples: { subset: number[]; left: number }[] = [];
+  for (let a = 0; a < m; a++) {
+    const ra = r[a]!;
+    for (let b = a + 1; b < m; b++) {
+      const gab = g[a * m + b]!;
+      const rb = r[b]!;
+      for (let c = b + 1; c < m; c++) {
+        const gac = g[a * m + c]!;
+        const gbc = g[b * m + c]!;
+        const rc = r[c]!;
+        // Cramer's rule on [[1, gab, gac], [gab, 1, gbc], [gac, gbc, 1]] w = (ra, rb, rc); explained = r . w.
+        const c00 = 1 - gbc * gbc;
+        const c01 = gac * gbc - gab;
+        const c02 = gab * gbc - gac;
+        const det = c00 + gab * c01 + gac * c02;
+        if (!(det > 1e-10)) continue;
+        const c11 = 1 - gac * gac;
+        const c12 = gab * gac - gbc;
+        const c22 = 1 - gab * gab;
+        const explained = (ra * (c00 * ra + c01 * rb + c02 * rc) + rb * (c01 * ra + c11 * rb + c12 * rc) + rc * (c02 * ra + c12 * rb + c22 * rc)) / det;
+        const left = 1 - explained;
+        if (left <= SCREEN_SHARE) triples.push({ subset: [a, b, c], left });
+      }
+    }
+  }
+  return verify(triples);
 }
 
 /**
  * Orthogonal matching pursuit: the term most correlated with what is left of the target joins, all chosen terms are
- * refitted, until the fit is exact (then the sum is returned) or MAX_GREEDY_TERMS have joined (null). A dictionary this
- * rich fits any smooth target over a short range to rounding when all its terms are used (log x1 on [1, 3] from the
- * other eight functions of x1); only a sum of a few terms is a law.
+ * refitted, until the fit is exact (then the terms are returned) or MAX_GREEDY_TERMS have joined (null). A dictionary
+ * this rich fits any smooth target over a short range to rounding when all its terms are used (log x1 on [1, 3] from
+ * the other eight functions of x1); only a sum of a few terms is a law.
  */
-function greedyExactFit(data: FitData, terms: Term[], spread: number): Expr | null {
-  const columns = terms.map((t) => termColumn(t, data));
-  const norms = columns.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0)));
-  const ones = new Float64Array(data.n).fill(1);
+function greedyExactSubset(fitter: SubsetFitter): number[] | null {
+  const { data, columns, norms, spread } = fitter;
   const chosen: number[] = [];
   const mean = data.y.reduce((a, v) => a + v, 0) / data.n;
   let residual: Float64Array = data.y.map((v) => v - mean);
@@ -183,7 +305,7 @@ function greedyExactFit(data: FitData, terms: Term[], spread: number): Expr | nu
     let best = -1;
     let bestScore = 0;
     columns.forEach((c, k) => {
-      if (chosen.includes(k) || !(norms[k]! > 0) || !c.every(Number.isFinite)) return;
+      if (chosen.includes(k) || !(norms[k]! > 0)) return;
       let dot = 0;
       for (let s = 0; s < data.n; s++) dot += c[s]! * residual[s]!;
       const score = Math.abs(dot) / norms[k]!;
@@ -191,31 +313,20 @@ function greedyExactFit(data: FitData, terms: Term[], spread: number): Expr | nu
     });
     if (best < 0) return null;
     chosen.push(best);
-    const fitted = refit(chosen);
+    const fitted = fitter.refit(chosen);
     if (!fitted) return null;
     residual = fitted.residual;
     if (fitted.rms <= EXACT * spread) {
       // A term picked early that the later ones make redundant is dropped while the fit stays exact.
       let kept = chosen.slice();
       for (let q = kept.length - 1; q >= 0 && kept.length > 1; q--) {
-        const without = kept.filter((_, r) => r !== q);
-        const again = refit(without);
-        if (again && again.rms <= EXACT * spread) kept = without;
+        const without = kept.filter((_, p) => p !== q);
+        if (fitter.exact(without)) kept = without;
       }
-      if (kept.length > MAX_LAW_TERMS) return null;
-      const { w, scales } = refit(kept)!;
-      return weightedSum(w, scales, kept.map((k) => terms[k]!), spread);
+      return kept.length > MAX_LAW_TERMS ? null : kept;
     }
   }
   return null;
-
-  function refit(subset: number[]): { w: Float64Array; scales: number[]; residual: Float64Array; rms: number } | null {
-    const scales = subset.map((k) => norms[k]! / Math.sqrt(data.n));
-    const w = leastSquaresQR([ones, ...subset.map((k, q) => columns[k]!.map((v) => v / scales[q]!))], data.y);
-    if (!w || !w.every(Number.isFinite)) return null;
-    const r = data.y.map((v, s) => v - subset.reduce((p, k, q) => p + (w[q + 1]! * columns[k]![s]!) / scales[q]!, w[0]!));
-    return { w, scales, residual: r, rms: Math.sqrt(r.reduce((a, v) => a + v * v, 0) / data.n) };
-  }
 }
 
 /** Terms the greedy search may pick, and terms a law found by it may keep. */

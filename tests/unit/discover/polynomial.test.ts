@@ -69,6 +69,13 @@ describe('exact sparse polynomials', () => {
     const fresh = rows((x) => x[0]! * Math.cos(x[1]!) + x[1]! * Math.sin(x[0]!), [[-2, 2], [-2, 2]], 50);
     const values = evaluateExpr(found!, fresh.columns, fresh.n);
     for (let s = 0; s < fresh.n; s++) expect(values[s]!).toBeCloseTo(fresh.y[s]!, 10);
+    // Each of its terms is less correlated with the target than a third term is, so greedy selection went astray; every
+    // subset of up to three terms is tried first.
+    const logs = exactFunctionSum(rows((x) => Math.log(x[0]!) + x[2]! * Math.log(x[1]!), [[1, 3], [1, 3], [1, 3]], 800));
+    expect(termCount(logs!)).toBe(2);
+    const freshLogs = rows((x) => Math.log(x[0]!) + x[2]! * Math.log(x[1]!), [[1, 3], [1, 3], [1, 3]], 50);
+    const logValues = evaluateExpr(logs!, freshLogs.columns, freshLogs.n);
+    for (let s = 0; s < freshLogs.n; s++) expect(logValues[s]!).toBeCloseTo(freshLogs.y[s]!, 10);
     // tanh(x1 + x2) is none of these; all the dictionary's terms together approximate it closely, and that is not offered.
     expect(exactFunctionSum(rows((x) => Math.tanh(x[0]! + x[1]!), [[1, 3], [1, 3]], 800))).toBeNull();
     // A plain polynomial is left to the polynomial search.
