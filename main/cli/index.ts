@@ -4,7 +4,7 @@ import { UsageError } from './errors';
 const USAGE = `Usage: kanbench <command> [options]
 
 Commands:
-  run RECIPE.json [--json] [--no-store] [--db PATH] [--backend NAME]
+  run RECIPE.json [--json] [--no-store] [--db PATH] [--backend NAME] [--max-memory MB] [--write-split DIR] [--quiet]
                                                        run a recipe (progress on stderr) and record it in the store
   runs list [--status S] [--search T] [--tag T] [--sort KEY] [--asc] [--limit N] [--json]
   runs show ID [--json]                                a run's steps and metrics (ID may be a unique prefix)
@@ -22,6 +22,13 @@ The store is KANBENCH_DB if set, else ~/.config/kan-workbench/experiments.db (th
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // \`kanbench run --help\`: the command's lines of the usage, before anything parses (or loads) the command.
+    if (command !== undefined && command !== 'bench-backends' && (rest.includes('--help') || rest.includes('-h'))) {
+      const lines = commandUsage(command);
+      if (lines === null) throw new UsageError(`unknown command "${command}"; try \`kanbench help\``);
+      process.stdout.write(`Usage:\n${lines}\n`);
+      return 0;
+    }
     switch (command) {
       // Each command loads only what it needs: the science core (math.js above all) takes a second to start.
       case 'run':
@@ -47,6 +54,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kanbench: ${oneLine(err)}\n`);
     return err instanceof UsageError || isArgumentError(err) || isInputError(err) ? 2 : 1;
   }
+}
+
+/** The lines of USAGE that describe a command (with their continuation lines), each form with its description under it; null for no such command. */
+function commandUsage(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (/^  \S/.test(line)) inside = line.slice(2).split(/\s/)[0] === command;
+    else if (!/^\s{4,}\S/.test(line)) inside = false;
+    if (!inside) continue;
+    const [syntax, description] = line.trim().split(/\s{2,}/);
+    if (/^  \S/.test(line)) out.push(`  kanbench ${syntax}`);
+    if (description !== undefined || !/^  \S/.test(line)) out.push(`      ${description ?? syntax}`);
+  }
+  return out.length === 0 ? null : out.join('\n');
 }
 
 /** A recipe or a dataset the user gave is wrong (matched by name: importing the classes would load the science core). */

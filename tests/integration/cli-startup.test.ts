@@ -78,4 +78,16 @@ Module._load = function (request, ...rest) { if (/mathjs|better-sqlite3/.test(re
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: kanbench <command>/);
   });
+
+  it('answers a command\'s --help with that command\'s usage, every option of it listed, and exit code 0', () => {
+    const run = kanbench(['run', '--help']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Usage:\n  kanbench run RECIPE\.json/);
+    for (const option of ['--json', '--no-store', '--db', '--backend', '--max-memory', '--write-split', '--quiet']) expect(run.stdout).toContain(option);
+    expect(run.stdout).not.toMatch(/kanbench runs|kanbench serve/);
+    const runs = kanbench(['runs', 'show', '-h']);
+    expect(runs.status).toBe(0);
+    expect(runs.stdout).toMatch(/kanbench runs show ID/);
+    expect(kanbench(['explode', '--help']).status).toBe(2);
+  });
 });

@@ -427,7 +427,9 @@ function shiftQuarterTurns(name: 'sin' | 'cos', arg: Expr): Expr {
   return m >= 2 ? product([constant(-1), f]) : f;
 }
 
-/** exp(a*log(u) + b*log(v) + k + rest) = e^k * u^a * v^b * exp(rest). */
+const isLog = (e: Expr): boolean => e.kind === 'fn' && e.name === 'log';
+
+/** exp(a*log(u) + b*log(v) + k + rest) = e^k * u^a * v^b * exp(rest), a and b constants or products without a log. */
 function collapseExp(arg: Expr): Expr {
   if (arg.kind === 'fn' && arg.name === 'log') return arg.arg;
   const terms = arg.kind === 'add' ? arg.terms : [arg];
@@ -438,7 +440,11 @@ function collapseExp(arg: Expr): Expr {
     const { coef, rest: r } = splitCoefficient(t);
     if (r === null) k = addConst(k, coef);
     else if (r.kind === 'fn' && r.name === 'log') factors.push(power(r.arg, coef));
-    else rest.push(t);
+    else if (r.kind === 'mul' && r.factors.filter(isLog).length === 1) {
+      // exp(v * log(u)) = u^v: log u is defined only where u > 0, so the power is too.
+      const log = r.factors.find(isLog) as Extract<Expr, { kind: 'fn' }>;
+      factors.push(power(log.arg, product([coef, ...r.factors.filter((f) => f !== log)])));
+    } else rest.push(t);
   }
   // e^k must stay a finite, nonzero double, or exp(k + rest) would turn into Infinity * exp(rest).
   const scale = Math.exp(k.value);
