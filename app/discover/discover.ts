@@ -109,7 +109,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const finished = new Set<string>();
   const finish = (f: DiscoveredFormula): void => {
     finished.add(exprKey(f.expr));
-    for (const form of finishFormula(f, input.rawTrain, input.rawValidation)) {
+    for (const form of finishFormula(f, input.rawTrain, input.rawValidation, noiseLevel())) {
       finished.add(exprKey(form.expr));
       keep({ ...f, ...form });
     }
@@ -122,6 +122,8 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   };
   const exactFound = (): boolean => [...pool.values()].some((f) => f.valRmse <= EXACT_FLOOR * spread);
   const best = (): number => Math.min(Infinity, ...[...pool.values()].map((f) => f.valRmse));
+  // The data's noise, as far as any formula shows it: the best validation error (rounding on exact data).
+  const noiseLevel = (): number => (Number.isFinite(best()) ? best() : 0);
   const outOfTime = (): boolean => (now() - t0) / 1000 > options.timeBudget || hooks.signal?.aborted === true;
 
   const discoverReduced = (): void => {

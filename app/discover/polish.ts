@@ -51,9 +51,10 @@ export function refitFormula(raw: Expr, train: FitData, validation: FitData, ySc
 /**
  * The forms of a front formula worth keeping: refitted on every training row, and with its constants snapped to simple
  * values (judged on at most SCREEN_ROWS rows of each split, since every trial refits the other constants) and refitted
- * again; forms that cannot be evaluated are left out.
+ * again; forms that cannot be evaluated are left out. noise: the best validation RMSE any formula reaches (the data's
+ * noise where it has some), which prices each snap of a formula that fits down to it (noiseOf).
  */
-export function finishFormula(formula: Polished, train: FitData, validation: FitData): Polished[] {
+export function finishFormula(formula: Polished, train: FitData, validation: FitData, noise = 0): Polished[] {
   if (formula.complexity > MAX_REFIT_COMPLEXITY) return [formula];
   const full = measure(refitConstants(formula.expr, train).expr, train, validation, formula.snapped);
   const out = [full];
@@ -61,7 +62,7 @@ export function finishFormula(formula: Polished, train: FitData, validation: Fit
   // are then snapped again against that far smaller error.
   let current = full;
   for (let pass = 0; pass < SNAP_PASSES; pass++) {
-    const snapped = snapConstants(current.expr, subsample(train, SCREEN_ROWS), subsample(validation, SCREEN_ROWS), { tolerance: SNAP_TOLERANCE });
+    const snapped = snapConstants(current.expr, subsample(train, SCREEN_ROWS), subsample(validation, SCREEN_ROWS), { tolerance: SNAP_TOLERANCE, noise: noiseOf(current, noise) });
     if (snapped.snapped === 0) break;
     const next = measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, current.snapped + snapped.snapped);
     out.push(next);
@@ -94,6 +95,18 @@ const SCREEN_ROWS = 256;
  * a simple constant (2.4987 -> 5/2), too little to dress an approximate formula in exact-looking constants.
  */
 const SNAP_TOLERANCE = 1e-3;
+
+/**
+ * The noise a formula's snaps are priced against (snapConstants): the data's noise when the formula's error is that
+ * noise (within NOISE_MATCH of the best any model reaches), else none. An approximate formula on exact data keeps the
+ * plain tolerance, since its error is its own misfit, not noise its constants could not know.
+ */
+function noiseOf(formula: Polished, noise: number): number {
+  return formula.valRmse <= NOISE_MATCH * noise ? noise : 0;
+}
+
+/** A formula whose validation error is within this factor of the best one's fits down to the noise. */
+const NOISE_MATCH = 1.1;
 
 /** Every k-th row, so that the subsample spans the data as the whole does. */
 function subsample(data: FitData, rows: number): FitData {

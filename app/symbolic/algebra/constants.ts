@@ -176,13 +176,20 @@ const TRIAL_ITERATIONS = 30;
  * not taken for 928/(11*pi): a value that long explains nothing unless it matches that closely.
  */
 function snapWindow(p: number, q: number, basis: Basis): number {
-  const digits = String(Math.abs(p)).length + (q > 1 ? String(q).length : 0) + (basis === 'one' ? 0 : 1);
-  return Math.min(SNAP_WINDOW, 10 ** -digits);
+  return Math.min(SNAP_WINDOW, 10 ** -digitsOf(p, q, basis));
 }
 
-/** Simple exact values near v, nearest first: p/q * basis with q <= 12, then 0. */
+/** The digits p/q * basis takes to write: those of p and q, one more for an irrational basis. */
+function digitsOf(p: number, q: number, basis: Basis): number {
+  return String(Math.abs(p)).length + (q > 1 ? String(q).length : 0) + (basis === 'one' ? 0 : 1);
+}
+
+/**
+ * Simple exact values near v, simplest first (fewest digits to write, then nearest): p/q * basis with q <= 12, then 0.
+ * Simplest first, because on noisy rows several may fit as well: 0.9883 is 1, not 4*sqrt(3)/7.
+ */
 function snapCandidates(v: number): Const[] {
-  const seen = new Map<number, { c: Const; distance: number }>();
+  const seen = new Map<number, { c: Const; distance: number; digits: number }>();
   for (const basis of SNAP_BASES) {
     for (let q = 1; q <= 12; q++) {
       const p = Math.round((v / BASIS_VALUE[basis]) * q);
@@ -190,10 +197,10 @@ function snapCandidates(v: number): Const[] {
       const c = exactConst(p, q, basis) as Const | undefined;
       if (c === undefined || seen.has(c.value)) continue;
       const distance = Math.abs(c.value - v);
-      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis) * Math.abs(v)) seen.set(c.value, { c, distance });
+      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis) * Math.abs(v)) seen.set(c.value, { c, distance, digits: digitsOf(c.exact!.p, c.exact!.q, c.exact!.basis) });
     }
   }
-  const near = [...seen.values()].sort((a, b) => a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);
+  const near = [...seen.values()].sort((a, b) => a.digits - b.digits || a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);
   return v === 0 ? [exactConst(0, 1) as Const] : [...near, exactConst(0, 1) as Const];
 }
 
@@ -224,17 +231,24 @@ function rootMeanSquare(values: Float64Array, n: number): number {
 
 /**
  * Snaps free constants to simple exact values, most influential first. A snap is kept when, with the remaining free
- * constants refitted on train, the validation RMSE stays at or below max(1e-9 * RMS(validation y), (1 + tolerance) *
- * the validation RMSE before any snap); tolerance defaults to 0.05. Measuring every snap against the starting error
- * (not the previous one) keeps the allowed rises from compounding. Snapped constants become exact.
+ * constants refitted on train, the validation RMSE stays at or below the allowance: max(1e-9 * RMS(validation y),
+ * (1 + tolerance) * the validation RMSE before any snap), tolerance defaulting to 0.05. Measuring every snap against the
+ * starting error (not the previous one) keeps the allowed rises from compounding. Snapped constants become exact.
+ *
+ * noise: the standard deviation of the targets' noise, where the data has some (the best error any model reaches). A
+ * constant fitted to noisy rows is off its true value by its estimation error, and fixing it at the true value costs
+ * about noise^2 / n of mean square error; the allowance then also takes, per constant snapped, the price a parameter
+ * has in the Bayesian information criterion, noise^2 * ln(n) / n (n training rows). On exact data noise is at rounding
+ * and nothing changes; a tolerance alone would have kept 1.00013 * x2^2 from becoming x2^2 on rows with 1% noise.
  */
-export function snapConstants(e: Expr, train: FitData, validation: FitData, options: { tolerance?: number } = {}): { expr: Expr; rmse: number; snapped: number } {
+export function snapConstants(e: Expr, train: FitData, validation: FitData, options: { tolerance?: number; noise?: number } = {}): { expr: Expr; rmse: number; snapped: number } {
   const tolerance = options.tolerance ?? 0.05;
   const startRmse = rmseOf(e, validation);
   // A formula undefined somewhere on the validation data has no error to hold: nothing is snapped.
   if (!Number.isFinite(startRmse)) return { expr: e, rmse: startRmse, snapped: 0 };
   const floor = 1e-9 * rootMeanSquare(validation.y, validation.n);
-  const allowed = Math.max(floor, (1 + tolerance) * startRmse);
+  const parameterPrice = (options.noise ?? 0) ** 2 * (Math.log(Math.max(2, train.n)) / Math.max(2, train.n));
+  const allowance = (snapsSoFar: number): number => Math.max(floor, (1 + tolerance) * startRmse, Math.sqrt(startRmse ** 2 + (snapsSoFar + 1) * parameterPrice));
   const freePositions = allConstants(e).flatMap((c, position) => (c.exact === undefined ? [position] : []));
   const weights = influence(e, train, freePositions);
   const order = [...freePositions].sort((a, b) => weights.get(b)! - weights.get(a)!);
@@ -246,7 +260,7 @@ export function snapConstants(e: Expr, train: FitData, validation: FitData, opti
     for (const candidate of snapCandidates(value)) {
       const refit = refitConstants(withConstantAt(current, position, candidate), train, { maxIterations: TRIAL_ITERATIONS });
       const trialRmse = rmseOf(refit.expr, validation);
-      if (trialRmse <= allowed) {
+      if (trialRmse <= allowance(snapped)) {
         current = refit.expr;
         rmse = trialRmse;
         snapped++;
@@ -257,7 +271,7 @@ export function snapConstants(e: Expr, train: FitData, validation: FitData, opti
   const simplified = simplifyExpr(current);
   const refitSimplified = refitConstants(simplified, train);
   const simplifiedRmse = rmseOf(refitSimplified.expr, validation);
-  if (simplifiedRmse <= Math.max(allowed, rmse)) return { expr: refitSimplified.expr, rmse: simplifiedRmse, snapped };
+  if (simplifiedRmse <= Math.max(allowance(snapped), rmse)) return { expr: refitSimplified.expr, rmse: simplifiedRmse, snapped };
   return { expr: current, rmse, snapped };
 }
 

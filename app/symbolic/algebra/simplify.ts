@@ -22,6 +22,7 @@ const COEFFICIENT_SNAP = 1e-13;
 
 const ONE = exactConst(1, 1) as Const;
 const ZERO = exactConst(0, 1) as Const;
+const MINUS_ONE = exactConst(-1, 1) as Const;
 
 export function simplifyExpr(e: Expr): Expr {
   // A second pass catches what a rewrite exposes to a rule that fired earlier higher up (rarely needed, cheap).
@@ -400,12 +401,12 @@ function apply(name: FnName, arg: Expr): Expr {
 
 /**
  * sin and cos of u + m*pi/2 as +-sin(u) or +-cos(u): a fitted phase that snaps to a quarter turn is that function of u,
- * and cos(pi*x1 - pi/2) reads sin(pi*x1).
+ * and cos(pi*x1 - pi/2) reads sin(pi*x1); an argument with every sign negative loses them (evenOdd).
  */
 function shiftQuarterTurns(name: 'sin' | 'cos', arg: Expr): Expr {
   const terms = arg.kind === 'add' ? arg.terms : [arg];
   const phase = terms.find(isConst);
-  if (phase === undefined) return { kind: 'fn', name, arg };
+  if (phase === undefined) return evenOdd(name, arg);
   const rest = terms.filter((t) => t !== phase);
   let quarters = Math.round(phase.value / (Math.PI / 2));
   let left: Const = ZERO;
@@ -414,17 +415,25 @@ function shiftQuarterTurns(name: 'sin' | 'cos', arg: Expr): Expr {
     : Math.abs(phase.value - (quarters * Math.PI) / 2) <= CANCEL_RELATIVE * Math.abs(phase.value));
   if (!onQuarter) {
     // A phase a quarter turn or two away from a simple number: sin(2 x - 0.5707963...) is -cos(2 x + 1).
-    if (phase.exact !== undefined || nearRational(phase.value) !== undefined) return { kind: 'fn', name, arg };
+    if (phase.exact !== undefined || nearRational(phase.value) !== undefined) return evenOdd(name, arg);
     const shift = [1, -1, 2, -2].find((k) => nearRational(phase.value - (k * Math.PI) / 2) !== undefined);
-    if (shift === undefined) return { kind: 'fn', name, arg };
+    if (shift === undefined) return evenOdd(name, arg);
     quarters = shift;
     left = constant(nearRational(phase.value - (shift * Math.PI) / 2)!) as Const;
   }
   const u = sum(left.value === 0 ? rest : [...rest, left]);
   // sin(u + m pi/2) = sin u, cos u, -sin u, -cos u for m = 0..3 (mod 4); cos(u + m pi/2) = sin(u + (m + 1) pi/2).
   const m = (((quarters + (name === 'cos' ? 1 : 0)) % 4) + 4) % 4;
-  const f: Expr = { kind: 'fn', name: m % 2 === 0 ? 'sin' : 'cos', arg: u };
+  const f = evenOdd(m % 2 === 0 ? 'sin' : 'cos', u);
   return m >= 2 ? product([constant(-1), f]) : f;
+}
+
+/** sin(-u) = -sin(u) and cos(-u) = cos(u), where every term of the argument has a negative coefficient. */
+function evenOdd(name: 'sin' | 'cos', arg: Expr): Expr {
+  const terms = arg.kind === 'add' ? arg.terms : [arg];
+  if (!terms.every((t) => splitCoefficient(t).coef.value < 0)) return { kind: 'fn', name, arg };
+  const f: Expr = { kind: 'fn', name, arg: sum(terms.map((t) => scaleTerm(t, MINUS_ONE))) };
+  return name === 'sin' ? product([constant(-1), f]) : f;
 }
 
 const isLog = (e: Expr): boolean => e.kind === 'fn' && e.name === 'log';

@@ -42,6 +42,7 @@ export const ALGEBRA_CASES: readonly AlgebraCase[] = [
   { input: 'cos(x1 + 3.141592653589793) * x2', expected: '-cos(x1)*x2' },
   { input: '-sin(2*x1 - 0.5707963267948967)', expected: 'cos(2*x1 + 1)' },
   { input: 'sin(x1 + 0.3)', expected: 'sin(x1 + 0.3)' },
+  { input: '-sin(-pi*x1^2 - pi*x2^2)/2 + cos(-x3)', expected: 'sin(pi*x1**2 + pi*x2**2)/2 + cos(x3)' },
   // A power with a variable exponent, as a fit of log|y| writes it.
   { input: 'exp(log(x1 + 1)*x2)', expected: '(x1 + 1)**x2' },
   { input: 'exp(2*x2*log(x1) - x3)', expected: 'x1**(2*x2)*exp(-x3)' },

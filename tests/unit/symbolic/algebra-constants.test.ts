@@ -71,6 +71,34 @@ describe('snapConstants', () => {
     expect(freeConstants(expr)).toEqual([0.37]);
   });
 
+  it('on noisy rows, snaps a constant its estimation error explains (priced by the noise) and keeps one it does not', () => {
+    const law = (x1: number, x2: number): number => Math.exp(-x1) + x2 ** 2;
+    const noisy = (seed: number, sigma: number): FitData => {
+      const data = dataset(law, 256, seed);
+      const rng = new Rng(seed + 100);
+      data.y.forEach((v, r) => (data.y[r] = v + sigma * rng.normal()));
+      return data;
+    };
+    const train = noisy(35, 0.05);
+    const validation = noisy(36, 0.05);
+    // The constants as a fit to these rows leaves them, a little off the law's 1 and 1.
+    const fitted = refitConstants(simplifyExpr(parse('1.01 * exp(-x1) + 0.99 * x2^2')), train).expr;
+    expect(freeConstants(fitted).every((c) => c !== 1)).toBe(true);
+    const noise = Math.sqrt(evaluateExpr(fitted, validation.columns, validation.n).reduce((a, p, r) => a + (p - validation.y[r]!) ** 2, 0) / validation.n);
+    // Without the noise, a snap that raises the validation error at all beyond the tolerance is refused.
+    const plain = snapConstants(fitted, train, validation, { tolerance: 1e-6 });
+    expect(plain.snapped).toBeLessThan(2);
+    const priced = snapConstants(fitted, train, validation, { tolerance: 1e-6, noise });
+    expect(python(priced.expr)).toBe('exp(-x1) + x2**2');
+    // A constant the law has that is no simple number (0.8317; 5/6 is within 0.2%) stays, with a noise level the
+    // rows do not have.
+    const other = (x1: number, x2: number): number => 0.8317 * Math.exp(-x1) + x2 ** 2;
+    const otherTrain = dataset(other, 256, 23);
+    const otherFit = refitConstants(simplifyExpr(parse('0.82 * exp(-x1) + 1.01 * x2^2')), otherTrain).expr;
+    const kept = snapConstants(otherFit, otherTrain, dataset(other, 256, 24), { tolerance: 1e-6, noise: 1e-4 }).expr;
+    expect(freeConstants(kept).map((c) => c.toFixed(10))).toEqual(['0.8317000000']);
+  });
+
   it('snaps exponents', () => {
     const law = (x1: number): number => 3 * x1 ** 1.5;
     const e = refitConstants(simplifyExpr(parse('3.1 * x1 ^ 1.45')), dataset(law, 200, 7)).expr;
