@@ -19,7 +19,7 @@ import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
-import { exactFunctionSum, exactPolynomial } from './polynomial';
+import { exactFunctionSum, exactPolynomial, significantPolynomial } from './polynomial';
 import { exactRational } from './rational';
 import { reduceBySymmetry } from './reduce';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
@@ -201,6 +201,9 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       if (restart === 0 && name === 'product of sums') {
         // Read off the data when the first KAN has not found the law (so a law it finds keeps its KAN as the model).
         for (const { expr, source } of exactLaws(input.rawTrain)) add(expr, source, {}, null);
+        // Noisy rows: the polynomial their significant terms make, where it fits about as well as the best formula.
+        const noisy = exactFound() ? null : significantPolynomial(input.rawTrain);
+        if (noisy && noisy.rms <= NOISY_POLYNOMIAL_MATCH * best()) add(noisy.expr, 'polynomial of significant terms', {}, null);
         for (const c of univariateCandidates(input.rawTrain, input.inputNames[0]!, options.lib)) add(c.expr, c.source, c.edges, null);
         finishNearExact();
         if (exactFound()) break;
@@ -229,6 +232,9 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const chosen = chooseFormula(front, options.tolerance, spread)!;
   return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };
 }
+
+/** A polynomial of noisy rows is offered when its training error is within this factor of the best validation error. */
+const NOISY_POLYNOMIAL_MATCH = 1.5;
 
 /** Share of the time left that the target transforms may take together. */
 const TRANSFORM_SHARE = 0.6;

@@ -11,7 +11,7 @@
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
-import { leastSquaresQR } from '../util/linalg';
+import { inverseDense, leastSquaresQR } from '../util/linalg';
 import { standardDeviation } from './structures';
 
 /** Most terms fitted (the degree is chosen to stay under it). */
@@ -140,6 +140,74 @@ export function exactPolynomial(data: FitData, logs = false): Expr | null {
   if (found) return found;
   const laurent = termsFor(data.columns, logs, true);
   return laurent.length === plain.length ? null : sparseExactFit(data, laurent, spread);
+}
+
+/**
+ * The polynomial of y that noisy rows support, for rows no polynomial fits exactly: every monomial of exactPolynomial's
+ * plain terms fitted, then the term whose removal raises the residual sum of squares least dropped, one at a time,
+ * while that rise stays under what a parameter costs in the Bayesian information criterion, ln(n) * s^2 (s^2 the full
+ * fit's residual variance; a term of the law raises it by far more). The survivors are refitted. Null when rows are
+ * exact (exactPolynomial's case), when more than MAX_LAW_TERMS + 1 terms survive, or when the survivors are linear.
+ * This is a candidate, not a claim: discover offers it only when it fits about as well as the best formula found, and
+ * compares it with the rest on the validation rows.
+ */
+export function significantPolynomial(data: FitData): { expr: Expr; rms: number } | null {
+  if (data.n < 2 * MAX_TERMS) return null;
+  const spread = standardDeviation(data.y);
+  if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
+  const terms = termsFor(data.columns, false, false);
+  const raw = terms.map((t) => termColumn(t, data));
+  const scales = raw.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / data.n) || 1);
+  const columns = [new Float64Array(data.n).fill(1), ...raw.map((c, k) => c.map((v) => v / scales[k]!))];
+  const p = columns.length;
+  const gram = new Float64Array(p * p);
+  const xty = new Float64Array(p);
+  for (let a = 0; a < p; a++) {
+    for (let b = a; b < p; b++) {
+      let d = 0;
+      for (let s = 0; s < data.n; s++) d += columns[a]![s]! * columns[b]![s]!;
+      gram[a * p + b] = gram[b * p + a] = d;
+    }
+    let d = 0;
+    for (let s = 0; s < data.n; s++) d += columns[a]![s]! * data.y[s]!;
+    xty[a] = d;
+  }
+  const yy = data.y.reduce((a, v) => a + v * v, 0);
+  let active = columns.map((_, k) => k);
+  let price = Number.NaN;
+  for (;;) {
+    const q = active.length;
+    const inv = inverseDense(Float64Array.from({ length: q * q }, (_, e) => gram[active[Math.floor(e / q)]! * p + active[e % q]!]!), q);
+    if (!inv) return null;
+    const w = active.map((_, r) => active.reduce((a, c, k) => a + inv[r * q + k]! * xty[c]!, 0));
+    if (Number.isNaN(price)) {
+      const sse = Math.max(0, yy - w.reduce((a, v, r) => a + v * xty[active[r]!]!, 0));
+      // Rows a polynomial fits to rounding are exactPolynomial's.
+      if (!(sse / data.n > (EXACT * spread) ** 2)) return null;
+      price = Math.log(data.n) * (sse / (data.n - q));
+    }
+    // Dropping term r raises the residual sum of squares by w_r^2 / (G^-1)_rr; the constant (position 0) stays.
+    let drop = -1;
+    let rise = Infinity;
+    for (let r = 1; r < q; r++) {
+      const d = w[r]! ** 2 / inv[r * q + r]!;
+      if (d < rise) [drop, rise] = [r, d];
+    }
+    if (drop < 0 || !(rise <= price)) break;
+    active = active.filter((_, r) => r !== drop);
+  }
+  const kept = active.filter((c) => c > 0).map((c) => c - 1);
+  if (kept.length === 0 || kept.length > MAX_LAW_TERMS + 1) return null;
+  const survivors = kept.map((k) => terms[k]!);
+  if (survivors.every((t) => t.kind === 'monomial' && t.exponents.reduce((a, e) => a + e, 0) <= 1)) return null;
+  const w = leastSquaresQR([columns[0]!, ...kept.map((k) => columns[k + 1]!)], data.y);
+  if (!w || !w.every(Number.isFinite)) return null;
+  let ss = 0;
+  for (let s = 0; s < data.n; s++) {
+    const fit = kept.reduce((a, k, r) => a + w[r + 1]! * columns[k + 1]![s]!, w[0]!);
+    ss += (fit - data.y[s]!) ** 2;
+  }
+  return { expr: weightedSum(w, kept.map((k) => scales[k]!), survivors, spread), rms: Math.sqrt(ss / data.n) };
 }
 
 /**

@@ -33,6 +33,43 @@ export function solveDense(A: ArrayLike<number>, b: ArrayLike<number>, n: number
 }
 
 /**
+ * The inverse of a square n x n matrix (row-major), by Gauss-Jordan elimination with partial pivoting; A is not
+ * modified. Returns null when A is singular to working precision.
+ */
+export function inverseDense(A: ArrayLike<number>, n: number): Float64Array | null {
+  const m = Float64Array.from(A as ArrayLike<number>);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  let scale = 0;
+  for (let q = 0; q < n * n; q++) scale = Math.max(scale, Math.abs(m[q]!));
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
+    if (!(Math.abs(m[pivot * n + col]!) > 1e-14 * scale)) return null;
+    if (pivot !== col) {
+      for (let c = 0; c < n; c++) {
+        [m[col * n + c], m[pivot * n + c]] = [m[pivot * n + c]!, m[col * n + c]!];
+        [inv[col * n + c], inv[pivot * n + c]] = [inv[pivot * n + c]!, inv[col * n + c]!];
+      }
+    }
+    const d = m[col * n + col]!;
+    for (let c = 0; c < n; c++) {
+      m[col * n + c]! /= d;
+      inv[col * n + c]! /= d;
+    }
+    for (let r = 0; r < n; r++) {
+      const f = m[r * n + col]!;
+      if (r === col || f === 0) continue;
+      for (let c = 0; c < n; c++) {
+        m[r * n + c]! -= f * m[col * n + c]!;
+        inv[r * n + c]! -= f * inv[col * n + c]!;
+      }
+    }
+  }
+  return inv;
+}
+
+/**
  * Least squares min |X w - y|^2 + ridge |w|^2 over columns X[c] (each of length n), by the normal equations; a ridge of
  * 0 is exact least squares. Returns null when the columns are linearly dependent and ridge is 0.
  */

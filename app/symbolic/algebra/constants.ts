@@ -248,7 +248,11 @@ export function snapConstants(e: Expr, train: FitData, validation: FitData, opti
   if (!Number.isFinite(startRmse)) return { expr: e, rmse: startRmse, snapped: 0 };
   const floor = 1e-9 * rootMeanSquare(validation.y, validation.n);
   const parameterPrice = (options.noise ?? 0) ** 2 * (Math.log(Math.max(2, train.n)) / Math.max(2, train.n));
-  const allowance = (snapsSoFar: number): number => Math.max(floor, (1 + tolerance) * startRmse, Math.sqrt(startRmse ** 2 + (snapsSoFar + 1) * parameterPrice));
+  // Trials refit the other constants on these training rows: on noisy rows the start is also measured after that refit
+  // (when it is worse), or each trial would pay for fitting fewer rows than the start was fitted on.
+  const refitStart = parameterPrice > 0 ? rmseOf(refitConstants(e, train, { maxIterations: TRIAL_ITERATIONS }).expr, validation) : startRmse;
+  const baseline = Number.isFinite(refitStart) ? Math.max(startRmse, refitStart) : startRmse;
+  const allowance = (snapsSoFar: number): number => Math.max(floor, (1 + tolerance) * baseline, Math.sqrt(baseline ** 2 + (snapsSoFar + 1) * parameterPrice));
   const freePositions = allConstants(e).flatMap((c, position) => (c.exact === undefined ? [position] : []));
   const weights = influence(e, train, freePositions);
   const order = [...freePositions].sort((a, b) => weights.get(b)! - weights.get(a)!);

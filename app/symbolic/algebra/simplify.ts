@@ -24,11 +24,33 @@ const ONE = exactConst(1, 1) as Const;
 const ZERO = exactConst(0, 1) as Const;
 const MINUS_ONE = exactConst(-1, 1) as Const;
 
+/**
+ * Products of one term from each sum that one call may form in all, counted over every expansion (each of which is held
+ * to MAX_EXPANDED_TERMS): a composition of quadratics nested five deep, as a noisy fit composes, expanded level by
+ * level and normalised again at every level, took 40 s. Past the budget, products of sums stay factored.
+ */
+const EXPANSION_BUDGET = 20_000;
+let expansionsLeft = EXPANSION_BUDGET;
+let budgetDepth = 0;
+
 export function simplifyExpr(e: Expr): Expr {
-  // A second pass catches what a rewrite exposes to a rule that fired earlier higher up (rarely needed, cheap).
-  const once = simplifyOnce(e);
-  const twice = simplifyOnce(once);
-  return exprKey(twice) === exprKey(once) ? once : simplifyOnce(twice);
+  return withExpansionBudget(() => {
+    // A second pass catches what a rewrite exposes to a rule that fired earlier higher up (rarely needed, cheap).
+    const once = simplifyOnce(e);
+    const twice = simplifyOnce(once);
+    return exprKey(twice) === exprKey(once) ? once : simplifyOnce(twice);
+  });
+}
+
+/** Runs an outermost call with a fresh expansion budget (a nested call shares its caller's). */
+function withExpansionBudget(run: () => Expr): Expr {
+  if (budgetDepth === 0) expansionsLeft = EXPANSION_BUDGET;
+  budgetDepth++;
+  try {
+    return run();
+  } finally {
+    budgetDepth--;
+  }
 }
 
 /**
@@ -37,7 +59,7 @@ export function simplifyExpr(e: Expr): Expr {
  * step, where on a product of sums (a composed product node) it crawls along the valleys of redundant scalings.
  */
 export function expandExpr(e: Expr): Expr {
-  return expandOnce(simplifyExpr(e));
+  return withExpansionBudget(() => expandOnce(simplifyExpr(e)));
 }
 
 function expandOnce(e: Expr): Expr {
@@ -237,6 +259,8 @@ function distribute(multiplier: readonly Expr[], sums: readonly (readonly Expr[]
     if (combos.length * terms.length > MAX_EXPANDED_TERMS) return null;
     combos = combos.flatMap((c) => terms.map((t) => [...c, t]));
   }
+  if (combos.length > expansionsLeft) return null;
+  expansionsLeft -= combos.length;
   return combos.map((c) => product(c, expandAll));
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactFunctionSum, exactPolynomial } from '../../../app/discover/polynomial';
+import { exactFunctionSum, exactPolynomial, significantPolynomial } from '../../../app/discover/polynomial';
 import type { FitData } from '../../../app/symbolic/algebra/constants';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
@@ -60,6 +60,22 @@ describe('exact sparse polynomials', () => {
     expect(exactPolynomial(rows((x) => 2 * x[0]! - x[1]! + 1, [[-1, 1], [-1, 1]]))).toBeNull();
     // Too few rows to tell a polynomial of so many monomials from anything else.
     expect(exactPolynomial(rows((x) => x[0]! * x[1]!, [[-1, 1], [-1, 1]], 60))).toBeNull();
+  });
+
+  it('on noisy rows, keeps the terms the rows support (the BIC price of a parameter) and leaves exact rows to the exact search', () => {
+    const law = (x: number[]): number => x[0]! ** 3 - 3 * x[0]! * x[1]! ** 2;
+    const noisy = rows(law, [[-1, 1], [-1, 1]], 1000);
+    const rng = new Rng(8);
+    noisy.y.forEach((v, s) => (noisy.y[s] = v + 0.01 * rng.normal()));
+    const found = significantPolynomial(noisy)!;
+    expect(termCount(found.expr)).toBe(2);
+    // Its error is the noise's, and it predicts the law (not the noise) on fresh rows to about the noise's 1/sqrt(n).
+    expect(found.rms).toBeGreaterThan(0.009);
+    expect(found.rms).toBeLessThan(0.011);
+    const fresh = rows(law, [[-1, 1], [-1, 1]], 50);
+    const values = evaluateExpr(found.expr, fresh.columns, fresh.n);
+    for (let s = 0; s < fresh.n; s++) expect(Math.abs(values[s]! - fresh.y[s]!)).toBeLessThan(5e-3);
+    expect(significantPolynomial(rows(law, [[-1, 1], [-1, 1]], 1000))).toBeNull();
   });
 
   it('finds a sum of functions of single inputs and their products, and offers no dense fit of a law outside the dictionary', () => {

@@ -137,6 +137,21 @@ describe('simplifyExpr keeps the value', () => {
     expect(complexity(big)).toBeGreaterThan(200);
     expectSameValues(big, simplifyExpr(big), samples(64, 5), 1e-8);
   });
+
+  it('returns promptly on quadratics composed six deep (a noisy fit composes such), keeping the value', () => {
+    // Expanded level by level and normalised again at each, depth 5 took 10 s and depth 6 over a minute; the expansion
+    // budget keeps products of sums factored past it. The test's own time limit is what fails without the budget.
+    const c = (value: number): Expr => ({ kind: 'const', value });
+    const x = (index: number): Expr => ({ kind: 'var', index });
+    const affine = (e: Expr, a: number, b: number): Expr => ({ kind: 'add', terms: [{ kind: 'mul', factors: [c(a), e] }, c(b)] });
+    let f: Expr = affine(x(0), 0.78, 0.86);
+    for (let d = 0; d < 6; d++) {
+      const square: Expr = { kind: 'pow', base: affine(f, 0.3 + d / 11, -0.7), exponent: c(2) };
+      f = affine({ kind: 'add', terms: [{ kind: 'mul', factors: [c(1.3 + d / 7), square] }, { kind: 'mul', factors: [affine(x(1), 1.01, -0.74), affine(x(2), -0.4, 0.03 * d)] }] }, 2.5 - d / 5, 0.1 * d);
+    }
+    expectSameValues(f, simplifyExpr(f), samples(64, 6), 1e-8);
+    expectSameValues(f, expandExpr(f), samples(64, 6), 1e-8);
+  }, 10_000);
 });
 
 describe('formulas of a symbolified KAN', () => {
