@@ -5,68 +5,48 @@
  * not modified. Returns null when A is singular to working precision.
  */
 export function solveDense(A: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array | null {
-  const m = Float64Array.from(A as ArrayLike<number>);
-  const x = Float64Array.from(b as ArrayLike<number>);
-  let scale = 0;
-  for (let q = 0; q < n * n; q++) scale = Math.max(scale, Math.abs(m[q]!));
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
-    if (!(Math.abs(m[pivot * n + col]!) > 1e-14 * scale)) return null;
-    if (pivot !== col) {
-      for (let c = 0; c < n; c++) [m[col * n + c], m[pivot * n + c]] = [m[pivot * n + c]!, m[col * n + c]!];
-      [x[col], x[pivot]] = [x[pivot]!, x[col]!];
-    }
-    for (let r = col + 1; r < n; r++) {
-      const f = m[r * n + col]! / m[col * n + col]!;
-      if (f === 0) continue;
-      for (let c = col; c < n; c++) m[r * n + c]! -= f * m[col * n + c]!;
-      x[r]! -= f * x[col]!;
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r]!;
-    for (let c = r + 1; c < n; c++) s -= m[r * n + c]! * x[c]!;
-    x[r] = s / m[r * n + r]!;
-  }
-  return x;
+  return solveDenseColumns(A, b, n, 1);
 }
 
 /**
- * The inverse of a square n x n matrix (row-major), by Gauss-Jordan elimination with partial pivoting; A is not
- * modified. Returns null when A is singular to working precision.
+ * The inverse of a square n x n matrix (row-major), by the same elimination with the identity's n columns on the right;
+ * A is not modified. Returns null when A is singular to working precision.
  */
 export function inverseDense(A: ArrayLike<number>, n: number): Float64Array | null {
-  const m = Float64Array.from(A as ArrayLike<number>);
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  const identity = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) identity[i * n + i] = 1;
+  return solveDenseColumns(A, identity, n, n);
+}
+
+/** A X = B for m right-hand sides at once (B and X row-major n x m), by Gaussian elimination with partial pivoting. */
+function solveDenseColumns(A: ArrayLike<number>, B: ArrayLike<number>, n: number, m: number): Float64Array | null {
+  const a = Float64Array.from(A as ArrayLike<number>);
+  const x = Float64Array.from(B as ArrayLike<number>);
   let scale = 0;
-  for (let q = 0; q < n * n; q++) scale = Math.max(scale, Math.abs(m[q]!));
+  for (let q = 0; q < n * n; q++) scale = Math.max(scale, Math.abs(a[q]!));
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[pivot * n + col]!)) pivot = r;
-    if (!(Math.abs(m[pivot * n + col]!) > 1e-14 * scale)) return null;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]!) > Math.abs(a[pivot * n + col]!)) pivot = r;
+    if (!(Math.abs(a[pivot * n + col]!) > 1e-14 * scale)) return null;
     if (pivot !== col) {
-      for (let c = 0; c < n; c++) {
-        [m[col * n + c], m[pivot * n + c]] = [m[pivot * n + c]!, m[col * n + c]!];
-        [inv[col * n + c], inv[pivot * n + c]] = [inv[pivot * n + c]!, inv[col * n + c]!];
-      }
+      for (let c = 0; c < n; c++) [a[col * n + c], a[pivot * n + c]] = [a[pivot * n + c]!, a[col * n + c]!];
+      for (let c = 0; c < m; c++) [x[col * m + c], x[pivot * m + c]] = [x[pivot * m + c]!, x[col * m + c]!];
     }
-    const d = m[col * n + col]!;
-    for (let c = 0; c < n; c++) {
-      m[col * n + c]! /= d;
-      inv[col * n + c]! /= d;
-    }
-    for (let r = 0; r < n; r++) {
-      const f = m[r * n + col]!;
-      if (r === col || f === 0) continue;
-      for (let c = 0; c < n; c++) {
-        m[r * n + c]! -= f * m[col * n + c]!;
-        inv[r * n + c]! -= f * inv[col * n + c]!;
-      }
+    for (let r = col + 1; r < n; r++) {
+      const f = a[r * n + col]! / a[col * n + col]!;
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) a[r * n + c]! -= f * a[col * n + c]!;
+      for (let c = 0; c < m; c++) x[r * m + c]! -= f * x[col * m + c]!;
     }
   }
-  return inv;
+  for (let r = n - 1; r >= 0; r--) {
+    for (let c = 0; c < m; c++) {
+      let s = x[r * m + c]!;
+      for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * x[k * m + c]!;
+      x[r * m + c] = s / a[r * n + r]!;
+    }
+  }
+  return x;
 }
 
 /**

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exactFunctionSum, exactPolynomial, significantPolynomial } from '../../../app/discover/polynomial';
-import type { FitData } from '../../../app/symbolic/algebra/constants';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
-
-function rows(law: (x: number[]) => number, ranges: [number, number][], n = 400): FitData {
-  const rng = new Rng(5);
-  const columns = ranges.map(() => new Float64Array(n));
-  const y = new Float64Array(n);
-  for (let s = 0; s < n; s++) {
-    const x = ranges.map(([lo, hi], i) => (columns[i]![s] = rng.range(lo, hi)));
-    y[s] = law(x);
-  }
-  return { columns, y, n };
-}
+import { rows } from './law-rows';
 
 /** Monomial terms of an expression written by exactPolynomial (the constant excluded). */
 const termCount = (e: Expr): number => (e.kind === 'add' ? e.terms.filter((t) => t.kind !== 'const').length : 1);

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exactRational } from '../../../app/discover/rational';
-import type { FitData } from '../../../app/symbolic/algebra/constants';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
-
-function rows(law: (x: number[]) => number, ranges: [number, number][], n = 600, seed = 5): FitData {
-  const rng = new Rng(seed);
-  const columns = ranges.map(() => new Float64Array(n));
-  const y = new Float64Array(n);
-  for (let s = 0; s < n; s++) {
-    const x = ranges.map(([lo, hi], i) => (columns[i]![s] = rng.range(lo, hi)));
-    y[s] = law(x);
-  }
-  return { columns, y, n };
-}
+import { rows } from './law-rows';
 
 /** Monomials of the numerator and of the denominator of P * Q^-1, as exactRational writes it. */
 function termCounts(e: Expr): [number, number] {
@@ -38,7 +27,7 @@ describe('exact rational laws', () => {
       ['inputs in the thousands', (x) => x[0]! / (x[1]! + 2e-3 * x[0]!), [[1000, 5000], [1, 3]], [1, 2]],
     ];
     for (const [name, law, ranges, counts] of cases) {
-      const found = exactRational(rows(law, ranges));
+      const found = exactRational(rows(law, ranges, 600));
       expect(found, name).not.toBeNull();
       expect(termCounts(found!), name).toEqual(counts);
       const fresh = rows(law, ranges, 50, 9);
@@ -48,18 +37,18 @@ describe('exact rational laws', () => {
   });
 
   it('scales the coefficients so that whole ones read as whole numbers', () => {
-    const found = exactRational(rows((x) => (x[0]! + x[1]!) / (1 + (x[0]! * x[1]!) / x[2]! ** 2), [[1, 5], [1, 5], [1, 5]]))!;
+    const found = exactRational(rows((x) => (x[0]! + x[1]!) / (1 + (x[0]! * x[1]!) / x[2]! ** 2), [[1, 5], [1, 5], [1, 5]], 600))!;
     for (const c of constants(found).filter((v) => v !== -1)) expect(Math.abs(c - Math.round(c))).toBeLessThan(1e-9);
   });
 
   it('offers nothing for a law that is not rational however closely a ratio approximates it, for a polynomial, or for noisy rows', () => {
-    expect(exactRational(rows((x) => Math.exp(x[0]!) * x[1]!, [[0, 0.5], [1, 2]]))).toBeNull();
-    expect(exactRational(rows((x) => Math.sqrt(x[0]! ** 2 + x[1]! ** 2), [[1, 2], [1, 2]]))).toBeNull();
-    expect(exactRational(rows((x) => Math.tanh(x[0]!) / x[1]!, [[-1, 1], [1, 2]]))).toBeNull();
+    expect(exactRational(rows((x) => Math.exp(x[0]!) * x[1]!, [[0, 0.5], [1, 2]], 600))).toBeNull();
+    expect(exactRational(rows((x) => Math.sqrt(x[0]! ** 2 + x[1]! ** 2), [[1, 2], [1, 2]], 600))).toBeNull();
+    expect(exactRational(rows((x) => Math.tanh(x[0]!) / x[1]!, [[-1, 1], [1, 2]], 600))).toBeNull();
     // A polynomial is left to the polynomial search.
-    expect(exactRational(rows((x) => x[0]! * x[1]! + 1, [[-1, 1], [-1, 1]]))).toBeNull();
+    expect(exactRational(rows((x) => x[0]! * x[1]! + 1, [[-1, 1], [-1, 1]], 600))).toBeNull();
     const rng = new Rng(3);
-    const noisy = rows((x) => x[0]! / (1 + x[1]!), [[1, 2], [1, 2]]);
+    const noisy = rows((x) => x[0]! / (1 + x[1]!), [[1, 2], [1, 2]], 600);
     noisy.y.forEach((v, s) => (noisy.y[s] = v * (1 + 1e-4 * rng.normal())));
     expect(exactRational(noisy)).toBeNull();
   });
