@@ -126,7 +126,8 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
       ['x1^2+x1*x2+x2^2', 2, [[-1, 1], [-1, 1]], 'x1**2+x1*x2+x2**2', /^polynomial$/],
       ['sin(x1)/x1', 1, [[1, 6]], 'sin(x1)/x1', /^univariate$/],
       // 1/y is a sum of reciprocal monomials; log y is log x1 - x1*x2; atan(z) of the ratio ranks behind simpler fits.
-      ['x1*x2*x3/(x1+x2+x3)', 3, [[1, 3], [1, 3], [1, 3]], 'x1*x2*x3/(x1+x2+x3)', /^polynomial of 1\/y$/],
+      // (or, equally simple, the ratio of polynomials x1 x2 x3 / (x1 + x2 + x3) itself).
+      ['x1*x2*x3/(x1+x2+x3)', 3, [[1, 3], [1, 3], [1, 3]], 'x1*x2*x3/(x1+x2+x3)', /^(polynomial of 1\/y|ratio of polynomials)$/],
       ['x1*exp(-x1*x2)', 2, [[0.5, 2], [0.5, 2]], 'x1*exp(-x1*x2)', /^polynomial of log\|y\|$/],
       ['atan(x1/x2)', 2, [[1, 3], [1, 3]], 'atan(x1/x2)', /^univariate over x1\/x2 -> z1$/],
       ['x1*cos(x2)+x2*sin(x1)', 2, [[-2, 2], [-2, 2]], 'x1*cos(x2)+x2*sin(x1)', /^sum of functions$/],
