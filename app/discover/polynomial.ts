@@ -95,8 +95,13 @@ function termColumn(term: Term, data: FitData): Float64Array {
   if (term.kind === 'functions') {
     return Float64Array.from({ length: data.n }, (_, s) => term.factors.reduce((p, { input, factor }) => p * factor.f(data.columns[input]![s]!), 1));
   }
+  return monomialColumn(term.exponents, data);
+}
+
+/** The values of the monomial prod_i x_i^e_i on the rows (ones for the constant). */
+export function monomialColumn(exponents: readonly number[], data: FitData): Float64Array {
   const c = new Float64Array(data.n).fill(1);
-  term.exponents.forEach((e, i) => {
+  exponents.forEach((e, i) => {
     if (e === 0) return;
     const x = data.columns[i]!;
     for (let s = 0; s < data.n; s++) c[s]! *= x[s]! ** e;

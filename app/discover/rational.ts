@@ -10,7 +10,7 @@
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
 import { leastSquaresQR } from '../util/linalg';
-import { EXACT, NEGLIGIBLE, monomialExpr, monomials } from './polynomial';
+import { EXACT, NEGLIGIBLE, monomialColumn, monomialExpr, monomials } from './polynomial';
 import { standardDeviation } from './structures';
 
 /** Highest total degree of the numerator and of the denominator. */
@@ -25,18 +25,6 @@ function monomialsUpTo(inputs: number, degree: number): number[][] {
   return [new Array<number>(inputs).fill(0), ...(degree > 0 ? monomials(new Array<number>(inputs).fill(0), degree) : [])];
 }
 
-function monomialColumn(exponents: readonly number[], columns: readonly Float64Array[], rows: readonly number[]): Float64Array {
-  const c = new Float64Array(rows.length).fill(1);
-  exponents.forEach((e, i) => {
-    if (e === 0) return;
-    const x = columns[i]!;
-    rows.forEach((s, r) => {
-      c[r]! *= x[s]! ** e;
-    });
-  });
-  return c;
-}
-
 interface RationalFit {
   numerator: number[][];
   denominator: number[][];
@@ -45,17 +33,32 @@ interface RationalFit {
   q: Float64Array;
 }
 
+/** The rows' values of every monomial of P and of Q, computed once for all the units tried on them. */
+interface MonomialColumns {
+  data: FitData;
+  p: Float64Array[];
+  q: Float64Array[];
+}
+
+function columnsOf(data: FitData, numerator: number[][], denominator: number[][]): MonomialColumns {
+  return { data, p: numerator.map((m) => monomialColumn(m, data)), q: denominator.map((m) => monomialColumn(m, data)) };
+}
+
+/** These rows of the data. */
+function rowsOf(data: FitData, rows: readonly number[]): FitData {
+  return { columns: data.columns.map((c) => Float64Array.from(rows, (s) => c[s]!)), y: Float64Array.from(rows, (s) => data.y[s]!), n: rows.length };
+}
+
 /**
- * Least squares of y * Q = P over these rows with Q's monomial `unit` at coefficient 1; null when the system is
- * singular (degrees above the law's, or a unit the law's denominator lacks to the same effect).
+ * Least squares of y * Q = P over the rows with Q's monomial `unit` at coefficient 1; null when the system is singular
+ * (degrees above the law's, or a unit the law's denominator lacks to the same effect).
  */
-function solve(data: FitData, rows: readonly number[], numerator: number[][], denominator: number[][], unit: number): RationalFit | null {
-  const y = Float64Array.from(rows, (s) => data.y[s]!);
-  const pCols = numerator.map((m) => monomialColumn(m, data.columns, rows));
-  const qCols = denominator.map((m) => monomialColumn(m, data.columns, rows).map((v, r) => v * y[r]!));
+function solve(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number): RationalFit | null {
+  const y = cols.data.y;
+  const qCols = cols.q.map((c) => c.map((v, r) => v * y[r]!));
   const others = qCols.filter((_, k) => k !== unit);
   // Columns scaled to unit RMS: monomials of inputs in the thousands span many decades.
-  const all = [...pCols, ...others.map((c) => c.map((v) => -v))];
+  const all = [...cols.p, ...others.map((c) => c.map((v) => -v))];
   const scales = all.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / c.length) || 1);
   const w = leastSquaresQR(all.map((c, k) => c.map((v) => v / scales[k]!)), qCols[unit]!);
   if (!w || !w.every(Number.isFinite)) return null;
@@ -67,38 +70,41 @@ function solve(data: FitData, rows: readonly number[], numerator: number[][], de
   return { numerator, denominator, p, q };
 }
 
-function predict(fit: RationalFit, data: FitData, s: number): number {
-  const value = (ms: number[][], c: Float64Array): number => ms.reduce((a, m, k) => a + c[k]! * m.reduce((t, e, i) => (e === 0 ? t : t * data.columns[i]![s]! ** e), 1), 0);
-  return value(fit.numerator, fit.p) / value(fit.denominator, fit.q);
+/** sum_k c_k * column_k on every row. */
+function combination(columns: readonly Float64Array[], c: Float64Array, n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, s) => columns.reduce((a, col, k) => a + c[k]! * col[s]!, 0));
 }
 
-function rmsError(fit: RationalFit, data: FitData, rows: readonly number[]): number {
+function rmsError(fit: RationalFit, cols: MonomialColumns): number {
+  const { n, y } = cols.data;
+  const top = combination(cols.p, fit.p, n);
+  const bottom = combination(cols.q, fit.q, n);
   let ss = 0;
-  for (const s of rows) ss += (predict(fit, data, s) - data.y[s]!) ** 2;
-  return Math.sqrt(ss / rows.length);
+  for (let s = 0; s < n; s++) ss += (top[s]! / bottom[s]! - y[s]!) ** 2;
+  return Math.sqrt(ss / n);
 }
 
 /** RMS of a column. */
 const rms = (c: Float64Array): number => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / Math.max(1, c.length));
 
 /** The monomials whose term carries more than NEGLIGIBLE of the polynomial's RMS over the rows. */
-function carrying(ms: number[][], c: Float64Array, data: FitData, rows: readonly number[]): number[][] {
-  const cols = ms.map((m) => monomialColumn(m, data.columns, rows));
-  const total = rms(Float64Array.from(rows, (_, r) => cols.reduce((a, col, k) => a + c[k]! * col[r]!, 0)));
-  return ms.filter((_, k) => Math.abs(c[k]!) * rms(cols[k]!) > NEGLIGIBLE * total);
+function carrying(ms: number[][], columns: readonly Float64Array[], c: Float64Array, n: number): number[][] {
+  const total = rms(combination(columns, c, n));
+  return ms.filter((_, k) => Math.abs(c[k]!) * rms(columns[k]!) > NEGLIGIBLE * total);
 }
 
 /** Drops the monomials that carry nothing in P or in Q and refits; null when that loses exactness. */
-function sparsify(fit: RationalFit, data: FitData, rows: readonly number[], spread: number): RationalFit | null {
-  const keepP = carrying(fit.numerator, fit.p, data, rows);
-  const keepQ = carrying(fit.denominator, fit.q, data, rows);
+function sparsify(fit: RationalFit, cols: MonomialColumns, spread: number): RationalFit | null {
+  const keepP = carrying(fit.numerator, cols.p, fit.p, cols.data.n);
+  const keepQ = carrying(fit.denominator, cols.q, fit.q, cols.data.n);
   if (keepP.length === fit.numerator.length && keepQ.length === fit.denominator.length) return fit;
   if (keepP.length === 0 || keepQ.length === 0) return null;
   // The unit: the kept denominator monomial with the largest coefficient.
   const coefficient = (m: number[]): number => Math.abs(fit.q[fit.denominator.indexOf(m)]!);
   const unit = keepQ.reduce((best, m, k) => (coefficient(m) > coefficient(keepQ[best]!) ? k : best), 0);
-  const again = solve(data, rows, keepP, keepQ, unit);
-  return again && rmsError(again, data, rows) <= EXACT * spread ? again : null;
+  const kept = columnsOf(cols.data, keepP, keepQ);
+  const again = solve(kept, keepP, keepQ, unit);
+  return again && rmsError(again, kept) <= EXACT * spread ? again : null;
 }
 
 /**
@@ -130,7 +136,6 @@ export function exactRational(data: FitData): Expr | null {
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite) || data.columns.length === 0) return null;
   if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
-  const everyRow = Array.from({ length: data.n }, (_, s) => s);
   const pairs: [number, number][] = [];
   for (let total = 1; total <= 2 * MAX_RATIONAL_DEGREE; total++) {
     for (let dq = 1; dq <= Math.min(total, MAX_RATIONAL_DEGREE); dq++) if (total - dq <= MAX_RATIONAL_DEGREE) pairs.push([total - dq, dq]);
@@ -142,13 +147,15 @@ export function exactRational(data: FitData): Expr | null {
     if (unknowns > MAX_UNKNOWNS || data.n < 2 * unknowns) continue;
     const screen = Math.min(data.n, Math.max(SCREEN_ROWS, 4 * unknowns));
     // Rows spread over the whole set, in case it is sorted.
-    const rows = Array.from({ length: screen }, (_, r) => Math.floor((r * data.n) / screen));
+    const screened = columnsOf(rowsOf(data, Array.from({ length: screen }, (_, r) => Math.floor((r * data.n) / screen))), numerator, denominator);
+    let all: MonomialColumns | null = null;
     for (let unit = 0; unit < denominator.length; unit++) {
-      const fit = solve(data, rows, numerator, denominator, unit);
-      if (!fit || !(rmsError(fit, data, rows) <= EXACT * spread)) continue;
-      const full = solve(data, everyRow, numerator, denominator, unit);
-      if (!full || !(rmsError(full, data, everyRow) <= EXACT * spread)) continue;
-      const sparse = sparsify(full, data, everyRow, spread);
+      const fit = solve(screened, numerator, denominator, unit);
+      if (!fit || !(rmsError(fit, screened) <= EXACT * spread)) continue;
+      all ??= columnsOf(data, numerator, denominator);
+      const full = solve(all, numerator, denominator, unit);
+      if (!full || !(rmsError(full, all) <= EXACT * spread)) continue;
+      const sparse = sparsify(full, all, spread);
       if (!sparse) continue;
       // Q constant: a polynomial, which exactPolynomial writes.
       if (sparse.denominator.every((m) => m.every((e) => e === 0))) return null;
