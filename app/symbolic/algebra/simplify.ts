@@ -505,5 +505,11 @@ function collapseLog(arg: Expr): Expr {
     }
   }
   if (isConst(arg)) return constant(Math.log(arg.value));
+  if (arg.kind === 'add') {
+    // log(c*u + c*v) = log(c) + log(u + v) for c > 0: the factor joins the formula's other constants, so a fitted
+    // log(4*x1*x2/3 + 4/3) - 2/7 reads log(x1*x2 + 1) + 0.0020, whose constant can then snap to nothing.
+    const content = sumContent(arg, 0.5);
+    if (content !== null) return sum([constant(Math.log(content.c.value)), { kind: 'fn', name: 'log', arg: content.primitive }]);
+  }
   return { kind: 'fn', name: 'log', arg };
 }

@@ -46,4 +46,7 @@ export const ALGEBRA_CASES: readonly AlgebraCase[] = [
   // A power with a variable exponent, as a fit of log|y| writes it.
   { input: 'exp(log(x1 + 1)*x2)', expected: '(x1 + 1)**x2' },
   { input: 'exp(2*x2*log(x1) - x3)', expected: 'x1**(2*x2)*exp(-x3)' },
+  // A constant factor of a log's argument joins the other constants: log(4/3) - log(4/3) cancels.
+  { input: 'log(4*x1*x2/3 + 4/3) - 0.28768207245178096', expected: 'log(x1*x2 + 1)' },
+  { input: 'log(2*x1 + 6*x2) - log(x1 + 3*x2)', expected: 'log(2)' },
 ];
