@@ -116,8 +116,10 @@ export function refitConstants(e: Expr, data: FitData, options: { maxIterations?
         h = -step;
       }
       const column = new Float64Array(n);
-      for (let r = 0; r < n; r++) column[r] = (moved[r]! - current[r]!) / h;
-      jacobian.push(column.map((v) => (Number.isFinite(v) ? v : 0)));
+      // A constant that cannot move either way without leaving the formula's domain on some row (the integer exponent
+      // of a base that changes sign) is held this iteration: a partial column would send every step out of the domain.
+      if (moved.every(Number.isFinite)) for (let r = 0; r < n; r++) column[r] = (moved[r]! - current[r]!) / h;
+      jacobian.push(column);
     }
     const normal = Array.from({ length: m }, () => new Float64Array(m));
     const gradient = new Float64Array(m);

@@ -45,6 +45,15 @@ describe('refitConstants', () => {
     expect(evaluateExpr(expr, logData.columns, logData.n).every(Number.isFinite)).toBe(true);
   });
 
+  it('holds a constant that cannot move without leaving the domain (a free square of a base that changes sign) and fits the rest', () => {
+    // Any exponent but an integer makes (x1 - x2)^c undefined where x1 < x2; a partial Jacobian column had sent every
+    // step there, and nothing moved.
+    const square = dataset((x1, x2) => (x1 - x2) ** 2 / x1, 200, 4);
+    const { expr, rmse } = refitConstants(parse('0.9 * (x1 - x2)^2 / x1'), square);
+    expect(rmse).toBeLessThan(1e-9);
+    expect(freeConstants(expr).filter((c) => c === 2)).toHaveLength(1);
+  });
+
   it('reads and writes free constants in one order, skipping exact ones', () => {
     const e = simplifyExpr(parse('0.3 * x1 ^ 2 + pi * x2 + 1.25'));
     expect(freeConstants(e)).toEqual([0.3, 1.25]);
