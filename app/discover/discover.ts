@@ -19,8 +19,8 @@ import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
-import { exactFunctionSum, exactPolynomial, significantPolynomial } from './polynomial';
-import { exactRational } from './rational';
+import { exactFunctionSum, exactPolynomial, significantFunctionSum, significantPolynomial } from './polynomial';
+import { exactRational, significantRational } from './rational';
 import { reduceBySymmetry } from './reduce';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
 
@@ -101,9 +101,12 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const better = !known || f.valRmse < known.valRmse || (f.snapped > known.snapped && f.valRmse <= Math.max(known.valRmse, EXACT_FLOOR * spread));
     if (better) pool.set(key, f);
   };
-  const add = (raw: Expr, source: string, edges: Record<string, string>, kan: Kan | null): void => {
+  const add = (raw: Expr, source: string, edges: Record<string, string>, kan: Kan | null): DiscoveredFormula | null => {
     const p = refitFormula(raw, input.rawTrain, input.rawValidation, spread);
-    if (p) keep({ ...p, source, edges, kan });
+    if (!p) return null;
+    const f = { ...p, source, edges, kan };
+    keep(f);
+    return f;
   };
   // Formulas finished (refitted on every row and snapped) already, by key: finishing is the costly part of polishing.
   const finished = new Set<string>();
@@ -201,9 +204,15 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       if (restart === 0 && name === 'product of sums') {
         // Read off the data when the first KAN has not found the law (so a law it finds keeps its KAN as the model).
         for (const { expr, source } of exactLaws(input.rawTrain)) add(expr, source, {}, null);
-        // Noisy rows: the polynomial their significant terms make, where it fits about as well as the best formula.
-        const noisy = exactFound() ? null : significantPolynomial(input.rawTrain);
-        if (noisy && noisy.rms <= NOISY_POLYNOMIAL_MATCH * best()) add(noisy.expr, 'polynomial of significant terms', {}, null);
+        // Noisy rows: the laws their significant terms make, judged on the validation rows like every formula. They are
+        // finished at once: before their constants snap, a ratio's unnormalised coefficients make it look more complex
+        // than it is, and a formula off the front is never finished later.
+        if (!exactFound()) {
+          for (const { expr, source } of noisyLaws(input.rawTrain)) {
+            const f = add(expr, source, {}, null);
+            if (f && !finished.has(exprKey(f.expr))) finish(f);
+          }
+        }
         for (const c of univariateCandidates(input.rawTrain, input.inputNames[0]!, options.lib)) add(c.expr, c.source, c.edges, null);
         finishNearExact();
         if (exactFound()) break;
@@ -232,9 +241,6 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const chosen = chooseFormula(front, options.tolerance, spread)!;
   return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };
 }
-
-/** A polynomial of noisy rows is offered when its training error is within this factor of the best validation error. */
-const NOISY_POLYNOMIAL_MATCH = 1.5;
 
 /** Share of the time left that the target transforms may take together. */
 const TRANSFORM_SHARE = 0.6;
@@ -301,9 +307,38 @@ function constantExpr(data: FitData): Expr {
   return { kind: 'const', value: mean / Math.max(1, data.n) };
 }
 
+/** A function of y that a law may be a polynomial in, where y keeps one sign; its formula is mapped back. */
+interface PolynomialTarget {
+  name: string;
+  /** log|x_i| terms join the monomials (a product of powers and exponentials is a sum of logs and terms in log|y|). */
+  logs: boolean;
+  forward: (y: number) => number;
+  /** The derivative of forward: noise of size s in y is noise of size |forward'(y)| s in forward(y). */
+  slope: (y: number) => number;
+  /** y as an expression of the polynomial found for forward(y), given y's sign. */
+  inverse: (polynomial: Expr, sign: number) => Expr;
+  /** Whether a ratio of polynomials is sought in it too (a ratio in 1/y or 1/y^2 is one in y or y^2 upside down). */
+  ratio: boolean;
+}
+
+const power = (base: Expr, exponent: number): Expr => ({ kind: 'pow', base, exponent: { kind: 'const', value: exponent } });
+const signed = (sign: number, e: Expr): Expr => (sign === 1 ? e : { kind: 'mul', factors: [{ kind: 'const', value: sign }, e] });
+
+const POLYNOMIAL_TARGETS: readonly PolynomialTarget[] = [
+  // Sums of reciprocals: 1/(1/x1 + x2).
+  { name: '1/y', logs: false, forward: (v) => 1 / v, slope: (v) => -1 / (v * v), inverse: (p) => power(p, -1), ratio: false },
+  // Products of powers and exponentials: x1*exp(-x1*x2).
+  { name: 'log|y|', logs: true, forward: (v) => Math.log(Math.abs(v)), slope: (v) => 1 / v, inverse: (p, sign) => signed(sign, { kind: 'fn', name: 'exp', arg: p }), ratio: false },
+  // Roots of sums and of ratios: sqrt(x1*x2 + x3), distances, x1/sqrt(x2^2 + x3^2).
+  { name: 'y^2', logs: false, forward: (v) => v * v, slope: (v) => 2 * v, inverse: (p, sign) => signed(sign, power(p, 0.5)), ratio: true },
+  // Lorentz factors and inverse distances: x1/sqrt(x2^2 + x3^2).
+  { name: '1/y^2', logs: false, forward: (v) => 1 / (v * v), slope: (v) => -2 / (v * v * v), inverse: (p, sign) => signed(sign, power(p, -0.5)), ratio: false },
+];
+
 /**
- * Exact sparse polynomials (polynomial.ts) of y, and where y keeps one sign of 1/y (sums of reciprocals: 1/(1/x1 + x2))
- * and of log|y| with log terms (x1 * exp(-x1 * x2)), each written back as a formula of y.
+ * Exact sparse polynomials (polynomial.ts) of y, and where y keeps one sign of the POLYNOMIAL_TARGETS (and ratios of
+ * polynomials where the target asks for them), each written back as a formula of y; failing the polynomial of y, a sum
+ * of functions.
  */
 function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
   const out: { expr: Expr; source: string }[] = [];
@@ -313,10 +348,45 @@ function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
   if (functions) out.push({ expr: functions, source: 'sum of functions' });
   const sign = productSign(data.y);
   if (sign === 0) return out;
-  const inverse = exactPolynomial({ ...data, y: data.y.map((v) => 1 / v) });
-  if (inverse) out.push({ expr: { kind: 'pow', base: inverse, exponent: { kind: 'const', value: -1 } }, source: 'polynomial of 1/y' });
-  const log = exactPolynomial({ ...data, y: data.y.map((v) => Math.log(Math.abs(v))) }, true);
-  if (log) out.push({ expr: { kind: 'mul', factors: [{ kind: 'const', value: sign }, { kind: 'fn', name: 'exp', arg: log }] }, source: 'polynomial of log|y|' });
+  for (const t of POLYNOMIAL_TARGETS) {
+    const y = data.y.map(t.forward);
+    const found = exactPolynomial({ ...data, y }, t.logs);
+    if (found) out.push({ expr: t.inverse(found, sign), source: `polynomial of ${t.name}` });
+    const ratio = found || !t.ratio ? null : exactRational({ ...data, y });
+    if (ratio) out.push({ expr: t.inverse(ratio, sign), source: `ratio of polynomials of ${t.name}` });
+  }
+  return out;
+}
+
+/**
+ * Laws that noisy rows support, where nothing is exact: the polynomial of significant terms (plain, then with negative
+ * powers), the sum of significant functions, the ratio of significant polynomials, and where y keeps one sign the
+ * significant polynomials of the POLYNOMIAL_TARGETS, each row weighted by 1/forward'(y)^2 so that the noise it carries
+ * counts as much as any other's. Candidates only: discover judges them on validation rows with every other formula.
+ */
+function noisyLaws(data: FitData): { expr: Expr; source: string }[] {
+  const out: { expr: Expr; source: string }[] = [];
+  const push = (expr: Expr | null, source: string): void => {
+    if (expr) out.push({ expr, source });
+  };
+  for (const negative of [false, true]) push(significantPolynomial(data, { negative }), 'polynomial of significant terms');
+  push(significantFunctionSum(data), 'sum of significant functions');
+  push(significantRational(data), 'ratio of significant polynomials');
+  const sign = productSign(data.y);
+  if (sign === 0) return out;
+  for (const t of POLYNOMIAL_TARGETS) {
+    const y = data.y.map(t.forward);
+    const raw = data.y.map((v) => 1 / t.slope(v) ** 2);
+    const mean = raw.reduce((a, v) => a + v, 0) / raw.length;
+    if (!y.every(Number.isFinite) || !(mean > 0 && Number.isFinite(mean))) continue;
+    const weights = raw.map((v) => v / mean);
+    for (const negative of [false, true]) {
+      const found = significantPolynomial({ ...data, y }, { logs: t.logs, negative, weights });
+      if (found) out.push({ expr: t.inverse(found, sign), source: `polynomial of significant terms of ${t.name}` });
+    }
+    const ratio = t.ratio ? significantRational({ ...data, y }, weights) : null;
+    if (ratio) out.push({ expr: t.inverse(ratio, sign), source: `ratio of significant polynomials of ${t.name}` });
+  }
   return out;
 }
 

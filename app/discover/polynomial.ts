@@ -11,7 +11,8 @@
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
-import { inverseDense, leastSquaresQR } from '../util/linalg';
+import { leastSquaresQR } from '../util/linalg';
+import { type Elimination, bic, eliminateByBic } from './significant';
 import { standardDeviation } from './structures';
 
 /** Most terms fitted (the degree is chosen to stay under it). */
@@ -147,72 +148,36 @@ export function exactPolynomial(data: FitData, logs = false): Expr | null {
   return laurent.length === plain.length ? null : sparseExactFit(data, laurent, spread);
 }
 
+/** How a noisy search reads its rows: log terms, negative powers, and per-row weights of the squared residuals. */
+export interface NoisyOptions {
+  logs?: boolean;
+  negative?: boolean;
+  weights?: Float64Array | null;
+}
+
 /**
- * The polynomial of y that noisy rows support, for rows no polynomial fits exactly: every monomial of exactPolynomial's
- * plain terms fitted, then the term whose removal raises the residual sum of squares least dropped, one at a time,
- * while that rise stays under what a parameter costs in the Bayesian information criterion, ln(n) * s^2 (s^2 the full
- * fit's residual variance; a term of the law raises it by far more). The survivors are refitted. Null when rows are
- * exact (exactPolynomial's case), when more than MAX_LAW_TERMS + 1 terms survive, or when the survivors are linear.
- * This is a candidate, not a claim: discover offers it only when it fits about as well as the best formula found, and
- * compares it with the rest on the validation rows.
+ * The polynomial of the target that noisy rows support (significant.ts: every monomial of exactPolynomial's terms
+ * fitted, then the terms the information criterion does not pay for dropped). Null when rows are exact
+ * (exactPolynomial's case), when more than MAX_LAW_TERMS + 1 terms survive, or when the survivors are linear. This is
+ * a candidate, not a claim: discover compares it with the rest on the validation rows.
  */
-export function significantPolynomial(data: FitData): { expr: Expr; rms: number } | null {
+export function significantPolynomial(data: FitData, options: NoisyOptions = {}): Expr | null {
   if (data.n < 2 * MAX_TERMS) return null;
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
-  const terms = termsFor(data.columns, false, false);
-  const raw = terms.map((t) => termColumn(t, data));
-  const scales = raw.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / data.n) || 1);
-  const columns = [new Float64Array(data.n).fill(1), ...raw.map((c, k) => c.map((v) => v / scales[k]!))];
-  const p = columns.length;
-  const gram = new Float64Array(p * p);
-  const xty = new Float64Array(p);
-  for (let a = 0; a < p; a++) {
-    for (let b = a; b < p; b++) {
-      let d = 0;
-      for (let s = 0; s < data.n; s++) d += columns[a]![s]! * columns[b]![s]!;
-      gram[a * p + b] = gram[b * p + a] = d;
-    }
-    let d = 0;
-    for (let s = 0; s < data.n; s++) d += columns[a]![s]! * data.y[s]!;
-    xty[a] = d;
-  }
-  const yy = data.y.reduce((a, v) => a + v * v, 0);
-  let active = columns.map((_, k) => k);
-  let price = Number.NaN;
-  for (;;) {
-    const q = active.length;
-    const inv = inverseDense(Float64Array.from({ length: q * q }, (_, e) => gram[active[Math.floor(e / q)]! * p + active[e % q]!]!), q);
-    if (!inv) return null;
-    const w = active.map((_, r) => active.reduce((a, c, k) => a + inv[r * q + k]! * xty[c]!, 0));
-    if (Number.isNaN(price)) {
-      const sse = Math.max(0, yy - w.reduce((a, v, r) => a + v * xty[active[r]!]!, 0));
-      // Rows a polynomial fits to rounding are exactPolynomial's.
-      if (!(sse / data.n > (EXACT * spread) ** 2)) return null;
-      price = Math.log(data.n) * (sse / (data.n - q));
-    }
-    // Dropping term r raises the residual sum of squares by w_r^2 / (G^-1)_rr; the constant (position 0) stays.
-    let drop = -1;
-    let rise = Infinity;
-    for (let r = 1; r < q; r++) {
-      const d = w[r]! ** 2 / inv[r * q + r]!;
-      if (d < rise) [drop, rise] = [r, d];
-    }
-    if (drop < 0 || !(rise <= price)) break;
-    active = active.filter((_, r) => r !== drop);
-  }
-  const kept = active.filter((c) => c > 0).map((c) => c - 1);
-  if (kept.length === 0 || kept.length > MAX_LAW_TERMS + 1) return null;
-  const survivors = kept.map((k) => terms[k]!);
-  if (survivors.every((t) => t.kind === 'monomial' && t.exponents.reduce((a, e) => a + e, 0) <= 1)) return null;
-  const w = leastSquaresQR([columns[0]!, ...kept.map((k) => columns[k + 1]!)], data.y);
-  if (!w || !w.every(Number.isFinite)) return null;
-  let ss = 0;
-  for (let s = 0; s < data.n; s++) {
-    const fit = kept.reduce((a, k, r) => a + w[r + 1]! * columns[k + 1]![s]!, w[0]!);
-    ss += (fit - data.y[s]!) ** 2;
-  }
-  return { expr: weightedSum(w, kept.map((k) => scales[k]!), survivors, spread), rms: Math.sqrt(ss / data.n) };
+  const terms = termsFor(data.columns, options.logs ?? false, options.negative ?? false);
+  const found = eliminateByBic([new Float64Array(data.n).fill(1), ...terms.map((t) => termColumn(t, data))], data.y, options.weights ?? null);
+  // Rows a polynomial fits to rounding are exactPolynomial's.
+  if (!found || !(found.fullSse / data.n > (EXACT * spread) ** 2)) return null;
+  const survivors = found.kept.filter((c) => c > 0).map((c) => terms[c - 1]!);
+  if (survivors.length === 0 || survivors.length > MAX_LAW_TERMS + 1) return null;
+  if (survivors.every((t) => t.kind === 'monomial' && t.exponents.reduce((a, e) => a + e, 0) <= 1 && t.exponents.every((e) => e >= 0))) return null;
+  return fittedSum(found, survivors, spread);
+}
+
+/** An elimination's survivors as a formula: its column 0 is the constant (always kept, so first), the rest these terms. */
+function fittedSum(found: Elimination, survivors: readonly Term[], spread: number): Expr {
+  return weightedSum(found.coefficients, survivors.map(() => 1), survivors, spread);
 }
 
 /**
@@ -223,6 +188,53 @@ export function significantPolynomial(data: FitData): { expr: Expr; rms: number 
  * selection up to five; the whole dictionary together is never fitted (it fits any smooth target to rounding).
  */
 export function exactFunctionSum(data: FitData): Expr | null {
+  const dictionary = functionDictionary(data);
+  if (!dictionary) return null;
+  const { terms, fitter } = dictionary;
+  const kept = smallestExactSubset(fitter) ?? greedyExactSubset(fitter);
+  if (kept === null) return null;
+  const { w, scales } = fitter.refit(kept)!;
+  const found = weightedSum(w, scales, kept.map((k) => terms[k]!), fitter.spread);
+  // A sum the polynomial search writes (only powers) is left to it.
+  return onlyPowers(found) ? null : found;
+}
+
+/**
+ * The sum of at most MAX_LAW_TERMS functions (exactFunctionSum's dictionary) that noisy rows support: the best subsets
+ * of one, two and three terms (SubsetScreen) and each step of greedy selection up to five are refitted, and the one
+ * with the lowest information criterion wins. A candidate for discover to judge on validation rows, like
+ * significantPolynomial; sums of powers only are left to that.
+ */
+export function significantFunctionSum(data: FitData): Expr | null {
+  const dictionary = functionDictionary(data);
+  if (!dictionary) return null;
+  const { terms, fitter } = dictionary;
+  const screen = new SubsetScreen(fitter);
+  const subsets: number[][] = [];
+  for (let size = 1; size <= MAX_SUBSET_TERMS; size++) subsets.push(...screen.best(size, NOISY_SUBSETS, Infinity).map((c) => c.terms));
+  subsets.push(...greedyPath(fitter, MAX_LAW_TERMS));
+  let best: { subset: number[]; score: number } | null = null;
+  for (const subset of subsets) {
+    const fit = fitter.refit(subset);
+    if (!fit) continue;
+    const score = bic(fit.rms ** 2 * data.n, data.n, subset.length + 1);
+    if (!best || score < best.score) best = { subset, score };
+  }
+  if (!best) return null;
+  const { w, scales } = fitter.refit(best.subset)!;
+  const found = weightedSum(w, scales, best.subset.map((k) => terms[k]!), fitter.spread);
+  return onlyPowers(found) ? null : found;
+}
+
+/** Subsets of each size refitted by significantFunctionSum: the best few the screen finds. */
+const NOISY_SUBSETS = 3;
+
+/**
+ * The function dictionary over these inputs: FACTORS (each where its input allows it) and their products over two
+ * inputs; a product of two functions of one input is left out, since sin^2 + cos^2 = 1 would make the dictionary
+ * dependent. Null when the rows are too few or the dictionary too large.
+ */
+function functionDictionary(data: FitData): { terms: Term[]; fitter: SubsetFitter } | null {
   if (data.n < 2 * MAX_FUNCTION_TERMS) return null;
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
@@ -235,13 +247,7 @@ export function exactFunctionSum(data: FitData): Expr | null {
     }
   }
   if (terms.length > MAX_FUNCTION_TERMS || terms.length === 0) return null;
-  const fitter = new SubsetFitter(data, terms.map((t) => termColumn(t, data)), spread);
-  const kept = smallestExactSubset(fitter) ?? greedyExactSubset(fitter);
-  if (kept === null) return null;
-  const { w, scales } = fitter.refit(kept)!;
-  const found = weightedSum(w, scales, kept.map((k) => terms[k]!), spread);
-  // A sum the polynomial search writes (only powers) is left to it.
-  return onlyPowers(found) ? null : found;
+  return { terms, fitter: new SubsetFitter(data, terms.map((t) => termColumn(t, data)), spread) };
 }
 
 /** Least squares of the target on a constant and a subset of candidate columns, each scaled to unit RMS. */
@@ -276,91 +282,114 @@ const SCREEN_SHARE = 1e-9;
 const MAX_VERIFIED = 20;
 
 /**
- * The smallest subset of at most MAX_SUBSET_TERMS terms that fits exactly, every subset tried: from the Gram matrix of
- * the centred, unit-norm columns each subset's unexplained variance is a 1, 2 or 3 by 3 solve, so all 4.5 million
- * triples of 300 terms are screened in a fraction of a second, and the few that pass are refitted on the rows. Greedy
- * selection misses log(x1) + x3*log(x2), whose terms are each less correlated with the target than a third is.
+ * The smallest subset of at most MAX_SUBSET_TERMS terms that fits exactly, every subset tried (SubsetScreen), the few
+ * that pass the screen refitted on the rows. Greedy selection misses log(x1) + x3*log(x2), whose terms are each less
+ * correlated with the target than a third is.
  */
 function smallestExactSubset(fitter: SubsetFitter): number[] | null {
-  const { data, columns, norms } = fitter;
-  const n = data.n;
-  const usable = columns.map((_, k) => k).filter((k) => norms[k]! > 0);
-  const units = usable.map((k) => {
-    const c = columns[k]!;
-    const mean = c.reduce((a, v) => a + v, 0) / n;
-    const z = c.map((v) => v - mean);
-    const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
-    return norm > 1e-12 * norms[k]! ? z.map((v) => v / norm) : null;
-  });
-  const live = usable.filter((_, q) => units[q] !== null);
-  const u = units.filter((c) => c !== null) as Float64Array[];
-  const m = u.length;
-  if (m === 0) return null;
-  const yMean = data.y.reduce((a, v) => a + v, 0) / n;
-  const yc = data.y.map((v) => v - yMean);
-  const yy = yc.reduce((a, v) => a + v * v, 0);
-  const dot = (a: Float64Array, b: Float64Array): number => {
-    let d = 0;
-    for (let s = 0; s < n; s++) d += a[s]! * b[s]!;
-    return d;
-  };
-  const r = u.map((c) => dot(c, yc) / Math.sqrt(yy));
-  const g = new Float64Array(m * m);
-  for (let a = 0; a < m; a++) {
-    g[a * m + a] = 1;
-    for (let b = a + 1; b < m; b++) g[a * m + b] = g[b * m + a] = dot(u[a]!, u[b]!);
+  const screen = new SubsetScreen(fitter);
+  for (let size = 1; size <= MAX_SUBSET_TERMS; size++) {
+    for (const { terms } of screen.best(size, MAX_VERIFIED, SCREEN_SHARE)) if (fitter.exact(terms)) return terms;
   }
-  // Unexplained share of a subset: 1 - r_S^T G_S^-1 r_S (the target scaled to unit norm).
-  const verify = (candidates: { subset: number[]; left: number }[]): number[] | null => {
-    candidates.sort((p, q) => p.left - q.left);
-    for (const { subset } of candidates.slice(0, MAX_VERIFIED)) {
-      const terms = subset.map((q) => live[q]!);
-      if (fitter.exact(terms)) return terms;
-    }
-    return null;
-  };
-  const singles: { subset: number[]; left: number }[] = [];
-  for (let a = 0; a < m; a++) if (1 - r[a]! ** 2 <= SCREEN_SHARE) singles.push({ subset: [a], left: 1 - r[a]! ** 2 });
-  const one = verify(singles);
-  if (one) return one;
-  const pairs: { subset: number[]; left: number }[] = [];
-  for (let a = 0; a < m; a++) {
-    for (let b = a + 1; b < m; b++) {
-      const gab = g[a * m + b]!;
-      const det = 1 - gab * gab;
-      if (!(det > 1e-10)) continue;
-      const left = 1 - (r[a]! ** 2 + r[b]! ** 2 - 2 * gab * r[a]! * r[b]!) / det;
-      if (left <= SCREEN_SHARE) pairs.push({ subset: [a, b], left });
+  return null;
+}
+
+/**
+ * Every subset of one, two or three terms, scored without touching the rows again: from the Gram matrix of the
+ * centred, unit-norm columns each subset's unexplained variance is a 1, 2 or 3 by 3 solve, so all 4.5 million triples
+ * of 300 terms are screened in a fraction of a second.
+ */
+class SubsetScreen {
+  /** Dictionary indices of the columns that vary, and their correlations with the target and with each other. */
+  private readonly live: number[];
+  private readonly r: Float64Array;
+  private readonly g: Float64Array;
+
+  constructor(fitter: SubsetFitter) {
+    const { data, columns, norms } = fitter;
+    const n = data.n;
+    const usable = columns.map((_, k) => k).filter((k) => norms[k]! > 0);
+    const units = usable.map((k) => {
+      const c = columns[k]!;
+      const mean = c.reduce((a, v) => a + v, 0) / n;
+      const z = c.map((v) => v - mean);
+      const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
+      return norm > 1e-12 * norms[k]! ? z.map((v) => v / norm) : null;
+    });
+    this.live = usable.filter((_, q) => units[q] !== null);
+    const u = units.filter((c) => c !== null) as Float64Array[];
+    const m = u.length;
+    const yMean = data.y.reduce((a, v) => a + v, 0) / n;
+    const yc = data.y.map((v) => v - yMean);
+    const yy = yc.reduce((a, v) => a + v * v, 0);
+    const dot = (a: Float64Array, b: Float64Array): number => {
+      let d = 0;
+      for (let s = 0; s < n; s++) d += a[s]! * b[s]!;
+      return d;
+    };
+    this.r = Float64Array.from(u, (c) => dot(c, yc) / Math.sqrt(yy));
+    this.g = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) {
+      this.g[a * m + a] = 1;
+      for (let b = a + 1; b < m; b++) this.g[a * m + b] = this.g[b * m + a] = dot(u[a]!, u[b]!);
     }
   }
-  const two = verify(pairs);
-  if (two || MAX_SUBSET_TERMS < 3) return two;
-  const triples: { subset: number[]; left: number }[] = [];
-  for (let a = 0; a < m; a++) {
-    const ra = r[a]!;
-    for (let b = a + 1; b < m; b++) {
-      const gab = g[a * m + b]!;
-      const rb = r[b]!;
-      for (let c = b + 1; c < m; c++) {
-        const gac = g[a * m + c]!;
-        const gbc = g[b * m + c]!;
-        const rc = r[c]!;
-        // Cramer's rule on [[1, gab, gac], [gab, 1, gbc], [gac, gbc, 1]] w = (ra, rb, rc); explained = r . w.
-        const c00 = 1 - gbc * gbc;
-        const c01 = gac * gbc - gab;
-        const c02 = gab * gbc - gac;
-        const det = c00 + gab * c01 + gac * c02;
-        if (!(det > 1e-10)) continue;
-        const c11 = 1 - gac * gac;
-        const c12 = gab * gac - gbc;
-        const c22 = 1 - gab * gab;
-        const explained = (ra * (c00 * ra + c01 * rb + c02 * rc) + rb * (c01 * ra + c11 * rb + c12 * rc) + rc * (c02 * ra + c12 * rb + c22 * rc)) / det;
-        const left = 1 - explained;
-        if (left <= SCREEN_SHARE) triples.push({ subset: [a, b, c], left });
+
+  /**
+   * The `limit` subsets of this size that leave the least share of the target's variance unexplained (1 - r_S^T G_S^-1
+   * r_S, the target scaled to unit norm), each at most maxLeft, best first, as dictionary indices.
+   */
+  best(size: number, limit: number, maxLeft: number): { terms: number[]; left: number }[] {
+    const { r, g, live } = this;
+    const m = r.length;
+    const top: { subset: number[]; left: number }[] = [];
+    let bar = maxLeft;
+    const offer = (left: number, subset: () => number[]): void => {
+      if (!(left <= bar)) return;
+      let at = top.length;
+      while (at > 0 && top[at - 1]!.left > left) at--;
+      top.splice(at, 0, { subset: subset(), left });
+      if (top.length > limit) top.pop();
+      if (top.length === limit) bar = Math.min(maxLeft, top[limit - 1]!.left);
+    };
+    if (size === 1) {
+      for (let a = 0; a < m; a++) offer(1 - r[a]! ** 2, () => [a]);
+    } else if (size === 2) {
+      for (let a = 0; a < m; a++) {
+        for (let b = a + 1; b < m; b++) {
+          const gab = g[a * m + b]!;
+          const det = 1 - gab * gab;
+          if (!(det > 1e-10)) continue;
+          offer(1 - (r[a]! ** 2 + r[b]! ** 2 - 2 * gab * r[a]! * r[b]!) / det, () => [a, b]);
+        }
+      }
+    } else if (size === 3) {
+      for (let a = 0; a < m; a++) {
+        const ra = r[a]!;
+        for (let b = a + 1; b < m; b++) {
+          const gab = g[a * m + b]!;
+          const rb = r[b]!;
+          for (let c = b + 1; c < m; c++) {
+            const gac = g[a * m + c]!;
+            const gbc = g[b * m + c]!;
+            const rc = r[c]!;
+            // Cramer's rule on [[1, gab, gac], [gab, 1, gbc], [gac, gbc, 1]] w = (ra, rb, rc); explained = r . w.
+            const c00 = 1 - gbc * gbc;
+            const c01 = gac * gbc - gab;
+            const c02 = gab * gbc - gac;
+            const det = c00 + gab * c01 + gac * c02;
+            if (!(det > 1e-10)) continue;
+            const c11 = 1 - gac * gac;
+            const c12 = gab * gac - gbc;
+            const c22 = 1 - gab * gab;
+            const explained = (ra * (c00 * ra + c01 * rb + c02 * rc) + rb * (c01 * ra + c11 * rb + c12 * rc) + rc * (c02 * ra + c12 * rb + c22 * rc)) / det;
+            offer(1 - explained, () => [a, b, c]);
+          }
+        }
       }
     }
+    return top.map(({ subset, left }) => ({ terms: subset.map((q) => live[q]!), left }));
   }
-  return verify(triples);
 }
 
 /**
@@ -370,11 +399,26 @@ function smallestExactSubset(fitter: SubsetFitter): number[] | null {
  * the other eight functions of x1); only a sum of a few terms is a law.
  */
 function greedyExactSubset(fitter: SubsetFitter): number[] | null {
-  const { data, columns, norms, spread } = fitter;
+  const path = greedyPath(fitter, MAX_GREEDY_TERMS, (fit) => fit.rms <= EXACT * fitter.spread);
+  const chosen = path[path.length - 1];
+  if (!chosen || !fitter.exact(chosen)) return null;
+  // A term picked early that the later ones make redundant is dropped while the fit stays exact.
+  let kept = chosen.slice();
+  for (let q = kept.length - 1; q >= 0 && kept.length > 1; q--) {
+    const without = kept.filter((_, p) => p !== q);
+    if (fitter.exact(without)) kept = without;
+  }
+  return kept.length > MAX_LAW_TERMS ? null : kept;
+}
+
+/** The subsets orthogonal matching pursuit chooses, one per step, up to `steps` terms or until `done` holds for a fit. */
+function greedyPath(fitter: SubsetFitter, steps: number, done: (fit: { rms: number }) => boolean = () => false): number[][] {
+  const { data, columns, norms } = fitter;
   const chosen: number[] = [];
+  const path: number[][] = [];
   const mean = data.y.reduce((a, v) => a + v, 0) / data.n;
   let residual: Float64Array = data.y.map((v) => v - mean);
-  for (let step = 0; step < MAX_GREEDY_TERMS; step++) {
+  for (let step = 0; step < steps; step++) {
     let best = -1;
     let bestScore = 0;
     columns.forEach((c, k) => {
@@ -384,22 +428,15 @@ function greedyExactSubset(fitter: SubsetFitter): number[] | null {
       const score = Math.abs(dot) / norms[k]!;
       if (score > bestScore) [best, bestScore] = [k, score];
     });
-    if (best < 0) return null;
+    if (best < 0) break;
     chosen.push(best);
     const fitted = fitter.refit(chosen);
-    if (!fitted) return null;
+    if (!fitted) break;
+    path.push(chosen.slice());
     residual = fitted.residual;
-    if (fitted.rms <= EXACT * spread) {
-      // A term picked early that the later ones make redundant is dropped while the fit stays exact.
-      let kept = chosen.slice();
-      for (let q = kept.length - 1; q >= 0 && kept.length > 1; q--) {
-        const without = kept.filter((_, p) => p !== q);
-        if (fitter.exact(without)) kept = without;
-      }
-      return kept.length > MAX_LAW_TERMS ? null : kept;
-    }
+    if (done(fitted)) break;
   }
-  return null;
+  return path;
 }
 
 /** Terms the greedy search may pick, and terms a law found by it may keep. */

@@ -11,7 +11,8 @@ import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
 import { leastSquaresQR } from '../util/linalg';
 import { EXACT, NEGLIGIBLE, monomialColumn, monomialExpr, monomials } from './polynomial';
-import { standardDeviation } from './structures';
+import { bic, eliminateByBic } from './significant';
+import { productSign, standardDeviation } from './structures';
 
 /** Highest total degree of the numerator and of the denominator. */
 const MAX_RATIONAL_DEGREE = 3;
@@ -165,3 +166,82 @@ export function exactRational(data: FitData): Expr | null {
   }
   return null;
 }
+
+/** Most unknowns of one noisy fit (each step of its elimination inverts a Gram matrix this size). */
+const MAX_NOISY_UNKNOWNS = 40;
+
+/**
+ * The ratio of polynomials that noisy rows support, for rows no ratio fits exactly: for each pair of degrees and each
+ * unit, y * Q = P is fitted over every monomial and thinned by the information criterion (significant.ts), then fitted
+ * again with each row weighted by 1/Q^2 (the linear residual is Q times the residual in y: Sanathanan and Koerner's
+ * reweighting), and the candidate with the lowest criterion in y itself wins. Candidates whose denominator comes near
+ * zero on the rows are refused. weights: per-row weights of the squared residuals in y (a transformed target's noise
+ * varies with it), or null. A candidate for discover to judge on validation rows, not a claim.
+ */
+export function significantRational(data: FitData, weights: Float64Array | null = null): Expr | null {
+  const spread = standardDeviation(data.y);
+  if (!(spread > 0) || !data.y.every(Number.isFinite) || data.columns.length === 0) return null;
+  if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
+  let best: { fit: RationalFit; score: number } | null = null;
+  for (let dp = 0; dp <= MAX_RATIONAL_DEGREE; dp++) {
+    for (let dq = 1; dq <= MAX_RATIONAL_DEGREE; dq++) {
+      const numerator = monomialsUpTo(data.columns.length, dp);
+      const denominator = monomialsUpTo(data.columns.length, dq);
+      const unknowns = numerator.length + denominator.length - 1;
+      if (unknowns > MAX_NOISY_UNKNOWNS || data.n < 4 * unknowns) continue;
+      const cols = columnsOf(data, numerator, denominator);
+      for (let unit = 0; unit < denominator.length; unit++) {
+        let fit = thinned(cols, numerator, denominator, unit, weights);
+        const q = fit ? combination(fit.denominator.map((m) => monomialColumn(m, data)), fit.q, data.n) : null;
+        if (!fit || !q || !keepsAwayFromZero(q)) continue;
+        fit = thinned(cols, numerator, denominator, unit, q.map((v, s) => (weights ? weights[s]! : 1) / (v * v))) ?? fit;
+        const kept = columnsOf(data, fit.numerator, fit.denominator);
+        const bottom = combination(kept.q, fit.q, data.n);
+        if (!keepsAwayFromZero(bottom)) continue;
+        if (fit.denominator.every((m) => m.every((e) => e === 0))) continue;
+        const error = weightedSse(fit, kept, weights);
+        if (!Number.isFinite(error)) continue;
+        const score = bic(error, data.n, fit.numerator.length + fit.denominator.length - 1);
+        if (!best || score < best.score) best = { fit, score };
+      }
+    }
+  }
+  if (!best) return null;
+  const f = normalized(best.fit);
+  return { kind: 'mul', factors: [polynomialExpr(f.numerator, f.p), { kind: 'pow', base: polynomialExpr(f.denominator, f.q), exponent: { kind: 'const', value: -1 } }] };
+}
+
+/** y * Q = P with Q's `unit` at 1, its terms thinned by the information criterion (rows weighted when given). */
+function thinned(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number, weights: Float64Array | null): RationalFit | null {
+  const y = cols.data.y;
+  const qCols = cols.q.map((c) => c.map((v, r) => v * y[r]!));
+  const others = denominator.map((_, k) => k).filter((k) => k !== unit);
+  const mean = weights ? weights.reduce((a, v) => a + v, 0) / weights.length : 1;
+  const found = eliminateByBic([...cols.p, ...others.map((k) => qCols[k]!.map((v) => -v))], qCols[unit]!, weights ? weights.map((v) => v / mean) : null, 0);
+  if (!found) return null;
+  const keptP = found.kept.filter((c) => c < numerator.length);
+  const keptQ = found.kept.filter((c) => c >= numerator.length).map((c) => others[c - numerator.length]!);
+  if (keptP.length === 0) return null;
+  const qIndices = [...keptQ, unit].sort((a, b) => a - b);
+  const q = Float64Array.from(qIndices, (k) => (k === unit ? 1 : found.coefficients[found.kept.indexOf(numerator.length + others.indexOf(k))]!));
+  const p = Float64Array.from(keptP, (c) => found.coefficients[found.kept.indexOf(c)]!);
+  return { numerator: keptP.map((c) => numerator[c]!), denominator: qIndices.map((k) => denominator[k]!), p, q };
+}
+
+/** The residual sum of squares of P/Q against y, each row weighted when weights are given. */
+function weightedSse(fit: RationalFit, cols: MonomialColumns, weights: Float64Array | null): number {
+  const { n, y } = cols.data;
+  const top = combination(cols.p, fit.p, n);
+  const bottom = combination(cols.q, fit.q, n);
+  let ss = 0;
+  for (let s = 0; s < n; s++) ss += (weights ? weights[s]! : 1) * (top[s]! / bottom[s]! - y[s]!) ** 2;
+  return ss;
+}
+
+/** A denominator that keeps one sign, well away from zero, over the rows. */
+function keepsAwayFromZero(q: Float64Array): boolean {
+  return q.every(Number.isFinite) && productSign(q, NOISY_POLE_CLEARANCE) !== 0;
+}
+
+/** A noisy ratio's denominator must keep above this fraction of its largest magnitude on the rows. */
+const NOISY_POLE_CLEARANCE = 1e-2;

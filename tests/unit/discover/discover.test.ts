@@ -59,12 +59,12 @@ describe('the Pareto front of formulas and the choice from it', () => {
 type Law = [string, number, [number, number][], string, RegExp];
 
 /**
- * Runs discover on each law (a budget of 120 s): SymPy must prove each chosen formula the law, from the expected source.
- * noise: the standard deviation of Gaussian noise on the training (and validation) targets.
+ * Runs discover on each law (a budget of 120 s unless given): SymPy must prove each chosen formula the law, from the
+ * expected source. noise: the standard deviation of Gaussian noise on the training (and validation) targets.
  */
-function expectLawsFound(laws: Law[], noise = 0): void {
+function expectLawsFound(laws: Law[], noise = 0, timeBudget = 120): void {
   const found = laws.map(([formula, vars, range]) => {
-    const recipe = parseRecipe({ seed: 0, data: { formula, vars, range, train: 1000, test: 1000, noise }, kan: { width: [vars, 5, 1], grid: 3, k: 3 }, steps: [{ discover: { timeBudget: 120 } }] });
+    const recipe = parseRecipe({ seed: 0, data: { formula, vars, range, train: 1000, test: 1000, noise }, kan: { width: [vars, 5, 1], grid: 3, k: 3 }, steps: [{ discover: { timeBudget } }] });
     const state = initialState(recipe, () => '');
     const summary = summarizeRun(runSteps(state));
     return { report: state.formula as FormulaReport, pareto: summary.pareto as ParetoRow[] };
@@ -147,6 +147,18 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     // Noisy rows are never fitted exactly, so the search runs every stage (about 45 s each here).
     expectLawsFound(laws, 0.01);
   }, 400_000);
+
+  it.skipIf(!hasSympy)('reads laws off rows with 1% noise: the sums of functions, ratios and polynomials of y^2 the rows support', () => {
+    // Before the information criterion chose their terms, these searches needed exact rows, and the KANs gave close
+    // tangles here: sqrt(x1*x2 + x3) came out as -231/sqrt((x1*x2 + 68)*(x3 + 70) - 4011) + 46/5. They are read off
+    // the data after the first KAN, so a short budget serves (the rest is spent on KANs that do not win).
+    const laws: Law[] = [
+      ['x1^2*sqrt(x2)+x3', 3, [[1, 3], [1, 3], [1, 3]], 'x1**2*sqrt(x2) + x3', /significant functions/],
+      ['(x1+x2)/(x1-x2+5)', 2, [[-1, 1], [-1, 1]], '(x1+x2)/(x1-x2+5)', /ratio of significant polynomials$/],
+      ['sqrt(x1*x2+x3)', 3, [[1, 3], [1, 3], [1, 3]], 'sqrt(x1*x2+x3)', /significant terms of y\^2/],
+    ];
+    expectLawsFound(laws, 0.01, 10);
+  }, 300_000);
 
   it('reports the front in the run summary and makes the chosen formula\'s KAN the run\'s model', () => {
     const { summary, report } = discover('x1*x2', 2, [1, 5]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactFunctionSum, exactPolynomial, significantPolynomial } from '../../../app/discover/polynomial';
+import { exactFunctionSum, exactPolynomial, significantFunctionSum, significantPolynomial } from '../../../app/discover/polynomial';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
 import { rows } from './law-rows';
@@ -57,12 +57,14 @@ describe('exact sparse polynomials', () => {
     const rng = new Rng(8);
     noisy.y.forEach((v, s) => (noisy.y[s] = v + 0.01 * rng.normal()));
     const found = significantPolynomial(noisy)!;
-    expect(termCount(found.expr)).toBe(2);
+    expect(termCount(found)).toBe(2);
     // Its error is the noise's, and it predicts the law (not the noise) on fresh rows to about the noise's 1/sqrt(n).
-    expect(found.rms).toBeGreaterThan(0.009);
-    expect(found.rms).toBeLessThan(0.011);
+    const fitted = evaluateExpr(found, noisy.columns, noisy.n);
+    const rms = Math.sqrt(fitted.reduce((a, v, s) => a + (v - noisy.y[s]!) ** 2, 0) / noisy.n);
+    expect(rms).toBeGreaterThan(0.009);
+    expect(rms).toBeLessThan(0.011);
     const fresh = rows(law, [[-1, 1], [-1, 1]], 50);
-    const values = evaluateExpr(found.expr, fresh.columns, fresh.n);
+    const values = evaluateExpr(found, fresh.columns, fresh.n);
     for (let s = 0; s < fresh.n; s++) expect(Math.abs(values[s]! - fresh.y[s]!)).toBeLessThan(5e-3);
     expect(significantPolynomial(rows(law, [[-1, 1], [-1, 1]], 1000))).toBeNull();
   });
@@ -85,5 +87,24 @@ describe('exact sparse polynomials', () => {
     expect(exactFunctionSum(rows((x) => Math.tanh(x[0]! + x[1]!), [[1, 3], [1, 3]], 800))).toBeNull();
     // A plain polynomial is left to the polynomial search.
     expect(exactFunctionSum(rows((x) => x[0]! * x[1]!, [[-1, 1], [-1, 1]], 800))).toBeNull();
+  });
+
+  it('on noisy rows, finds the sum of functions the rows support (the information criterion choosing among subsets)', () => {
+    const laws: [string, (x: number[]) => number, [number, number][], number][] = [
+      ['x1^2 sqrt(x2) + x3', (x) => x[0]! ** 2 * Math.sqrt(x[1]!) + x[2]!, [[1, 3], [1, 3], [1, 3]], 2],
+      ['sin(x1) cos(x2) + x3^2', (x) => Math.sin(x[0]!) * Math.cos(x[1]!) + x[2]! ** 2, [[-2, 2], [-2, 2], [-2, 2]], 2],
+      ['exp(-x1) sin(x2)', (x) => Math.exp(-x[0]!) * Math.sin(x[1]!), [[0, 3], [0, 3]], 1],
+    ];
+    for (const [name, law, ranges, terms] of laws) {
+      const noisy = rows(law, ranges, 800, 3);
+      const rng = new Rng(9);
+      noisy.y.forEach((v, s) => (noisy.y[s] = v + 0.01 * rng.normal()));
+      const found = significantFunctionSum(noisy)!;
+      expect(found, name).not.toBeNull();
+      expect(termCount(found), name).toBe(terms);
+      const fresh = rows(law, ranges, 50, 4);
+      const values = evaluateExpr(found, fresh.columns, fresh.n);
+      for (let s = 0; s < fresh.n; s++) expect(Math.abs(values[s]! - fresh.y[s]!), name).toBeLessThan(5e-3);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactRational } from '../../../app/discover/rational';
+import { exactRational, significantRational } from '../../../app/discover/rational';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
 import { rows } from './law-rows';
@@ -51,5 +51,21 @@ describe('exact rational laws', () => {
     const noisy = rows((x) => x[0]! / (1 + x[1]!), [[1, 2], [1, 2]], 600);
     noisy.y.forEach((v, s) => (noisy.y[s] = v * (1 + 1e-4 * rng.normal())));
     expect(exactRational(noisy)).toBeNull();
+  });
+
+  it('on noisy rows, finds the ratio the rows support, close to the law on fresh rows, and refuses a pole among the rows', () => {
+    const law = (x: number[]): number => (x[0]! + x[1]!) / (x[0]! - x[1]! + 5);
+    const noisy = rows(law, [[-1, 1], [-1, 1]], 800, 3);
+    const rng = new Rng(9);
+    noisy.y.forEach((v, s) => (noisy.y[s] = v + 0.01 * rng.normal()));
+    const found = significantRational(noisy)!;
+    expect(termCounts(found)).toEqual([2, 3]);
+    // The noise is 0.01; the law's coefficients are estimated from 800 rows, so fresh rows are matched far closer.
+    const fresh = rows(law, [[-1, 1], [-1, 1]], 50, 4);
+    const values = evaluateExpr(found, fresh.columns, fresh.n);
+    for (let s = 0; s < fresh.n; s++) expect(Math.abs(values[s]! - fresh.y[s]!)).toBeLessThan(3e-3);
+    // 1/(x1 - x2 + 0.001) with both in [0, 1]: the rows straddle the pole, where a fitted denominator's sign and size
+    // are noise; nothing is offered.
+    expect(significantRational(rows((x) => 1 / (x[0]! - x[1]! + 1e-3), [[0, 1], [0, 1]], 800, 3))).toBeNull();
   });
 });
