@@ -171,6 +171,12 @@ export const sweepStepSchema = z.strictObject({
   lr: finite.gt(0).optional(),
   /** As fit.earlyStopping, with its default (on for CSV data, off for formula data) and its patience. */
   earlyStopping: z.boolean().optional(),
+  /**
+   * Initialisations per model: each is trained from this many seeds on the same rows, its figures are their means (with
+   * their standard deviations), and the fronts rank the mean validation error. One run per model says nothing of how
+   * far another initialisation would move it.
+   */
+  repeats: posInt.max(20).default(1),
 });
 
 export const customFunctionSchema = z.strictObject({

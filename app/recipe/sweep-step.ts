@@ -1,8 +1,9 @@
 /**
  * The recipe step `sweep`: the parameter-efficiency sweep. KANs over a range of hidden widths and grids and MLPs over a
  * range of widths and depths are trained on the same rows, with the same optimiser, budget and early stopping (as a fit
- * step's), each from the recipe's seed; every point is measured on train, validation and test rows, and each family's Pareto front (parameters vs
- * validation error) is reported. The run's own models are left as they are.
+ * step's), each from the recipe's seed (or from `repeats` seeds, its figures then their means and standard deviations);
+ * every point is measured on train, validation and test rows, and each family's Pareto front (parameters vs validation
+ * error) is reported. The run's own models are left as they are.
  */
 import { Kan } from '../kan/model';
 import { Mlp } from '../mlp';
@@ -42,6 +43,9 @@ export interface SweepPoint {
   diverged?: string;
   /** Early stopping ended the fit before its last step (the parameters are those of the best validation loss). */
   stoppedEarly?: boolean;
+  /** With repeats: each initialisation's figures (metrics are their means) and their sample standard deviations. */
+  runs?: SweepMetrics[];
+  spread?: SweepMetrics;
 }
 
 export interface SweepReport {
@@ -52,7 +56,8 @@ export interface SweepReport {
   points: SweepPoint[];
   /** Per family, the points no other point of the family beats on both parameters and validation error, by parameters ascending. */
   fronts: Record<SweepFamily, SweepPoint[]>;
-  budget: { opt: 'lbfgs' | 'adam'; steps: number; lr?: number; earlyStopping: boolean };
+  /** repeats: initialisations per model (absent in sweeps stored before repeats existed, which trained one). */
+  budget: { opt: 'lbfgs' | 'adam'; steps: number; lr?: number; earlyStopping: boolean; repeats?: number };
   /** Rows each point was fitted on, chose by and tested on; where the validation rows came from. */
   rows: { fit: number; validation: number; test: number; validationFrom: 'data.validation' | 'carved from training rows' };
 }
@@ -84,23 +89,34 @@ export function sweepStep(state: RunState, spec: SweepSpec, index: number, optio
       cancelled = true;
       break;
     }
-    const model = buildModel(planned, state);
     const t0 = now();
-    const result = fit(model, { train: split.fit, test: split.test, validation: split.validation }, data.task, planned.family === 'kan' ? fitOptions : { ...fitOptions, updateGrid: false }, {
-      seed: recipe.seed + index, signal: options.signal, ...(options.now ? { now: options.now } : {}),
-    });
-    if (result.status === 'cancelled') {
-      cancelled = true;
-      break;
+    const runs: Measured[] = [];
+    let params = 0;
+    let diverged: string | undefined;
+    let stoppedEarly = false;
+    for (let r = 0; r < spec.repeats; r++) {
+      const model = buildModel(planned, state, r);
+      const result = fit(model, { train: split.fit, test: split.test, validation: split.validation }, data.task, planned.family === 'kan' ? fitOptions : { ...fitOptions, updateGrid: false }, {
+        seed: recipe.seed + index + r * REPEAT_SEED_STRIDE, signal: options.signal, ...(options.now ? { now: options.now } : {}),
+      });
+      if (result.status === 'cancelled') {
+        cancelled = true;
+        break;
+      }
+      if (result.status === 'diverged') diverged ??= result.divergence ?? 'diverged';
+      stoppedEarly ||= result.stoppedEarly === true;
+      params = model.parameterCount();
+      runs.push(measure(model, split, data.task));
     }
-    const diverged = result.status === 'diverged' ? result.divergence ?? 'diverged' : undefined;
-    const measured = measure(model, split, data.task);
+    if (cancelled) break;
     const seconds = (now() - t0) / 1000;
+    const metrics = meanMetrics(runs.map((m) => m.metrics));
     points.push({
       family: planned.family, shape: planned.shape, ...(planned.grid !== undefined ? { grid: planned.grid } : {}),
-      params: model.parameterCount(), metrics: measured.metrics, seconds, ...(diverged ? { diverged } : {}), ...(result.stoppedEarly ? { stoppedEarly: true } : {}),
+      params, metrics, seconds, ...(diverged ? { diverged } : {}), ...(stoppedEarly ? { stoppedEarly: true } : {}),
+      ...(runs.length > 1 ? { runs: runs.map((m) => m.metrics), spread: spreadOf(runs.map((m) => m.metrics), metrics) } : {}),
     });
-    options.events?.onProgress?.(index, planned.family, progressOf(measured, points.length, plan.length, seconds));
+    options.events?.onProgress?.(index, planned.family, progressOf(runs[runs.length - 1]!, points.length, plan.length, seconds));
   }
   const report: SweepReport = {
     task: data.task,
@@ -108,7 +124,7 @@ export function sweepStep(state: RunState, spec: SweepSpec, index: number, optio
     target: data.targetNames.join(', '),
     points,
     fronts: { kan: sweepFront(points.filter((p) => p.family === 'kan')), mlp: sweepFront(points.filter((p) => p.family === 'mlp')) },
-    budget: { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}), earlyStopping },
+    budget: { opt: spec.opt, steps: spec.steps, ...(spec.lr !== undefined ? { lr: spec.lr } : {}), earlyStopping, repeats: spec.repeats },
     rows: { fit: split.fit.n, validation: split.validation.n, test: split.test.n, validationFrom: split.validationFrom },
   };
   state.sweep = report;
@@ -150,11 +166,36 @@ export function sweepFront(points: readonly SweepPoint[]): SweepPoint[] {
   return paretoFrontBy(points, (p) => p.params, validationError);
 }
 
-function buildModel(planned: PlannedPoint, state: RunState): DifferentiableModel {
+/** Seeds of a point's repeats lie this far apart, so no repeat draws what another model's first run drew. */
+const REPEAT_SEED_STRIDE = 7919;
+
+function buildModel(planned: PlannedPoint, state: RunState, repeat: number): DifferentiableModel {
   const { recipe } = state;
-  // Same seeds as the run's own models (initialState), so a point with the recipe's shape starts where the run does.
-  if (planned.family === 'kan') return Kan.create({ ...recipe.kan, width: planned.shape, grid: planned.grid ?? recipe.kan.grid }, new Rng(recipe.seed));
-  return Mlp.create({ activation: 'silu', ...recipe.mlp, width: planned.shape }, new Rng(recipe.seed + 1));
+  // The first repeat has the run's own models' seeds (initialState), so a point with the recipe's shape starts where
+  // the run does.
+  const seed = recipe.seed + repeat * REPEAT_SEED_STRIDE;
+  if (planned.family === 'kan') return Kan.create({ ...recipe.kan, width: planned.shape, grid: planned.grid ?? recipe.kan.grid }, new Rng(seed));
+  return Mlp.create({ activation: 'silu', ...recipe.mlp, width: planned.shape }, new Rng(seed + 1));
+}
+
+const METRIC_KEYS = ['trainRmse', 'valRmse', 'testRmse', 'trainAccuracy', 'valAccuracy', 'testAccuracy'] as const;
+
+/** Each figure's mean over the runs (the figures a run has; a non-finite one makes the mean so). */
+function meanMetrics(runs: readonly SweepMetrics[]): SweepMetrics {
+  const out: SweepMetrics = {};
+  for (const key of METRIC_KEYS) {
+    if (runs[0]?.[key] !== undefined) out[key] = runs.reduce((a, m) => a + m[key]!, 0) / runs.length;
+  }
+  return out;
+}
+
+/** Each figure's sample standard deviation over the runs, about their mean. */
+function spreadOf(runs: readonly SweepMetrics[], mean: SweepMetrics): SweepMetrics {
+  const out: SweepMetrics = {};
+  for (const key of METRIC_KEYS) {
+    if (mean[key] !== undefined) out[key] = Math.sqrt(runs.reduce((a, m) => a + (m[key]! - mean[key]!) ** 2, 0) / (runs.length - 1));
+  }
+  return out;
 }
 
 interface Measured {

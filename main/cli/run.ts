@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 
 import type { ModelReport, StageResult } from '../../app/recipe/run-core';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
-import type { SweepReport } from '../../app/recipe/sweep-step';
+import type { SweepMetrics, SweepReport } from '../../app/recipe/sweep-step';
 import type { ExperimentStore } from '../store';
 import { DataFileError, readDataFile } from '../services/data-file';
 import { resolveStoreLocation } from '../services/paths';
@@ -276,21 +276,28 @@ function humanSummary(summary: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Each family's Pareto front as a small table: shape, grid, parameters, train/validation/test error, seconds. */
+/**
+ * Each family's Pareto front as a small table: shape, grid, parameters, train/validation/test error, seconds; with
+ * repeats, the means over the initialisations and, after them, the standard deviations of validation and test.
+ */
 export function sweepTables(sweep: SweepReport): string[] {
   const rmse = sweep.task === 'regression';
-  const figure = (m: SweepReport['points'][number]['metrics'], side: 'train' | 'val' | 'test'): string =>
-    formatNumber(rmse ? m[`${side}Rmse`] : m[`${side}Accuracy`]).padStart(10);
+  const side = (m: SweepMetrics, which: 'train' | 'val' | 'test'): number | undefined => (rmse ? m[`${which}Rmse`] : m[`${which}Accuracy`]);
+  const figure = (m: SweepMetrics, which: 'train' | 'val' | 'test'): string => formatNumber(side(m, which)).padStart(10);
   const { rows, budget } = sweep;
+  const repeats = budget.repeats ?? 1;
+  const means = repeats > 1 ? `; figures are means of ${repeats} initialisations each, sd their standard deviations` : '';
   const lines = [
-    `sweep: ${sweep.points.length} models, ${budget.steps} ${budget.opt === 'lbfgs' ? 'L-BFGS' : 'Adam'} steps each${budget.earlyStopping ? ' (early stopping)' : ''} on ${rows.fit} rows; fronts by validation ${rmse ? 'RMSE' : 'accuracy'} on ${rows.validation} rows (${rows.validationFrom}), test on ${rows.test}`,
+    `sweep: ${sweep.points.length} models, ${budget.steps} ${budget.opt === 'lbfgs' ? 'L-BFGS' : 'Adam'} steps each${budget.earlyStopping ? ' (early stopping)' : ''} on ${rows.fit} rows; fronts by validation ${rmse ? 'RMSE' : 'accuracy'} on ${rows.validation} rows (${rows.validationFrom}), test on ${rows.test}${means}`,
   ];
   for (const family of ['kan', 'mlp'] as const) {
     const front = sweep.fronts[family];
     lines.push(`${family.toUpperCase()} front (${front.length} of ${sweep.points.filter((p) => p.family === family).length})`);
-    lines.push(`  ${'shape'.padEnd(16)} ${'grid'.padStart(4)} ${'params'.padStart(8)} ${rmse ? 'train RMSE   val RMSE  test RMSE' : ' train acc    val acc   test acc'}  seconds`);
+    const spreadHeader = repeats > 1 ? '     val sd    test sd' : '';
+    lines.push(`  ${'shape'.padEnd(16)} ${'grid'.padStart(4)} ${'params'.padStart(8)} ${rmse ? 'train RMSE   val RMSE  test RMSE' : ' train acc    val acc   test acc'}${spreadHeader}  seconds`);
     for (const p of front) {
-      lines.push(`  ${JSON.stringify(p.shape).padEnd(16)} ${String(p.grid ?? '').padStart(4)} ${String(p.params).padStart(8)} ${figure(p.metrics, 'train')} ${figure(p.metrics, 'val')} ${figure(p.metrics, 'test')} ${p.seconds.toFixed(2).padStart(8)}`);
+      const spread = p.spread ? ` ${figure(p.spread, 'val')} ${figure(p.spread, 'test')}` : repeats > 1 ? ' '.repeat(22) : '';
+      lines.push(`  ${JSON.stringify(p.shape).padEnd(16)} ${String(p.grid ?? '').padStart(4)} ${String(p.params).padStart(8)} ${figure(p.metrics, 'train')} ${figure(p.metrics, 'val')} ${figure(p.metrics, 'test')}${spread} ${p.seconds.toFixed(2).padStart(8)}`);
     }
   }
   return lines;

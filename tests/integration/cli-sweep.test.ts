@@ -70,4 +70,23 @@ describe('kanbench run with a sweep step', () => {
     expect(lines.some((l) => /^MLP front \(\d of 2\)$/.test(l))).toBe(true);
     expect(lines.filter((l) => /^ {2}\[2,\d(,\d)?,1\]\s/.test(l)).length).toBeGreaterThanOrEqual(2);
   }, 60_000);
+
+  it('with repeats, prints the means over the initialisations and their standard deviations of validation and test', () => {
+    const repeated = path.join(tmp, 'repeats.json');
+    const recipe = JSON.parse(fs.readFileSync(recipeFile, 'utf8')) as { steps: { sweep: Record<string, unknown> }[] };
+    recipe.steps[0]!.sweep.repeats = 3;
+    fs.writeFileSync(repeated, JSON.stringify(recipe));
+    const run = kanbench(['run', repeated, '--no-store']);
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines.some((l) => /figures are means of 3 initialisations each, sd their standard deviations$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^ {2}shape .* val RMSE {2}test RMSE {5}val sd {4}test sd {2}seconds$/.test(l))).toBe(true);
+    // Each front row: shape, grid, parameters, three means and two standard deviations (positive: the runs differ), time.
+    const rows = lines.filter((l) => /^ {2}\[2,\d(,\d)?,1\]\s/.test(l)).map((l) => l.trim().split(/\s+/));
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const cells of rows) {
+      const sds = cells.slice(-3, -1).map(Number);
+      expect(sds.every((v) => v > 0), cells.join(' ')).toBe(true);
+    }
+  }, 60_000);
 });

@@ -26,6 +26,15 @@ export function sweepError(point: SweepPoint, side: SweepSide): number | null {
   return accuracy !== undefined && Number.isFinite(accuracy) ? 1 - accuracy : null;
 }
 
+/** The standard deviation of sweepError over the point's initialisations; null when it was trained once. */
+export function sweepSpread(point: SweepPoint, side: SweepSide): number | null {
+  const s = point.spread;
+  if (!s) return null;
+  // 1 - accuracy spreads as accuracy does.
+  const sd = s.valRmse !== undefined || s.testRmse !== undefined ? (side === 'val' ? s.valRmse : s.testRmse) : side === 'val' ? s.valAccuracy : s.testAccuracy;
+  return sd !== undefined && Number.isFinite(sd) ? sd : null;
+}
+
 /** "validation RMSE (progression, in its units)" or "test error rate (1 − accuracy)". */
 export function sweepAxisName(report: SweepReport, side: SweepSide): string {
   const rows = side === 'val' ? 'validation' : 'test';

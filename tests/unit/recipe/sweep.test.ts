@@ -39,7 +39,7 @@ describe('the sweep step', () => {
       expect(p.metrics.testRmse).toBeGreaterThan(0);
     }
     // Formula data is noise-free: early stopping is off by default, as in a fit step.
-    expect(report.budget).toEqual({ opt: 'lbfgs', steps: 3, earlyStopping: false });
+    expect(report.budget).toEqual({ opt: 'lbfgs', steps: 3, earlyStopping: false, repeats: 1 });
   });
 
   it('reports parameter counts as the models count them, and as the KAN and MLP formulas give', () => {
@@ -113,11 +113,34 @@ describe('the sweep step', () => {
     expect(defaultKanHidden(30)).toEqual([1, 21, 30]);
     const spec = parseRecipe({ ...recipe({}), steps: [{ sweep: {} }] }).steps[0]!;
     if (!('sweep' in spec)) throw new Error('not a sweep');
-    expect(spec.sweep).toEqual({ kan: {}, mlp: {}, opt: 'lbfgs', steps: 50 });
+    expect(spec.sweep).toEqual({ kan: {}, mlp: {}, opt: 'lbfgs', steps: 50, repeats: 1 });
     const plan = planSweep(spec.sweep, 2, 1);
     expect(plan.filter((p) => p.family === 'kan')).toHaveLength(9);
     const mlpParams = plan.filter((p) => p.family === 'mlp').map((p) => Mlp.create({ width: p.shape, activation: 'silu' }, new Rng(0)).parameterCount());
     expect(Math.max(...mlpParams) / Math.min(...mlpParams)).toBeGreaterThan(100);
+  });
+
+  it('with repeats, trains each model from that many seeds on the same rows: means, their spread, and the first run is the plain sweep\'s', () => {
+    const small = { kan: { widths: [[3]], grids: [3] }, mlp: { widths: [[8]] } };
+    const once = sweepOf(recipe(small)).report;
+    const thrice = sweepOf(recipe({ ...small, repeats: 3 })).report;
+    expect(thrice.budget.repeats).toBe(3);
+    expect(thrice.points.map((p) => p.runs!.length)).toEqual([3, 3]);
+    thrice.points.forEach((p, q) => {
+      // The first initialisation is the one a sweep without repeats trains: same seeds, same rows.
+      expect(p.runs![0]).toEqual(once.points[q]!.metrics);
+      const vals = p.runs!.map((m) => m.valRmse!);
+      const mean = vals.reduce((a, v) => a + v, 0) / 3;
+      expect(p.metrics.valRmse).toBeCloseTo(mean, 15);
+      expect(p.spread!.valRmse).toBeCloseTo(Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / 2), 15);
+      // Other initialisations give other models.
+      expect(new Set(vals).size).toBe(3);
+      expect(p.params).toBe(once.points[q]!.params);
+    });
+    // The fronts rank the means.
+    expect(thrice.fronts.kan[0]!.metrics).toBe(thrice.points[0]!.metrics);
+    expect(once.points[0]!.runs).toBeUndefined();
+    expect(() => parseRecipe(recipe({ repeats: 0 }))).toThrow(/steps\[0\]\.sweep\.repeats/);
   });
 
   it('rejects unknown options naming the field', () => {

@@ -1,7 +1,7 @@
 // Pure logic behind Compare's grouping (same data and task only, metric and loss names) and the sweep panel's series.
 import { describe, expect, it } from 'vitest';
 import { dataLabel, groupRuns, onlySweeps, runTask, taskLoss, taskMetric } from '../../../renderer/src/lib/compare-groups';
-import { latestSweep, sweepAxisName, sweepError, sweepSeries, type SweepPoint, type SweepReport } from '../../../renderer/src/lib/sweep';
+import { latestSweep, sweepAxisName, sweepError, sweepSeries, sweepSpread, type SweepPoint, type SweepReport } from '../../../renderer/src/lib/sweep';
 import { buildSweepRecipe, defaultSetupForm, type DataChoice } from '../../../renderer/src/lib/recipe';
 import { parseRecipe } from '../../../app/recipe/schema';
 import { overallFraction, progressPlan } from '../../../renderer/src/lib/progress';
@@ -62,6 +62,13 @@ describe('the sweep panel', () => {
     expect(sweepError({ ...mlp[0]!, metrics: { valAccuracy: 0.75, testAccuracy: 0.5 } }, 'test')).toBe(0.5);
   });
 
+  it('gives the spread of a point trained from several initialisations, and none for one trained once', () => {
+    expect(sweepSpread(mlp[0]!, 'val')).toBeNull();
+    const repeated: SweepPoint = { ...mlp[0]!, spread: { valRmse: 0.02, testRmse: 0.03 } };
+    expect([sweepSpread(repeated, 'val'), sweepSpread(repeated, 'test')]).toEqual([0.02, 0.03]);
+    expect(sweepSpread({ ...mlp[0]!, metrics: { valAccuracy: 0.75 }, spread: { valAccuracy: 0.04 } }, 'val')).toBe(0.04);
+  });
+
   it('counts a sweep\'s progress by models finished across both families', () => {
     const plan = progressPlan([{ fit: { steps: 10 } }, { sweep: {} }], true);
     expect(overallFraction(plan, { stepIdx: 1, model: 'kan', step: 4, steps: 16 })).toBeCloseTo((20 + 4 / 16) / 21);
@@ -77,7 +84,7 @@ describe('the sweep panel', () => {
   it('builds a sweep recipe from the setup form that the schema accepts, with the form\'s optimiser and steps', () => {
     const data: DataChoice = { kind: 'formula', formula: 'x1*x2', vars: 2, range: [-1, 1], train: 100, test: 100, noise: 0 };
     const recipe = parseRecipe(buildSweepRecipe(data, { ...defaultSetupForm(), optimizer: 'adam', steps: 7, lr: 0.01 }));
-    expect(recipe.steps).toEqual([{ sweep: { kan: {}, mlp: {}, opt: 'adam', steps: 7, lr: 0.01 } }]);
+    expect(recipe.steps).toEqual([{ sweep: { kan: {}, mlp: {}, opt: 'adam', steps: 7, lr: 0.01, repeats: 1 } }]);
     expect(recipe.name).toBe('sweep');
   });
 });
