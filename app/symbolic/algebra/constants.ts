@@ -7,7 +7,7 @@
 import { type Basis, type Expr, BASIS_VALUE, constant, evaluateExpr, exactConst } from './expr';
 import { compileExpr } from './compile';
 import { simplifyExpr } from './simplify';
-import { solveDense } from '../../util/linalg';
+import { inverseDense, solveDense } from '../../util/linalg';
 
 type Const = Extract<Expr, { kind: 'const' }>;
 
@@ -169,16 +169,19 @@ const SNAP_BASES: readonly Basis[] = ['one', 'pi', '1/pi', 'e', 'sqrt2', 'sqrt3'
 /** Candidates are tried only this close (relative) to the constant, the nearest three; 0 is always tried last. */
 const SNAP_WINDOW = 0.05;
 const SNAP_CANDIDATES = 3;
+/** Standard errors a snap candidate may lie from a noisy constant. */
+const UNCERTAINTY_WINDOW = 2;
 /** Refitting after a trial snap starts next to the optimum, so a few LM steps suffice. */
 const TRIAL_ITERATIONS = 30;
 
 /**
  * How close (relative) a constant must be to p/q * basis to be tried as it: a value that takes d digits to write (the
  * digits of p and q, one more for an irrational basis) must match to about 10^-d, so 2.4987 may become 5/2 but 26.85 is
- * not taken for 928/(11*pi): a value that long explains nothing unless it matches that closely.
+ * not taken for 928/(11*pi): a value that long explains nothing unless it matches that closely. A constant fitted to
+ * noisy rows is only known to within its standard error, so the window is at least `uncertainty` (relative) wide.
  */
-function snapWindow(p: number, q: number, basis: Basis): number {
-  return Math.min(SNAP_WINDOW, 10 ** -digitsOf(p, q, basis));
+function snapWindow(p: number, q: number, basis: Basis, uncertainty: number): number {
+  return Math.min(SNAP_WINDOW, Math.max(10 ** -digitsOf(p, q, basis), uncertainty));
 }
 
 /** The digits p/q * basis takes to write: those of p and q, one more for an irrational basis. */
@@ -190,7 +193,7 @@ function digitsOf(p: number, q: number, basis: Basis): number {
  * Simple exact values near v, simplest first (fewest digits to write, then nearest): p/q * basis with q <= 12, then 0.
  * Simplest first, because on noisy rows several may fit as well: 0.9883 is 1, not 4*sqrt(3)/7.
  */
-function snapCandidates(v: number): Const[] {
+function snapCandidates(v: number, uncertainty = 0): Const[] {
   const seen = new Map<number, { c: Const; distance: number; digits: number }>();
   for (const basis of SNAP_BASES) {
     for (let q = 1; q <= 12; q++) {
@@ -199,7 +202,7 @@ function snapCandidates(v: number): Const[] {
       const c = exactConst(p, q, basis) as Const | undefined;
       if (c === undefined || seen.has(c.value)) continue;
       const distance = Math.abs(c.value - v);
-      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis) * Math.abs(v)) seen.set(c.value, { c, distance, digits: digitsOf(c.exact!.p, c.exact!.q, c.exact!.basis) });
+      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis, uncertainty) * Math.abs(v)) seen.set(c.value, { c, distance, digits: digitsOf(c.exact!.p, c.exact!.q, c.exact!.basis) });
     }
   }
   const near = [...seen.values()].sort((a, b) => a.digits - b.digits || a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);
@@ -225,6 +228,40 @@ function influence(e: Expr, data: FitData, positions: readonly number[]): Map<nu
   return result;
 }
 
+/**
+ * Relative standard errors of the free constants fitted to rows with noise of this standard deviation: noise *
+ * sqrt((J^T J)^-1_jj) / |c_j|, J the forward-difference Jacobian of the predictions (0 where it is singular).
+ */
+function relativeStandardErrors(e: Expr, data: FitData, positions: readonly number[], noise: number): Map<number, number> {
+  const out = new Map<number, number>(positions.map((p) => [p, 0]));
+  if (!(noise > 0) || positions.length === 0) return out;
+  const base = evaluateExpr(e, data.columns, data.n);
+  const constants = allConstants(e);
+  const columns = positions.map((position) => {
+    const c = constants[position]!;
+    const step = 1e-6 * Math.max(Math.abs(c.value), 1e-6);
+    const moved = evaluateExpr(withConstantAt(e, position, constant(c.value + step) as Const), data.columns, data.n);
+    return Float64Array.from(moved, (v, r) => (v - base[r]!) / step);
+  });
+  const m = columns.length;
+  const normal = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = a; b < m; b++) {
+      let d = 0;
+      for (let r = 0; r < data.n; r++) d += columns[a]![r]! * columns[b]![r]!;
+      normal[a * m + b] = normal[b * m + a] = d;
+    }
+  }
+  if (!normal.every(Number.isFinite)) return out;
+  const inverse = inverseDense(normal, m);
+  if (!inverse) return out;
+  positions.forEach((position, j) => {
+    const relative = (noise * Math.sqrt(Math.max(0, inverse[j * m + j]!))) / Math.abs(constants[position]!.value);
+    if (Number.isFinite(relative)) out.set(position, relative);
+  });
+  return out;
+}
+
 function rootMeanSquare(values: Float64Array, n: number): number {
   let s = 0;
   for (let r = 0; r < n; r++) s += values[r]! ** 2;
@@ -241,7 +278,9 @@ function rootMeanSquare(values: Float64Array, n: number): number {
  * constant fitted to noisy rows is off its true value by its estimation error, and fixing it at the true value costs
  * about noise^2 / n of mean square error; the allowance then also takes, per constant snapped, the price a parameter
  * has in the Bayesian information criterion, noise^2 * ln(n) / n (n training rows). On exact data noise is at rounding
- * and nothing changes; a tolerance alone would have kept 1.00013 * x2^2 from becoming x2^2 on rows with 1% noise.
+ * and nothing changes; a tolerance alone would have kept 1.00013 * x2^2 from becoming x2^2 on rows with 1% noise. The
+ * noise also widens which values are tried: those within two standard errors of the estimate (from the Jacobian at the
+ * start), so a noisy 0.07985 may be tried as 1/(4*pi), where its three digits alone would ask for a match to 0.1%.
  */
 export function snapConstants(e: Expr, train: FitData, validation: FitData, options: { tolerance?: number; noise?: number } = {}): { expr: Expr; rmse: number; snapped: number } {
   const tolerance = options.tolerance ?? 0.05;
@@ -258,12 +297,14 @@ export function snapConstants(e: Expr, train: FitData, validation: FitData, opti
   const freePositions = allConstants(e).flatMap((c, position) => (c.exact === undefined ? [position] : []));
   const weights = influence(e, train, freePositions);
   const order = [...freePositions].sort((a, b) => weights.get(b)! - weights.get(a)!);
+  // Candidates within two standard errors of a noisy estimate are tried (the allowance still decides).
+  const uncertainty = relativeStandardErrors(e, train, freePositions, options.noise ?? 0);
   let current = e;
   let rmse = startRmse;
   let snapped = 0;
   for (const position of order) {
     const value = allConstants(current)[position]!.value;
-    for (const candidate of snapCandidates(value)) {
+    for (const candidate of snapCandidates(value, UNCERTAINTY_WINDOW * uncertainty.get(position)!)) {
       const refit = refitConstants(withConstantAt(current, position, candidate), train, { maxIterations: TRIAL_ITERATIONS });
       const trialRmse = rmseOf(refit.expr, validation);
       if (trialRmse <= allowance(snapped)) {

@@ -108,6 +108,28 @@ describe('snapConstants', () => {
     expect(freeConstants(kept).map((c) => c.toFixed(10))).toEqual(['0.8317000000']);
   });
 
+  it('on noisy rows, tries a simple value its estimate is within two standard errors of, though a long one must match closer', () => {
+    // 1/(4*pi) takes three digits to write, so it is tried only within 0.1% of the estimate; with this noise on 256 rows a
+    // fitted constant is farther off than that, but within two of its standard errors.
+    const law = (x1: number, x2: number): number => x1 / (4 * Math.PI * x2 ** 2);
+    const rows = (seed: number): FitData => {
+      const data = dataset(law, 256, seed);
+      const rng = new Rng(seed + 100);
+      data.y.forEach((v, r) => (data.y[r] = v + 0.004 * rng.normal()));
+      return data;
+    };
+    const train = rows(41);
+    const validation = rows(42);
+    const fitted = refitConstants(simplifyExpr(parse('0.08 * x1 / x2^2')), train).expr;
+    const c = freeConstants(fitted)[0]!;
+    expect(Math.abs(c - 1 / (4 * Math.PI)) / c).toBeGreaterThan(1e-3);
+    expect(freeConstants(snapConstants(fitted, train, validation, { tolerance: 1e-6, noise: 0.004 }).expr)).toEqual([]);
+    // Exact rows (noise at rounding) keep the window at 0.1%: a value 0.3% off 1/(4*pi) is not taken for it.
+    const off = dataset((x1, x2) => (1.003 * x1) / (4 * Math.PI * x2 ** 2), 256, 43);
+    const kept = snapConstants(refitConstants(simplifyExpr(parse('0.08 * x1 / x2^2')), off).expr, off, dataset((x1, x2) => (1.003 * x1) / (4 * Math.PI * x2 ** 2), 256, 44), { tolerance: 1e-6, noise: 1e-15 });
+    expect(freeConstants(kept.expr)).toHaveLength(1);
+  });
+
   it('snaps exponents', () => {
     const law = (x1: number): number => 3 * x1 ** 1.5;
     const e = refitConstants(simplifyExpr(parse('3.1 * x1 ^ 1.45')), dataset(law, 200, 7)).expr;
