@@ -1,7 +1,9 @@
 /**
  * The discovery benchmark: each equation of bench/data/feynman.ts is sampled, run through a pipeline of recipe steps
  * in-process, and the final formula is judged against the truth by SymPy on fresh points (discovery-judge.py).
- * Prints one row per equation and returns the totals. Options: --pipeline discover (default)|baseline, --only ID,ID, --limit N.
+ * Prints one row per equation and returns the totals. Options: --pipeline discover (default)|baseline, --only ID,ID, --limit N,
+ * --noise R (Gaussian noise of standard deviation R times the RMS of the training targets, as SRBench adds it; on the
+ * training and validation rows only, so the judge still compares with the law).
  */
 import { fileURLToPath } from 'node:url';
 import { initialState, runSteps } from '../app/recipe/runner';
@@ -43,6 +45,8 @@ interface Options {
   pipeline: string;
   only: string[] | null;
   limit: number | null;
+  /** Noise relative to the RMS of the training targets (0: exact rows). */
+  noise: number;
 }
 
 interface Row {
@@ -54,21 +58,34 @@ interface Row {
   failure: string | null;
 }
 
-/** The recipe run for one equation, before parseRecipe checks it. */
-function recipeFor(equation: DiscoveryEquation, steps: readonly unknown[]): Record<string, unknown> {
+/** The recipe run for one equation, before parseRecipe checks it; noise is the absolute standard deviation. */
+function recipeFor(equation: DiscoveryEquation, steps: readonly unknown[], noise = 0): Record<string, unknown> {
   const vars = equation.variables.length;
   return {
     seed: SEED,
-    data: { formula: equation.formula, vars, range: equation.ranges, train: TRAIN_ROWS, test: TEST_ROWS },
+    data: { formula: equation.formula, vars, range: equation.ranges, train: TRAIN_ROWS, test: TEST_ROWS, noise },
     kan: { width: [vars, 5, 1], grid: 3, k: 3 },
     steps,
   };
 }
 
+const noFile = (): never => {
+  throw new Error('the discovery benchmark uses formula data only');
+};
+
+/** The standard deviation of noise `relative` to the RMS of the equation's exact training targets. */
+function absoluteNoise(equation: DiscoveryEquation, relative: number): number {
+  if (relative === 0) return 0;
+  const { y, n } = initialState(parseRecipe(recipeFor(equation, [])), noFile).data.train;
+  let ss = 0;
+  for (let s = 0; s < n; s++) ss += y[s]! ** 2;
+  return relative * Math.sqrt(ss / Math.max(1, n));
+}
+
 function parseOptions(options: ReadonlyMap<string, string>): Options {
-  const known = new Set(['pipeline', 'only', 'limit']);
+  const known = new Set(['pipeline', 'only', 'limit', 'noise']);
   const unknown = [...options.keys()].filter((key) => !known.has(key));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown.map((k) => `--${k}`).join(', ')}; discovery takes --pipeline, --only and --limit`);
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown.map((k) => `--${k}`).join(', ')}; discovery takes --pipeline, --only, --limit and --noise`);
   const pipeline = options.get('pipeline') ?? 'discover';
   if (!(pipeline in PIPELINES)) throw new Error(`unknown pipeline "${pipeline}"; use one of ${Object.keys(PIPELINES).join(', ')}`);
   const only = options.has('only') ? options.get('only')!.split(',').map((id) => id.trim()).filter((id) => id.length > 0) : null;
@@ -77,14 +94,15 @@ function parseOptions(options: ReadonlyMap<string, string>): Options {
   const limitText = options.get('limit');
   const limit = limitText === undefined ? null : Number(limitText);
   if (limit !== null && !(Number.isInteger(limit) && limit >= 1)) throw new Error(`--limit takes a whole number of equations, at least 1, not "${limitText}"`);
-  return { pipeline, only, limit };
+  const noiseText = options.get('noise');
+  const noise = noiseText === undefined ? 0 : Number(noiseText);
+  if (!(Number.isFinite(noise) && noise >= 0)) throw new Error(`--noise takes a noise level relative to the targets' RMS, at least 0 (0.01 for 1%), not "${noiseText}"`);
+  return { pipeline, only, limit, noise };
 }
 
-function discover(equation: DiscoveryEquation, steps: readonly unknown[]): { found: string | null; failure: string | null } {
+function discover(equation: DiscoveryEquation, steps: readonly unknown[], noise: number): { found: string | null; failure: string | null } {
   try {
-    const state = initialState(parseRecipe(recipeFor(equation, steps)), () => {
-      throw new Error('the discovery benchmark uses formula data only');
-    });
+    const state = initialState(parseRecipe(recipeFor(equation, steps, absoluteNoise(equation, noise))), noFile);
     runSteps(state);
     const report: FormulaReport | undefined = Array.isArray(state.formula) ? state.formula[0] : (state.formula ?? undefined);
     return report ? { found: report.python, failure: null } : { found: null, failure: 'the pipeline gave no formula' };
@@ -140,18 +158,19 @@ export async function run(options: ReadonlyMap<string, string> = new Map()): Pro
     console.error(`discovery: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(2);
   }
-  const { pipeline, only, limit } = parsed;
+  const { pipeline, only, limit, noise } = parsed;
   const chosen = DISCOVERY_EQUATIONS.filter((e) => only === null || only.includes(e.id)).slice(0, limit ?? undefined);
   // The bench is bundled into dist/bench/index.js; the judge script stays in the source tree.
   const judge = DiscoveryJudge.start(fileURLToPath(new URL('../../bench/discovery-judge.py', import.meta.url)));
-  console.log(`\ndiscovery: pipeline ${pipeline}, ${chosen.length} equations, KAN [nVars, 5, 1] grid 3, ${TRAIN_ROWS} train rows, seed ${SEED}; judged by SymPy on ${JUDGE_POINTS} fresh points`);
+  const noisy = noise > 0 ? `, noise ${noise} x the targets' RMS on the training rows` : '';
+  console.log(`\ndiscovery: pipeline ${pipeline}, ${chosen.length} equations, KAN [nVars, 5, 1] grid 3, ${TRAIN_ROWS} train rows${noisy}, seed ${SEED}; judged by SymPy on ${JUDGE_POINTS} fresh points`);
   console.log('verdict: exact = nRMSE < 1e-6, close = nRMSE < 1e-2 (nRMSE = RMSE / std of the truth); nodes = found/truth SymPy tree nodes');
   printRow(COLUMNS.map(([name]) => name));
   const rows: Row[] = [];
   try {
     for (const equation of chosen) {
       const t0 = performance.now();
-      const { found, failure } = discover(equation, PIPELINES[pipeline]!);
+      const { found, failure } = discover(equation, PIPELINES[pipeline]!, noise);
       const row: Row = { equation, found, seconds: (performance.now() - t0) / 1000, verdict: null, failure };
       if (found !== null) {
         try {
@@ -175,6 +194,7 @@ export async function run(options: ReadonlyMap<string, string> = new Map()): Pro
   const total = rows.length;
   return {
     pipeline,
+    noise,
     equations: total,
     exact: percent(rows.filter((r) => r.verdict?.exact).length, total),
     close: percent(rows.filter((r) => r.verdict?.close).length, total),
