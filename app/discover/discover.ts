@@ -7,6 +7,8 @@
  * of inputs that enters only as a product, ratio, sum or difference becomes one input; a pair in which the target is
  * homogeneous becomes their ratio, the target divided by a power of one of them) and, after the first seed,
  * searched with its target transformed (sin y, 1/y, 1/y^2), each a smaller search whose formulas are mapped back.
+ * After the first KAN, laws are also read off the data: exact polynomials, ratios and sums of functions of y and of
+ * functions of y (polynomial.ts, rational.ts), or on noisy rows their counterparts of significant terms (significant.ts).
  * Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.
  */
 import type { Standardizer } from '../data/standardize';
@@ -112,10 +114,23 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const finished = new Set<string>();
   const finish = (f: DiscoveredFormula): void => {
     finished.add(exprKey(f.expr));
-    for (const form of finishFormula(f, input.rawTrain, input.rawValidation, noiseLevel())) {
+    const forms = finishFormula(f, input.rawTrain, input.rawValidation, noiseLevel());
+    for (const form of forms) {
       finished.add(exprKey(form.expr));
       keep({ ...f, ...form });
     }
+    // The last form's snaps each passed the allowance against the refitted form (the noise's price, on noisy rows): it
+    // supersedes that form and the formula it came from. Left in, their float constants would win the front on the
+    // validation rows' noise alone (0.0795822*x1/(x2*x3^2) over x1/(4*pi*x2*x3^2), at the same complexity).
+    const last = forms[forms.length - 1];
+    if (!last || last.snapped <= f.snapped || last.complexity > forms[0]!.complexity) return;
+    for (const superseded of [f.expr, forms[0]!.expr]) {
+      const key = exprKey(superseded);
+      if ((pool.get(key)?.snapped ?? Infinity) < last.snapped) pool.delete(key);
+    }
+    // Keys compare constants by value, so the last form may share a key with what it supersedes (and have lost to it).
+    const lastKey = exprKey(last.expr);
+    if (!pool.has(lastKey)) pool.set(lastKey, { ...f, ...last });
   };
   // A formula of the right form often screens a little above rounding (its refit on a subsample, before snapping): those
   // are finished at once, so that an exact law ends the search when it is found.

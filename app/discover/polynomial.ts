@@ -7,7 +7,8 @@
  * dropped and the rest refitted, so the formula holds the law's terms only; a sum that merely approximates the target
  * (any smooth law over a narrow range) is never offered, since it would be the numerically close tangle discovery
  * exists to avoid. The same search runs over sums of functions of single inputs and products of two of them
- * (exactFunctionSum: x1*cos(x2) + x2*sin(x1)).
+ * (exactFunctionSum: x1*cos(x2) + x2*sin(x1)). On noisy rows, where nothing is exact, significantPolynomial and
+ * significantFunctionSum keep the terms the rows support instead (significant.ts), as candidates discover judges.
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
@@ -173,6 +174,30 @@ export function significantPolynomial(data: FitData, options: NoisyOptions = {})
   if (survivors.length === 0 || survivors.length > MAX_LAW_TERMS + 1) return null;
   if (survivors.every((t) => t.kind === 'monomial' && t.exponents.reduce((a, e) => a + e, 0) <= 1 && t.exponents.every((e) => e >= 0))) return null;
   return fittedSum(found, survivors, spread);
+}
+
+/**
+ * The target smoothed by the polynomial of every plain monomial (exactPolynomial's terms), with the residual variance
+ * that fit leaves (each row weighted when weights are given): the noise's level, where the law is smooth, and values
+ * that carry about sqrt(terms/n) of the noise. Null when the rows are too few or the fit singular.
+ */
+export function polynomialSmooth(data: FitData, weights: Float64Array | null = null): { fitted: Float64Array; variance: number } | null {
+  if (data.n < 2 * MAX_TERMS) return null;
+  const terms = termsFor(data.columns, false, false);
+  const columns = [new Float64Array(data.n).fill(1), ...terms.map((t) => termColumn(t, data))];
+  const root = weights ? weights.map(Math.sqrt) : null;
+  const scaled = root ? columns.map((c) => c.map((v, s) => v * root[s]!)) : columns;
+  const w = leastSquaresQR(scaled, root ? data.y.map((v, s) => v * root[s]!) : data.y);
+  if (!w || !w.every(Number.isFinite)) return null;
+  const fitted = new Float64Array(data.n);
+  let sse = 0;
+  for (let s = 0; s < data.n; s++) {
+    let f = 0;
+    for (let k = 0; k < columns.length; k++) f += w[k]! * columns[k]![s]!;
+    fitted[s] = f;
+    sse += (weights ? weights[s]! : 1) * (f - data.y[s]!) ** 2;
+  }
+  return { fitted, variance: sse / (data.n - columns.length) };
 }
 
 /** An elimination's survivors as a formula: its column 0 is the constant (always kept, so first), the rest these terms. */

@@ -5,12 +5,13 @@
  * predicts the target exactly holds the law in lowest terms, where its coefficients are unique. Relativistic velocity
  * addition, (u + v) / (1 + u v / c^2), is c^2 (u + v) / (c^2 + u v): no polynomial of y, 1/y or log|y|, and a KAN
  * writes it only as a close tangle. Only exact fits are offered (as for polynomials): a ratio of high degrees fitted
- * loosely would be the numerically close formula discovery exists to avoid.
+ * loosely would be the numerically close formula discovery exists to avoid. On noisy rows significantRational keeps
+ * the terms the rows support instead (significant.ts), a candidate that discover judges on validation rows.
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
 import { leastSquaresQR } from '../util/linalg';
-import { EXACT, NEGLIGIBLE, monomialColumn, monomialExpr, monomials } from './polynomial';
+import { EXACT, NEGLIGIBLE, monomialColumn, monomialExpr, monomials, polynomialSmooth } from './polynomial';
 import { bic, eliminateByBic } from './significant';
 import { productSign, standardDeviation } from './structures';
 
@@ -171,17 +172,23 @@ export function exactRational(data: FitData): Expr | null {
 const MAX_NOISY_UNKNOWNS = 40;
 
 /**
- * The ratio of polynomials that noisy rows support, for rows no ratio fits exactly: for each pair of degrees and each
- * unit, y * Q = P is fitted over every monomial and thinned by the information criterion (significant.ts), then fitted
- * again with each row weighted by 1/Q^2 (the linear residual is Q times the residual in y: Sanathanan and Koerner's
- * reweighting), and the candidate with the lowest criterion in y itself wins. Candidates whose denominator comes near
- * zero on the rows are refused. weights: per-row weights of the squared residuals in y (a transformed target's noise
- * varies with it), or null. A candidate for discover to judge on validation rows, not a claim.
+ * The ratio of polynomials that noisy rows support, for rows no ratio fits exactly. y * Q = P is fitted to a smoothed
+ * target (polynomialSmooth): with raw noisy y in its columns too, least squares favours denominators near zero, where
+ * the noise they multiply vanishes, and kept every term. For each pair of degrees and each unit, the full fit's Q
+ * weights the rows by 1/Q^2 (the linear residual is Q times the residual in y: Sanathanan and Koerner's reweighting),
+ * the terms are thinned by the information criterion at the noise the smoothing leaves on y (significant.ts), and the
+ * candidate with the lowest criterion against y itself wins. Candidates whose denominator comes near zero on the rows
+ * are refused. weights: per-row weights of the squared residuals in y (a transformed target's noise varies with it),
+ * or null. A candidate for discover to judge on validation rows, not a claim.
  */
 export function significantRational(data: FitData, weights: Float64Array | null = null): Expr | null {
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite) || data.columns.length === 0) return null;
   if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
+  const smooth = polynomialSmooth(data, weights);
+  if (!smooth || !(smooth.variance > 0)) return null;
+  const smoothed: FitData = { ...data, y: smooth.fitted };
+  const price = Math.log(data.n) * smooth.variance;
   let best: { fit: RationalFit; score: number } | null = null;
   for (let dp = 0; dp <= MAX_RATIONAL_DEGREE; dp++) {
     for (let dq = 1; dq <= MAX_RATIONAL_DEGREE; dq++) {
@@ -189,19 +196,20 @@ export function significantRational(data: FitData, weights: Float64Array | null 
       const denominator = monomialsUpTo(data.columns.length, dq);
       const unknowns = numerator.length + denominator.length - 1;
       if (unknowns > MAX_NOISY_UNKNOWNS || data.n < 4 * unknowns) continue;
-      const cols = columnsOf(data, numerator, denominator);
+      const cols = columnsOf(smoothed, numerator, denominator);
       for (let unit = 0; unit < denominator.length; unit++) {
-        let fit = thinned(cols, numerator, denominator, unit, weights);
-        const q = fit ? combination(fit.denominator.map((m) => monomialColumn(m, data)), fit.q, data.n) : null;
-        if (!fit || !q || !keepsAwayFromZero(q)) continue;
-        fit = thinned(cols, numerator, denominator, unit, q.map((v, s) => (weights ? weights[s]! : 1) / (v * v))) ?? fit;
+        // Degrees above the law's leave the full fit's Q undetermined (P and Q share any factor): refused here, the
+        // law's own degrees are tried too.
+        const full = solve(cols, numerator, denominator, unit);
+        const q = full ? combination(cols.q, full.q, data.n) : null;
+        if (!q || !keepsAwayFromZero(q)) continue;
+        const fit = thinned(cols, numerator, denominator, unit, q.map((v, s) => (weights ? weights[s]! : 1) / (v * v)), price);
+        if (!fit || fit.denominator.every((m) => m.every((e) => e === 0))) continue;
         const kept = columnsOf(data, fit.numerator, fit.denominator);
-        const bottom = combination(kept.q, fit.q, data.n);
-        if (!keepsAwayFromZero(bottom)) continue;
-        if (fit.denominator.every((m) => m.every((e) => e === 0))) continue;
-        const error = weightedSse(fit, kept, weights);
-        if (!Number.isFinite(error)) continue;
-        const score = bic(error, data.n, fit.numerator.length + fit.denominator.length - 1);
+        if (!keepsAwayFromZero(combination(kept.q, fit.q, data.n))) continue;
+        const sse = weightedSse(fit, kept, weights);
+        if (!Number.isFinite(sse)) continue;
+        const score = bic(sse, data.n, fit.numerator.length + fit.denominator.length - 1);
         if (!best || score < best.score) best = { fit, score };
       }
     }
@@ -211,13 +219,15 @@ export function significantRational(data: FitData, weights: Float64Array | null 
   return { kind: 'mul', factors: [polynomialExpr(f.numerator, f.p), { kind: 'pow', base: polynomialExpr(f.denominator, f.q), exponent: { kind: 'const', value: -1 } }] };
 }
 
-/** y * Q = P with Q's `unit` at 1, its terms thinned by the information criterion (rows weighted when given). */
-function thinned(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number, weights: Float64Array | null): RationalFit | null {
+/**
+ * y * Q = P with Q's `unit` at 1, its terms thinned by the information criterion: rows weighted by `weights`, a term
+ * kept when dropping it raises the weighted residual sum of squares by more than `price`.
+ */
+function thinned(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number, weights: Float64Array, price: number): RationalFit | null {
   const y = cols.data.y;
   const qCols = cols.q.map((c) => c.map((v, r) => v * y[r]!));
   const others = denominator.map((_, k) => k).filter((k) => k !== unit);
-  const mean = weights ? weights.reduce((a, v) => a + v, 0) / weights.length : 1;
-  const found = eliminateByBic([...cols.p, ...others.map((k) => qCols[k]!.map((v) => -v))], qCols[unit]!, weights ? weights.map((v) => v / mean) : null, 0);
+  const found = eliminateByBic([...cols.p, ...others.map((k) => qCols[k]!.map((v) => -v))], qCols[unit]!, weights, 0, price);
   if (!found) return null;
   const keptP = found.kept.filter((c) => c < numerator.length);
   const keptQ = found.kept.filter((c) => c >= numerator.length).map((c) => others[c - numerator.length]!);
