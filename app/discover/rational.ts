@@ -10,9 +10,9 @@
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
-import { leastSquaresQR } from '../util/linalg';
+import { inverseDense, leastSquaresQR } from '../util/linalg';
 import { EXACT, NEGLIGIBLE, monomialColumn, monomialExpr, monomials, polynomialSmooth } from './polynomial';
-import { bic, eliminateByBic } from './significant';
+import { bic } from './significant';
 import { productSign, standardDeviation } from './structures';
 
 /** Highest total degree of the numerator and of the denominator. */
@@ -38,12 +38,14 @@ interface RationalFit {
 /** The rows' values of every monomial of P and of Q, computed once for all the units tried on them. */
 interface MonomialColumns {
   data: FitData;
+  numerator: number[][];
+  denominator: number[][];
   p: Float64Array[];
   q: Float64Array[];
 }
 
 function columnsOf(data: FitData, numerator: number[][], denominator: number[][]): MonomialColumns {
-  return { data, p: numerator.map((m) => monomialColumn(m, data)), q: denominator.map((m) => monomialColumn(m, data)) };
+  return { data, numerator, denominator, p: numerator.map((m) => monomialColumn(m, data)), q: denominator.map((m) => monomialColumn(m, data)) };
 }
 
 /** These rows of the data. */
@@ -52,17 +54,20 @@ function rowsOf(data: FitData, rows: readonly number[]): FitData {
 }
 
 /**
- * Least squares of y * Q = P over the rows with Q's monomial `unit` at coefficient 1; null when the system is singular
- * (degrees above the law's, or a unit the law's denominator lacks to the same effect).
+ * Least squares of y * Q = P over the rows with Q's monomial `unit` at coefficient 1 (each row's squared residual
+ * weighted when rowWeights are given); null when the system is singular (degrees above the law's, or a unit the law's
+ * denominator lacks to the same effect).
  */
-function solve(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number): RationalFit | null {
+function solve(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number, rowWeights: Float64Array | null = null): RationalFit | null {
   const y = cols.data.y;
+  const root = rowWeights ? rowWeights.map(Math.sqrt) : null;
+  const weigh = (c: Float64Array): Float64Array => (root ? c.map((v, r) => v * root[r]!) : c);
   const qCols = cols.q.map((c) => c.map((v, r) => v * y[r]!));
   const others = qCols.filter((_, k) => k !== unit);
   // Columns scaled to unit RMS: monomials of inputs in the thousands span many decades.
-  const all = [...cols.p, ...others.map((c) => c.map((v) => -v))];
+  const all = [...cols.p, ...others.map((c) => c.map((v) => -v))].map(weigh);
   const scales = all.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / c.length) || 1);
-  const w = leastSquaresQR(all.map((c, k) => c.map((v) => v / scales[k]!)), qCols[unit]!);
+  const w = leastSquaresQR(all.map((c, k) => c.map((v) => v / scales[k]!)), weigh(qCols[unit]!));
   if (!w || !w.every(Number.isFinite)) return null;
   const coef = w.map((v, k) => v / scales[k]!);
   const p = coef.slice(0, numerator.length);
@@ -174,22 +179,22 @@ const MAX_NOISY_UNKNOWNS = 40;
 /**
  * The ratio of polynomials that noisy rows support, for rows no ratio fits exactly. y * Q = P is fitted to a smoothed
  * target (polynomialSmooth): with raw noisy y in its columns too, least squares favours denominators near zero, where
- * the noise they multiply vanishes, and kept every term. For each pair of degrees and each unit, the full fit's Q
- * weights the rows by 1/Q^2 (the linear residual is Q times the residual in y: Sanathanan and Koerner's reweighting),
- * the terms are thinned by the information criterion at the noise the smoothing leaves on y (significant.ts), and the
- * candidate with the lowest criterion against y itself wins. Candidates whose denominator comes near zero on the rows
- * are refused. weights: per-row weights of the squared residuals in y (a transformed target's noise varies with it),
- * or null. A candidate for discover to judge on validation rows, not a claim.
+ * the noise they multiply vanishes. Every pair of degrees and unit is fitted whole, rows weighted by 1/Q^2 from a first
+ * fit (the linear residual is Q times the residual in y: Sanathanan and Koerner's reweighting); the few with the lowest
+ * information criterion against y itself are thinned, a term at a time while the criterion falls (thinByBic), and the
+ * best wins. The criterion is always taken on the real rows: terms that only fit the smoothing's own error do not pay.
+ * Candidates whose denominator comes near zero on the rows are refused. weights: per-row weights of the squared
+ * residuals in y (a transformed target's noise varies with it), or null. A candidate for discover to judge on
+ * validation rows, not a claim.
  */
 export function significantRational(data: FitData, weights: Float64Array | null = null): Expr | null {
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite) || data.columns.length === 0) return null;
   if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
   const smooth = polynomialSmooth(data, weights);
-  if (!smooth || !(smooth.variance > 0)) return null;
+  if (!smooth) return null;
   const smoothed: FitData = { ...data, y: smooth.fitted };
-  const price = Math.log(data.n) * smooth.variance;
-  let best: { fit: RationalFit; score: number } | null = null;
+  const whole: { cols: MonomialColumns; unit: number; rowWeights: Float64Array; score: number }[] = [];
   for (let dp = 0; dp <= MAX_RATIONAL_DEGREE; dp++) {
     for (let dq = 1; dq <= MAX_RATIONAL_DEGREE; dq++) {
       const numerator = monomialsUpTo(data.columns.length, dp);
@@ -198,44 +203,113 @@ export function significantRational(data: FitData, weights: Float64Array | null 
       if (unknowns > MAX_NOISY_UNKNOWNS || data.n < 4 * unknowns) continue;
       const cols = columnsOf(smoothed, numerator, denominator);
       for (let unit = 0; unit < denominator.length; unit++) {
-        // Degrees above the law's leave the full fit's Q undetermined (P and Q share any factor): refused here, the
-        // law's own degrees are tried too.
-        const full = solve(cols, numerator, denominator, unit);
-        const q = full ? combination(cols.q, full.q, data.n) : null;
+        // Degrees above the law's leave Q undetermined (P and Q share any factor) and usually make it cross zero.
+        const first = solve(cols, numerator, denominator, unit);
+        const q = first ? combination(cols.q, first.q, data.n) : null;
         if (!q || !keepsAwayFromZero(q)) continue;
-        const fit = thinned(cols, numerator, denominator, unit, q.map((v, s) => (weights ? weights[s]! : 1) / (v * v)), price);
-        if (!fit || fit.denominator.every((m) => m.every((e) => e === 0))) continue;
-        const kept = columnsOf(data, fit.numerator, fit.denominator);
-        if (!keepsAwayFromZero(combination(kept.q, fit.q, data.n))) continue;
-        const sse = weightedSse(fit, kept, weights);
-        if (!Number.isFinite(sse)) continue;
-        const score = bic(sse, data.n, fit.numerator.length + fit.denominator.length - 1);
-        if (!best || score < best.score) best = { fit, score };
+        const rowWeights = q.map((v, s) => (weights ? weights[s]! : 1) / (v * v));
+        const fit = solve(cols, numerator, denominator, unit, rowWeights) ?? first!;
+        if (!keepsAwayFromZero(combination(cols.q, fit.q, data.n))) continue;
+        const sse = weightedSse(fit, { ...cols, data }, weights);
+        if (Number.isFinite(sse)) whole.push({ cols, unit, rowWeights, score: bic(sse, data.n, unknowns) });
       }
     }
   }
-  if (!best) return null;
+  let best: { fit: RationalFit; score: number } | null = null;
+  for (const c of whole.sort((p, q) => p.score - q.score).slice(0, THINNED_CANDIDATES)) {
+    const thin = thinByBic(c.cols, data, c.unit, c.rowWeights, weights);
+    if (thin && (!best || thin.score < best.score)) best = thin;
+  }
+  if (!best || best.fit.denominator.every((m) => m.every((e) => e === 0))) return null;
   const f = normalized(best.fit);
   return { kind: 'mul', factors: [polynomialExpr(f.numerator, f.p), { kind: 'pow', base: polynomialExpr(f.denominator, f.q), exponent: { kind: 'const', value: -1 } }] };
 }
 
+/** Whole fits (pair of degrees and unit) that significantRational thins, best first. */
+const THINNED_CANDIDATES = 3;
+
 /**
- * y * Q = P with Q's `unit` at 1, its terms thinned by the information criterion: rows weighted by `weights`, a term
- * kept when dropping it raises the weighted residual sum of squares by more than `price`.
+ * Backward elimination of y * Q = P (fitted to the smoothed target in cols, rows weighted by rowWeights, Q's `unit` at
+ * 1) judged in y: each step drops the term whose removal leaves the lowest information criterion of P/Q against the
+ * real rows (each refit a rank-one downdate of the inverse Gram matrix); the subset on the path with the lowest
+ * criterion is returned.
  */
-function thinned(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number, weights: Float64Array, price: number): RationalFit | null {
-  const y = cols.data.y;
-  const qCols = cols.q.map((c) => c.map((v, r) => v * y[r]!));
-  const others = denominator.map((_, k) => k).filter((k) => k !== unit);
-  const found = eliminateByBic([...cols.p, ...others.map((k) => qCols[k]!.map((v) => -v))], qCols[unit]!, weights, 0, price);
-  if (!found) return null;
-  const keptP = found.kept.filter((c) => c < numerator.length);
-  const keptQ = found.kept.filter((c) => c >= numerator.length).map((c) => others[c - numerator.length]!);
+function thinByBic(cols: MonomialColumns, data: FitData, unit: number, rowWeights: Float64Array, weights: Float64Array | null): { fit: RationalFit; score: number } | null {
+  const { n } = data;
+  const yHat = cols.data.y;
+  const others = cols.q.map((_, k) => k).filter((k) => k !== unit);
+  const columns = [...cols.p, ...others.map((k) => cols.q[k]!.map((v, s) => -v * yHat[s]!))];
+  const target = cols.q[unit]!.map((v, s) => v * yHat[s]!);
+  const m = columns.length;
+  const scales = columns.map((c) => Math.sqrt(c.reduce((a, v, s) => a + rowWeights[s]! * v * v, 0) / n) || 1);
+  const unitCols = columns.map((c, k) => c.map((v) => v / scales[k]!));
+  const gram = new Float64Array(m * m);
+  const rhs = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    for (let b = a; b < m; b++) {
+      let d = 0;
+      for (let s = 0; s < n; s++) d += rowWeights[s]! * unitCols[a]![s]! * unitCols[b]![s]!;
+      gram[a * m + b] = gram[b * m + a] = d;
+    }
+    let d = 0;
+    for (let s = 0; s < n; s++) d += rowWeights[s]! * unitCols[a]![s]! * target[s]!;
+    rhs[a] = d;
+  }
+  const np = cols.p.length;
+  // P/Q on the real rows for coefficients w over the active columns (numerator's first, then Q's others).
+  const score = (active: readonly number[], w: ArrayLike<number>): number => {
+    let sse = 0;
+    for (let s = 0; s < n; s++) {
+      let top = 0;
+      let bottom = cols.q[unit]![s]!;
+      for (let r = 0; r < active.length; r++) {
+        const k = active[r]!;
+        const c = w[r]! / scales[k]!;
+        if (k < np) top += c * cols.p[k]![s]!;
+        else bottom += c * cols.q[others[k - np]!]![s]!;
+      }
+      sse += (weights ? weights[s]! : 1) * (top / bottom - data.y[s]!) ** 2;
+    }
+    return Number.isFinite(sse) ? bic(sse, n, active.length) : Infinity;
+  };
+  // The whole path is walked, down to one term, and its best point kept: correlated terms can make the criterion rise
+  // for a step before it falls further.
+  let active = columns.map((_, k) => k);
+  let best: { active: number[]; w: Float64Array; score: number } | null = null;
+  while (active.length > 0) {
+    const q = active.length;
+    const inv = inverseDense(Float64Array.from({ length: q * q }, (_, e) => gram[active[Math.floor(e / q)]! * m + active[e % q]!]!), q);
+    if (!inv) break;
+    const w = Float64Array.from(active, (_, r) => active.reduce((a, c, k) => a + inv[r * q + k]! * rhs[c]!, 0));
+    const here = score(active, w);
+    if (!best || here < best.score) best = { active, w, score: here };
+    let drop = -1;
+    let dropScore = Infinity;
+    for (let r = 0; r < q && q > 1; r++) {
+      // Without column r: w - inv[:, r] * w_r / inv[r, r].
+      const f = w[r]! / inv[r * q + r]!;
+      const reduced = active.filter((_, i) => i !== r);
+      const wr = Float64Array.from(reduced, (_, i) => {
+        const from = i < r ? i : i + 1;
+        return w[from]! - inv[from * q + r]! * f;
+      });
+      const sc = score(reduced, wr);
+      if (drop < 0 || sc < dropScore) [drop, dropScore] = [r, sc];
+    }
+    if (drop < 0) break;
+    active = active.filter((_, i) => i !== drop);
+  }
+  if (!best || !Number.isFinite(best.score)) return null;
+  const { w, score: current } = best;
+  active = best.active;
+  const keptP = active.filter((k) => k < np);
   if (keptP.length === 0) return null;
-  const qIndices = [...keptQ, unit].sort((a, b) => a - b);
-  const q = Float64Array.from(qIndices, (k) => (k === unit ? 1 : found.coefficients[found.kept.indexOf(numerator.length + others.indexOf(k))]!));
-  const p = Float64Array.from(keptP, (c) => found.coefficients[found.kept.indexOf(c)]!);
-  return { numerator: keptP.map((c) => numerator[c]!), denominator: qIndices.map((k) => denominator[k]!), p, q };
+  const keptQ = active.filter((k) => k >= np);
+  const qIndices = [...keptQ.map((k) => others[k - np]!), unit].sort((a, b) => a - b);
+  const coefficient = (k: number): number => w[active.indexOf(k)]! / scales[k]!;
+  const qs = Float64Array.from(qIndices, (k) => (k === unit ? 1 : coefficient(np + others.indexOf(k))));
+  const fit: RationalFit = { numerator: keptP.map((k) => cols.numerator[k]!), denominator: qIndices.map((k) => cols.denominator[k]!), p: Float64Array.from(keptP, coefficient), q: qs };
+  return keepsAwayFromZero(combination(qIndices.map((k) => cols.q[k]!), fit.q, n)) ? { fit, score: current } : null;
 }
 
 /** The residual sum of squares of P/Q against y, each row weighted when weights are given. */

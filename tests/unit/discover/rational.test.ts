@@ -64,6 +64,16 @@ describe('exact rational laws', () => {
     const fresh = rows(law, [[-1, 1], [-1, 1]], 50, 4);
     const values = evaluateExpr(found, fresh.columns, fresh.n);
     for (let s = 0; s < fresh.n; s++) expect(Math.abs(values[s]! - fresh.y[s]!)).toBeLessThan(3e-3);
+    // Relativistic velocity addition with noise of about 1% of the target's RMS: fitted to the noisy y itself, y*Q = P
+    // favoured denominators near zero and kept every term; to the smoothed target, thinned against y, it reads the law.
+    const addition = (x: number[]): number => (x[2]! + x[1]!) / (1 + (x[2]! * x[1]!) / x[0]! ** 2);
+    const velocities = rows(addition, [[1, 5], [1, 5], [1, 5]], 800, 3);
+    velocities.y.forEach((v, s) => (velocities.y[s] = v + 0.03 * rng.normal()));
+    const read = significantRational(velocities)!;
+    expect(termCounts(read)).toEqual([2, 2]);
+    const freshVelocities = rows(addition, [[1, 5], [1, 5], [1, 5]], 50, 4);
+    const predicted = evaluateExpr(read, freshVelocities.columns, freshVelocities.n);
+    for (let s = 0; s < freshVelocities.n; s++) expect(Math.abs(predicted[s]! - freshVelocities.y[s]!)).toBeLessThan(0.01);
     // 1/(x1 - x2 + 0.001) with both in [0, 1]: the rows straddle the pole, where a fitted denominator's sign and size
     // are noise; nothing is offered.
     expect(significantRational(rows((x) => 1 / (x[0]! - x[1]! + 1e-3), [[0, 1], [0, 1]], 800, 3))).toBeNull();
