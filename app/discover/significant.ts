@@ -19,12 +19,10 @@ export interface Elimination {
 
 /**
  * Backward elimination over columns (the first `fixed` always stay: the constant). weights: per-row weights of the
- * squared residuals (a transformed target's noise varies with y), or null for ordinary least squares. price: the rise
- * of the weighted residual sum of squares a term must bring to stay, when the caller knows the noise better than this
- * fit's residuals do (by default ln(n) times the full fit's residual variance). Null when the full fit is singular or
- * has no residual degrees of freedom.
+ * squared residuals (a transformed target's noise varies with y), or null for ordinary least squares. Null when the
+ * full fit is singular or has no residual degrees of freedom.
  */
-export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array, weights: Float64Array | null, fixed = 1, price?: number): Elimination | null {
+export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array, weights: Float64Array | null, fixed = 1): Elimination | null {
   const n = y.length;
   const p = columns.length;
   if (p === 0 || n <= p) return null;
@@ -50,7 +48,7 @@ export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array
   }
   const full = refit(unit, wy, columns.map((_, k) => k));
   if (!full) return null;
-  const bar = price ?? (Math.log(n) * full.sse) / (n - p);
+  const price = (Math.log(n) * full.sse) / (n - p);
   let active = columns.map((_, k) => k);
   for (;;) {
     const q = active.length;
@@ -65,7 +63,7 @@ export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array
       const d = w[r]! ** 2 / inv[r * q + r]!;
       if (d < rise) [drop, rise] = [r, d];
     }
-    if (drop < 0 || !(rise <= bar)) break;
+    if (drop < 0 || !(rise <= price)) break;
     active = active.filter((_, r) => r !== drop);
   }
   const fit = refit(unit, wy, active);
