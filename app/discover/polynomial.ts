@@ -177,11 +177,11 @@ export function significantPolynomial(data: FitData, options: NoisyOptions = {})
 }
 
 /**
- * The target smoothed by the polynomial of every plain monomial (exactPolynomial's terms), with the residual variance
- * that fit leaves (each row weighted when weights are given): the noise's level, where the law is smooth, and values
- * that carry about sqrt(terms/n) of the noise. Null when the rows are too few or the fit singular.
+ * The target smoothed by the polynomial of every plain monomial (exactPolynomial's terms; each row weighted when
+ * weights are given): values that carry about sqrt(terms/n) of the noise, and the polynomial's own error where the law
+ * is no polynomial. Null when the rows are too few or the fit singular.
  */
-export function polynomialSmooth(data: FitData, weights: Float64Array | null = null): { fitted: Float64Array; variance: number } | null {
+export function polynomialSmooth(data: FitData, weights: Float64Array | null = null): Float64Array | null {
   if (data.n < 2 * MAX_TERMS) return null;
   const terms = termsFor(data.columns, false, false);
   const columns = [new Float64Array(data.n).fill(1), ...terms.map((t) => termColumn(t, data))];
@@ -189,15 +189,7 @@ export function polynomialSmooth(data: FitData, weights: Float64Array | null = n
   const scaled = root ? columns.map((c) => c.map((v, s) => v * root[s]!)) : columns;
   const w = leastSquaresQR(scaled, root ? data.y.map((v, s) => v * root[s]!) : data.y);
   if (!w || !w.every(Number.isFinite)) return null;
-  const fitted = new Float64Array(data.n);
-  let sse = 0;
-  for (let s = 0; s < data.n; s++) {
-    let f = 0;
-    for (let k = 0; k < columns.length; k++) f += w[k]! * columns[k]![s]!;
-    fitted[s] = f;
-    sse += (weights ? weights[s]! : 1) * (f - data.y[s]!) ** 2;
-  }
-  return { fitted, variance: sse / (data.n - columns.length) };
+  return Float64Array.from({ length: data.n }, (_, s) => columns.reduce((a, c, k) => a + w[k]! * c[s]!, 0));
 }
 
 /** An elimination's survivors as a formula: its column 0 is the constant (always kept, so first), the rest these terms. */

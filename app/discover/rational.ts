@@ -193,7 +193,7 @@ export function significantRational(data: FitData, weights: Float64Array | null 
   if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
   const smooth = polynomialSmooth(data, weights);
   if (!smooth) return null;
-  const smoothed: FitData = { ...data, y: smooth.fitted };
+  const smoothed: FitData = { ...data, y: smooth };
   const whole: { cols: MonomialColumns; unit: number; rowWeights: Float64Array; score: number }[] = [];
   for (let dp = 0; dp <= MAX_RATIONAL_DEGREE; dp++) {
     for (let dq = 1; dq <= MAX_RATIONAL_DEGREE; dq++) {
