@@ -10,7 +10,7 @@
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
-import { inverseDense, leastSquaresQR } from '../util/linalg';
+import { inverseDense, leastSquaresQR, normalEquations } from '../util/linalg';
 import { EXACT, NEGLIGIBLE, monomialColumn, monomialExpr, monomials, polynomialSmooth } from './polynomial';
 import { bic } from './significant';
 import { productSign, standardDeviation } from './structures';
@@ -243,18 +243,7 @@ function thinByBic(cols: MonomialColumns, data: FitData, unit: number, rowWeight
   const m = columns.length;
   const scales = columns.map((c) => Math.sqrt(c.reduce((a, v, s) => a + rowWeights[s]! * v * v, 0) / n) || 1);
   const unitCols = columns.map((c, k) => c.map((v) => v / scales[k]!));
-  const gram = new Float64Array(m * m);
-  const rhs = new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    for (let b = a; b < m; b++) {
-      let d = 0;
-      for (let s = 0; s < n; s++) d += rowWeights[s]! * unitCols[a]![s]! * unitCols[b]![s]!;
-      gram[a * m + b] = gram[b * m + a] = d;
-    }
-    let d = 0;
-    for (let s = 0; s < n; s++) d += rowWeights[s]! * unitCols[a]![s]! * target[s]!;
-    rhs[a] = d;
-  }
+  const { gram, rhs } = normalEquations(unitCols, target, rowWeights);
   const np = cols.p.length;
   // P/Q on the real rows for coefficients w over the active columns (numerator's first, then Q's others).
   const score = (active: readonly number[], w: ArrayLike<number>): number => {

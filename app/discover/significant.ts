@@ -5,7 +5,7 @@
  * term of the law raises it by far more). The exact searches (polynomial.ts, rational.ts) need rows exact to rounding;
  * this is their counterpart on measured data, and its results are candidates that discover judges on validation rows.
  */
-import { inverseDense, leastSquaresQR } from '../util/linalg';
+import { inverseDense, leastSquaresQR, normalEquations } from '../util/linalg';
 
 export interface Elimination {
   /** Indices of the surviving columns, ascending (the fixed ones first). */
@@ -32,20 +32,7 @@ export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array
   const weighted = columns.map((c) => (root ? c.map((v, s) => v * root[s]!) : c));
   const scales = weighted.map((c) => Math.sqrt(c.reduce((a, v) => a + v * v, 0) / n) || 1);
   const unit = weighted.map((c, k) => c.map((v) => v / scales[k]!));
-  const gram = new Float64Array(p * p);
-  const xty = new Float64Array(p);
-  for (let a = 0; a < p; a++) {
-    const ca = unit[a]!;
-    for (let b = a; b < p; b++) {
-      const cb = unit[b]!;
-      let d = 0;
-      for (let s = 0; s < n; s++) d += ca[s]! * cb[s]!;
-      gram[a * p + b] = gram[b * p + a] = d;
-    }
-    let d = 0;
-    for (let s = 0; s < n; s++) d += ca[s]! * wy[s]!;
-    xty[a] = d;
-  }
+  const { gram, rhs: xty } = normalEquations(unit, wy);
   const full = refit(unit, wy, columns.map((_, k) => k));
   if (!full) return null;
   const price = (Math.log(n) * full.sse) / (n - p);

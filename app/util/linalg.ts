@@ -50,16 +50,16 @@ function solveDenseColumns(A: ArrayLike<number>, B: ArrayLike<number>, n: number
 }
 
 /**
- * Least squares min |X w - y|^2 + ridge |w|^2 over columns X[c] (each of length n), by the normal equations; a ridge of
- * 0 is exact least squares. Returns null when the columns are linearly dependent and ridge is 0.
+ * The normal equations of least squares over columns X[c] (each of length n): X^T W X (p x p, row-major) and X^T W y,
+ * W the diagonal of row weights (the identity when none are given).
  */
-export function leastSquares(columns: readonly Float64Array[], y: Float64Array, ridge = 0): Float64Array | null {
+export function normalEquations(columns: readonly Float64Array[], y: Float64Array, weights: Float64Array | null = null): { gram: Float64Array; rhs: Float64Array } {
   const p = columns.length;
   const n = y.length;
   const gram = new Float64Array(p * p);
   const rhs = new Float64Array(p);
   for (let a = 0; a < p; a++) {
-    const ca = columns[a]!;
+    const ca = weights ? columns[a]!.map((v, i) => v * weights[i]!) : columns[a]!;
     for (let b = a; b < p; b++) {
       const cb = columns[b]!;
       let s = 0;
@@ -70,8 +70,18 @@ export function leastSquares(columns: readonly Float64Array[], y: Float64Array, 
     let s = 0;
     for (let i = 0; i < n; i++) s += ca[i]! * y[i]!;
     rhs[a] = s;
-    gram[a * p + a]! += ridge;
   }
+  return { gram, rhs };
+}
+
+/**
+ * Least squares min |X w - y|^2 + ridge |w|^2 over columns X[c] (each of length n), by the normal equations; a ridge of
+ * 0 is exact least squares. Returns null when the columns are linearly dependent and ridge is 0.
+ */
+export function leastSquares(columns: readonly Float64Array[], y: Float64Array, ridge = 0): Float64Array | null {
+  const p = columns.length;
+  const { gram, rhs } = normalEquations(columns, y);
+  for (let a = 0; a < p; a++) gram[a * p + a]! += ridge;
   return solveDense(gram, rhs, p);
 }
 
