@@ -190,7 +190,8 @@ function digitsOf(p: number, q: number, basis: Basis): number {
 }
 
 /**
- * Simple exact values near v, simplest first (fewest digits to write, then nearest): p/q * basis with q <= 12, then 0.
+ * Simple exact values near v, simplest first (fewest digits to write, then nearest): p/q * basis with q <= 12, then 0
+ * (first, where v is within its relative uncertainty of 0).
  * Simplest first, because on noisy rows several may fit as well: 0.9883 is 1, not 4*sqrt(3)/7.
  */
 function snapCandidates(v: number, uncertainty = 0): Const[] {
@@ -206,7 +207,10 @@ function snapCandidates(v: number, uncertainty = 0): Const[] {
     }
   }
   const near = [...seen.values()].sort((a, b) => a.digits - b.digits || a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);
-  return v === 0 ? [exactConst(0, 1) as Const] : [...near, exactConst(0, 1) as Const];
+  const zero = exactConst(0, 1) as Const;
+  // 0 is the simplest value of all: tried first where the estimate is within its uncertainty of it (a noisy offset of
+  // -0.05 +- 0.03 is no -1/(6*pi)), else last.
+  return v === 0 ? [zero] : uncertainty >= 1 ? [zero, ...near] : [...near, zero];
 }
 
 /** How much each constant moves the prediction: RMS over the data of |d prediction / d c| * |c|, per allConstants position. */

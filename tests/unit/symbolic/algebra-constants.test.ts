@@ -130,6 +130,22 @@ describe('snapConstants', () => {
     expect(freeConstants(kept.expr)).toHaveLength(1);
   });
 
+  it('on noisy rows, tries 0 first for a constant within its uncertainty of 0, not a small value that also fits', () => {
+    // An offset of -0.03 with a standard error of 0.019: 0 is the law's, though -1/(11*pi) is within 5% of the estimate.
+    const rows = (seed: number): FitData => {
+      const data = dataset((x1, x2) => x1 * x2 - 0.03, 256, seed);
+      const rng = new Rng(seed + 7);
+      const noise = Float64Array.from({ length: data.n }, () => 0.3 * rng.normal());
+      const mean = noise.reduce((a, v) => a + v, 0) / data.n;
+      data.y.forEach((v, r) => (data.y[r] = v + noise[r]! - mean));
+      return data;
+    };
+    const train = rows(51);
+    const fitted = refitConstants(simplifyExpr(parse('x1*x2 - 0.01')), train).expr;
+    expect(freeConstants(fitted)[0]!).toBeCloseTo(-0.03, 6);
+    expect(python(snapConstants(fitted, train, rows(52), { tolerance: 1e-6, noise: 0.3 }).expr)).toBe('x1*x2');
+  });
+
   it('snaps exponents', () => {
     const law = (x1: number): number => 3 * x1 ** 1.5;
     const e = refitConstants(simplifyExpr(parse('3.1 * x1 ^ 1.45')), dataset(law, 200, 7)).expr;
