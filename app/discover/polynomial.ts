@@ -230,16 +230,15 @@ export function significantFunctionSum(data: FitData): Expr | null {
   const subsets: number[][] = [];
   for (let size = 1; size <= MAX_SUBSET_TERMS; size++) subsets.push(...screen.best(size, NOISY_SUBSETS, Infinity).map((c) => c.terms));
   subsets.push(...greedyPath(fitter, MAX_LAW_TERMS));
-  let best: { subset: number[]; score: number } | null = null;
+  let best: { subset: number[]; fit: NonNullable<ReturnType<SubsetFitter['refit']>>; score: number } | null = null;
   for (const subset of subsets) {
     const fit = fitter.refit(subset);
     if (!fit) continue;
     const score = bic(fit.rms ** 2 * data.n, data.n, subset.length + 1);
-    if (!best || score < best.score) best = { subset, score };
+    if (!best || score < best.score) best = { subset, fit, score };
   }
   if (!best) return null;
-  const { w, scales } = fitter.refit(best.subset)!;
-  const found = weightedSum(w, scales, best.subset.map((k) => terms[k]!), fitter.spread);
+  const found = weightedSum(best.fit.w, best.fit.scales, best.subset.map((k) => terms[k]!), fitter.spread);
   return onlyPowers(found) ? null : found;
 }
 
