@@ -83,12 +83,7 @@ function combination(columns: readonly Float64Array[], c: Float64Array, n: numbe
 }
 
 function rmsError(fit: RationalFit, cols: MonomialColumns): number {
-  const { n, y } = cols.data;
-  const top = combination(cols.p, fit.p, n);
-  const bottom = combination(cols.q, fit.q, n);
-  let ss = 0;
-  for (let s = 0; s < n; s++) ss += (top[s]! / bottom[s]! - y[s]!) ** 2;
-  return Math.sqrt(ss / n);
+  return Math.sqrt(weightedSse(fit, cols, null) / cols.data.n);
 }
 
 /** RMS of a column. */
