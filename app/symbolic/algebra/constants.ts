@@ -7,7 +7,7 @@
 import { type Basis, type Expr, BASIS_VALUE, constant, evaluateExpr, exactConst } from './expr';
 import { compileExpr } from './compile';
 import { simplifyExpr } from './simplify';
-import { inverseDense, solveDense } from '../../util/linalg';
+import { inverseDense, normalEquations, solveDense } from '../../util/linalg';
 
 type Const = Extract<Expr, { kind: 'const' }>;
 
@@ -166,7 +166,7 @@ export function refitConstants(e: Expr, data: FitData, options: { maxIterations?
 }
 
 const SNAP_BASES: readonly Basis[] = ['one', 'pi', '1/pi', 'e', 'sqrt2', 'sqrt3', 'pi^2'];
-/** Candidates are tried only this close (relative) to the constant, the nearest three; 0 is always tried last. */
+/** Candidates are tried only this close (relative) to the constant, the simplest three, and 0 (snapCandidates). */
 const SNAP_WINDOW = 0.05;
 const SNAP_CANDIDATES = 3;
 /** Standard errors a snap candidate may lie from a noisy constant. */
@@ -213,51 +213,49 @@ function snapCandidates(v: number, uncertainty = 0): Const[] {
   return v === 0 ? [zero] : uncertainty >= 1 ? [zero, ...near] : [...near, zero];
 }
 
-/** How much each constant moves the prediction: RMS over the data of |d prediction / d c| * |c|, per allConstants position. */
-function influence(e: Expr, data: FitData, positions: readonly number[]): Map<number, number> {
+/** Forward-difference derivatives of the predictions by each free constant, per allConstants position. */
+function jacobianColumns(e: Expr, data: FitData, positions: readonly number[]): Map<number, Float64Array> {
   const base = evaluateExpr(e, data.columns, data.n);
   const constants = allConstants(e);
-  const result = new Map<number, number>();
-  for (const position of positions) {
+  return new Map(positions.map((position) => {
     const c = constants[position]!;
     const step = 1e-6 * Math.max(Math.abs(c.value), 1e-6);
     const moved = evaluateExpr(withConstantAt(e, position, constant(c.value + step) as Const), data.columns, data.n);
+    return [position, Float64Array.from(moved, (v, r) => (v - base[r]!) / step)];
+  }));
+}
+
+/** How much each constant moves the prediction: RMS over the rows of |d prediction / d c| * |c|, per position. */
+function influence(e: Expr, jacobian: ReadonlyMap<number, Float64Array>): Map<number, number> {
+  const constants = allConstants(e);
+  const result = new Map<number, number>();
+  for (const [position, column] of jacobian) {
+    const c = constants[position]!;
     let s = 0;
-    for (let r = 0; r < data.n; r++) {
-      const d = ((moved[r]! - base[r]!) / step) * c.value;
+    for (let r = 0; r < column.length; r++) {
+      const d = column[r]! * c.value;
       if (Number.isFinite(d)) s += d * d;
     }
-    result.set(position, Math.sqrt(s / Math.max(1, data.n)));
+    result.set(position, Math.sqrt(s / Math.max(1, column.length)));
   }
   return result;
 }
 
 /**
  * Relative standard errors of the free constants fitted to rows with noise of this standard deviation: noise *
- * sqrt((J^T J)^-1_jj) / |c_j|, J the forward-difference Jacobian of the predictions (0 where it is singular).
+ * sqrt((J^T J)^-1_jj) / |c_j|, J the Jacobian of the predictions (0 where it is singular).
  */
-function relativeStandardErrors(e: Expr, data: FitData, positions: readonly number[], noise: number): Map<number, number> {
+function relativeStandardErrors(e: Expr, jacobian: ReadonlyMap<number, Float64Array>, noise: number): Map<number, number> {
+  const positions = [...jacobian.keys()];
   const out = new Map<number, number>(positions.map((p) => [p, 0]));
   if (!(noise > 0) || positions.length === 0) return out;
-  const base = evaluateExpr(e, data.columns, data.n);
   const constants = allConstants(e);
-  const columns = positions.map((position) => {
-    const c = constants[position]!;
-    const step = 1e-6 * Math.max(Math.abs(c.value), 1e-6);
-    const moved = evaluateExpr(withConstantAt(e, position, constant(c.value + step) as Const), data.columns, data.n);
-    return Float64Array.from(moved, (v, r) => (v - base[r]!) / step);
-  });
+  const columns = [...jacobian.values()];
   const m = columns.length;
-  const normal = new Float64Array(m * m);
-  for (let a = 0; a < m; a++) {
-    for (let b = a; b < m; b++) {
-      let d = 0;
-      for (let r = 0; r < data.n; r++) d += columns[a]![r]! * columns[b]![r]!;
-      normal[a * m + b] = normal[b * m + a] = d;
-    }
-  }
-  if (!normal.every(Number.isFinite)) return out;
-  const inverse = inverseDense(normal, m);
+  // J^T J; the right-hand side normalEquations also forms (against the first column) is not needed.
+  const { gram } = normalEquations(columns, columns[0]!);
+  if (!gram.every(Number.isFinite)) return out;
+  const inverse = inverseDense(gram, m);
   if (!inverse) return out;
   positions.forEach((position, j) => {
     const relative = (noise * Math.sqrt(Math.max(0, inverse[j * m + j]!))) / Math.abs(constants[position]!.value);
@@ -299,10 +297,11 @@ export function snapConstants(e: Expr, train: FitData, validation: FitData, opti
   const baseline = Number.isFinite(refitStart) ? Math.max(startRmse, refitStart) : startRmse;
   const allowance = (snapsSoFar: number): number => Math.max(floor, (1 + tolerance) * baseline, Math.sqrt(baseline ** 2 + (snapsSoFar + 1) * parameterPrice));
   const freePositions = allConstants(e).flatMap((c, position) => (c.exact === undefined ? [position] : []));
-  const weights = influence(e, train, freePositions);
+  const jacobian = jacobianColumns(e, train, freePositions);
+  const weights = influence(e, jacobian);
   const order = [...freePositions].sort((a, b) => weights.get(b)! - weights.get(a)!);
   // Candidates within two standard errors of a noisy estimate are tried (the allowance still decides).
-  const uncertainty = relativeStandardErrors(e, train, freePositions, options.noise ?? 0);
+  const uncertainty = relativeStandardErrors(e, jacobian, options.noise ?? 0);
   let current = e;
   let rmse = startRmse;
   let snapped = 0;
