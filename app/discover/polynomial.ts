@@ -13,7 +13,7 @@
 import type { FitData } from '../symbolic/algebra/constants';
 import type { Expr } from '../symbolic/algebra/expr';
 import { leastSquaresQR } from '../util/linalg';
-import { type Elimination, bic, eliminateByBic } from './significant';
+import { bic, eliminateByBic } from './significant';
 import { standardDeviation } from './structures';
 
 /** Most terms fitted (the degree is chosen to stay under it). */
@@ -173,7 +173,8 @@ export function significantPolynomial(data: FitData, options: NoisyOptions = {})
   const survivors = found.kept.filter((c) => c > 0).map((c) => terms[c - 1]!);
   if (survivors.length === 0 || survivors.length > MAX_LAW_TERMS + 1) return null;
   if (survivors.every((t) => t.kind === 'monomial' && t.exponents.reduce((a, e) => a + e, 0) <= 1 && t.exponents.every((e) => e >= 0))) return null;
-  return fittedSum(found, survivors, spread);
+  // Column 0 is the constant (always kept, so first): the coefficients line up with weightedSum's.
+  return weightedSum(found.coefficients, survivors.map(() => 1), survivors, spread);
 }
 
 /**
@@ -190,11 +191,6 @@ export function polynomialSmooth(data: FitData, weights: Float64Array | null = n
   const w = leastSquaresQR(scaled, root ? data.y.map((v, s) => v * root[s]!) : data.y);
   if (!w || !w.every(Number.isFinite)) return null;
   return Float64Array.from({ length: data.n }, (_, s) => columns.reduce((a, c, k) => a + w[k]! * c[s]!, 0));
-}
-
-/** An elimination's survivors as a formula: its column 0 is the constant (always kept, so first), the rest these terms. */
-function fittedSum(found: Elimination, survivors: readonly Term[], spread: number): Expr {
-  return weightedSum(found.coefficients, survivors.map(() => 1), survivors, spread);
 }
 
 /**

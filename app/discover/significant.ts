@@ -8,21 +8,20 @@
 import { inverseDense, leastSquaresQR, normalEquations } from '../util/linalg';
 
 export interface Elimination {
-  /** Indices of the surviving columns, ascending (the fixed ones first). */
+  /** Indices of the surviving columns, ascending (the first column, the constant, always among them). */
   kept: number[];
   /** Least-squares coefficients of the survivors, in the columns' own units. */
   coefficients: Float64Array;
-  /** Weighted residual sum of squares of the survivors' fit, and of the fit of every column. */
-  sse: number;
+  /** Weighted residual sum of squares of the fit of every column. */
   fullSse: number;
 }
 
 /**
- * Backward elimination over columns (the first `fixed` always stay: the constant). weights: per-row weights of the
- * squared residuals (a transformed target's noise varies with y), or null for ordinary least squares. Null when the
- * full fit is singular or has no residual degrees of freedom.
+ * Backward elimination over columns, the first (the constant) always kept. weights: per-row weights of the squared
+ * residuals (a transformed target's noise varies with y), or null for ordinary least squares. Null when the full fit is
+ * singular or has no residual degrees of freedom.
  */
-export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array, weights: Float64Array | null, fixed = 1): Elimination | null {
+export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array, weights: Float64Array | null): Elimination | null {
   const n = y.length;
   const p = columns.length;
   if (p === 0 || n <= p) return null;
@@ -46,7 +45,7 @@ export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array
     let drop = -1;
     let rise = Infinity;
     for (let r = 0; r < q; r++) {
-      if (active[r]! < fixed) continue;
+      if (active[r] === 0) continue;
       const d = w[r]! ** 2 / inv[r * q + r]!;
       if (d < rise) [drop, rise] = [r, d];
     }
@@ -55,7 +54,7 @@ export function eliminateByBic(columns: readonly Float64Array[], y: Float64Array
   }
   const fit = refit(unit, wy, active);
   if (!fit) return null;
-  return { kept: active, coefficients: fit.w.map((v, r) => v / scales[active[r]!]!), sse: fit.sse, fullSse: full.sse };
+  return { kept: active, coefficients: fit.w.map((v, r) => v / scales[active[r]!]!), fullSse: full.sse };
 }
 
 /** QR least squares of the target on these (weighted, unit-scaled) columns, with its residual sum of squares. */
