@@ -58,7 +58,8 @@ function rowsOf(data: FitData, rows: readonly number[]): FitData {
  * weighted when rowWeights are given); null when the system is singular (degrees above the law's, or a unit the law's
  * denominator lacks to the same effect).
  */
-function solve(cols: MonomialColumns, numerator: number[][], denominator: number[][], unit: number, rowWeights: Float64Array | null = null): RationalFit | null {
+function solve(cols: MonomialColumns, unit: number, rowWeights: Float64Array | null = null): RationalFit | null {
+  const { numerator, denominator } = cols;
   const y = cols.data.y;
   const root = rowWeights ? rowWeights.map(Math.sqrt) : null;
   const weigh = (c: Float64Array): Float64Array => (root ? c.map((v, r) => v * root[r]!) : c);
@@ -105,7 +106,7 @@ function sparsify(fit: RationalFit, cols: MonomialColumns, spread: number): Rati
   const coefficient = (m: number[]): number => Math.abs(fit.q[fit.denominator.indexOf(m)]!);
   const unit = keepQ.reduce((best, m, k) => (coefficient(m) > coefficient(keepQ[best]!) ? k : best), 0);
   const kept = columnsOf(cols.data, keepP, keepQ);
-  const again = solve(kept, keepP, keepQ, unit);
+  const again = solve(kept, unit);
   return again && rmsError(again, kept) <= EXACT * spread ? again : null;
 }
 
@@ -152,10 +153,10 @@ export function exactRational(data: FitData): Expr | null {
     const screened = columnsOf(rowsOf(data, Array.from({ length: screen }, (_, r) => Math.floor((r * data.n) / screen))), numerator, denominator);
     let all: MonomialColumns | null = null;
     for (let unit = 0; unit < denominator.length; unit++) {
-      const fit = solve(screened, numerator, denominator, unit);
+      const fit = solve(screened, unit);
       if (!fit || !(rmsError(fit, screened) <= EXACT * spread)) continue;
       all ??= columnsOf(data, numerator, denominator);
-      const full = solve(all, numerator, denominator, unit);
+      const full = solve(all, unit);
       if (!full || !(rmsError(full, all) <= EXACT * spread)) continue;
       const sparse = sparsify(full, all, spread);
       if (!sparse) continue;
@@ -176,8 +177,7 @@ const MAX_NOISY_UNKNOWNS = 40;
  * target (polynomialSmooth): with raw noisy y in its columns too, least squares favours denominators near zero, where
  * the noise they multiply vanishes. Every pair of degrees and unit is fitted whole, rows weighted by 1/Q^2 from a first
  * fit (the linear residual is Q times the residual in y: Sanathanan and Koerner's reweighting); the few with the lowest
- * information criterion against y itself are thinned, a term at a time while the criterion falls (thinByBic), and the
- * best wins. The criterion is always taken on the real rows: terms that only fit the smoothing's own error do not pay.
+ * information criterion against y itself are thinned along the whole backward path (thinByBic), and the best wins. The criterion is always taken on the real rows: terms that only fit the smoothing's own error do not pay.
  * Candidates whose denominator comes near zero on the rows are refused. weights: per-row weights of the squared
  * residuals in y (a transformed target's noise varies with it), or null. A candidate for discover to judge on
  * validation rows, not a claim.
@@ -199,11 +199,11 @@ export function significantRational(data: FitData, weights: Float64Array | null 
       const cols = columnsOf(smoothed, numerator, denominator);
       for (let unit = 0; unit < denominator.length; unit++) {
         // Degrees above the law's leave Q undetermined (P and Q share any factor) and usually make it cross zero.
-        const first = solve(cols, numerator, denominator, unit);
+        const first = solve(cols, unit);
         const q = first ? combination(cols.q, first.q, data.n) : null;
         if (!q || !keepsAwayFromZero(q)) continue;
         const rowWeights = q.map((v, s) => (weights ? weights[s]! : 1) / (v * v));
-        const fit = solve(cols, numerator, denominator, unit, rowWeights) ?? first!;
+        const fit = solve(cols, unit, rowWeights) ?? first!;
         if (!keepsAwayFromZero(combination(cols.q, fit.q, data.n))) continue;
         const sse = weightedSse(fit, { ...cols, data }, weights);
         if (Number.isFinite(sse)) whole.push({ cols, unit, rowWeights, score: bic(sse, data.n, unknowns) });
