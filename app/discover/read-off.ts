@@ -83,12 +83,9 @@ export function noisyLaws(data: FitData): { expr: Expr; source: string }[] {
     const mean = raw.reduce((a, v) => a + v, 0) / raw.length;
     if (!y.every(Number.isFinite) || !(mean > 0 && Number.isFinite(mean))) continue;
     const weights = raw.map((v) => v / mean);
-    for (const negative of [false, true]) {
-      const found = significantPolynomial({ ...data, y }, { logs: t.logs, negative, weights });
-      if (found) out.push({ expr: t.inverse(found, sign), source: `polynomial of significant terms of ${t.name}` });
-    }
-    const ratio = t.ratio ? significantRational({ ...data, y }, weights) : null;
-    if (ratio) out.push({ expr: t.inverse(ratio, sign), source: `ratio of significant polynomials of ${t.name}` });
+    const back = (found: Expr | null): Expr | null => (found ? t.inverse(found, sign) : null);
+    for (const negative of [false, true]) push(back(significantPolynomial({ ...data, y }, { logs: t.logs, negative, weights })), `polynomial of significant terms of ${t.name}`);
+    if (t.ratio) push(back(significantRational({ ...data, y }, weights)), `ratio of significant polynomials of ${t.name}`);
   }
   return out;
 }
