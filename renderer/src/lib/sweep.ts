@@ -2,7 +2,7 @@
  * Reading a sweep step's report (app/recipe/sweep-step.ts) for the workbench: the latest sweep of a run, each family's
  * points and front as [parameters, error] pairs, and the axis name that says which error, on which rows, in which units.
  */
-import type { SweepPoint, SweepReport } from '../../../app/recipe/sweep-step';
+import type { SweepMetrics, SweepPoint, SweepReport } from '../../../app/recipe/sweep-step';
 import type { StepLike } from './step-metrics';
 
 export type SweepSide = 'val' | 'test';
@@ -17,21 +17,26 @@ export function latestSweep(steps: readonly (StepLike & { kind: string })[]): Sw
   return null;
 }
 
-/** Error where smaller is better, on the chosen rows: RMSE, or 1 - accuracy; null when not measured. */
-export function sweepError(point: SweepPoint, side: SweepSide): number | null {
-  const m = point.metrics;
+/** The figure a point's metrics (or their spread) give on the chosen rows: RMSE, or accuracy where there is no RMSE. */
+function sideFigure(m: SweepMetrics, side: SweepSide): { value: number | undefined; accuracy: boolean } {
   const rmse = side === 'val' ? m.valRmse : m.testRmse;
-  if (rmse !== undefined) return Number.isFinite(rmse) ? rmse : null;
-  const accuracy = side === 'val' ? m.valAccuracy : m.testAccuracy;
-  return accuracy !== undefined && Number.isFinite(accuracy) ? 1 - accuracy : null;
+  if (rmse !== undefined) return { value: rmse, accuracy: false };
+  return { value: side === 'val' ? m.valAccuracy : m.testAccuracy, accuracy: true };
 }
 
-/** The standard deviation of sweepError over the point's initialisations; null when it was trained once. */
+/** Error where smaller is better, on the chosen rows: RMSE, or 1 - accuracy; null when not measured. */
+export function sweepError(point: SweepPoint, side: SweepSide): number | null {
+  const { value, accuracy } = sideFigure(point.metrics, side);
+  if (value === undefined || !Number.isFinite(value)) return null;
+  return accuracy ? 1 - value : value;
+}
+
+/**
+ * The standard deviation of sweepError over the point's initialisations (1 - accuracy spreads as accuracy does); null
+ * when it was trained once.
+ */
 export function sweepSpread(point: SweepPoint, side: SweepSide): number | null {
-  const s = point.spread;
-  if (!s) return null;
-  // 1 - accuracy spreads as accuracy does.
-  const sd = s.valRmse !== undefined || s.testRmse !== undefined ? (side === 'val' ? s.valRmse : s.testRmse) : side === 'val' ? s.valAccuracy : s.testAccuracy;
+  const sd = point.spread ? sideFigure(point.spread, side).value : undefined;
   return sd !== undefined && Number.isFinite(sd) ? sd : null;
 }
 
