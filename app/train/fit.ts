@@ -213,7 +213,8 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
   for (let step = 0; step < options.steps; step++) {
     if (aborted()) return finish('cancelled', null, false);
     const batch = batchSize === train.n ? train : sampleBatch(train, batchSize, model.nIn, task === 'regression' ? model.nOut : 1, rng);
-    if (updateGrid && step % gridFreq === 0 && step < stopGrid && step >= startGrid) {
+    const gridStep = updateGrid && step % gridFreq === 0 && step < stopGrid && step >= startGrid;
+    if (gridStep) {
       const gridEps = options.gridEps ?? 0.02;
       const gridMargin = options.gridMargin ?? DEFAULT_GRID_MARGIN;
       if (model instanceof MultKan) model.updateGrid(batch.x, batch.n, gridEps, gridMargin);
@@ -221,12 +222,14 @@ function runLoop(model: DifferentiableModel, data: FitData, task: Task, options:
       lbfgs?.reset();
     }
     if (lbfgs) {
+      // Full-batch steps between grid updates minimise one function, so a step may start from where the last one ended.
+      const sameObjective = batch === train && !gridStep && step > 0;
       lbfgs.step(model.params, (p, g) => {
         if (p !== model.params) model.params.set(p);
         const { objective, loss } = model.lossAndGrad(batch, task, g);
         lastRegularization = objective - loss;
         return objective;
-      });
+      }, { sameObjective });
     } else if (adam) {
       const { objective, loss } = model.lossAndGrad(batch, task, grad);
       if (!Number.isFinite(objective)) return diverged(step, `the objective is ${objective}`);

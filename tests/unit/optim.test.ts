@@ -222,6 +222,35 @@ describe('Lbfgs', () => {
     expect(maxAbsDifference(run(2, 10, true), whole)).toBeGreaterThan(1e-6);
   });
 
+  it('with sameObjective, a step() call starting where the last one ended reuses its loss and gradient: one call fewer each, the same iterates', () => {
+    const run = (sameObjective: boolean, moveBetween: boolean): { params: Float64Array; calls: number; losses: number[] } => {
+      const { objective, start } = rotatedQuadratic(spectrum('log', 12, 1e3), 5);
+      let calls = 0;
+      const counted: ObjectiveFn = (x, grad) => {
+        calls++;
+        return objective(x, grad);
+      };
+      const params = Float64Array.from(start);
+      const optimiser = new Lbfgs(12, { maxIter: 4 });
+      const losses: number[] = [];
+      for (let call = 0; call < 6; call++) {
+        // Moving the params between calls (as a caller restoring a state would) must force a fresh evaluation.
+        if (moveBetween && call === 3) params[0] = params[0]! + 1e-3;
+        losses.push(optimiser.step(params, counted, { sameObjective }).loss);
+      }
+      return { params, calls, losses };
+    };
+    const plain = run(false, false);
+    const reused = run(true, false);
+    expect(reused.params).toEqual(plain.params);
+    expect(reused.losses).toEqual(plain.losses);
+    expect(reused.calls).toBe(plain.calls - 5);
+    const moved = run(true, true);
+    const movedPlain = run(false, true);
+    expect(moved.params).toEqual(movedPlain.params);
+    expect(moved.calls).toBe(movedPlain.calls - 4);
+  });
+
   it('starts (and restarts after reset) with the step min(1, 1/|g|_1) * lr along -g', () => {
     const curvature = [0.5, 4, 2];
     const objective: ObjectiveFn = (x, grad) => {

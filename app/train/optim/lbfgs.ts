@@ -26,6 +26,16 @@ export interface LbfgsOptions {
   lineSearch?: 'strong_wolfe' | 'none';
 }
 
+/** How one step() call may treat its opening evaluation. */
+export interface LbfgsStepOptions {
+  /**
+   * The caller's promise that the objective is the same function as in the previous step() call (same rows, same model
+   * structure). Then, when params still hold exactly the point that call ended at, its loss and gradient are reused
+   * instead of evaluated again; that opening evaluation still counts towards maxEval, so the iterates are unchanged.
+   */
+  sameObjective?: boolean;
+}
+
 export interface LbfgsStepResult {
   /** Loss at the params as left by step(); NaN or Inf only when the starting params already gave one. */
   loss: number;
@@ -75,6 +85,10 @@ export class Lbfgs {
   private trialSlope = 0;
   private lineSearchStep = 0;
   private lineSearchLoss = 0;
+  // Where the last step() call ended, with its loss (its gradient is this.grad), or endValid false when unknown.
+  private readonly endParams: Float64Array;
+  private endLoss = 0;
+  private endValid = false;
 
   constructor(dim: number, options: LbfgsOptions = {}) {
     if (!Number.isInteger(dim) || dim < 1) throw new Error(`Lbfgs: dim must be a positive integer (the parameter count), got ${dim}.`);
@@ -111,6 +125,7 @@ export class Lbfgs {
     this.trialGrad = new Float64Array(dim);
     this.previousTrialGrad = new Float64Array(dim);
     this.bracketGrad = [new Float64Array(dim), new Float64Array(dim)];
+    this.endParams = new Float64Array(dim);
   }
 
   /** Forgets the curvature history: the next iteration is a scaled steepest-descent step, as for a fresh optimiser. */
@@ -128,12 +143,31 @@ export class Lbfgs {
    * that reads its weights from it may ignore the first argument. If the starting params give a non-finite loss
    * or gradient, nothing is changed and that loss is returned.
    */
-  step(params: Float64Array, objective: ObjectiveFn): LbfgsStepResult {
+  step(params: Float64Array, objective: ObjectiveFn, options: LbfgsStepOptions = {}): LbfgsStepResult {
     if (params.length !== this.dim) {
       throw new Error(`Lbfgs.step: params has length ${params.length} but the optimiser was built for ${this.dim}; build a new Lbfgs after the parameter count changes.`);
     }
+    const result = this.iterate(params, objective, options.sameObjective === true);
+    this.endValid = Number.isFinite(result.loss);
+    if (this.endValid) {
+      this.endParams.set(params);
+      this.endLoss = result.loss;
+    }
+    return result;
+  }
+
+  /** Whether params are exactly (value for value) where the last step() call ended. */
+  private atEnd(params: Float64Array): boolean {
+    if (!this.endValid) return false;
+    const { endParams } = this;
+    for (let i = 0; i < params.length; i++) if (params[i] !== endParams[i]) return false;
+    return true;
+  }
+
+  private iterate(params: Float64Array, objective: ObjectiveFn, sameObjective: boolean): LbfgsStepResult {
     const { grad, direction, startOfLine } = this;
-    let loss = objective(params, grad);
+    // this.grad still holds the gradient where the last call ended: every path out of iterate() leaves it there.
+    let loss = sameObjective && this.atEnd(params) ? this.endLoss : objective(params, grad);
     let evaluations = 1;
     if (!Number.isFinite(loss) || !allFinite(grad)) return { loss, evaluations, iterations: 0, converged: false };
     if (maxAbs(grad) <= this.toleranceGrad) return { loss, evaluations, iterations: 0, converged: true };
