@@ -22,7 +22,7 @@ import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
 import { exactLaws, noisyLaws } from './read-off';
-import { reduceBySymmetry } from './reduce';
+import { ORACLE_GRID, fitOracle, needsFinerGrid, reduceBySymmetry } from './reduce';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
 
 /** Formulas screened within this fraction of the target's spread are finished as soon as they are found. */
@@ -32,6 +32,8 @@ const NEAR_EXACT_PER_STAGE = 3;
 const REDUCED_SHARE = 0.6;
 /** Front formulas with a validation RMSE within this factor of the best are finished (refitted on all rows, snapped). */
 const CONTENDER_FACTOR = 10;
+/** Formulas off the front but as accurate as the best that are finished at the end, most accurate first. */
+const EXTRA_FINISHED = 12;
 
 export interface DiscoverOptions {
   lib: readonly LibraryFunction[];
@@ -44,6 +46,8 @@ export interface DiscoverOptions {
   /** Hidden width of the sum KAN before pruning. */
   hidden: number;
   grid: number;
+  /** A second grid every structure is also trained on (after the one on `grid`), where the law needs a finer one. */
+  fineGrid?: number;
   k: number;
   seed: number;
   /** Symbolic variants per trained KAN. */
@@ -143,12 +147,18 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const noiseLevel = (): number => (Number.isFinite(best()) ? best() : 0);
   const outOfTime = (): boolean => (now() - t0) / 1000 > options.timeBudget || hooks.signal?.aborted === true;
 
+  // Every structure is trained on the recipe's grid and, once the symmetry oracle shows that the law needs a finer one,
+  // on that too: a smooth law's factors read best on the coarse grid (x1*(1 + x2*cos(x3)) is no signed product on grid
+  // 10), a factor that turns over within its range only on the fine one.
+  let fineGrid = options.fineGrid;
   const discoverReduced = (): void => {
-    const oracle = { hidden: options.hidden, grid: options.grid, k: options.k, seed: options.seed };
-    const reduced = reduceBySymmetry(input, oracle, outOfTime);
+    const oracleOptions = { hidden: options.hidden, grid: options.grid, k: options.k, seed: options.seed };
+    const oracle = input.inputNames.length >= 2 ? fitOracle(input, oracleOptions) : null;
+    if (needsFinerGrid(oracle, oracleOptions)) fineGrid = ORACLE_GRID;
+    const reduced = reduceBySymmetry(input, oracleOptions, outOfTime, oracle);
     if (!reduced || outOfTime()) return;
     const remaining = options.timeBudget - (now() - t0) / 1000;
-    const inner = discoverFormula(reduced.problem, { ...options, timeBudget: REDUCED_SHARE * remaining }, hooks, false);
+    const inner = discoverFormula(reduced.problem, { ...options, fineGrid, timeBudget: REDUCED_SHARE * remaining }, hooks, false);
     const over = `over ${reduced.steps.join(', ')}`;
     for (const f of inner.front) {
       const g = substituteVariables(f.expr, (i) => reduced.inputs[i]!);
@@ -165,7 +175,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       if (exactFound() || outOfTime()) return;
       const remaining = options.timeBudget - (now() - t0) / 1000;
       const problem = withTarget(input, transform.forward);
-      const inner = discoverFormula(problem, { ...options, seeds: 1, timeBudget: (TRANSFORM_SHARE * remaining) / (applicable.length - q) }, hooks, false);
+      const inner = discoverFormula(problem, { ...options, fineGrid, seeds: 1, timeBudget: (TRANSFORM_SHARE * remaining) / (applicable.length - q) }, hooks, false);
       for (const f of inner.front) add(transform.inverse(f.expr, input.rawTrain.y), `${f.source} of ${transform.name}`, {}, null);
       finishNearExact();
     }
@@ -175,42 +185,42 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   add(linearExpr(input.rawTrain), 'linear', {}, null);
   let timedOut = false;
   for (let restart = 0; restart < options.seeds && !exactFound(); restart++) {
-    const ctx: StructureContext = {
+    const base: StructureContext = {
       train: input.train, validation: input.validation, grid: options.grid, k: options.k, lib: options.lib, seed: options.seed + 7919 * restart,
       inputNames: input.inputNames, standardizer: input.standardizer, pruneTolerance: 1, maxVariants: options.maxVariants,
     };
-    const log = logContext(ctx);
     const productLib = [...options.lib, ...PRODUCT_FACTORS];
-    const readLog = (inner: Kan, kind: string, within: StructureContext = ctx): ComposedCandidate[] => {
-      const kan = withExpOutput(inner, log!.sign, within);
+    type Log = ReturnType<typeof logContext>;
+    const readLog = (inner: Kan, kind: string, log: NonNullable<Log>, within: StructureContext): ComposedCandidate[] => {
+      const kan = withExpOutput(inner, log.sign, within);
       // A KAN [n, 1] of log|y| has one node, whose target log|y| is known.
-      const nodeTarget = inner.layers.length === 1 ? log!.ctx.train.y : undefined;
+      const nodeTarget = inner.layers.length === 1 ? log.ctx.train.y : undefined;
       return symbolicCandidates(kan, within, `${kind} [${inner.width.join(',')}] of log|y|${within.logInputs ? ' in log x' : ''}`, productLib, undefined, false, nodeTarget);
     };
     const products = Math.max(1, Math.min(2, Math.floor(input.inputNames.length / 2)));
-    const stages: [string, () => ComposedCandidate[]][] = [
-      ['product', () => (log ? readLog(trainSeparableKan(log.ctx), 'product') : [])],
-      ['product of sums', () => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums') : [])],
-      ['signed product', () => {
+    const stages: [string, (ctx: StructureContext, log: Log) => ComposedCandidate[]][] = [
+      ['product', (ctx, log) => (log ? readLog(trainSeparableKan(log.ctx), 'product', log, ctx) : [])],
+      ['product of sums', (ctx, log) => (log ? readLog(trainSumKan(log.ctx, options.hidden), 'product of sums', log, ctx) : [])],
+      ['signed product', (ctx) => {
         const trained = trainSignedProduct(ctx);
         return trained ? symbolicCandidates(trained.model, ctx, `signed product ${multWidth(trained.model)}`, options.lib, trained.target, false) : [];
       }],
-      ['sum of products', () => {
+      ['sum of products', (ctx) => {
         const { model, target } = trainMultKan(ctx, products);
         return symbolicCandidates(model, ctx, `sum of products ${multWidth(model)}`, options.lib, target);
       }],
-      ['sum', () => {
+      ['sum', (ctx) => {
         const kan = trainSumKan(ctx, options.hidden);
         return symbolicCandidates(kan, ctx, `sum [${kan.width.join(',')}]`, options.lib);
       }],
-      ['products in log|y|', () => {
+      ['products in log|y|', (ctx, log) => {
         if (!log) return [];
         const { model, target } = trainMultKan(log.ctx, 1, log.sign);
         return symbolicCandidates(model, ctx, `products ${multWidth(model)} of log|y|`, productLib, target);
       }],
-      ['power law', () => {
+      ['power law', (_ctx, log) => {
         const logLog = log ? logInputContext(log.ctx, input.rawTrain, input.rawValidation) : null;
-        return logLog ? readLog(trainSumKan(logLog, options.hidden), 'power law', logLog) : [];
+        return logLog ? readLog(trainSumKan(logLog, options.hidden), 'power law', log!, logLog) : [];
       }],
     ];
     for (const [name, run] of stages) {
@@ -232,16 +242,21 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         if (exactFound()) break;
         if (reduce) discoverReduced();
       }
-      if (outOfTime()) {
-        timedOut = true;
-        break;
-      }
-      for (const c of run()) {
-        if (outOfTime()) break;
-        add(c.expr, c.source, c.edges, c.kan);
-        finishNearExact();
+      for (const ctx of fineGrid === undefined ? [base] : [base, { ...base, grid: fineGrid }]) {
         if (exactFound()) break;
+        if (outOfTime()) {
+          timedOut = true;
+          break;
+        }
+        const onGrid = ctx.grid === options.grid ? '' : ` on grid ${ctx.grid}`;
+        for (const c of run(ctx, logContext(ctx))) {
+          if (outOfTime()) break;
+          add(c.expr, `${c.source}${onGrid}`, c.edges, c.kan);
+          finishNearExact();
+          if (exactFound()) break;
+        }
       }
+      if (timedOut) break;
     }
     if (timedOut) break;
     if (reduce && restart === 0 && !exactFound()) discoverTransformed();
@@ -251,6 +266,12 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const floor = EXACT_FLOOR * spread;
   const bar = CONTENDER_FACTOR * Math.max(best(), floor);
   for (const f of paretoFront([...pool.values()], floor).filter((c) => c.valRmse <= bar && !finished.has(exprKey(c.expr)))) finish(f);
+  // On noisy rows, formulas as accurate as the best (within the chooser's tolerance) but off the front are finished too:
+  // before snapping, a law's spurious offsets make it look complex, and a tangle fitted to the noise dominated it
+  // (-1.001*(sin(6.28*x2 - 1.568) - 0.0016)*(x1 - 0.0008) - 0.0007, complexity 16, is cos(2*pi*x2)*x1 once snapped). On
+  // exact rows nothing unfinished comes within the tolerance of an exact formula.
+  const asAccurate = [...pool.values()].filter((f) => f.valRmse <= (1 + options.tolerance) * Math.max(best(), floor) && !finished.has(exprKey(f.expr)));
+  for (const f of asAccurate.sort((a, b) => a.valRmse - b.valRmse).slice(0, EXTRA_FINISHED)) finish(f);
   const front = paretoFront([...pool.values()], floor);
   const chosen = chooseFormula(front, options.tolerance, spread)!;
   return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };

@@ -60,7 +60,18 @@ const ROUGH_ORACLE = 2e-2;
 /** L-BFGS steps of the oracle. */
 const ORACLE_STEPS = 60;
 /** The oracle's grid after refinement. */
-const ORACLE_GRID = 10;
+export const ORACLE_GRID = 10;
+/**
+ * A law needs a grid finer than the recipe's when the oracle at that grid misses it by more than this fraction of the
+ * target's spread and its refinement to ORACLE_GRID cuts the error by more than FINER_GRID_GAIN: a factor that turns
+ * over several times in its input's range (cos(2*pi*x2) on [-1, 1]) is beyond 3 intervals, and every structure trained
+ * on them reads a tangle. x1*cos(2*pi*x2) gains 6 to 11 (0.024-0.035 to 0.003), and 3.6 with noise of 2.5% of its
+ * spread (0.100 to 0.028); the Feynman laws whose coarse oracle misses by over 1% gain 1.1 to 3.7 (x1*x2*sin(x3)), and
+ * a smooth law's oracle on noisy rows fits down to the noise on both grids. A false alarm costs time, not the law: the
+ * structures are trained on both grids.
+ */
+const COARSE_MISS = 1e-2;
+const FINER_GRID_GAIN = 3;
 /** Rows whose gradients are tested. */
 const TEST_ROWS = 400;
 /** An input whose effect on the target is under this fraction of the strongest input's is not merged. */
@@ -78,6 +89,11 @@ export interface Reduced {
   steps: string[];
 }
 
+/** Whether the oracle shows that the structures should be trained on ORACLE_GRID rather than the recipe's grid. */
+export function needsFinerGrid(oracle: Oracle | null, options: OracleOptions): boolean {
+  return oracle !== null && options.grid < ORACLE_GRID && oracle.coarseRmse > COARSE_MISS && oracle.rmse * FINER_GRID_GAIN < oracle.coarseRmse;
+}
+
 export interface OracleOptions {
   hidden: number;
   grid: number;
@@ -90,7 +106,7 @@ export interface OracleOptions {
  * gradient test passes merges only when a new oracle fits the smaller problem about as well as the old one fitted the
  * larger (a false symmetry loses information and the fit shows it); that oracle then tests the next pair.
  */
-export function reduceBySymmetry(problem: DiscoverInput, options: OracleOptions, outOfTime: () => boolean): Reduced | null {
+export function reduceBySymmetry(problem: DiscoverInput, options: OracleOptions, outOfTime: () => boolean, firstOracle?: Oracle | null): Reduced | null {
   if (problem.inputNames.length < 2) return null;
   let current: Reduced = { problem, inputs: problem.inputNames.map((_, i): Expr => ({ kind: 'var', index: i })), factor: null, steps: [] };
   /** The level's merge by this oracle's symmetries (the merged problem's oracle models the same target), and whether any was tried. */
@@ -106,7 +122,7 @@ export function reduceBySymmetry(problem: DiscoverInput, options: OracleOptions,
     }
     return { accepted: null, tried };
   };
-  let oracle = trainOracle(problem, options, false);
+  let oracle = firstOracle === undefined ? trainOracle(problem, options, false) : accurate(firstOracle);
   while (current.problem.inputNames.length > 1 && !outOfTime()) {
     let outcome = oracle ? level(oracle) : { accepted: null, tried: true };
     // The oracle of y was too rough to test, or rough and its symmetries did not survive the merge: the oracle of log|y|
@@ -154,6 +170,8 @@ export interface Oracle {
   rmse: number;
   /** The oracle models log|y| (the target keeps one sign), not y. */
   logTarget: boolean;
+  /** Its validation RMSE on the recipe's grid, before the refinement (in units of its target's spread). */
+  coarseRmse: number;
 }
 
 /**
@@ -170,16 +188,14 @@ function oracleTarget(problem: DiscoverInput, logTarget: boolean): { train: Batc
   return { train: log(problem.train), validation: log(problem.validation), logTarget: true };
 }
 
-/**
- * A sum KAN [n, hidden, 1] fitted without sparsity to the standardised target (y, or log|y| given logTarget), its grid refined once for accuracy;
- * null when it fits worse than ORACLE_ACCURACY. It predicts the standardised target (the symmetry test is scale-free).
- */
-export function trainOracle(problem: DiscoverInput, options: OracleOptions, logTarget = false): Oracle | null {
+/** trainOracle's oracle, whatever its accuracy; null only when its target does not exist (log|y| of a y that changes sign). */
+export function fitOracle(problem: DiscoverInput, options: OracleOptions, logTarget = false): Oracle | null {
   const target = oracleTarget(problem, logTarget);
   if (!target) return null;
   const { data } = standardisedTarget(target.train, target.validation);
   let kan = Kan.create({ width: [problem.inputNames.length, options.hidden, 1], grid: options.grid, k: options.k }, new Rng(options.seed));
   fit(kan, data, 'regression', { opt: 'lbfgs', steps: ORACLE_STEPS, lamb: 0 }, { seed: options.seed });
+  const coarseRmse = validationRmse(kan, data.test);
   kan = refineGrid(kan, ORACLE_GRID, data.train.x, data.train.n).kan;
   fit(kan, data, 'regression', { opt: 'lbfgs', steps: ORACLE_STEPS, lamb: 0 }, { seed: options.seed + 1 });
   const rmse = validationRmse(kan, data.test);
@@ -187,7 +203,20 @@ export function trainOracle(problem: DiscoverInput, options: OracleOptions, logT
   // there the secant of a training domain (kan/domain.ts) would stand in for the derivative. On x1/sqrt(1-x2^2/x3^2) it
   // raised the true ratio's violation from 0.084 to 0.27, past the threshold.
   clearDomains(kan.layers);
-  return Number.isFinite(rmse) && rmse <= ORACLE_ACCURACY ? { kan, rmse, logTarget: target.logTarget } : null;
+  return { kan, rmse, logTarget: target.logTarget, coarseRmse };
+}
+
+/**
+ * A sum KAN [n, hidden, 1] fitted without sparsity to the standardised target (y, or log|y| given logTarget), its grid refined once for accuracy;
+ * null when it fits worse than ORACLE_ACCURACY. It predicts the standardised target (the symmetry test is scale-free).
+ */
+export function trainOracle(problem: DiscoverInput, options: OracleOptions, logTarget = false): Oracle | null {
+  return accurate(fitOracle(problem, options, logTarget));
+}
+
+/** The oracle when its gradients are fine enough for the symmetry test (validation RMSE within ORACLE_ACCURACY). */
+function accurate(oracle: Oracle | null): Oracle | null {
+  return oracle && Number.isFinite(oracle.rmse) && oracle.rmse <= ORACLE_ACCURACY ? oracle : null;
 }
 
 /**

@@ -137,6 +137,22 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     expectLawsFound(laws);
   }, 400_000);
 
+  it.skipIf(!hasSympy)('trains its structures on a finer grid when a factor turns over several times in its range', () => {
+    // cos(2*pi*x2) has two periods on [-1, 1]: three grid intervals cannot follow it, and every structure trained on them
+    // read a tangle (an asin of a 30-term sum for the first). The oracle's refinement shows the grid is the limit.
+    const laws: Law[] = [
+      ['x1*cos(2*pi*x2)', 2, [[-1, 1], [-1, 1]], 'x1*cos(2*pi*x2)', /^signed product/],
+      ['exp(x1)*cos(2*pi*x2)', 2, [[-1, 1], [-1, 1]], 'exp(x1)*cos(2*pi*x2)', /^signed product/],
+    ];
+    expectLawsFound(laws, 0, 30);
+  }, 200_000);
+
+  it.skipIf(!hasSympy)('on noisy rows too, and finishes the formulas as accurate as the best that a tangle kept off the front', () => {
+    // With noise, the signed product reads -1.001*(sin(6.28*x2 - 1.568) - 0.0016)*(x1 - 0.0008) - 0.0007 (complexity
+    // 16), which a 10-node asin(cos(...)) fitted to the noise dominated until every formula as accurate was snapped.
+    expectLawsFound([['x1*cos(2*pi*x2)', 2, [[-1, 1], [-1, 1]], 'x1*cos(2*pi*x2)', /^signed product/]], 0.01, 30);
+  }, 200_000);
+
   it.skipIf(!hasSympy)('finds laws in rows with 1% noise: constants snapped where the noise explains their distance from a simple value', () => {
     // exp(sin(pi x1) + x2^2) ranges over 0.4 to 7.4 and x1 exp(-x2/x3) over 0.2 to 2.2: noise of 0.01 is 0.1% to 5% of
     // the target. Without the noise's price on each snap, 1.00013 * x2^2 stayed.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DiscoverInput } from '../../../app/discover/discover';
-import { SYMMETRY_THRESHOLD, curveRoughness, findSymmetries, mergePair, reduceBySymmetry } from '../../../app/discover/reduce';
+import { SYMMETRY_THRESHOLD, curveRoughness, findSymmetries, fitOracle, mergePair, needsFinerGrid, reduceBySymmetry } from '../../../app/discover/reduce';
 import { standardisedTarget } from '../../../app/discover/structures';
 import { evaluateExpr } from '../../../app/symbolic/algebra/expr';
 import type { Batch } from '../../../app/train/types';
@@ -169,5 +169,25 @@ describe('reduction with a trained oracle', () => {
     const partly = reduceBySymmetry(problemOf((x) => x[0]! + x[1]! * x[2]!, [[1, 5], [1, 5], [1, 5]]), options, () => false);
     expect(partly?.steps).toEqual(['x2*x3 -> z1', 'x1+z1 -> z2']);
     expect(reduceBySymmetry(problemOf((x) => x[0]! + Math.sin(x[0]! * x[1]!), [[0, 2], [0, 2]]), options, () => false)).toBeNull();
+  }, 60_000);
+
+  it('asks for a finer grid where the recipe\'s grid misses a factor that turns over, not for a smooth law or on noise', () => {
+    // The discover step's oracle: hidden 5 (the recipe's [n, 5, 1]) on 1000 rows.
+    const options = { hidden: 5, grid: 3, k: 3, seed: 0 };
+    const rough = fitOracle(problemOf((x) => x[0]! * Math.cos(2 * Math.PI * x[1]!), [[-1, 1], [-1, 1]], 1000), options);
+    expect(rough!.coarseRmse).toBeGreaterThan(0.02);
+    expect(rough!.rmse).toBeLessThan(rough!.coarseRmse / 5);
+    expect(needsFinerGrid(rough, options)).toBe(true);
+    // On the finer grid already, there is nothing finer to ask for.
+    expect(needsFinerGrid(rough, { ...options, grid: 10 })).toBe(false);
+    const smooth = fitOracle(problemOf((x) => x[0]! * x[1]! + Math.exp(x[1]!), [[1, 3], [-1, 1]], 1000), options);
+    expect(needsFinerGrid(smooth, options)).toBe(false);
+    // A smooth law under noise of 6% of its spread (x1*x2 on [-1, 1]^2 spreads 1/3): both grids fit down to the noise,
+    // and the refinement gains little.
+    const noise = new Rng(9);
+    const noisy = problemOf((x) => x[0]! * x[1]! + 0.02 * noise.normal(), [[-1, 1], [-1, 1]], 1000);
+    const noisyOracle = fitOracle(noisy, options);
+    expect(noisyOracle!.coarseRmse).toBeGreaterThan(0.03);
+    expect(needsFinerGrid(noisyOracle, options)).toBe(false);
   }, 60_000);
 });
