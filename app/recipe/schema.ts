@@ -155,6 +155,9 @@ export const discoverStepSchema = z.strictObject({
   digits: posInt.max(17).default(4),
 });
 
+/** A sweep trains each model once unless asked for more initialisations (sweep.repeats). */
+export const SWEEP_REPEATS_DEFAULT = 1;
+
 const hiddenWidths = z.array(z.array(posInt.max(4096)).max(8)).min(1);
 
 /**
@@ -176,7 +179,7 @@ export const sweepStepSchema = z.strictObject({
    * their standard deviations), and the fronts rank the mean validation error. One run per model says nothing of how
    * far another initialisation would move it.
    */
-  repeats: posInt.max(20).default(1),
+  repeats: posInt.max(20).default(SWEEP_REPEATS_DEFAULT),
 });
 
 export const customFunctionSchema = z.strictObject({

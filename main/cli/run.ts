@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { ModelReport, StageResult } from '../../app/recipe/run-core';
 import { parseRecipe, type Recipe } from '../../app/recipe/schema';
 import type { SweepMetrics, SweepReport } from '../../app/recipe/sweep-step';
+import { type BudgetComparison, SIGNIFICANCE, compareAtBudgets } from '../../app/recipe/sweep-verdict';
 import type { ExperimentStore } from '../store';
 import { DataFileError, readDataFile } from '../services/data-file';
 import { resolveStoreLocation } from '../services/paths';
@@ -300,5 +301,24 @@ export function sweepTables(sweep: SweepReport): string[] {
       lines.push(`  ${JSON.stringify(p.shape).padEnd(16)} ${String(p.grid ?? '').padStart(4)} ${String(p.params).padStart(8)} ${figure(p.metrics, 'train')} ${figure(p.metrics, 'val')} ${figure(p.metrics, 'test')}${spread} ${p.seconds.toFixed(2).padStart(8)}`);
     }
   }
+  return [...lines, ...verdictTable(sweep)];
+}
+
+/** KAN against MLP at each budget where a front steps down (sweep-verdict.ts): the models validation chose, their test errors, the p-value. */
+function verdictTable(sweep: SweepReport): string[] {
+  const comparisons = compareAtBudgets(sweep);
+  if (comparisons.length === 0) return [];
+  const error = sweep.task === 'regression' ? 'test RMSE' : 'test error';
+  const model = (side: BudgetComparison['kan']): string => `${JSON.stringify(side.shape)}${side.grid !== undefined ? ` G${side.grid}` : ''}`;
+  const repeats = sweep.budget.repeats ?? 1;
+  const lines = [
+    `KAN vs MLP at equal parameter budgets (each the model of lowest validation error within the budget; test errors compared over initialisations, permutation test, p < ${SIGNIFICANCE} shown as better)`,
+    `  ${'budget'.padStart(8)}  ${'KAN'.padEnd(18)} ${'params'.padStart(7)} ${error.padStart(10)}  ${'MLP'.padEnd(18)} ${'params'.padStart(7)} ${error.padStart(10)} ${'p'.padStart(7)}  better`,
+  ];
+  for (const c of comparisons) {
+    const verdict = c.p === null ? '-' : c.better === null ? 'no difference shown' : c.better.toUpperCase();
+    lines.push(`  ${String(c.budget).padStart(8)}  ${model(c.kan).padEnd(18)} ${String(c.kan.params).padStart(7)} ${formatNumber(c.kan.test).padStart(10)}  ${model(c.mlp).padEnd(18)} ${String(c.mlp.params).padStart(7)} ${formatNumber(c.mlp.test).padStart(10)} ${(c.p === null ? '-' : c.p.toPrecision(2)).padStart(7)}  ${verdict}`);
+  }
+  if (repeats < 4) lines.push(`  p needs at least 4 initialisations per model to fall under ${SIGNIFICANCE} (this sweep trained ${repeats}): set sweep.repeats`);
   return lines;
 }

@@ -1,5 +1,6 @@
 // End to end: in Debian's Chromium against `kanbench serve` with a fresh store, a user creates a formula dataset, runs
-// Setup's sweep of model sizes and sees KAN and MLP points with both Pareto fronts; the screenshot goes to
+// Setup's sweep of model sizes from two initialisations each and sees KAN and MLP points, with means ± standard
+// deviations, on both Pareto fronts; the screenshot goes to
 // KANBENCH_SCREENSHOTS (default test-output/screenshots).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,11 @@ describe.skipIf(!haveChromium)('the sweep in Chromium against kanbench serve', (
 
     await switchView(page, 'setup');
     await page.fill('[data-field="steps"]', '5');
+    // Two initialisations per model: the figures become means with their standard deviations.
+    await page.fill('[data-field="sweep-repeats"]', '0');
+    await page.locator('[role="alert"]', { hasText: 'Sweep initialisations: must be at least 1' }).waitFor();
+    expect(await page.locator('[data-action="create-sweep"]').isDisabled()).toBe(true);
+    await page.fill('[data-field="sweep-repeats"]', '2');
     await page.click('[data-action="create-sweep"]');
     await page.waitForSelector('[data-view="training"]');
     await page.waitForSelector('[data-testid="training-progress"][data-status="done"]', { timeout: 240_000 });
@@ -40,8 +46,17 @@ describe.skipIf(!haveChromium)('the sweep in Chromium against kanbench serve', (
     const mlpFront = await page.locator('[data-testid="sweep-fronts"] tr[data-family="mlp"]').count();
     expect(kanFront).toBeGreaterThan(0);
     expect(mlpFront).toBeGreaterThan(0);
-    const note = await page.locator('[data-testid="sweep-panel"] p').innerText();
-    expect(note).toMatch(/^16 models, 5 L-BFGS steps each on 200 rows; fronts chosen by validation RMSE on 40 rows \(data\.validation\), tested on 200 rows/);
+    const note = await page.locator('[data-testid="sweep-note"]').innerText();
+    expect(note).toMatch(/^16 models, 5 L-BFGS steps each, from 2 initialisations each \(figures are their means ± standard deviations\) on 200 rows; fronts chosen by validation RMSE on 40 rows \(data\.validation\), tested on 200 rows/);
+    // Every front row's validation and test figures are a mean ± a standard deviation over the two initialisations.
+    const frontCells = await page.locator('[data-testid="sweep-fronts"] tr[data-family] td').allInnerTexts();
+    expect(frontCells.filter((cell) => /^\d\S* ± \d/.test(cell)).length).toBe(2 * (kanFront + mlpFront));
+    // KAN against MLP at equal budgets: two initialisations give p of at least 1/3, so no row claims a winner, and the
+    // note says how many initialisations a verdict needs.
+    const verdictRows = page.locator('[data-testid="sweep-verdict"] tbody tr');
+    expect(await verdictRows.count()).toBeGreaterThan(0);
+    for (const row of await verdictRows.allInnerTexts()) expect(row).toMatch(/\t(0\.3\d|0\.[4-9]\d?|1(\.0)?)\tno difference shown$/);
+    expect(await page.locator('[data-testid="sweep-verdict-note"]').innerText()).toMatch(/With 2 initialisations per model no p-value can fall that low/);
     // The run's own models never trained: the steps table says where the figures are instead of showing theirs.
     expect(await page.locator('[data-testid="steps-table"] tbody tr').innerText()).toMatch(/16 models: see the sweep above/);
     await page.locator('[data-testid="sweep-panel"]').scrollIntoViewIfNeeded();

@@ -88,5 +88,15 @@ describe('kanbench run with a sweep step', () => {
       const sds = cells.slice(-3, -1).map(Number);
       expect(sds.every((v) => v > 0), cells.join(' ')).toBe(true);
     }
+    // KAN against MLP at equal budgets: three initialisations give p-values of at least 0.1, never a verdict.
+    const verdictAt = lines.findIndex((l) => /^KAN vs MLP at equal parameter budgets/.test(l));
+    expect(verdictAt).toBeGreaterThan(0);
+    const verdicts = lines.slice(verdictAt + 2).filter((l) => /^ +\d+ {2}\[2,/.test(l));
+    expect(verdicts.length).toBeGreaterThanOrEqual(1);
+    for (const row of verdicts) {
+      const p = Number(/ (\d\.\d+) {2}no difference shown$/.exec(row)?.[1]);
+      expect(p, row).toBeGreaterThanOrEqual(0.1);
+    }
+    expect(lines).toContain('  p needs at least 4 initialisations per model to fall under 0.05 (this sweep trained 3): set sweep.repeats');
   }, 60_000);
 });

@@ -19,6 +19,7 @@ const HELP = {
   earlyStopping: ['no pykan counterpart', 'stop once the validation loss stops improving; keep the best parameters'],
   patience: ['no pykan counterpart', 'checks without a better validation loss before stopping'],
   seed: ['KAN(seed=)', 'seeds initialisation, splits and batches: the same seed gives the same run'],
+  sweepRepeats: ['no pykan counterpart', 'seeds per model size in a sweep; its figures become means ± standard deviations'],
   edgeThreshold: ['prune(edge_th=)', 'edges whose attribution score is below this go (prune_edge(threshold=))'],
   nodeThreshold: ['prune(node_th=)', 'hidden nodes whose score is below this go, with their edges (prune_node(threshold=))'],
   fineTuneSteps: ['fit(steps=)', 'L-BFGS iterations retraining the KAN alone, symbolic a, b, c, d included'],

@@ -1,5 +1,5 @@
 /** Turns the setup form and the chosen data into a recipe (app/recipe/schema.ts) for runs.create. */
-import { type RecipeInput, recipeIssues } from '../../../app/recipe/schema';
+import { SWEEP_REPEATS_DEFAULT, type RecipeInput, recipeIssues } from '../../../app/recipe/schema';
 import { DEFAULT_PATIENCE } from '../../../app/train/selection-rules';
 
 export { DEFAULT_PATIENCE };
@@ -44,6 +44,8 @@ export interface SetupForm {
   mlp: { enabled: boolean; hiddenLayers: number; hiddenWidth: number; activation: MlpActivation };
   seed: number;
   backend: string;
+  /** The sweep's initialisations per model (its recipe's sweep.repeats): each size trained from this many seeds. */
+  sweepRepeats: number;
 }
 
 export function defaultSetupForm(): SetupForm {
@@ -69,6 +71,7 @@ export function defaultSetupForm(): SetupForm {
     mlp: { enabled: true, hiddenLayers: 2, hiddenWidth: 16, activation: 'silu' },
     seed: 0,
     backend: 'auto',
+    sweepRepeats: SWEEP_REPEATS_DEFAULT,
   };
 }
 
@@ -134,6 +137,7 @@ const FIELD_LABELS: [RegExp, string][] = [
   [/^steps\[\d+\]\.fit\.gridUpdateNum$/, 'Grid updates'],
   [/^steps\[\d+\]\.fit\.earlyStopping$/, 'Early stopping'],
   [/^steps\[\d+\]\.fit\.patience$/, 'Patience'],
+  [/^steps\[\d+\]\.sweep\.repeats$/, 'Sweep initialisations'],
 ];
 
 function labelOf(path: string): string {
@@ -156,7 +160,9 @@ export function setupProblems(data: DataChoice | null, form: SetupForm): string[
   }
   if (form.gridSchedule.some((g, i) => g <= (i === 0 ? form.grid : form.gridSchedule[i - 1]!))) problems.push('Grid extension must list growing grid sizes, each larger than the one before (and than the starting grid).');
   if (problems.length > 0) return problems;
-  const sentences = recipeIssues(buildRecipe(data, form)).map((issue) => `${labelOf(issue.path)}: ${issue.message}`);
+  // The sweep's recipe shares every field with the training one but its step's: only those are checked twice.
+  const sweepIssues = recipeIssues(buildSweepRecipe(data, form)).filter((issue) => /^steps\[\d+\]\.sweep\./.test(issue.path));
+  const sentences = [...recipeIssues(buildRecipe(data, form)), ...sweepIssues].map((issue) => `${labelOf(issue.path)}: ${issue.message}`);
   // The form repeats one fit after each grid extension: one sentence per problem, not per step.
   return [...new Set(sentences)];
 }
@@ -193,10 +199,11 @@ export function buildRecipe(data: DataChoice, form: SetupForm): RecipeInput {
 
 /**
  * The setup's data and models with one sweep step in place of the training steps: KANs and MLPs over a range of sizes
- * (the sweep's defaults), trained with the form's optimiser, steps and learning rate.
+ * (the sweep's defaults), trained with the form's optimiser, steps and learning rate, each from the form's number of
+ * initialisations.
  */
 export function buildSweepRecipe(data: DataChoice, form: SetupForm): RecipeInput {
   const recipe = buildRecipe(data, form);
-  const sweep = { opt: form.optimizer, steps: form.steps, ...(form.lr !== null ? { lr: form.lr } : {}) };
+  const sweep = { opt: form.optimizer, steps: form.steps, ...(form.lr !== null ? { lr: form.lr } : {}), ...(form.sweepRepeats !== SWEEP_REPEATS_DEFAULT ? { repeats: form.sweepRepeats } : {}) };
   return { ...recipe, name: form.name.trim() ? `${form.name.trim()} sweep` : 'sweep', steps: [{ sweep }] };
 }

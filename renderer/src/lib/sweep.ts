@@ -53,7 +53,7 @@ export interface SweepSeries {
   front: [number, number][];
 }
 
-export function sweepLabel(point: SweepPoint): string {
+export function sweepLabel(point: Pick<SweepPoint, 'family' | 'shape' | 'grid'>): string {
   return `${point.family.toUpperCase()} [${point.shape.join(', ')}]${point.grid !== undefined ? ` G=${point.grid}` : ''}`;
 }
 

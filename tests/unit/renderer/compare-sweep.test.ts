@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { dataLabel, groupRuns, onlySweeps, runTask, taskLoss, taskMetric } from '../../../renderer/src/lib/compare-groups';
 import { latestSweep, sweepAxisName, sweepError, sweepSeries, sweepSpread, type SweepPoint, type SweepReport } from '../../../renderer/src/lib/sweep';
-import { buildSweepRecipe, defaultSetupForm, type DataChoice } from '../../../renderer/src/lib/recipe';
+import { buildSweepRecipe, defaultSetupForm, setupProblems, type DataChoice } from '../../../renderer/src/lib/recipe';
 import { parseRecipe } from '../../../app/recipe/schema';
 import { overallFraction, progressPlan } from '../../../renderer/src/lib/progress';
 
@@ -86,5 +86,15 @@ describe('the sweep panel', () => {
     const recipe = parseRecipe(buildSweepRecipe(data, { ...defaultSetupForm(), optimizer: 'adam', steps: 7, lr: 0.01 }));
     expect(recipe.steps).toEqual([{ sweep: { kan: {}, mlp: {}, opt: 'adam', steps: 7, lr: 0.01, repeats: 1 } }]);
     expect(recipe.name).toBe('sweep');
+  });
+
+  it('gives the sweep the form\'s initialisations per model, and names the field when their number is out of range', () => {
+    const data: DataChoice = { kind: 'formula', formula: 'x1*x2', vars: 2, range: [-1, 1], train: 100, test: 100, noise: 0 };
+    const recipe = parseRecipe(buildSweepRecipe(data, { ...defaultSetupForm(), sweepRepeats: 4 }));
+    expect(recipe.steps).toEqual([{ sweep: { kan: {}, mlp: {}, opt: 'lbfgs', steps: 50, repeats: 4 } }]);
+    expect(setupProblems(data, { ...defaultSetupForm(), sweepRepeats: 0 })).toEqual(['Sweep initialisations: must be at least 1']);
+    expect(setupProblems(data, { ...defaultSetupForm(), sweepRepeats: 21 })).toEqual(['Sweep initialisations: must be at most 20']);
+    expect(setupProblems(data, { ...defaultSetupForm(), sweepRepeats: 2.5 }).join(' ')).toMatch(/^Sweep initialisations: /);
+    expect(setupProblems(data, defaultSetupForm())).toEqual([]);
   });
 });
