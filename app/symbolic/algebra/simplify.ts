@@ -162,11 +162,64 @@ function isPositiveWhereDefined(e: Expr): boolean {
 
 /** The sum of normalised terms, with nested sums flattened, like terms collected and terms over one denominator joined. */
 function sum(terms: readonly Expr[]): Expr {
-  const collected = collectTerms(terms);
+  const collected = halveTrigPowers(collectTerms(terms));
   if (collected.kind !== 'add' || !collected.terms.some(hasExpandableFactor)) return collected;
   // Factored terms only cancel against others once expanded ((x+1)^2 - x^2 - 2x); keep the expansion when it is smaller.
   const expanded = collectTerms(collected.terms.map((t) => product([t], true)));
   return complexity(expanded) < complexity(collected) ? expanded : collected;
+}
+
+/**
+ * The double-angle identities, where they make the sum smaller: c*M*cos(2u) - c*M = -2c*M*sin(u)^2 and
+ * c*M*cos(2u) + c*M = 2c*M*cos(u)^2 (a KAN edge fits sin(x)^2 as a shifted cos(2x)), and 2c*M*cos(u)^2 - c*M =
+ * c*M*cos(2u), -2c*M*sin(u)^2 + c*M = c*M*cos(2u) (two edges that square a cosine and shift it). M is any monomial
+ * (none for a constant term). Each rewrite makes the formula strictly smaller, so they cannot undo one another.
+ */
+function halveTrigPowers(e: Expr): Expr {
+  if (e.kind !== 'add') return e;
+  const terms = e.terms;
+  const parts = terms.map(splitCoefficient);
+  for (let i = 0; i < terms.length; i++) {
+    const factors = parts[i]!.rest === null ? [] : parts[i]!.rest!.kind === 'mul' ? (parts[i]!.rest as Extract<Expr, { kind: 'mul' }>).factors : [parts[i]!.rest!];
+    for (let f = 0; f < factors.length; f++) {
+      const rewrite = doubleAngle(factors[f]!);
+      if (rewrite === null) continue;
+      const others = factors.filter((_, q) => q !== f);
+      const monomialKey = others.length === 0 ? '' : exprKey(others.length === 1 ? others[0]! : { kind: 'mul', factors: others });
+      const c = parts[i]!.coef.value;
+      for (let j = 0; j < terms.length; j++) {
+        if (j === i || (parts[j]!.rest === null ? '' : exprKey(parts[j]!.rest!)) !== monomialKey) continue;
+        const ratio = parts[j]!.coef.value / c;
+        const match = rewrite.find((r) => Math.abs(ratio - r.offset) <= CANCEL_RELATIVE * Math.max(1, Math.abs(ratio)));
+        if (match === undefined) continue;
+        const replaced = product([constant(c * match.scale), match.expr(), ...others]);
+        const rest = terms.filter((_, q) => q !== i && q !== j);
+        const next = rest.length === 0 ? replaced : collectTerms([...rest, replaced]);
+        if (complexity(next) < complexity(e)) return halveTrigPowers(next);
+      }
+    }
+  }
+  return e;
+}
+
+/**
+ * For a factor cos(v), cos(u)^2 or sin(u)^2: the other terms' coefficient ratios (offset, relative to this term's) that
+ * complete a double-angle identity, with what the pair becomes (scale times expr, times the shared monomial).
+ */
+function doubleAngle(f: Expr): { offset: number; scale: number; expr: () => Expr }[] | null {
+  if (f.kind === 'fn' && f.name === 'cos') {
+    const half = (): Expr => product([exactConst(1, 2)!, f.arg]);
+    return [
+      { offset: -1, scale: -2, expr: () => power(apply('sin', half()), exactConst(2, 1)!) },
+      { offset: 1, scale: 2, expr: () => power(apply('cos', half()), exactConst(2, 1)!) },
+    ];
+  }
+  if (f.kind === 'pow' && isConst(f.exponent) && f.exponent.value === 2 && f.base.kind === 'fn' && (f.base.name === 'cos' || f.base.name === 'sin')) {
+    const { name, arg } = f.base;
+    // c cos(u)^2 - c/2 = (c/2) cos(2u) and c sin(u)^2 - c/2 = -(c/2) cos(2u).
+    return [{ offset: -0.5, scale: name === 'cos' ? 0.5 : -0.5, expr: () => apply('cos', product([exactConst(2, 1)!, arg])) }];
+  }
+  return null;
 }
 
 /** A product with a sum in it, or a small positive integer power of one. */

@@ -49,4 +49,13 @@ export const ALGEBRA_CASES: readonly AlgebraCase[] = [
   // A constant factor of a log's argument joins the other constants: log(4/3) - log(4/3) cancels.
   { input: 'log(4*x1*x2/3 + 4/3) - 0.28768207245178096', expected: 'log(x1*x2 + 1)' },
   { input: 'log(2*x1 + 6*x2) - log(x1 + 3*x2)', expected: 'log(2)' },
+  // Double angles, where the pair shrinks: an edge fits sin(x)^2 as a shifted cos(2x), two edges square a cosine.
+  { input: '-(cos(2*x1) - 1)*x2/2', expected: 'sin(x1)**2*x2' },
+  { input: '(1 + cos(2*pi*x1))/2 + x2', expected: 'cos(pi*x1)**2 + x2' },
+  { input: '2*cos(pi*x2)^2 + x1 - 1', expected: 'cos(2*pi*x2) + x1' },
+  { input: '1 - 2*sin(x1*x2)^2', expected: 'cos(2*x1*x2)' },
+  { input: '3*x3*sin(x1)^2 - 1.5*x3', expected: '-3*x3*cos(2*x1)/2' },
+  // No smaller: cos(x1) - 1 would be -2*sin(x1/2)^2; and an offset that completes no identity.
+  { input: 'cos(x1) - 1', expected: 'cos(x1) - 1' },
+  { input: 'cos(2*x1) - 0.5', expected: 'cos(2*x1) - 0.5' },
 ];
