@@ -7,6 +7,8 @@
  * of inputs that enters only as a product, ratio, sum or difference becomes one input; a pair in which the target is
  * homogeneous becomes their ratio, the target divided by a power of one of them) and, after the first seed,
  * searched with its target transformed (sin y, 1/y, 1/y^2), each a smaller search whose formulas are mapped back.
+ * Where the oracle of that reduction shows the recipe's grid missing the law (reduce.ts needsFinerGrid), every later
+ * structure is trained on the oracle's finer grid as well.
  * After the first KAN, laws are also read off the data (read-off.ts): exact polynomials, ratios and sums of functions of
  * y and of functions of y, or on noisy rows their counterparts of significant terms.
  * Stops early once a formula is exact to Float64 rounding, or when the time budget is spent.

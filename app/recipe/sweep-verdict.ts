@@ -44,7 +44,7 @@ export function compareAtBudgets(report: Pick<SweepReport, 'points' | 'fronts'>)
     const mlp = chosenWithin(report.points, 'mlp', budget);
     if (!kan || !mlp) continue;
     const last = out[out.length - 1];
-    if (last && last.kan.params === kan.params && sameModel(last.kan, kan) && sameModel(last.mlp, mlp)) continue;
+    if (last && sameModel(last.kan, kan) && sameModel(last.mlp, mlp)) continue;
     const kanSide = sideOf(kan);
     const mlpSide = sideOf(mlp);
     const p = kanSide.tests.length > 1 && mlpSide.tests.length > 1 ? permutationPValue(kanSide.tests, mlpSide.tests) : null;
