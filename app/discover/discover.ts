@@ -191,8 +191,15 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       train: input.train, validation: input.validation, grid: options.grid, k: options.k, lib: options.lib, seed: options.seed + 7919 * restart,
       inputNames: input.inputNames, standardizer: input.standardizer, pruneTolerance: 1, maxVariants: options.maxVariants,
     };
-    const productLib = [...options.lib, ...PRODUCT_FACTORS];
     type Log = ReturnType<typeof logContext>;
+    // The contexts every stage is trained in, each with its log|y| context: the recipe's grid, and the fine one once known.
+    const pass = (ctx: StructureContext): { ctx: StructureContext; log: Log } => ({ ctx, log: logContext(ctx) });
+    const passes = [pass(base)];
+    const addFinePass = (): void => {
+      if (fineGrid !== undefined && passes.length === 1) passes.push(pass({ ...base, grid: fineGrid }));
+    };
+    addFinePass();
+    const productLib = [...options.lib, ...PRODUCT_FACTORS];
     const readLog = (inner: Kan, kind: string, log: NonNullable<Log>, within: StructureContext): ComposedCandidate[] => {
       const kan = withExpOutput(inner, log.sign, within);
       // A KAN [n, 1] of log|y| has one node, whose target log|y| is known.
@@ -243,15 +250,16 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
         finishNearExact();
         if (exactFound()) break;
         if (reduce) discoverReduced();
+        addFinePass();
       }
-      for (const ctx of fineGrid === undefined ? [base] : [base, { ...base, grid: fineGrid }]) {
+      for (const { ctx, log } of passes) {
         if (exactFound()) break;
         if (outOfTime()) {
           timedOut = true;
           break;
         }
         const onGrid = ctx.grid === options.grid ? '' : ` on grid ${ctx.grid}`;
-        for (const c of run(ctx, logContext(ctx))) {
+        for (const c of run(ctx, log)) {
           if (outOfTime()) break;
           add(c.expr, `${c.source}${onGrid}`, c.edges, c.kan);
           finishNearExact();

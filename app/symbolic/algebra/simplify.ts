@@ -179,6 +179,7 @@ function halveTrigPowers(e: Expr): Expr {
   if (e.kind !== 'add') return e;
   const terms = e.terms;
   const parts = terms.map(splitCoefficient);
+  const keys = parts.map((p) => (p.rest === null ? '' : exprKey(p.rest)));
   for (let i = 0; i < terms.length; i++) {
     const factors = parts[i]!.rest === null ? [] : parts[i]!.rest!.kind === 'mul' ? (parts[i]!.rest as Extract<Expr, { kind: 'mul' }>).factors : [parts[i]!.rest!];
     for (let f = 0; f < factors.length; f++) {
@@ -188,7 +189,7 @@ function halveTrigPowers(e: Expr): Expr {
       const monomialKey = others.length === 0 ? '' : exprKey(others.length === 1 ? others[0]! : { kind: 'mul', factors: others });
       const c = parts[i]!.coef.value;
       for (let j = 0; j < terms.length; j++) {
-        if (j === i || (parts[j]!.rest === null ? '' : exprKey(parts[j]!.rest!)) !== monomialKey) continue;
+        if (j === i || keys[j] !== monomialKey) continue;
         const ratio = parts[j]!.coef.value / c;
         const match = rewrite.find((r) => Math.abs(ratio - r.offset) <= CANCEL_RELATIVE * Math.max(1, Math.abs(ratio)));
         if (match === undefined) continue;
