@@ -1,11 +1,13 @@
 /**
- * From a composed formula to the law, in two passes: every formula is simplified, gets every constant refitted on the
- * training rows (Levenberg–Marquardt) and loses terms that contribute nothing; the few that reach the Pareto front then
- * get their constants snapped to simple values while the validation error allows it, and what is left refitted.
+ * From a composed formula to the law, in two passes: every formula is simplified (abs and sign dropped where the rows
+ * settle them), gets every constant refitted on the training rows (Levenberg–Marquardt) and loses terms that contribute
+ * nothing; the few that reach the Pareto front then get their constants snapped to simple values while the validation
+ * error allows it, and what is left refitted.
  * Rounding happens only for display, after all of this.
  */
 import { type Expr, complexity, evaluateExpr } from '../symbolic/algebra/expr';
 import { type FitData, dropNegligibleTerms, refitConstants, snapConstants } from '../symbolic/algebra/constants';
+import { resolveSigns } from '../symbolic/algebra/signs';
 import { simplifyExpr } from '../symbolic/algebra/simplify';
 
 /** A term is negligible when its largest contribution is under this fraction of the target's spread. */
@@ -39,13 +41,21 @@ export function exprRmse(expr: Expr, data: FitData): number {
  */
 export function refitFormula(raw: Expr, train: FitData, validation: FitData, yScale: number): Polished | null {
   const rows = subsample(train, SCREEN_ROWS);
-  let expr = simplifyExpr(raw);
+  let expr = tidy(raw, train, validation);
   if (!Number.isFinite(exprRmse(expr, rows))) return null;
   const refit = (e: Expr): Expr => refitConstants(e, rows, { maxIterations: complexity(e) > MAX_REFIT_COMPLEXITY ? LARGE_FORMULA_ITERATIONS : undefined }).expr;
   expr = simplifyExpr(refit(expr));
   expr = simplifyExpr(dropNegligibleTerms(expr, rows, NEGLIGIBLE_TERM * yScale));
   const result = measure(refit(expr), train, validation, 0);
   return Number.isFinite(result.valRmse) ? result : null;
+}
+
+/**
+ * e simplified, with abs and sign dropped where the rows settle them (signs.ts: |x1| where every row has x1 > 0 is x1),
+ * judged on every row of both sets since the formula is judged on all of them.
+ */
+function tidy(e: Expr, train: FitData, validation: FitData): Expr {
+  return simplifyExpr(resolveSigns(simplifyExpr(e), [train, validation]));
 }
 
 /**
@@ -64,7 +74,8 @@ export function finishFormula(formula: Polished, train: FitData, validation: Fit
   for (let pass = 0; pass < SNAP_PASSES; pass++) {
     const snapped = snapConstants(current.expr, subsample(train, SCREEN_ROWS), subsample(validation, SCREEN_ROWS), { tolerance: SNAP_TOLERANCE, noise: noiseOf(current, noise) });
     if (snapped.snapped === 0) break;
-    const next = measure(refitConstants(simplifyExpr(snapped.expr), train).expr, train, validation, current.snapped + snapped.snapped);
+    // A snapped exponent can make a root of a square (|x1| from sqrt(x1^2)): tidied again.
+    const next = measure(refitConstants(tidy(snapped.expr, train, validation), train).expr, train, validation, current.snapped + snapped.snapped);
     out.push(next);
     // Another pass only when this one collapsed the error or reached rounding: the constants refitted there (a phase
     // now at pi to rounding) are worth snapping against the new error.

@@ -403,6 +403,29 @@ function scaleTerm(t: Expr, factor: Const): Expr {
   return withCoefficient(snapCoefficient(multiplyConst(coef, factor)), rest);
 }
 
+/**
+ * (c * R * S^k)^a for a non-integer a, a negative coefficient c, factors R that are never negative and one sum S (k odd,
+ * 1 for S itself), with the sign moved into the sum: (|c| * R)^a * (-S)^(k*a). sqrt(-1/(x^2 - 1)) is 1/sqrt(1 - x^2);
+ * a negative product would otherwise stay whole under the radical (a law read through y^2 comes back so). Equal where
+ * either side is defined. Null where the product has no such form.
+ */
+function signIntoSum(m: Extract<Expr, { kind: 'mul' }>, a: Const): Expr | null {
+  const { coef, rest } = splitCoefficient(m);
+  if (!(coef.value < 0) || rest === null) return null;
+  const factors = rest.kind === 'mul' ? rest.factors : [rest];
+  const signed = factors.filter((f) => !isNonNegative(f));
+  if (signed.length !== 1) return null;
+  const f = signed[0]!;
+  const k = f.kind === 'add' ? ONE : f.kind === 'pow' && f.base.kind === 'add' && isConst(f.exponent) && isInteger(f.exponent.value) && !isEvenInteger(f.exponent.value) ? f.exponent : null;
+  const s = f.kind === 'add' ? f : f.kind === 'pow' && f.base.kind === 'add' ? f.base : null;
+  if (k === null || s === null) return null;
+  const negated = sum(s.terms.map((t) => scaleTerm(t, MINUS_ONE)));
+  const others = factors.filter((g) => g !== f);
+  // Built as a power directly: power() would take the sum's leading -1 back out of it (sumContent).
+  const moved: Expr = { kind: 'pow', base: negated, exponent: multiplyConst(k, a) };
+  return product([power(withCoefficient(multiplyConst(coef, MINUS_ONE), others.length === 0 ? null : others.length === 1 ? others[0]! : { kind: 'mul', factors: others }), a), moved]);
+}
+
 function power(base: Expr, exponent: Expr, expandAll = false): Expr {
   if (!isConst(exponent)) {
     if (isConst(base) && base.value === Math.E) return apply('exp', exponent);
@@ -428,6 +451,8 @@ function power(base: Expr, exponent: Expr, expandAll = false): Expr {
   }
   if (base.kind === 'mul') {
     if (isInteger(a.value)) return product(base.factors.map((f) => power(f, a)));
+    const moved = signIntoSum(base, a);
+    if (moved !== null) return moved;
     const splittable = base.factors.filter(isNonNegative);
     if (splittable.length === 0) return { kind: 'pow', base, exponent: a };
     const others = base.factors.filter((f) => !isNonNegative(f));
@@ -473,7 +498,7 @@ function apply(name: FnName, arg: Expr): Expr {
     case 'cos':
       return shiftQuarterTurns(name, arg);
     default:
-      return { kind: 'fn', name, arg };
+      return ODD.has(name) || EVEN.has(name) ? evenOdd(name, arg) : { kind: 'fn', name, arg };
   }
 }
 
@@ -507,12 +532,16 @@ function shiftQuarterTurns(name: 'sin' | 'cos', arg: Expr): Expr {
 }
 
 /** sin(-u) = -sin(u) and cos(-u) = cos(u), where every term of the argument has a negative coefficient. */
-function evenOdd(name: 'sin' | 'cos', arg: Expr): Expr {
+function evenOdd(name: FnName, arg: Expr): Expr {
   const terms = arg.kind === 'add' ? arg.terms : [arg];
   if (!terms.every((t) => splitCoefficient(t).coef.value < 0)) return { kind: 'fn', name, arg };
   const f: Expr = { kind: 'fn', name, arg: sum(terms.map((t) => scaleTerm(t, MINUS_ONE))) };
-  return name === 'sin' ? product([constant(-1), f]) : f;
+  return ODD.has(name) ? product([constant(-1), f]) : f;
 }
+
+/** Functions with f(-u) = -f(u), and with f(-u) = f(u): evenOdd takes a negative argument's sign out of them. */
+const ODD: ReadonlySet<FnName> = new Set(['sin', 'tan', 'tanh', 'sinh', 'asin', 'atan', 'asinh', 'atanh']);
+const EVEN: ReadonlySet<FnName> = new Set(['cos', 'cosh']);
 
 const isLog = (e: Expr): boolean => e.kind === 'fn' && e.name === 'log';
 

@@ -58,4 +58,10 @@ export const ALGEBRA_CASES: readonly AlgebraCase[] = [
   // No smaller: cos(x1) - 1 would be -2*sin(x1/2)^2; and an offset that completes no identity.
   { input: 'cos(x1) - 1', expected: 'cos(x1) - 1' },
   { input: 'cos(2*x1) - 0.5', expected: 'cos(2*x1) - 0.5' },
+  // An odd function of a negated argument is the negated function; an even one is the function.
+  { input: 'x3 - tanh(-x1/x2)', expected: 'tanh(x1/x2) + x3' },
+  { input: 'cosh(-2*x1 + 0*x2) * atan(-x1 - x2)', expected: '-atan(x1 + x2)*cosh(2*x1)' },
+  // A negative coefficient goes into the sum beside it, so that a root can leave the radical (a law read through y^2).
+  { input: 'sqrt(-1/(x1^2 - 30))*x2', expected: 'x2/sqrt(30 - x1**2)' },
+  { input: 'sqrt(-2*exp(x2)/(x1 - 6))', expected: 'sqrt(2)*exp(x2/2)/sqrt(6 - x1)' },
 ];
