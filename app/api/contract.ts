@@ -81,6 +81,8 @@ export const formulaOutput = z.object({
 export const paretoRow = z.object({
   text: z.string(), latex: z.string(), python: z.string(), js: z.string(), complexity: z.number(),
   trainRmse: z.number().nullable(), valRmse: z.number().nullable(), testRmse: z.number().nullable(), source: z.string(),
+  /** What ranks the front (discover/select.ts); absent in runs stored before it existed, whose fronts were ranked by valRmse. */
+  selectionRmse: z.number().nullable().optional(),
   /** The symbolic function of each edge ("layer.input.output") of the KAN the formula came from; empty for closed forms. */
   edges: z.record(z.string(), z.string()), chosen: z.boolean(),
 });

@@ -2,8 +2,8 @@
  * Formula discovery for one target: trains the structures of structures.ts (a product KAN, a pruned KAN of log|y|, a
  * signed product, KANs with multiplication nodes of y and of log|y|, a sum KAN pruned to its minimal network, and a
  * KAN of log|y| in log x, once per seed), reads each as symbolic variants, polishes every variant (polish.ts) together
- * with the constant and linear formulas, and returns the Pareto front of (complexity, validation RMSE) with the chosen
- * formula (pareto.ts). A problem the product KAN does not solve is also reduced by its symmetries (reduce.ts: a pair
+ * with the constant and linear formulas, and returns the Pareto front of (complexity, error on every row) with the
+ * chosen formula (select.ts). A problem the product KAN does not solve is also reduced by its symmetries (reduce.ts: a pair
  * of inputs that enters only as a product, ratio, sum or difference becomes one input; a pair in which the target is
  * homogeneous becomes their ratio, the target divided by a power of one of them) and, after the first seed,
  * searched with its target transformed (sin y, 1/y, 1/y^2), each a smaller search whose formulas are mapped back.
@@ -21,10 +21,11 @@ import type { FitData } from '../symbolic/algebra/constants';
 import { type Expr, exprKey, substituteVariables } from '../symbolic/algebra/expr';
 import type { Batch } from '../train/types';
 import { leastSquares } from '../util/linalg';
-import { EXACT_FLOOR, chooseFormula, paretoFront } from './pareto';
+import { EXACT_FLOOR, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
 import { exactLaws, noisyLaws } from './read-off';
 import { ORACLE_GRID, fitOracle, needsFinerGrid, reduceBySymmetry } from './reduce';
+import { selectFormulas } from './select';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
 
 /** Formulas screened within this fraction of the target's spread are finished as soon as they are found. */
@@ -34,6 +35,8 @@ const NEAR_EXACT_PER_STAGE = 3;
 const REDUCED_SHARE = 0.6;
 /** Front formulas with a validation RMSE within this factor of the best are finished (refitted on all rows, snapped). */
 const CONTENDER_FACTOR = 10;
+/** Formulas off the front but as accurate as the best that an inner search hands back besides its front. */
+const MAX_CONTENDERS = 12;
 /** Formulas off the front but as accurate as the best that are finished at the end, most accurate first. */
 const EXTRA_FINISHED = 12;
 
@@ -68,6 +71,11 @@ export interface DiscoverInput {
 }
 
 export interface DiscoveredFormula extends Polished {
+  /**
+   * Set on the reported front: the RMSE on every row, training and validation, with each free constant charged what
+   * fitting it took from the noise (select.ts). The front and the choice are made on it.
+   */
+  selectionRmse?: number;
   /** "constant", "linear", "product [3,1,1]", "sum [2,1,1]"... */
   source: string;
   /** Edge -> function, for formulas read from a KAN. */
@@ -78,6 +86,12 @@ export interface DiscoveredFormula extends Polished {
 
 export interface DiscoverResult {
   front: DiscoveredFormula[];
+  /**
+   * The front and every other formula as accurate as the best (within the tolerance), most accurate first: what an
+   * outer search takes from an inner one. On noisy rows the law is often off the inner front, beaten on the validation
+   * rows' noise by an approximation as simple, and only the outer search's rows tell them apart (select.ts).
+   */
+  contenders: DiscoveredFormula[];
   chosen: DiscoveredFormula;
   /** Formulas polished and compared. */
   tried: number;
@@ -162,7 +176,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const remaining = options.timeBudget - (now() - t0) / 1000;
     const inner = discoverFormula(reduced.problem, { ...options, fineGrid, timeBudget: REDUCED_SHARE * remaining }, hooks, false);
     const over = `over ${reduced.steps.join(', ')}`;
-    for (const f of inner.front) {
+    for (const f of inner.contenders) {
       const g = substituteVariables(f.expr, (i) => reduced.inputs[i]!);
       add(reduced.factor === null ? g : { kind: 'mul', factors: [reduced.factor, g] }, `${f.source} ${over}`, {}, null);
     }
@@ -178,7 +192,7 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       const remaining = options.timeBudget - (now() - t0) / 1000;
       const problem = withTarget(input, transform.forward);
       const inner = discoverFormula(problem, { ...options, fineGrid, seeds: 1, timeBudget: (TRANSFORM_SHARE * remaining) / (applicable.length - q) }, hooks, false);
-      for (const f of inner.front) add(transform.inverse(f.expr, input.rawTrain.y), `${f.source} of ${transform.name}`, {}, null);
+      for (const f of inner.contenders) add(transform.inverse(f.expr, input.rawTrain.y), `${f.source} of ${transform.name}`, {}, null);
       finishNearExact();
     }
   };
@@ -282,9 +296,12 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   // exact rows nothing unfinished comes within the tolerance of an exact formula.
   const asAccurate = [...pool.values()].filter((f) => f.valRmse <= (1 + options.tolerance) * Math.max(best(), floor) && !finished.has(exprKey(f.expr)));
   for (const f of asAccurate.sort((a, b) => a.valRmse - b.valRmse).slice(0, EXTRA_FINISHED)) finish(f);
-  const front = paretoFront([...pool.values()], floor);
-  const chosen = chooseFormula(front, options.tolerance, spread)!;
-  return { front, chosen, tried: pool.size, timedOut, exact: exactFound() };
+  const { front, chosen } = selectFormulas([...pool.values()], input.rawTrain, input.rawValidation, noiseLevel(), options.tolerance, spread);
+  const accurate = (1 + options.tolerance) * Math.max(best(), floor);
+  const onFront = new Set(front.map((f) => exprKey(f.expr)));
+  const offFront = [...pool.values()].filter((f) => f.valRmse <= accurate && !onFront.has(exprKey(f.expr))).sort((a, b) => a.valRmse - b.valRmse);
+  const contenders = [...front, ...offFront.slice(0, MAX_CONTENDERS)];
+  return { front, contenders, chosen: chosen!, tried: pool.size, timedOut, exact: exactFound() };
 }
 
 /** Share of the time left that the target transforms may take together. */

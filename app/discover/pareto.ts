@@ -1,9 +1,6 @@
 /**
- * The Pareto front of discovered formulas over (complexity, validation RMSE), and the choice of one formula from it.
- *
- * Choice (PySR's accuracy filter, then parsimony): a formula counts as accurate as the best when its validation RMSE is at
- * most (1 + tolerance) times the best one's, or under EXACT_FLOOR times the spread of the target (rounding noise of
- * Float64 arithmetic: every exact formula lands there); the simplest such formula on the front is chosen.
+ * The Pareto front of discovered formulas over (complexity, validation RMSE): which formulas a search finishes (refits
+ * on every row and snaps). What it reports, and the choice, are select.ts's, judged on every row.
  */
 
 import { paretoFrontBy } from '../util/pareto';
@@ -24,12 +21,4 @@ export interface Scored {
  */
 export function paretoFront<T extends Scored>(items: readonly T[], floor = 0): T[] {
   return paretoFrontBy(items, (c) => c.complexity, (c) => Math.max(c.valRmse, floor), (p, q) => q.snapped - p.snapped || p.valRmse - q.valRmse);
-}
-
-/** The chosen member of a front (see the file header); yScale is the standard deviation of the target. */
-export function chooseFormula<T extends Scored>(front: readonly T[], tolerance: number, yScale: number): T | null {
-  if (front.length === 0) return null;
-  const best = Math.min(...front.map((c) => c.valRmse));
-  const bar = Math.max((1 + tolerance) * best, EXACT_FLOOR * yScale);
-  return front.find((c) => c.valRmse <= bar) ?? front[front.length - 1]!;
 }

@@ -34,6 +34,8 @@ export interface ParetoRow {
   complexity: number;
   trainRmse: number;
   valRmse: number;
+  /** RMSE on the training and validation rows with each free constant charged (discover/select.ts): what ranks the front. */
+  selectionRmse: number | null;
   testRmse: number | null;
   source: string;
   edges: Record<string, string>;
@@ -86,7 +88,7 @@ export function discoverStep(state: RunState, spec: DiscoverSpec, index: number,
     timedOut ||= result.timedOut;
     const testY = data.test.n > 0 ? column(data.test.y, data.test.n, data.nOut, k) : null;
     const testRmseOf = (f: DiscoveredFormula): number | null => (testY ? finiteOrNull(exprRmse(f.expr, { columns: rawTest, y: testY, n: data.test.n })) : null);
-    fronts.push(result.front.map((f) => ({ ...exportsOf(f, variables, spec.digits), complexity: f.complexity, trainRmse: f.trainRmse, valRmse: f.valRmse, testRmse: testRmseOf(f), source: f.source, edges: f.edges, chosen: f === result.chosen })));
+    fronts.push(result.front.map((f) => ({ ...exportsOf(f, variables, spec.digits), complexity: f.complexity, trainRmse: f.trainRmse, valRmse: f.valRmse, selectionRmse: f.selectionRmse ?? null, testRmse: testRmseOf(f), source: f.source, edges: f.edges, chosen: f === result.chosen })));
     const chosen = result.chosen;
     if (data.nOut === 1 && chosen.kan) chosenKan = chosen.kan;
     const testPred = testY ? evaluateExpr(chosen.expr, rawTest, data.test.n) : null;

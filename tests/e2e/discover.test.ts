@@ -103,7 +103,7 @@ describe.skipIf(!haveChromium)('Discover formula in Chromium against kanbench se
     await svgDownload.saveAs(svgPath);
     const svg = fs.readFileSync(svgPath, 'utf8');
     expect(svg).toContain('complexity (formula size)');
-    expect(svg).toContain('validation RMSE (units of y)');
+    expect(svg).toContain('RMSE on all rows, free constants charged (units of y)');
 
     // The views scroll inside the page's frame, so a tall window shows the whole Formula view in one picture.
     await page.setViewportSize({ width: 1280, height: 1500 });

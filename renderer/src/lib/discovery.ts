@@ -1,6 +1,6 @@
 /**
  * A discover step's Pareto front as the Formula view shows it: the table's row order (the chosen formula first), the
- * edges a row's formula names, and the complexity-vs-validation-error plot with the chosen and the selected rows marked.
+ * edges a row's formula names, and the complexity-vs-error plot with the chosen and the selected rows marked.
  */
 import type { z } from 'zod';
 import type { paretoRow } from '../../../app/api/contract';
@@ -48,18 +48,33 @@ interface PointData {
   rmse: number | null;
 }
 
-/** Complexity (x) vs validation RMSE (y, log); the front as a staircase, the chosen row ringed, the selected one filled. */
+/**
+ * The error a row's front was ranked by: the selection RMSE (every row, free constants charged; discover/select.ts), or
+ * the validation RMSE in runs stored before fronts were ranked so.
+ */
+export function rankingError(row: ParetoRow): number | null {
+  return row.selectionRmse ?? row.valRmse;
+}
+
+/** Complexity (x) vs the ranking error (y, log); the front as a staircase, the chosen row ringed, the selected one filled. */
 export function paretoChartOption(front: readonly ParetoRow[], selected: number, targetName: string, colors: ChartColors): ChartOption {
-  const floor = logFloor(front.map((r) => r.valRmse));
-  const anyExact = front.some((r) => r.valRmse === 0);
-  const points = front.flatMap((r, row): PointData[] => (r.valRmse === null || !Number.isFinite(r.valRmse) ? [] : [{ value: [r.complexity, Math.max(r.valRmse, floor)], row, rmse: r.valRmse }]));
+  const errors = front.map(rankingError);
+  const bySelection = front.some((r) => r.selectionRmse != null);
+  const floor = logFloor(errors);
+  const anyExact = errors.some((e) => e === 0);
+  const points = front.flatMap((r, row): PointData[] => {
+    const e = errors[row]!;
+    return e === null || !Number.isFinite(e) ? [] : [{ value: [r.complexity, Math.max(e, floor)], row, rmse: e }];
+  });
+  const errorName = bySelection ? 'RMSE on all rows, free constants charged' : 'validation RMSE';
   const chosen = chosenIndex(front);
   const mark = (row: number): PointData[] => points.filter((p) => p.row === row);
   const tooltip = (p: { data?: PointData }): string => {
     const d = p.data;
     if (!d) return '';
     const r = front[d.row]!;
-    return `complexity ${r.complexity} · validation RMSE ${formatNumber(d.rmse)}${d.rmse === 0 ? ' (exact)' : ''}<br/>${escapeHtml(r.text)}`;
+    const validation = bySelection ? ` · validation RMSE ${formatNumber(r.valRmse)}` : '';
+    return `complexity ${r.complexity} · ${errorName} ${formatNumber(d.rmse)}${d.rmse === 0 ? ' (exact)' : ''}${validation}<br/>${escapeHtml(r.text)}`;
   };
   return {
     animation: false,
@@ -68,7 +83,7 @@ export function paretoChartOption(front: readonly ParetoRow[], selected: number,
     tooltip: { trigger: 'item', formatter: tooltip },
     xAxis: { type: 'value', name: 'complexity (formula size)', nameLocation: 'middle', nameGap: 26, minInterval: 1 },
     yAxis: {
-      type: 'log', name: `validation RMSE (units of ${targetName})`, nameLocation: 'middle', nameGap: 64,
+      type: 'log', name: `${errorName} (units of ${targetName})`, nameLocation: 'middle', nameGap: 64,
       // With an exact fit the axis starts at its floor, whose tick says what sits there.
       ...(anyExact ? { min: floor } : {}),
       axisLabel: { formatter: (v: number) => (anyExact && Math.abs(v / floor - 1) < 1e-9 ? '0 (exact)' : formatNumber(v, 2)) },

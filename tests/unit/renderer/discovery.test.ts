@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readDiscovery } from '../../../app/api/contract';
 import { COLORS } from '../../../renderer/src/lib/charts';
-import { chosenIndex, logFloor, paretoChartOption, rowEdges, tableOrder, type ParetoRow } from '../../../renderer/src/lib/discovery';
+import { chosenIndex, logFloor, paretoChartOption, rankingError, rowEdges, tableOrder, type ParetoRow } from '../../../renderer/src/lib/discovery';
 
 function row(complexity: number, valRmse: number | null, chosen = false, edges: Record<string, string> = {}): ParetoRow {
   return { text: `f${complexity}`, latex: `f_{${complexity}}`, python: `f${complexity}`, js: `return ${complexity};`, complexity, trainRmse: valRmse, valRmse, testRmse: valRmse, source: 'sum [2,1,1]', edges, chosen };
@@ -53,5 +53,15 @@ describe('the front as a plot', () => {
     expect(series['Pareto front']!.map((p) => p.value)).toEqual([[1, 1.4], [5, 1.0], [9, 0.1], [13, 0.1]]);
     expect(series.chosen!.map((p) => p.row)).toEqual([2]);
     expect(series.shown!.map((p) => p.row)).toEqual([1]);
+  });
+
+  it('plots the error the front was ranked by: the selection RMSE where the run has it, not the validation RMSE', () => {
+    // The law (complexity 9) fits all rows best although an approximation (5) was luckier on the validation rows.
+    const ranked = [row(1, 1.4), row(5, 0.0094), row(9, 0.0092, true)].map((r, q) => ({ ...r, selectionRmse: [1.3, 0.0103, 0.0099][q]! }));
+    const option = paretoChartOption(ranked, 0, 'y', COLORS.light) as { yAxis: { name: string }; series: { name: string; data: { value: [number, number] }[] }[] };
+    expect(option.yAxis.name).toBe('RMSE on all rows, free constants charged (units of y)');
+    expect(option.series[0]!.data.map((p) => p.value)).toEqual([[1, 1.3], [5, 0.0103], [9, 0.0099]]);
+    expect(rankingError(ranked[1]!)).toBe(0.0103);
+    expect(rankingError(front[1]!)).toBe(front[1]!.valRmse);
   });
 });
