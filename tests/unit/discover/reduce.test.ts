@@ -180,6 +180,20 @@ describe('reduction with a trained oracle', () => {
     expect(reduced?.steps).toEqual(['x1*x2 -> z1', 'x3+z1 -> z2']);
   }, 60_000);
 
+  it('on noisy rows, tries the pair far below every other even where the noise lifts its score over the threshold', () => {
+    // The Lorentz factor with noise of 1% of the targets' RMS: x2 and x3 move y by at most a third, and the oracle's
+    // noise lifts the true ratio's score to about 0.34, over the threshold, against 0.8 and more for the false pairs.
+    const noise = new Rng(3);
+    const noisy = problemOf((x) => x[0]! / Math.sqrt(1 - (x[1]! / x[2]!) ** 2) + 0.034 * noise.normal(), [[1, 5], [1, 2], [3, 10]], 1000);
+    const options = { hidden: 5, grid: 3, k: 3, seed: 0 };
+    const oracle = fitOracle(noisy, options)!;
+    const scores = findSymmetries(oracle.kan, noisy);
+    expect(scores[0]).toMatchObject({ i: 1, j: 2, combination: 'ratio' });
+    expect(scores[0]!.score).toBeGreaterThan(SYMMETRY_THRESHOLD + 3 * oracle.rmse);
+    expect(scores[1]!.score).toBeGreaterThan(2 * scores[0]!.score);
+    expect(reduceBySymmetry(noisy, options, () => false, oracle)?.steps).toEqual(['x2/x3 -> z1']);
+  }, 60_000);
+
   it('asks for a finer grid where the recipe\'s grid misses a factor that turns over, not for a smooth law or on noise', () => {
     // The discover step's oracle: hidden 5 (the recipe's [n, 5, 1]) on 1000 rows.
     const options = { hidden: 5, grid: 3, k: 3, seed: 0 };
