@@ -155,10 +155,16 @@ export function sweepSplit(data: PreparedData, seed: number): SweepSplit {
   return { fit, validation, test: data.test, validationFrom: carved ? 'carved from training rows' : 'data.validation' };
 }
 
-/** The point's validation error, smaller is better: RMSE, or 1 - accuracy. */
+/** Error on the validation or test rows, smaller is better: RMSE, or 1 - accuracy; NaN where it was not measured. */
+export function sweepErrorOf(m: SweepMetrics, side: 'val' | 'test'): number {
+  const rmse = side === 'val' ? m.valRmse : m.testRmse;
+  const accuracy = side === 'val' ? m.valAccuracy : m.testAccuracy;
+  return rmse ?? (accuracy !== undefined ? 1 - accuracy : Number.NaN);
+}
+
+/** The point's validation error, smaller is better (sweepErrorOf). */
 export function validationError(point: SweepPoint): number {
-  const m = point.metrics;
-  return m.valRmse ?? (m.valAccuracy !== undefined ? 1 - m.valAccuracy : Number.NaN);
+  return sweepErrorOf(point.metrics, 'val');
 }
 
 /** Points no other point beats on both parameters and validation error, by parameters ascending (ties: the lower error). */

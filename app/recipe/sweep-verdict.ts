@@ -6,7 +6,7 @@
  * means, which assumes nothing of the errors' distribution and is exact for the few initialisations a sweep trains.
  */
 import { Rng } from '../util/rng';
-import { type SweepFamily, type SweepMetrics, type SweepPoint, type SweepReport, validationError } from './sweep-step';
+import { type SweepFamily, type SweepPoint, type SweepReport, sweepErrorOf, validationError } from './sweep-step';
 
 /** A difference is shown when the permutation test's p-value is under this. */
 export const SIGNIFICANCE = 0.05;
@@ -29,7 +29,10 @@ export interface BudgetComparison {
   budget: number;
   kan: BudgetSide;
   mlp: BudgetSide;
-  /** Two-sided permutation p-value of the difference of mean test errors; null when a side was trained once. */
+  /**
+   * Two-sided permutation p-value of the difference of mean test errors; null when a side was trained once or a test
+   * error is not finite (a diverged fit), where no test is made.
+   */
   p: number | null;
   /** The family with the lower mean test error when p < SIGNIFICANCE, else null (no difference shown). */
   better: SweepFamily | null;
@@ -47,7 +50,8 @@ export function compareAtBudgets(report: Pick<SweepReport, 'points' | 'fronts'>)
     if (last && sameModel(last.kan, kan) && sameModel(last.mlp, mlp)) continue;
     const kanSide = sideOf(kan);
     const mlpSide = sideOf(mlp);
-    const p = kanSide.tests.length > 1 && mlpSide.tests.length > 1 ? permutationPValue(kanSide.tests, mlpSide.tests) : null;
+    const tested = kanSide.tests.length > 1 && mlpSide.tests.length > 1 ? permutationPValue(kanSide.tests, mlpSide.tests) : Number.NaN;
+    const p = Number.isNaN(tested) ? null : tested;
     const better = p !== null && p < SIGNIFICANCE ? (kanSide.test < mlpSide.test ? 'kan' : 'mlp') : null;
     out.push({ budget, kan: kanSide, mlp: mlpSide, p, better });
   }
@@ -69,17 +73,13 @@ function sameModel(side: BudgetSide, point: SweepPoint): boolean {
 }
 
 function sideOf(point: SweepPoint): BudgetSide {
-  const tests = (point.runs ?? [point.metrics]).map(testError);
+  const tests = (point.runs ?? [point.metrics]).map((m) => sweepErrorOf(m, 'test'));
   return {
     family: point.family, shape: point.shape, ...(point.grid !== undefined ? { grid: point.grid } : {}), params: point.params,
     test: tests.reduce((a, t) => a + t, 0) / tests.length, tests,
   };
 }
 
-/** Test error, smaller is better: RMSE, or 1 - accuracy. */
-function testError(m: SweepMetrics): number {
-  return m.testRmse ?? (m.testAccuracy !== undefined ? 1 - m.testAccuracy : Number.NaN);
-}
 
 /**
  * Two-sided p-value of the difference of means of a and b under relabelling: the share of the ways of splitting the

@@ -2,7 +2,7 @@
  * Reading a sweep step's report (app/recipe/sweep-step.ts) for the workbench: the latest sweep of a run, each family's
  * points and front as [parameters, error] pairs, and the axis name that says which error, on which rows, in which units.
  */
-import type { SweepMetrics, SweepPoint, SweepReport } from '../../../app/recipe/sweep-step';
+import { type SweepMetrics, type SweepPoint, type SweepReport, sweepErrorOf } from '../../../app/recipe/sweep-step';
 import type { StepLike } from './step-metrics';
 
 export type SweepSide = 'val' | 'test';
@@ -17,18 +17,15 @@ export function latestSweep(steps: readonly (StepLike & { kind: string })[]): Sw
   return null;
 }
 
-/** The figure a point's metrics (or their spread) give on the chosen rows: RMSE, or accuracy where there is no RMSE. */
-function sideFigure(m: SweepMetrics, side: SweepSide): { value: number | undefined; accuracy: boolean } {
-  const rmse = side === 'val' ? m.valRmse : m.testRmse;
-  if (rmse !== undefined) return { value: rmse, accuracy: false };
-  return { value: side === 'val' ? m.valAccuracy : m.testAccuracy, accuracy: true };
+/** The spread a point's repeats give on the chosen rows: of RMSE, or of accuracy where there is no RMSE. */
+function sideSpread(m: SweepMetrics, side: SweepSide): number | undefined {
+  return (side === 'val' ? m.valRmse : m.testRmse) ?? (side === 'val' ? m.valAccuracy : m.testAccuracy);
 }
 
 /** Error where smaller is better, on the chosen rows: RMSE, or 1 - accuracy; null when not measured. */
 export function sweepError(point: SweepPoint, side: SweepSide): number | null {
-  const { value, accuracy } = sideFigure(point.metrics, side);
-  if (value === undefined || !Number.isFinite(value)) return null;
-  return accuracy ? 1 - value : value;
+  const value = sweepErrorOf(point.metrics, side);
+  return Number.isFinite(value) ? value : null;
 }
 
 /**
@@ -36,7 +33,7 @@ export function sweepError(point: SweepPoint, side: SweepSide): number | null {
  * when it was trained once.
  */
 export function sweepSpread(point: SweepPoint, side: SweepSide): number | null {
-  const sd = point.spread ? sideFigure(point.spread, side).value : undefined;
+  const sd = point.spread ? sideSpread(point.spread, side) : undefined;
   return sd !== undefined && Number.isFinite(sd) ? sd : null;
 }
 

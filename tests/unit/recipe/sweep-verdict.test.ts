@@ -101,5 +101,10 @@ describe('KAN against MLP at equal parameter budgets', () => {
     expect(single!.p).toBeNull();
     expect(single!.better).toBeNull();
     expect(single!.kan.test).toBe(0.2);
+    // A diverged initialisation (a test error that is not finite) makes no test either, rather than a p-value of NaN.
+    const diverged = [point('kan', 30, 0.2, [0.2, 0.1, Number.POSITIVE_INFINITY, 0.3]), point('mlp', 30, 0.3, [0.3, 0.4, 0.35, 0.3])];
+    const [broken] = compareAtBudgets({ points: diverged, fronts: { kan: [diverged[0]!], mlp: [diverged[1]!] } });
+    expect(broken!.p).toBeNull();
+    expect(broken!.better).toBeNull();
   });
 });
