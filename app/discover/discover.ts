@@ -42,7 +42,10 @@ const EXTRA_FINISHED = 12;
 
 export interface DiscoverOptions {
   lib: readonly LibraryFunction[];
-  /** A formula is as accurate as the best when its validation RMSE is at most (1 + tolerance) times the best one's. */
+  /**
+   * A formula is as accurate as the best when its error on every row (select.ts) is at most (1 + tolerance) times the
+   * best one's; the choice also asks that the rows cannot tell it from the best.
+   */
   tolerance: number;
   /** Seconds; no new structure is trained after this. */
   timeBudget: number;

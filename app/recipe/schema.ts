@@ -141,7 +141,10 @@ export const formulaStepSchema = z.strictObject({
 export const discoverStepSchema = z.strictObject({
   /** Library functions edges may become; default every built-in and custom one. */
   lib: z.array(z.string().min(1)).min(1).optional(),
-  /** A formula is as accurate as the best when its validation RMSE is at most (1 + tolerance) times the best one's. */
+  /**
+   * A formula is as accurate as the best when its error on every row (discover/select.ts) is at most (1 + tolerance)
+   * times the best one's; the choice also asks that the rows cannot tell it from the best.
+   */
   tolerance: finite.min(0).max(100).default(0.2),
   /** Seconds of search; no new KAN is trained after this. */
   timeBudget: finite.gt(0).max(86_400).default(30),
