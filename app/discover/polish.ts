@@ -55,7 +55,10 @@ export function refitFormula(raw: Expr, train: FitData, validation: FitData, ySc
  * judged on every row of both sets since the formula is judged on all of them.
  */
 function tidy(e: Expr, train: FitData, validation: FitData): Expr {
-  return simplifyExpr(resolveSigns(simplifyExpr(e), [train, validation]));
+  const simplified = simplifyExpr(e);
+  const resolved = resolveSigns(simplified, [train, validation]);
+  // Only a formula with abs or sign in it comes back as a new tree, and only that one needs simplifying again.
+  return resolved === simplified ? simplified : simplifyExpr(resolved);
 }
 
 /**
