@@ -296,11 +296,14 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   // On noisy rows, formulas as accurate as the best (within the chooser's tolerance) but off the front are finished too:
   // before snapping, a law's spurious offsets make it look complex, and a tangle fitted to the noise dominated it
   // (-1.001*(sin(6.28*x2 - 1.568) - 0.0016)*(x1 - 0.0008) - 0.0007, complexity 16, is cos(2*pi*x2)*x1 once snapped). On
-  // exact rows nothing unfinished comes within the tolerance of an exact formula.
-  const asAccurate = [...pool.values()].filter((f) => f.valRmse <= (1 + options.tolerance) * Math.max(best(), floor) && !finished.has(exprKey(f.expr)));
+  // exact rows nothing unfinished comes within the tolerance of an exact formula. The bar is the best validation error so
+  // far within the tolerance, taken once per use: finishing may lower the best.
+  const accurateBar = (): number => (1 + options.tolerance) * Math.max(best(), floor);
+  const unfinishedBar = accurateBar();
+  const asAccurate = [...pool.values()].filter((f) => f.valRmse <= unfinishedBar && !finished.has(exprKey(f.expr)));
   for (const f of asAccurate.sort((a, b) => a.valRmse - b.valRmse).slice(0, EXTRA_FINISHED)) finish(f);
   const { front, chosen } = selectFormulas([...pool.values()], input.rawTrain, input.rawValidation, noiseLevel(), options.tolerance, spread);
-  const accurate = (1 + options.tolerance) * Math.max(best(), floor);
+  const accurate = accurateBar();
   const onFront = new Set(front.map((f) => exprKey(f.expr)));
   const offFront = [...pool.values()].filter((f) => f.valRmse <= accurate && !onFront.has(exprKey(f.expr))).sort((a, b) => a.valRmse - b.valRmse);
   const contenders = [...front, ...offFront.slice(0, MAX_CONTENDERS)];

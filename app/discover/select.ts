@@ -9,10 +9,10 @@
  * that back (Mallows' Cp: 2 * sigma^2 per free constant, sigma the noise the best formula shows on the validation rows).
  * An exact constant (snapped, p/q * pi) fitted nothing and costs nothing.
  *
- * The choice (pareto.ts's rule, then a test): the simplest front formula within (1 + tolerance) of the best selection
- * error that the rows cannot tell from the best one, a paired test of squared residuals (significantlyWorse). A flat
- * tolerance alone is no test on noisy rows: 20% above the noise is a misfit of two thirds of it, which 1,000 rows show
- * plainly. Exact formulas are never tested: their residuals are rounding.
+ * The choice (PySR's accuracy filter, then parsimony, then a test): the simplest front formula within (1 + tolerance)
+ * of the best selection error that the rows cannot tell from the best one, a paired test of squared residuals
+ * (significantlyWorse). A flat tolerance alone is no test on noisy rows: 20% above the noise is a misfit of two thirds
+ * of it, which 1,000 rows show plainly. Exact formulas are never tested: their residuals are rounding.
  */
 import type { FitData } from '../symbolic/algebra/constants';
 import { freeConstants } from '../symbolic/algebra/constants';

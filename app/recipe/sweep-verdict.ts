@@ -80,7 +80,6 @@ function sideOf(point: SweepPoint): BudgetSide {
   };
 }
 
-
 /**
  * Two-sided p-value of the difference of means of a and b under relabelling: the share of the ways of splitting the
  * pooled values into groups of a's and b's sizes whose difference of means is at least as large as the observed one.
