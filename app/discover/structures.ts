@@ -185,7 +185,8 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
   const acts = model.activations(ctx.train.x, ctx.train.n);
   // The first layer's single node against what it should compute: each edge's partial residual, edge + (target - node).
   const nodeMiss = nodeTarget && model.layers[0]!.nOut === 1 ? Float64Array.from(nodeTarget, (t, s) => t - acts[1]![s]!) : null;
-  const edges: { edge: EdgeId; options: Suggestion[] }[] = [];
+  // Per edge, its options and which of them is its most accurate single function (0 when that is the first choice).
+  const edges: { edge: EdgeId; options: Suggestion[]; accurate: number }[] = [];
   model.layers.forEach((layer, l) => {
     for (let e = 0; e < layer.nIn * layer.nOut; e++) {
       if (layer.mask[e] === 0 || !isEdgeActive(layer, e) || layer.symMask[e] !== 0) continue;
@@ -205,10 +206,14 @@ export function symbolicCandidates(model: Kan | MultKan, ctx: StructureContext, 
         const poly = fitPolynomial(prepared, POLYNOMIAL_R2);
         options.push({ ...poly, name: poly.fn.name, complexity: poly.fn.complexity, score: 0 });
       }
-      edges.push({ edge, options });
+      edges.push({ edge, options, accurate: mostAccurate ? Math.max(0, options.indexOf(mostAccurate)) : 0 });
     }
   });
   const variants: number[][] = [edges.map(() => 0)];
+  // Every edge on its most accurate single function at once: a law whose edges each rank a simpler look-alike first
+  // (atan(x1) + atan(x2), each edge's spline as close to a sine) is no single swap away from the first choice.
+  const accurate = edges.map((e) => e.accurate);
+  if (accurate.filter((q) => q !== 0).length > 1) variants.push(accurate);
   for (let q = 0; q < edges.length; q++) {
     for (let alt = 1; alt < edges[q]!.options.length && variants.length < ctx.maxVariants; alt++) {
       const v = edges.map(() => 0);
