@@ -165,7 +165,18 @@ export function refitConstants(e: Expr, data: FitData, options: { maxIterations?
   return { expr: withConstants(e, Array.from(params)), rmse: Math.sqrt(cost / Math.max(1, n)) };
 }
 
-const SNAP_BASES: readonly Basis[] = ['one', 'pi', '1/pi', 'e', 'sqrt2', 'sqrt3', 'pi^2'];
+const SNAP_BASES: readonly Basis[] = ['one', 'pi', '1/pi', 'e', 'sqrt2', 'sqrt3', 'pi^2', '1/pi^2', 'sqrt(pi)', '1/sqrt(pi)', 'sqrt(2pi)', '1/sqrt(2pi)'];
+/**
+ * The digits a basis adds to a constant's writing (snapWindow): one for pi, e, a root; two for the later bases, which are
+ * tried only where the rows pin the constant down to their digits (RARE_BASIS_DIGITS): on noisy rows every basis is one
+ * more value a constant may lie near by chance (0.0225158 in a tangle was 2/(9*pi^2) within its error, and won the
+ * front from the law it rivalled).
+ */
+const BASIS_DIGITS: Readonly<Record<Basis, number>> = {
+  one: 0, pi: 1, '1/pi': 1, e: 1, sqrt2: 1, sqrt3: 1, 'pi^2': 1, '1/pi^2': 2, 'sqrt(pi)': 2, '1/sqrt(pi)': 2, 'sqrt(2pi)': 2, '1/sqrt(2pi)': 2,
+};
+/** Bases with this many digits or more are tried only where the constant's uncertainty is below their window. */
+const RARE_BASIS_DIGITS = 2;
 /** Candidates are tried only this close (relative) to the constant, the simplest three, and 0 (snapCandidates). */
 const SNAP_WINDOW = 0.05;
 const SNAP_CANDIDATES = 3;
@@ -176,7 +187,7 @@ const TRIAL_ITERATIONS = 30;
 
 /**
  * How close (relative) a constant must be to p/q * basis to be tried as it: a value that takes d digits to write (the
- * digits of p and q, one more for an irrational basis) must match to about 10^-d, so 2.4987 may become 5/2 but 26.85 is
+ * digits of p and q, and the basis's, BASIS_DIGITS) must match to about 10^-d, so 2.4987 may become 5/2 but 26.85 is
  * not taken for 928/(11*pi): a value that long explains nothing unless it matches that closely. A constant fitted to
  * noisy rows is only known to within its standard error, so the window is at least `uncertainty` (relative) wide.
  */
@@ -184,9 +195,9 @@ function snapWindow(p: number, q: number, basis: Basis, uncertainty: number): nu
   return Math.min(SNAP_WINDOW, Math.max(10 ** -digitsOf(p, q, basis), uncertainty));
 }
 
-/** The digits p/q * basis takes to write: those of p and q, one more for an irrational basis. */
+/** The digits p/q * basis takes to write: those of p and q, and the basis's (BASIS_DIGITS). */
 function digitsOf(p: number, q: number, basis: Basis): number {
-  return String(Math.abs(p)).length + (q > 1 ? String(q).length : 0) + (basis === 'one' ? 0 : 1);
+  return String(Math.abs(p)).length + (q > 1 ? String(q).length : 0) + BASIS_DIGITS[basis];
 }
 
 /**
@@ -203,7 +214,9 @@ function snapCandidates(v: number, uncertainty = 0): Const[] {
       const c = exactConst(p, q, basis) as Const | undefined;
       if (c === undefined || seen.has(c.value)) continue;
       const distance = Math.abs(c.value - v);
-      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis, uncertainty) * Math.abs(v)) seen.set(c.value, { c, distance, digits: digitsOf(c.exact!.p, c.exact!.q, c.exact!.basis) });
+      const digits = digitsOf(c.exact!.p, c.exact!.q, c.exact!.basis);
+      if (BASIS_DIGITS[basis] >= RARE_BASIS_DIGITS && uncertainty > 10 ** -digits) continue;
+      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis, uncertainty) * Math.abs(v)) seen.set(c.value, { c, distance, digits });
     }
   }
   const near = [...seen.values()].sort((a, b) => a.digits - b.digits || a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);

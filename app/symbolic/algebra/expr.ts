@@ -15,7 +15,11 @@ export type Expr =
   | { kind: 'pow'; base: Expr; exponent: Expr }
   | { kind: 'fn'; name: FnName; arg: Expr };
 
-export type Basis = 'one' | 'pi' | 'e' | 'sqrt2' | 'sqrt3' | '1/pi' | 'pi^2';
+/**
+ * The irrational factor of an exact constant. The half powers of pi are the normalisations of Gaussians and diffusion
+ * (1/sqrt(2*pi), sqrt(pi)); 1/pi^2 comes with squared angular frequencies (1/(8*pi^2)).
+ */
+export type Basis = 'one' | 'pi' | 'e' | 'sqrt2' | 'sqrt3' | '1/pi' | 'pi^2' | '1/pi^2' | 'sqrt(pi)' | '1/sqrt(pi)' | 'sqrt(2pi)' | '1/sqrt(2pi)';
 
 /** A constant known exactly: value = p/q * basis, p/q in lowest terms, q > 0. */
 export interface ExactConst {
@@ -26,6 +30,8 @@ export interface ExactConst {
 
 export const BASIS_VALUE: Readonly<Record<Basis, number>> = {
   one: 1, pi: Math.PI, e: Math.E, sqrt2: Math.SQRT2, sqrt3: Math.sqrt(3), '1/pi': 1 / Math.PI, 'pi^2': Math.PI * Math.PI,
+  '1/pi^2': 1 / (Math.PI * Math.PI), 'sqrt(pi)': Math.sqrt(Math.PI), '1/sqrt(pi)': 1 / Math.sqrt(Math.PI),
+  'sqrt(2pi)': Math.sqrt(2 * Math.PI), '1/sqrt(2pi)': 1 / Math.sqrt(2 * Math.PI),
 };
 
 export const FUNCTIONS: Readonly<Record<FnName, (x: number) => number>> = {

@@ -78,14 +78,24 @@ function write(e: Expr, variables: readonly string[], digits: number): MathNode 
   }
 }
 
-const BASIS_SYMBOL: Record<ExactConst['basis'], MathNode | null> = {
-  one: null,
-  pi: new SymbolNode('pi'),
-  e: new SymbolNode('e'),
-  sqrt2: new FunctionNode(new SymbolNode('sqrt'), [new ConstantNode(2)]),
-  sqrt3: new FunctionNode(new SymbolNode('sqrt'), [new ConstantNode(3)]),
-  '1/pi': null,
-  'pi^2': new OperatorNode('^', 'pow', [new SymbolNode('pi'), new ConstantNode(2)]),
+const sqrtOf = (x: MathNode): MathNode => new FunctionNode(new SymbolNode('sqrt'), [x]);
+const PI_SQUARED = new OperatorNode('^', 'pow', [new SymbolNode('pi'), new ConstantNode(2)]);
+const TWO_PI = new OperatorNode('*', 'multiply', [new ConstantNode(2), new SymbolNode('pi')]);
+
+/** Each basis as the factor it puts above the fraction bar and the one it puts below (null: none). */
+const BASIS_SYMBOLS: Record<ExactConst['basis'], { above: MathNode | null; below: MathNode | null }> = {
+  one: { above: null, below: null },
+  pi: { above: new SymbolNode('pi'), below: null },
+  e: { above: new SymbolNode('e'), below: null },
+  sqrt2: { above: sqrtOf(new ConstantNode(2)), below: null },
+  sqrt3: { above: sqrtOf(new ConstantNode(3)), below: null },
+  '1/pi': { above: null, below: new SymbolNode('pi') },
+  'pi^2': { above: PI_SQUARED, below: null },
+  '1/pi^2': { above: null, below: PI_SQUARED },
+  'sqrt(pi)': { above: sqrtOf(new SymbolNode('pi')), below: null },
+  '1/sqrt(pi)': { above: null, below: sqrtOf(new SymbolNode('pi')) },
+  'sqrt(2pi)': { above: sqrtOf(TWO_PI), below: null },
+  '1/sqrt(2pi)': { above: null, below: sqrtOf(TWO_PI) },
 };
 
 function writeConst(value: number, exact: ExactConst | undefined, digits: number): MathNode {
@@ -99,11 +109,11 @@ function writeConst(value: number, exact: ExactConst | undefined, digits: number
 function exactParts(exact: ExactConst): { numerator: MathNode[]; denominator: MathNode[] } {
   const numerator: MathNode[] = [];
   const denominator: MathNode[] = [];
-  if (Math.abs(exact.p) !== 1 || (exact.basis === 'one' || exact.basis === '1/pi')) numerator.push(new ConstantNode(Math.abs(exact.p)));
-  const symbol = BASIS_SYMBOL[exact.basis];
-  if (symbol !== null) numerator.push(symbol.cloneDeep());
+  const { above, below } = BASIS_SYMBOLS[exact.basis];
+  if (Math.abs(exact.p) !== 1 || above === null) numerator.push(new ConstantNode(Math.abs(exact.p)));
+  if (above !== null) numerator.push(above.cloneDeep());
   if (exact.q !== 1) denominator.push(new ConstantNode(exact.q));
-  if (exact.basis === '1/pi') denominator.push(new SymbolNode('pi'));
+  if (below !== null) denominator.push(below.cloneDeep());
   return { numerator, denominator };
 }
 

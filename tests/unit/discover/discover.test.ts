@@ -129,6 +129,17 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     expectLawsFound(laws);
   }, 400_000);
 
+  it.skipIf(!hasSympy)('finds a law whose edges each rank a look-alike first, and writes a Gaussian\'s normalisation as 1/sqrt(2*pi)', () => {
+    // On [-2, 2] each edge of atan(x1) + atan(x2) ranks a scaled sine first; swapping one edge at a time never tried atan
+    // on both, and the front ended at atan(x2) + 3*sqrt(2)*sin(5*x1/6)/4. SymPy tells 0.3989422804014327 from
+    // 1/sqrt(2*pi), which is how the Gaussian's constant came out before the half powers of pi were a snap basis.
+    const laws: Law[] = [
+      ['atan(x1)+atan(x2)', 2, [[-2, 2], [-2, 2]], 'atan(x1) + atan(x2)', /^sum/],
+      ['x2*exp(-x1^2/2)/sqrt(2*pi)', 2, [[-3, 3], [1, 3]], 'x2*exp(-x1**2/2)/sqrt(2*pi)', /./],
+    ];
+    expectLawsFound(laws);
+  }, 200_000);
+
   it.skipIf(!hasSympy)('trains its structures on a finer grid when a factor turns over several times in its range', () => {
     // cos(2*pi*x2) has two periods on [-1, 1]: three grid intervals cannot follow it, and every structure trained on them
     // read a tangle (an asin of a 30-term sum for the first). The oracle's refinement shows the grid is the limit.

@@ -64,4 +64,7 @@ export const ALGEBRA_CASES: readonly AlgebraCase[] = [
   // A negative coefficient goes into the sum beside it, so that a root can leave the radical (a law read through y^2).
   { input: 'sqrt(-1/(x1^2 - 30))*x2', expected: 'x2/sqrt(30 - x1**2)' },
   { input: 'sqrt(-2*exp(x2)/(x1 - 6))', expected: 'sqrt(2)*exp(x2/2)/sqrt(6 - x1)' },
+  // Half powers of pi stay exact: a Gaussian's normalisation, a diffusion kernel's.
+  { input: 'exp(-x1^2/2) / sqrt(2*pi)', expected: 'exp(-x1**2/2)/sqrt(2*pi)' },
+  { input: 'x2 / sqrt(4*pi*x1*x3)', expected: 'x2/(2*sqrt(pi)*sqrt(x1)*sqrt(x3))' },
 ];
