@@ -402,7 +402,8 @@ describe('API payloads (the WebSocket\'s frames, answered in process)', () => {
     expect(fixture.backend.store.getRun(id)).toBeNull();
     expect(fixture.backend.host.isActive(id)).toBe(false);
     const next = await call('next run', 'runs.create', { recipe: tinyRecipe({ fits: 1 }) });
-    expect((await finishedRun((next as { result: { id: string } }).result.id)).status).toBe('done');
+    const nextRun = await finishedRun((next as { result: { id: string } }).result.id);
+    expect(nextRun.status, nextRun.error ?? '').toBe('done');
     await expectAnswering();
   }, 40_000);
 });
