@@ -56,6 +56,11 @@ interface ActiveRun {
   progress: LatestValueThrottle<EventOf<'run.progress'>>;
   cancelRequested: boolean;
   killTimer: ReturnType<typeof setTimeout> | null;
+  /**
+   * The worker was told to terminate. A message it sent before then may still arrive (its end, when the abort flag
+   * stopped it first): the run ends as that message says, but the worker is gone and must not serve the next run.
+   */
+  terminating: boolean;
   settled: boolean;
 }
 
@@ -123,11 +128,16 @@ export class TrainingHost {
     run.cancelRequested = true;
     Atomics.store(run.abort, 0, 1);
     if (options.immediate) {
-      void run.worker.terminate();
+      this.terminate(run);
     } else if (run.killTimer === null) {
-      run.killTimer = setTimeout(() => void run.worker.terminate(), this.options.cancelGraceMs ?? 5000);
+      run.killTimer = setTimeout(() => this.terminate(run), this.options.cancelGraceMs ?? 5000);
     }
     return true;
+  }
+
+  private terminate(run: ActiveRun): void {
+    run.terminating = true;
+    void run.worker.terminate();
   }
 
   /** Resolves with the run's final status once it stops (null if it was deleted meanwhile); at once if the host does not hold it. */
@@ -233,6 +243,7 @@ export class TrainingHost {
       progress: new LatestValueThrottle(this.options.progressIntervalMs ?? 50, (payload) => this.emit('run.progress', payload)),
       cancelRequested: false,
       killTimer: null,
+      terminating: false,
       settled: false,
     };
     this.active.set(runId, run);
@@ -357,7 +368,7 @@ export class TrainingHost {
     run.progress.flush();
     run.progress.dispose();
     if (run.killTimer) clearTimeout(run.killTimer);
-    if (reusable && !this.closed && this.idleWorkers.length < this.concurrency) this.idleWorkers.push(run.worker);
+    if (reusable && !run.terminating && !this.closed && this.idleWorkers.length < this.concurrency) this.idleWorkers.push(run.worker);
     else void run.worker.terminate();
     this.active.delete(run.runId);
     this.finish(run.runId, status, error);
