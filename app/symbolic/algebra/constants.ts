@@ -191,8 +191,8 @@ const TRIAL_ITERATIONS = 30;
  * not taken for 928/(11*pi): a value that long explains nothing unless it matches that closely. A constant fitted to
  * noisy rows is only known to within its standard error, so the window is at least `uncertainty` (relative) wide.
  */
-function snapWindow(p: number, q: number, basis: Basis, uncertainty: number): number {
-  return Math.min(SNAP_WINDOW, Math.max(10 ** -digitsOf(p, q, basis), uncertainty));
+function snapWindow(digits: number, uncertainty: number): number {
+  return Math.min(SNAP_WINDOW, Math.max(10 ** -digits, uncertainty));
 }
 
 /** The digits p/q * basis takes to write: those of p and q, and the basis's (BASIS_DIGITS). */
@@ -216,7 +216,7 @@ function snapCandidates(v: number, uncertainty = 0): Const[] {
       const distance = Math.abs(c.value - v);
       const digits = digitsOf(c.exact!.p, c.exact!.q, c.exact!.basis);
       if (BASIS_DIGITS[basis] >= RARE_BASIS_DIGITS && uncertainty > 10 ** -digits) continue;
-      if (distance <= snapWindow(c.exact!.p, c.exact!.q, c.exact!.basis, uncertainty) * Math.abs(v)) seen.set(c.value, { c, distance, digits });
+      if (distance <= snapWindow(digits, uncertainty) * Math.abs(v)) seen.set(c.value, { c, distance, digits });
     }
   }
   const near = [...seen.values()].sort((a, b) => a.digits - b.digits || a.distance - b.distance).slice(0, SNAP_CANDIDATES).map((s) => s.c);
