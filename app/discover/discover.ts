@@ -24,7 +24,8 @@ import { leastSquares } from '../util/linalg';
 import { EXACT_FLOOR, paretoFront } from './pareto';
 import { type Polished, finishFormula, refitFormula } from './polish';
 import { exactLaws, noisyLaws } from './read-off';
-import { ORACLE_GRID, fitOracle, needsFinerGrid, reduceBySymmetry } from './reduce';
+import { ORACLE_GRID, type Oracle, fitOracle, needsFinerGrid, reduceBySymmetry } from './reduce';
+import { type Separation, additiveGroups, formulaPart, groupProblem, interactions, oracleParts, partSize, splineParts } from './separate';
 import { selectFormulas } from './select';
 import { PRODUCT_FACTORS, type ComposedCandidate, type StructureContext, logContext, logInputContext, productSign, symbolicCandidates, targetSpread, trainMultKan, trainSeparableKan, trainSignedProduct, trainSumKan, univariateCandidates, withExpOutput } from './structures';
 
@@ -113,7 +114,7 @@ export interface DiscoverHooks {
  * reduce: whether a problem that the first structure does not solve exactly is also reduced by its symmetries
  * (reduce.ts) and searched with its target transformed, as smaller searches of their own (which do neither).
  */
-export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}, reduce = true): DiscoverResult {
+export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}, reduce = true, separate = reduce): DiscoverResult {
   const now = hooks.now ?? (() => performance.now());
   const t0 = now();
   const spread = targetSpread(input.validation) || 1;
@@ -174,6 +175,12 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     const oracleOptions = { hidden: options.hidden, grid: options.grid, k: options.k, seed: options.seed };
     const oracle = input.inputNames.length >= 2 ? fitOracle(input, oracleOptions) : null;
     if (needsFinerGrid(oracle, oracleOptions)) fineGrid = ORACLE_GRID;
+    // A target of one sign that is no sum may be a product: separated on an oracle of log|y|.
+    if (separate && oracle && !discoverSeparated(oracle) && !exactFound() && !outOfTime()) {
+      const logOracle = fitOracle(input, oracleOptions, true);
+      if (logOracle) discoverSeparated(logOracle);
+    }
+    if (exactFound() || outOfTime()) return;
     const reduced = reduceBySymmetry(input, oracleOptions, outOfTime, oracle);
     if (!reduced || outOfTime()) return;
     const remaining = options.timeBudget - (now() - t0) / 1000;
@@ -183,6 +190,78 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
       const g = substituteVariables(f.expr, (i) => reduced.inputs[i]!);
       add(reduced.factor === null ? g : { kind: 'mul', factors: [reduced.factor, g] }, `${f.source} ${over}`, {}, null);
     }
+  };
+
+  // A sum (or, on an oracle of log|y|, a product) of functions of disjoint groups of inputs (separate.ts): each group
+  // searched on its own, in a share of the time left, and the sums (products) of their most promising formulas refitted
+  // on the rows. False when the oracle shows no such groups.
+  const discoverSeparated = (oracle: Oracle): boolean => {
+    const kind: Separation = oracle.logTarget ? 'product' : 'sum';
+    const groups = additiveGroups(interactions(oracle.kan, input), oracle.rmse);
+    if (!groups) return false;
+    const fromOracle = oracleParts(oracle.kan, input, groups, kind);
+    const parts = splineParts(input, groups, fromOracle, kind) ?? fromOracle;
+    const formulas: Expr[][] = groups.map(() => []);
+    const exact = groups.map(() => false);
+    const cutShort = groups.map(() => false);
+    const perGroup = Math.max(1, Math.floor(SEPARATED_SUMS ** (1 / groups.length)));
+    // Which search made each group's part (0: the oracle or splines), and what the others' were when it was searched.
+    const made = groups.map(() => 0);
+    const seen: (number[] | null)[] = groups.map(() => null);
+    let searches = 0;
+    /**
+     * Searches group g on y less the other groups' parts, for this many seconds; its chosen formula becomes its part.
+     * Returns that formula's complexity.
+     */
+    const search = (g: number, seconds: number): number => {
+      const members = groups[g]!;
+      seen[g] = made.slice();
+      const problem = groupProblem(input, members, parts.filter((_, h) => h !== g), kind);
+      const inner = discoverFormula(problem, { ...options, fineGrid, timeBudget: seconds }, hooks, true, false);
+      parts[g] = formulaPart(inner.chosen.expr, input, members, kind);
+      made[g] = ++searches;
+      exact[g] = inner.exact;
+      cutShort[g] = inner.timedOut;
+      const best = Math.min(...inner.contenders.map((f) => f.valRmse));
+      const promising = [inner.chosen, ...inner.contenders.filter((f) => f !== inner.chosen && f.valRmse <= CONTENDER_FACTOR * best).sort((a, b) => a.complexity - b.complexity)];
+      formulas[g] = promising.slice(0, perGroup).map((f) => substituteVariables(f.expr, (i): Expr => ({ kind: 'var', index: members[i]! })));
+      return inner.chosen.complexity;
+    };
+    const names = groups.map((members) => members.map((i) => input.inputNames[i]).join(',')).join(kind === 'sum' ? ' + ' : ' * ');
+    let combined = 0;
+    const combine = (): void => {
+      if (combined === searches || formulas.some((f) => f.length === 0)) return;
+      combined = searches;
+      for (const items of cartesian(formulas)) add(kind === 'sum' ? { kind: 'add', terms: items } : { kind: 'mul', factors: items }, `${kind === 'sum' ? 'sum' : 'product'} of groups ${names}`, {}, null);
+      finishNearExact();
+    };
+    // Two passes (backfitting). The group that carries most of the target goes first: the oracle's or the splines' error
+    // is the smallest share of its part. Each later group's target is y less the formulas found before it, exact where
+    // those are the laws (a search on an exact target ends as soon as it finds its law). First-pass searches are short
+    // (FIRST_PASS_SHARE of this step's time between them): on a target that is not exact they find the simple parts
+    // (x1, exp(-x2)) and read a curve the target's error hides as a tangle. The second pass searches again each group
+    // whose search was not exact and whose target has changed since or whose search ran out of time, the most complex
+    // formula first, each search taking
+    // half of the time left: where the others are now laws, its target is exact (x1*exp(-x2)*sin(x3^2): sin(x3^2) read
+    // as a ratio of 39 nodes on the splines' target, as itself on y/(x1*exp(-x2))).
+    const deadline = now() + 1000 * SEPARATED_SHARE * (options.timeBudget - (now() - t0) / 1000);
+    const firstPass = (FIRST_PASS_SHARE * (deadline - now())) / 1000 / groups.length;
+    const order = groups.map((_, g) => g).sort((a, b) => partSize(parts[b]!) - partSize(parts[a]!));
+    const complexity = groups.map(() => 0);
+    for (const g of order) {
+      if (exactFound() || outOfTime()) break;
+      complexity[g] = search(g, firstPass);
+      combine();
+    }
+    const secondOrder = order.slice().sort((a, b) => complexity[b]! - complexity[a]!);
+    for (const g of secondOrder) {
+      if (exactFound() || outOfTime() || now() >= deadline) break;
+      if (exact[g] || (!cutShort[g] && seen[g]!.every((v, h) => h === g || v === made[h]))) continue;
+      search(g, (deadline - now()) / 1000 / 2);
+      combine();
+    }
+    combine();
+    return true;
   };
 
   // Laws that are simple in a function of y (AI Feynman's transforms): asin of a product, 1/(1/x1 + x3/x2), and the
@@ -308,6 +387,17 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
   const offFront = [...pool.values()].filter((f) => f.valRmse <= accurate && !onFront.has(exprKey(f.expr))).sort((a, b) => a.valRmse - b.valRmse);
   const contenders = [...front, ...offFront.slice(0, MAX_CONTENDERS)];
   return { front, contenders, chosen: chosen!, tried: pool.size, timedOut, exact: exactFound() };
+}
+
+/** Share of the time left that the searches of separate groups take together, and the sums (products) tried at most. */
+const SEPARATED_SHARE = 0.6;
+const SEPARATED_SUMS = 36;
+/** The first pass over the groups takes this share of the separation's time, in equal parts. */
+const FIRST_PASS_SHARE = 0.25;
+
+/** Every choice of one element from each list. */
+function cartesian<T>(lists: readonly (readonly T[])[]): T[][] {
+  return lists.reduce<T[][]>((acc, list) => acc.flatMap((prefix) => list.map((item) => [...prefix, item])), [[]]);
 }
 
 /** Share of the time left that the target transforms may take together. */

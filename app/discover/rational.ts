@@ -13,10 +13,31 @@ import type { Expr } from '../symbolic/algebra/expr';
 import { inverseDense, leastSquaresQR, normalEquations } from '../util/linalg';
 import { EXACT, NEGLIGIBLE, monomialColumn, monomialExpr, monomials, polynomialSmooth } from './polynomial';
 import { bic } from './significant';
-import { productSign, standardDeviation } from './structures';
+import { splineSmooth } from './spline';
+import { standardDeviation } from './structures';
 
-/** Highest total degree of the numerator and of the denominator. */
-const MAX_RATIONAL_DEGREE = 3;
+/**
+ * Highest total degree of the numerator and of the denominator: 3, or more where the inputs are few, up to the degree at
+ * which one polynomial has MAX_TERMS monomials (as three inputs have at degree 3) and at most MAX_DEGREE. A curve of one
+ * input such as x^4/(1 + x^4) (Pagie's law, one term per input) needs degree 4; a separated group (separate.ts) is often
+ * such a curve.
+ */
+const MIN_DEGREE = 3;
+const MAX_DEGREE = 6;
+const MAX_TERMS = 20;
+
+export function maxRationalDegree(inputs: number): number {
+  let degree = MIN_DEGREE;
+  while (degree < MAX_DEGREE && monomialCount(inputs, degree + 1) <= MAX_TERMS) degree++;
+  return degree;
+}
+
+/** Monomials of total degree 0..degree in this many inputs: (inputs + degree choose degree). */
+function monomialCount(inputs: number, degree: number): number {
+  let count = 1;
+  for (let k = 1; k <= degree; k++) count = (count * (inputs + k)) / k;
+  return Math.round(count);
+}
 /** Most unknown coefficients of one fit (numerator's and denominator's monomials, less the unit). */
 const MAX_UNKNOWNS = 90;
 /** Rows a candidate is screened on (at least this many, and at least 4 per unknown); exact ones are refitted on all. */
@@ -132,7 +153,7 @@ function polynomialExpr(ms: number[][], c: Float64Array): Expr {
 
 /**
  * The rational function of the inputs, in lowest degrees, that predicts the rows' target exactly; null when none of
- * degree at most MAX_RATIONAL_DEGREE over MAX_RATIONAL_DEGREE does. A law whose denominator is constant is a polynomial
+ * degree at most maxRationalDegree over the same does. A law whose denominator is constant is a polynomial
  * and is left to exactPolynomial.
  */
 export function exactRational(data: FitData): Expr | null {
@@ -140,8 +161,9 @@ export function exactRational(data: FitData): Expr | null {
   if (!(spread > 0) || !data.y.every(Number.isFinite) || data.columns.length === 0) return null;
   if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
   const pairs: [number, number][] = [];
-  for (let total = 1; total <= 2 * MAX_RATIONAL_DEGREE; total++) {
-    for (let dq = 1; dq <= Math.min(total, MAX_RATIONAL_DEGREE); dq++) if (total - dq <= MAX_RATIONAL_DEGREE) pairs.push([total - dq, dq]);
+  const most = maxRationalDegree(data.columns.length);
+  for (let total = 1; total <= 2 * most; total++) {
+    for (let dq = 1; dq <= Math.min(total, most); dq++) if (total - dq <= most) pairs.push([total - dq, dq]);
   }
   for (const [dp, dq] of pairs) {
     const numerator = monomialsUpTo(data.columns.length, dp);
@@ -160,6 +182,9 @@ export function exactRational(data: FitData): Expr | null {
       if (!full || !(rmsError(full, all) <= EXACT * spread)) continue;
       const sparse = sparsify(full, all, spread);
       if (!sparse) continue;
+      // Beyond degree 3 a dense ratio fits any smooth curve of a short range to this precision (exp(x) on [0, 2] at
+      // degree 4 over 4: a Pade approximant, not a law); there only a ratio that leaves out most monomials is one.
+      if (Math.max(dp, dq) > MIN_DEGREE && 2 * (sparse.numerator.length + sparse.denominator.length) > numerator.length + denominator.length) continue;
       // Q constant: a polynomial, which exactPolynomial writes.
       if (sparse.denominator.every((m) => m.every((e) => e === 0))) return null;
       const f = normalized(sparse);
@@ -186,12 +211,14 @@ export function significantRational(data: FitData, weights: Float64Array | null 
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite) || data.columns.length === 0) return null;
   if (!data.columns.every((c) => c.every(Number.isFinite))) return null;
-  const smooth = polynomialSmooth(data, weights);
+  // A curve of one input is smoothed by a spline, which follows a steep rise that a polynomial of every monomial cannot.
+  const smooth = data.columns.length === 1 ? splineSmooth(data.columns[0]!, data.y, weights) : polynomialSmooth(data, weights);
   if (!smooth) return null;
   const smoothed: FitData = { ...data, y: smooth };
   const whole: { cols: MonomialColumns; unit: number; rowWeights: Float64Array; score: number }[] = [];
-  for (let dp = 0; dp <= MAX_RATIONAL_DEGREE; dp++) {
-    for (let dq = 1; dq <= MAX_RATIONAL_DEGREE; dq++) {
+  const most = maxRationalDegree(data.columns.length);
+  for (let dp = 0; dp <= most; dp++) {
+    for (let dq = 1; dq <= most; dq++) {
       const numerator = monomialsUpTo(data.columns.length, dp);
       const denominator = monomialsUpTo(data.columns.length, dq);
       const unknowns = numerator.length + denominator.length - 1;
@@ -200,11 +227,11 @@ export function significantRational(data: FitData, weights: Float64Array | null 
       for (let unit = 0; unit < denominator.length; unit++) {
         // Degrees above the law's leave Q undetermined (P and Q share any factor) and usually make it cross zero.
         const first = solve(cols, unit);
-        const q = first ? combination(cols.q, first.q, data.n) : null;
-        if (!q || !keepsAwayFromZero(q)) continue;
+        if (!first || !keepsAwayFromZero(cols.data, cols.denominator, first.q)) continue;
+        const q = combination(cols.q, first.q, data.n);
         const rowWeights = q.map((v, s) => (weights ? weights[s]! : 1) / (v * v));
         const fit = solve(cols, unit, rowWeights) ?? first!;
-        if (!keepsAwayFromZero(combination(cols.q, fit.q, data.n))) continue;
+        if (!keepsAwayFromZero(cols.data, cols.denominator, fit.q)) continue;
         const sse = weightedSse(fit, { ...cols, data }, weights);
         if (Number.isFinite(sse)) whole.push({ cols, unit, rowWeights, score: bic(sse, data.n, unknowns) });
       }
@@ -293,7 +320,7 @@ function thinByBic(cols: MonomialColumns, data: FitData, unit: number, rowWeight
   const coefficient = (k: number): number => w[active.indexOf(k)]! / scales[k]!;
   const qs = Float64Array.from(qIndices, (k) => (k === unit ? 1 : coefficient(np + others.indexOf(k))));
   const fit: RationalFit = { numerator: keptP.map((k) => cols.numerator[k]!), denominator: qIndices.map((k) => cols.denominator[k]!), p: Float64Array.from(keptP, coefficient), q: qs };
-  return keepsAwayFromZero(combination(qIndices.map((k) => cols.q[k]!), fit.q, n)) ? { fit, score: current } : null;
+  return keepsAwayFromZero(data, fit.denominator, fit.q) ? { fit, score: current } : null;
 }
 
 /** The residual sum of squares of P/Q against y, each row weighted when weights are given. */
@@ -306,10 +333,45 @@ function weightedSse(fit: RationalFit, cols: MonomialColumns, weights: Float64Ar
   return ss;
 }
 
-/** A denominator that keeps one sign, well away from zero, over the rows. */
-function keepsAwayFromZero(q: Float64Array): boolean {
-  return q.every(Number.isFinite) && productSign(q, NOISY_POLE_CLEARANCE) !== 0;
+/**
+ * A denominator (its monomials and their coefficients) that keeps one sign over the rows and nowhere comes near a pole:
+ * at every row its Newton distance to zero, |Q| / |grad Q| with each input measured in its range over the rows, is at
+ * least NOISY_POLE_CLEARANCE. The test is scale-free: 1 + x^4 over [0.2, 4] spans a factor of 250 and is a law's
+ * denominator (x^4/(1 + x^4)), where a bound relative to its largest value took it for a near pole; x1 over [0.001, 1]
+ * and x1 - x2 + 0.001 over the unit square are near poles.
+ */
+function keepsAwayFromZero(data: FitData, monomials: readonly number[][], coefficients: Float64Array): boolean {
+  const ranges = data.columns.map((c) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of c) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return hi - lo;
+  });
+  const value = combination(monomials.map((m) => monomialColumn(m, data)), coefficients, data.n);
+  // Each input's partial derivative of Q, times the input's range.
+  const slopes = data.columns.map((_, i) => {
+    const slope = new Float64Array(data.n);
+    monomials.forEach((m, k) => {
+      if (m[i] === 0) return;
+      const column = monomialColumn(m.map((e, j) => (j === i ? e - 1 : e)), data);
+      for (let s = 0; s < data.n; s++) slope[s]! += coefficients[k]! * m[i]! * column[s]! * ranges[i]!;
+    });
+    return slope;
+  });
+  let sign = 0;
+  for (let s = 0; s < data.n; s++) {
+    const q = value[s]!;
+    let gradient = 0;
+    for (const slope of slopes) gradient += slope[s]! ** 2;
+    if (!Number.isFinite(q) || !Number.isFinite(gradient) || q === 0 || !(Math.abs(q) >= NOISY_POLE_CLEARANCE * Math.sqrt(gradient))) return false;
+    if (sign === 0) sign = Math.sign(q);
+    else if (Math.sign(q) !== sign) return false;
+  }
+  return sign !== 0;
 }
 
-/** A noisy ratio's denominator must keep above this fraction of its largest magnitude on the rows. */
+/** A noisy ratio's denominator must keep this fraction of the inputs' ranges (its Newton distance) from zero at every row. */
 const NOISY_POLE_CLEARANCE = 1e-2;

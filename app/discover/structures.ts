@@ -287,34 +287,62 @@ function rSquared(prediction: Float64Array, y: Float64Array): number {
 
 /**
  * A law of one input, read off the data itself: the best-ranked library functions c * f(a*x + b) + d and the best
- * two-term functions of x (pair.ts), each as a formula. No network stands between the data and the fit, so a factor
- * such as sin(x)/x, which a KAN's edges approximate piece by piece, is found when it is the law.
+ * two-term functions of x (pair.ts), each as a formula; and the best-ranked c * f(a*g(x) + b) + d for a few inner
+ * functions g (INNER_FUNCTIONS). No network stands between the data and the fit, so a factor such as sin(x)/x, which a
+ * KAN's edges approximate piece by piece, is found when it is the law, and so is a composition such as sin(x^2) on
+ * [-1.5, 1.5] or log(1 + x^2), which a sum KAN [1, 1, 1] reads only from some draws of the rows.
  */
 export function univariateCandidates(raw: FitData, inputName: string, lib: readonly LibraryFunction[]): ComposedCandidate[] {
   if (raw.columns.length !== 1) return [];
   const x = raw.columns[0]!;
+  const out: ComposedCandidate[] = [];
+  const push = (fn: LibraryFunction, abcd: number[], source: string, inner: InnerFunction | null): void => {
+    const kan = Kan.create({ width: [1, 1], grid: 3, k: 3 }, new Rng(0));
+    setSymbolic(kan, { layer: 0, input: 0, output: 0 }, fn, abcd);
+    try {
+      const expr = multKanToExpr(kan, null, [inputName], PRODUCT_FACTORS);
+      out.push({ expr: inner ? substituteVariables(expr, () => inner.expr({ kind: 'var', index: 0 })) : expr, source, edges: { '0.0.0': inner ? `${fn.name} of ${inner.name}` : fn.name }, kan: null });
+    } catch {
+      // A template that does not compose (none of the library's) is skipped.
+    }
+  };
   const ranked = rankSymbolic(prepareEdgeSamples(x, raw.y), { lib }).ranked;
+  for (const s of bestSingles(ranked)) push(s.fn, [s.a, s.b, s.c, s.d], 'univariate', null);
+  for (const p of fitPairs(x, raw.y, ALTERNATIVES_PER_EDGE)) push(p.fn, [1, 0, p.c, p.d], 'univariate', null);
+  for (const inner of INNER_FUNCTIONS) {
+    if (!x.every(inner.applies)) continue;
+    const z = x.map(inner.value);
+    if (!z.every(Number.isFinite)) continue;
+    const innerRanked = rankSymbolic(prepareEdgeSamples(z, raw.y), { lib }).ranked;
+    for (const s of bestSingles(innerRanked)) push(s.fn, [s.a, s.b, s.c, s.d], `univariate of ${inner.name}`, inner);
+  }
+  return out;
+}
+
+/** The best-ranked fits over ALTERNATIVE_R2 (at most ALTERNATIVES_PER_EDGE) and the most accurate one. */
+function bestSingles(ranked: readonly Suggestion[]): Suggestion[] {
   const singles = ranked.filter((s) => s.r2 >= ALTERNATIVE_R2).slice(0, ALTERNATIVES_PER_EDGE);
   // As for an edge: the ranking weighs simplicity down to 1 - R^2 = 1e-5, and the law is the most accurate (atan(z) ranks
   // behind an exponential that is 1e-3 off).
   const mostAccurate = mostAccurateOf(ranked);
   if (mostAccurate && !singles.includes(mostAccurate)) singles.push(mostAccurate);
-  const fits = [
-    ...singles.map((s) => ({ fn: s.fn, abcd: [s.a, s.b, s.c, s.d] })),
-    ...fitPairs(x, raw.y, ALTERNATIVES_PER_EDGE).map((p) => ({ fn: p.fn, abcd: [1, 0, p.c, p.d] })),
-  ];
-  const out: ComposedCandidate[] = [];
-  for (const { fn, abcd } of fits) {
-    const kan = Kan.create({ width: [1, 1], grid: 3, k: 3 }, new Rng(0));
-    setSymbolic(kan, { layer: 0, input: 0, output: 0 }, fn, abcd);
-    try {
-      out.push({ expr: multKanToExpr(kan, null, [inputName], PRODUCT_FACTORS), source: 'univariate', edges: { '0.0.0': fn.name }, kan: null });
-    } catch {
-      // A template that does not compose (none of the library's) is skipped.
-    }
-  }
-  return out;
+  return singles;
 }
+
+/** An inner function g of a one-input law c * f(a*g(x) + b) + d, where x keeps in its domain. */
+interface InnerFunction {
+  name: string;
+  applies: (x: number) => boolean;
+  value: (x: number) => number;
+  expr: (x: Expr) => Expr;
+}
+
+const INNER_FUNCTIONS: readonly InnerFunction[] = [
+  { name: 'x^2', applies: () => true, value: (v) => v * v, expr: (x) => ({ kind: 'pow', base: x, exponent: { kind: 'const', value: 2, exact: { p: 2, q: 1, basis: 'one' } } }) },
+  { name: '1/x', applies: (v) => v !== 0, value: (v) => 1 / v, expr: (x) => ({ kind: 'pow', base: x, exponent: { kind: 'const', value: -1, exact: { p: -1, q: 1, basis: 'one' } } }) },
+  { name: 'log x', applies: (v) => v > 0, value: Math.log, expr: (x) => ({ kind: 'fn', name: 'log', arg: x }) },
+  { name: 'exp x', applies: () => true, value: Math.exp, expr: (x) => ({ kind: 'fn', name: 'exp', arg: x }) },
+];
 
 /** The symbolic model's formula as an expression in the raw inputs; null when it cannot be written (e.g. a pole). */
 function compose(model: Kan | MultKan, ctx: StructureContext, target: TargetScale | undefined): Expr | null {

@@ -497,9 +497,29 @@ function apply(name: FnName, arg: Expr): Expr {
     case 'sin':
     case 'cos':
       return shiftQuarterTurns(name, arg);
+    case 'tanh': {
+      const ratio = tanhOfLog(arg);
+      if (ratio) return ratio;
+      return evenOdd(name, arg);
+    }
     default:
       return ODD.has(name) || EVEN.has(name) ? evenOdd(name, arg) : { kind: 'fn', name, arg };
   }
+}
+
+/**
+ * tanh(c*log(u)) for a rational c as 1 - 2/(u^(2c) + 1): a fitted logistic in log u is that ratio of powers, and written
+ * so it reads as the law, its constant joining the others (tanh(2*log(x))/2 + 1/2 is 1 - 1/(x^4 + 1), Pagie's
+ * x^4/(1 + x^4)). Null for any other argument.
+ */
+function tanhOfLog(arg: Expr): Expr | null {
+  const { coef, rest } = splitCoefficient(arg);
+  if (rest === null || rest.kind !== 'fn' || rest.name !== 'log' || coef.exact?.basis !== 'one') return null;
+  // tanh is odd: a negative c is the negated form of |c|, so that u keeps a positive power.
+  const sign = Math.sign(coef.exact.p);
+  const exponent = exactConst(2 * Math.abs(coef.exact.p), coef.exact.q);
+  if (!exponent || sign === 0) return null;
+  return sum([exactConst(sign, 1)!, product([exactConst(-2 * sign, 1)!, power(sum([power(rest.arg, exponent), ONE]), MINUS_ONE)])]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactRational, significantRational } from '../../../app/discover/rational';
+import { exactRational, maxRationalDegree, significantRational } from '../../../app/discover/rational';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
 import { rows } from './law-rows';
@@ -77,5 +77,33 @@ describe('exact rational laws', () => {
     // 1/(x1 - x2 + 0.001) with both in [0, 1]: the rows straddle the pole, where a fitted denominator's sign and size
     // are noise; nothing is offered.
     expect(significantRational(rows((x) => 1 / (x[0]! - x[1]! + 1e-3), [[0, 1], [0, 1]], 800, 3))).toBeNull();
+  });
+});
+
+describe('ratios of higher degree in few inputs', () => {
+  it('reads x^4/(1 + x^4) off exact and nearly exact rows of one input, whose denominator spans a factor of 250 without a pole', () => {
+    // Degree 4 over 4: beyond the degree 3 that three inputs are held to. On [0.2, 4] the denominator 1 + x^4 runs from
+    // 1 to 257; a pole test relative to its largest value took it for a near pole and kept only degree-3 look-alikes
+    // (4.5e-5 off on rows with noise of 1e-6).
+    const law = (x: number[]): number => x[0]! ** 4 / (1 + x[0]! ** 4) + 0.3;
+    const exact = exactRational(rows(law, [[0.2, 4]], 800, 3))!;
+    expect(termCounts(exact)).toEqual([2, 2]);
+    const fresh = rows(law, [[0.2, 4]], 50, 4);
+    for (const noise of [1e-6, 1e-5]) {
+      const noisy = rows(law, [[0.2, 4]], 800, 3);
+      const rng = new Rng(7);
+      noisy.y.forEach((v, s) => (noisy.y[s] = v + noise * rng.normal()));
+      const found = significantRational(noisy)!;
+      expect(termCounts(found), `noise ${noise}`).toEqual([2, 2]);
+      const values = evaluateExpr(found, fresh.columns, fresh.n);
+      for (let s = 0; s < fresh.n; s++) expect(Math.abs(values[s]! - fresh.y[s]!)).toBeLessThan(10 * noise);
+    }
+  });
+
+  it('holds three inputs to degree 3 and lets fewer go higher, where only a sparse ratio is a law', () => {
+    expect([1, 2, 3, 4, 8].map(maxRationalDegree)).toEqual([6, 4, 3, 3, 3]);
+    // A Pade-like ratio of degree 4 over 4, every monomial in it, follows exp(x) on [0, 2] to 1e-9 of its spread.
+    expect(exactRational(rows((x) => Math.exp(x[0]!), [[0, 2]], 600))).toBeNull();
+    expect(exactRational(rows((x) => Math.sin(x[0]!), [[0, 1]], 600))).toBeNull();
   });
 });

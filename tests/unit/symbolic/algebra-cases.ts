@@ -67,4 +67,7 @@ export const ALGEBRA_CASES: readonly AlgebraCase[] = [
   // Half powers of pi stay exact: a Gaussian's normalisation, a diffusion kernel's.
   { input: 'exp(-x1^2/2) / sqrt(2*pi)', expected: 'exp(-x1**2/2)/sqrt(2*pi)' },
   { input: 'x2 / sqrt(4*pi*x1*x3)', expected: 'x2/(2*sqrt(pi)*sqrt(x1)*sqrt(x3))' },
+  // A logistic in log x is a ratio of powers of x: Pagie's x^4/(1 + x^4) as a fitted tanh.
+  { input: 'tanh(2*log(x1))/2 + 0.5', expected: '1 - 1/(x1**4 + 1)' },
+  { input: 'tanh(-log(x1)/2)', expected: '2/(x1 + 1) - 1' },
 ];
