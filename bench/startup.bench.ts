@@ -99,17 +99,22 @@ function timeProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Proc
 const ISSUE_FIGURES = { help: 0.31, oneStep: 1.5, fit50: 1.34, hellokan: 2.5 };
 
 /**
- * The 50-step fit's final test RMSE when issue 15's speed work began: faster kernels must give it to 1e-9 relative (on the
- * reference backend, bit for bit).
+ * The 50-step fit's final test RMSE, which faster kernels must give to 1e-9 relative (on the reference backend, bit for
+ * bit). Issue 15's speed work began at ISSUE15_FIT50_TEST_RMSE; c5ed182 (issue 16) then made a KAN predict past its
+ * training rows' range along each edge's secant, which changed the test RMSE of the same fit (some test rows lie past
+ * the training rows' range) while its training RMSE stayed 0.03549105075280881 bit for bit; every change since keeps
+ * this value.
  */
-const FIT50_TEST_RMSE = 0.03586213566008183;
+const FIT50_TEST_RMSE = 0.03838165790243538;
+const ISSUE15_FIT50_TEST_RMSE = 0.03586213566008183;
 
 /** Issue 15's grid update at G=500 on [100,100,1], batch 1024: about 30 Adam steps of the same model. */
 const ISSUE_GRID_UPDATE_ADAM_STEPS = 30;
 
-/** "0.0358621 (reference 0.03586213566008183, relative difference 0)". */
+/** "0.0383817 (reference 0.03838165790243538, relative difference 0; ...)". */
 function againstReferenceRmse(rmse: number): string {
-  return `${rmse} (issue 15's ${FIT50_TEST_RMSE}, relative difference ${(Math.abs(rmse - FIT50_TEST_RMSE) / FIT50_TEST_RMSE).toExponential(1)})`;
+  const difference = Math.abs(rmse - FIT50_TEST_RMSE) / FIT50_TEST_RMSE;
+  return `${rmse} (reference ${FIT50_TEST_RMSE}, relative difference ${difference === 0 ? '0' : difference.toExponential(1)}; issue 15's ${ISSUE15_FIT50_TEST_RMSE} was before issue 16's secant past the training range)`;
 }
 
 /** "0.41 x the issue's 1.5 s" (CPU seconds when given, else wall). */

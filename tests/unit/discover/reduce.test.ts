@@ -5,42 +5,7 @@ import { standardisedTarget } from '../../../app/discover/structures';
 import { evaluateExpr } from '../../../app/symbolic/algebra/expr';
 import type { Batch } from '../../../app/train/types';
 import { Rng } from '../../../app/util/rng';
-
-/** A problem of raw inputs (no standardiser) drawn uniformly from ranges, with y = law(x) and a 200-row validation split. */
-function problemOf(law: (x: number[]) => number, ranges: [number, number][], rows = 600): DiscoverInput {
-  const rng = new Rng(3);
-  const nIn = ranges.length;
-  const make = (n: number): { batch: Batch; columns: Float64Array[] } => {
-    const x = new Float64Array(n * nIn);
-    const y = new Float64Array(n);
-    for (let s = 0; s < n; s++) {
-      const row = ranges.map(([lo, hi]) => lo + (hi - lo) * rng.uniform());
-      row.forEach((v, i) => (x[s * nIn + i] = v));
-      y[s] = law(row);
-    }
-    return { batch: { x, y, n }, columns: ranges.map((_, i) => Float64Array.from({ length: n }, (_, s) => x[s * nIn + i]!)) };
-  };
-  const train = make(rows);
-  const validation = make(200);
-  return {
-    inputNames: ranges.map((_, i) => `x${i + 1}`),
-    standardizer: null,
-    train: train.batch,
-    validation: validation.batch,
-    rawTrain: { columns: train.columns, y: train.batch.y, n: rows },
-    rawValidation: { columns: validation.columns, y: validation.batch.y, n: 200 },
-  };
-}
-
-/**
- * The law itself as the oracle (model inputs are raw here), predicting the target standardised as a trained oracle does:
- * the symmetry test with exact gradients, up to differencing.
- */
-function exactOracle(law: (x: number[]) => number, problem: DiscoverInput): { forward: (x: Float64Array, n: number) => Float64Array } {
-  const nIn = problem.inputNames.length;
-  const { mean, scale } = standardisedTarget(problem.train, problem.validation);
-  return { forward: (x, n) => Float64Array.from({ length: n }, (_, s) => (law(Array.from({ length: nIn }, (_, i) => x[s * nIn + i]!)) - mean) / scale) };
-}
+import { lawOracle, problemOf } from './law-rows';
 
 describe('the symmetry test', () => {
   it('finds the one combination a law depends on, and scores every other pair far above the threshold', () => {
@@ -60,7 +25,7 @@ describe('the symmetry test', () => {
     ];
     for (const [name, law, ranges, expected] of laws) {
       const problem = problemOf(law, ranges);
-      const symmetries = findSymmetries(exactOracle(law, problem), problem);
+      const symmetries = findSymmetries(lawOracle(law, problem), problem);
       const [best, ...rest] = symmetries;
       const degree = best!.combination === 'scaling' ? `^${best!.degree}` : '';
       expect(`${best!.i},${best!.j},${best!.combination}${degree}`, name).toBe(expected);
@@ -89,13 +54,13 @@ describe('the symmetry test', () => {
       expect(best!.score, name).toBeLessThan(1e-4);
     }
     const signChange = problemOf((x) => x[0]! - x[1]!, [[0, 1], [0, 1]]);
-    expect(() => findSymmetries(exactOracle((x) => x[0]! - x[1]!, signChange), signChange, true)).toThrow(/one sign/);
+    expect(() => findSymmetries(lawOracle((x) => x[0]! - x[1]!, signChange), signChange, true)).toThrow(/one sign/);
   });
 
   it('skips an input the law ignores (any combination with it would hold trivially)', () => {
     const law = (x: number[]): number => x[0]! ** 2;
     const problem = problemOf(law, [[1, 2], [1, 2]]);
-    expect(findSymmetries(exactOracle(law, problem), problem)).toEqual([]);
+    expect(findSymmetries(lawOracle(law, problem), problem)).toEqual([]);
   });
 });
 

@@ -3,50 +3,9 @@
  * group's target is left with, and the spline refit of one-input parts.
  */
 import { describe, expect, it } from 'vitest';
-import type { DiscoverInput } from '../../../app/discover/discover';
 import { type Part, additiveGroups, formulaPart, groupProblem, interactions, oracleParts, splineParts } from '../../../app/discover/separate';
-import { standardisedTarget } from '../../../app/discover/structures';
 import type { Expr } from '../../../app/symbolic/algebra/expr';
-import type { Batch } from '../../../app/train/types';
-import { Rng } from '../../../app/util/rng';
-
-/** A problem of raw inputs (no standardiser) drawn uniformly from ranges, with y = law(x) (plus noise) and a 200-row validation split. */
-function problemOf(law: (x: number[]) => number, ranges: [number, number][], noise = 0): DiscoverInput {
-  const rng = new Rng(3);
-  const nIn = ranges.length;
-  const make = (n: number): { batch: Batch; columns: Float64Array[] } => {
-    const x = new Float64Array(n * nIn);
-    const y = new Float64Array(n);
-    for (let s = 0; s < n; s++) {
-      const row = ranges.map(([lo, hi]) => lo + (hi - lo) * rng.uniform());
-      row.forEach((v, i) => (x[s * nIn + i] = v));
-      y[s] = law(row) + noise * rng.normal();
-    }
-    return { batch: { x, y, n }, columns: ranges.map((_, i) => Float64Array.from({ length: n }, (_, s) => x[s * nIn + i]!)) };
-  };
-  const train = make(800);
-  const validation = make(200);
-  return {
-    inputNames: ranges.map((_, i) => `x${i + 1}`),
-    standardizer: null,
-    train: train.batch,
-    validation: validation.batch,
-    rawTrain: { columns: train.columns, y: train.batch.y, n: 800 },
-    rawValidation: { columns: validation.columns, y: validation.batch.y, n: 200 },
-  };
-}
-
-/** The law itself as the oracle, predicting the standardised target as a trained oracle does; `error` adds a smooth misfit. */
-function lawOracle(law: (x: number[]) => number, problem: DiscoverInput, error: (x: number[]) => number = () => 0): { forward: (x: Float64Array, n: number) => Float64Array } {
-  const nIn = problem.inputNames.length;
-  const { mean, scale } = standardisedTarget(problem.train, problem.validation);
-  return {
-    forward: (x, n) => Float64Array.from({ length: n }, (_, s) => {
-      const row = Array.from({ length: nIn }, (_, i) => x[s * nIn + i]!);
-      return (law(row) + error(row) - mean) / scale;
-    }),
-  };
-}
+import { lawOracle, problemOf } from './law-rows';
 
 const rms = (v: ArrayLike<number>): number => Math.sqrt(Array.from(v).reduce((a, x) => a + x * x, 0) / v.length);
 const centred = (v: Float64Array): Float64Array => {
