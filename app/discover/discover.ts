@@ -5,7 +5,8 @@
  * with the constant and linear formulas, and returns the Pareto front of (complexity, error on every row) with the
  * chosen formula (select.ts). A problem the product KAN does not solve is also reduced by its symmetries (reduce.ts: a pair
  * of inputs that enters only as a product, ratio, sum or difference becomes one input; a pair in which the target is
- * homogeneous becomes their ratio, the target divided by a power of one of them) and, after the first seed,
+ * homogeneous becomes their ratio, the target divided by a power of one of them), before that split where the target is a
+ * sum or product of functions of disjoint groups of inputs (separate.ts: each group searched alone) and, after the first seed,
  * searched with its target transformed (sin y, 1/y, 1/y^2), each a smaller search whose formulas are mapped back.
  * Where the oracle of that reduction shows the recipe's grid missing the law (reduce.ts needsFinerGrid), every later
  * structure is trained on the oracle's finer grid as well.
@@ -113,6 +114,8 @@ export interface DiscoverHooks {
 /**
  * reduce: whether a problem that the first structure does not solve exactly is also reduced by its symmetries
  * (reduce.ts) and searched with its target transformed, as smaller searches of their own (which do neither).
+ * separate: whether it is also split into groups of inputs whose functions add or multiply (separate.ts); a group's own
+ * search is reduced and transformed but not split again.
  */
 export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, hooks: DiscoverHooks = {}, reduce = true, separate = reduce): DiscoverResult {
   const now = hooks.now ?? (() => performance.now());
@@ -241,9 +244,8 @@ export function discoverFormula(input: DiscoverInput, options: DiscoverOptions, 
     // (FIRST_PASS_SHARE of this step's time between them): on a target that is not exact they find the simple parts
     // (x1, exp(-x2)) and read a curve the target's error hides as a tangle. The second pass searches again each group
     // whose search was not exact and whose target has changed since or whose search ran out of time, the most complex
-    // formula first, each search taking
-    // half of the time left: where the others are now laws, its target is exact (x1*exp(-x2)*sin(x3^2): sin(x3^2) read
-    // as a ratio of 39 nodes on the splines' target, as itself on y/(x1*exp(-x2))).
+    // formula first, each search taking half of the time left: where the others are now laws, its target is exact
+    // (x1*exp(-x2)*sin(x3^2): sin(x3^2) read as a ratio of 39 nodes on the splines' target, as itself on y/(x1*exp(-x2))).
     const deadline = now() + 1000 * SEPARATED_SHARE * (options.timeBudget - (now() - t0) / 1000);
     const firstPass = (FIRST_PASS_SHARE * (deadline - now())) / 1000 / groups.length;
     const order = groups.map((_, g) => g).sort((a, b) => partSize(parts[b]!) - partSize(parts[a]!));
