@@ -9,9 +9,11 @@
  * The oracle decides both questions. Inputs i and j interact when the mixed difference
  * f(x) - f(x with x_i from another row) - f(x with x_j from another row) + f(x with both) is not zero; it vanishes for
  * every pair of rows exactly when f is additive in x_i and x_j. The groups are the connected components of the pairs
- * that interact. A group's target is y less the other groups' parts, each part its partial dependence on the oracle
- * (the oracle averaged over the other inputs of other rows), so it carries the data's noise and the oracle's error of a
- * fraction of a percent; the sum of the groups' formulas is refitted on the rows themselves, where that error is gone.
+ * that interact. A group's target is y less the other groups' parts: a one-input group's part a cubic spline fitted to
+ * the rows, a larger group's its partial dependence on the oracle (the oracle averaged over the other inputs of other
+ * rows), and once a group's search has run, its formula. So a target carries the data's noise and the parts' error of
+ * a fraction of a percent or less; the sum of the groups' formulas is refitted on the rows themselves, where that error
+ * is gone.
  * For a product the same holds of log|y| and an oracle of it: a group's target is y divided by the other groups' factors.
  */
 import type { Standardizer } from '../data/standardize';
@@ -127,18 +129,14 @@ export function oracleParts(oracle: Pick<Kan, 'forward'>, problem: DiscoverInput
     }
     return out;
   };
-  const parts = groups.map((members) => ({ train: part(members, problem.train), validation: part(members, problem.validation) }));
   // The parts' means cancel in the sum of the groups' formulas, which is refitted; each is centred on the training rows.
-  for (const p of parts) {
-    const mean = p.train.reduce((a, v) => a + v, 0) / Math.max(1, p.train.length);
-    for (const values of [p.train, p.validation]) for (let s = 0; s < values.length; s++) values[s]! -= mean;
-  }
-  return parts;
+  return groups.map((members) => centred({ train: part(members, problem.train), validation: part(members, problem.validation) }));
 }
 
 /**
  * The parts of one-input groups refitted as cubic splines (spline.ts), all together by least squares on y less the
- * other groups' parts, on the grid that predicts the validation rows best: far closer to the law than an oracle's
+ * other groups' parts, on the grid (of SPLINE_INTERVALS, as far as the rows allow 4 per unknown) that predicts the
+ * validation rows best: far closer to the law than an oracle's
  * partial dependence (on x^4/(1 + x^4) + x2^4/(1 + x2^4) over [0.2, 4], 2e-5 of the target's spread against 4e-4), so
  * the first group's search sees a target nearly exact. The parts of larger groups stay as given; null when no group
  * has one input.
@@ -215,8 +213,8 @@ export function formulaPart(expr: Expr, problem: DiscoverInput, members: readonl
 
 /** The expression without its constant terms (of a sum) or factors (of a product). */
 function withoutConstant(e: Expr, kind: 'add' | 'mul'): Expr {
-  if (e.kind !== kind) return e;
-  const items = (e.kind === 'add' ? e.terms : e.kind === 'mul' ? e.factors : []).filter((t) => t.kind !== 'const');
+  if (e.kind !== kind || (e.kind !== 'add' && e.kind !== 'mul')) return e;
+  const items = (e.kind === 'add' ? e.terms : e.factors).filter((t) => t.kind !== 'const');
   if (items.length === 0) return { kind: 'const', value: kind === 'add' ? 0 : 1 };
   if (items.length === 1) return items[0]!;
   return kind === 'add' ? { kind: 'add', terms: items } : { kind: 'mul', factors: items };

@@ -290,7 +290,7 @@ function rSquared(prediction: Float64Array, y: Float64Array): number {
  * two-term functions of x (pair.ts), each as a formula; and the best-ranked c * f(a*g(x) + b) + d for a few inner
  * functions g (INNER_FUNCTIONS). No network stands between the data and the fit, so a factor such as sin(x)/x, which a
  * KAN's edges approximate piece by piece, is found when it is the law, and so is a composition such as sin(x^2) on
- * [-1.5, 1.5] or log(1 + x^2), which a sum KAN [1, 1, 1] reads only from some draws of the rows.
+ * [-1.5, 1.5], which a sum KAN [1, 1, 1] read from one draw of the rows and not from another.
  */
 export function univariateCandidates(raw: FitData, inputName: string, lib: readonly LibraryFunction[]): ComposedCandidate[] {
   if (raw.columns.length !== 1) return [];
