@@ -2,9 +2,14 @@
 
 Request (one line):  {"id", "truth", "found", "variables": ["x1", ...], "ranges": [[lo, hi], ...], "points", "seed"}
   truth: in the formula-dataset syntax (^ is a power, e is Euler's number); found: a formula report's `python` string.
-Reply (one line):    {"id", "nrmse", "exact", "close", "complexity", "truthComplexity", "error"}
+Reply (one line):    {"id", "nrmse", "exact", "law", "close", "complexity", "truthComplexity", "error"}
   nrmse = RMSE(found - truth) / std(truth) on `points` fresh uniform points of the ranges (numpy, seeded);
   exact: nrmse < 1e-6, close: nrmse < 1e-2; complexity = number of nodes of SymPy's expression tree.
+  law: exact, and equal to the truth as a formula: with each decimal constant replaced by the simple number it stands
+  for (the shortest nsimplify finds within 1e-9: a rational, or one with pi or e), found - truth is zero to 1e-25 of the truth at LAW_POINTS rational points of
+  the ranges, evaluated with 50 digits. A ratio of polynomials that follows exp(x) to 1e-8 over the ranges is exact
+  but not the law; a law whose constant did not snap (0.0225158 for 2/(9*pi^2)) is the law only where nsimplify finds
+  that number.
 A formula that does not parse, leaves numeric edges (phi_...) or is undefined somewhere on the ranges is reported with
 an error and nrmse null; the process carries on with the next line.
 """
@@ -17,6 +22,9 @@ from sympy.core.function import AppliedUndef
 
 EXACT = 1e-6
 CLOSE = 1e-2
+LAW_POINTS = 5
+LAW_DIGITS = 50
+LAW_TOLERANCE = 1e-25
 
 # The formula-dataset syntax's names that SymPy spells differently (app/data/formula.ts lists them).
 DATASET_NAMES = {
@@ -36,11 +44,39 @@ def values(expr, symbols, points):
     return np.broadcast_to(np.asarray(out, dtype=complex), points[0].shape)
 
 
+def simplest_number(value):
+    """The shortest of the numbers nsimplify finds for a decimal (a rational, or one with pi or e) within 1e-9 of it."""
+    target = float(value)
+    found = []
+    for constants in ([], [sympy.pi], [sympy.E]):
+        try:
+            candidate = sympy.nsimplify(value, constants, tolerance=1e-9 * max(abs(target), 1e-300))
+        except (TypeError, ValueError, RecursionError):
+            continue
+        if candidate.is_number and abs(float(candidate) - target) <= 1e-9 * abs(target):
+            found.append(candidate)
+    return min(found, key=lambda c: len(str(c))) if found else value
+
+
+def is_law(found, truth, symbols, ranges, rng):
+    """found equals truth once its decimals are the numbers they stand for: zero difference at rational points, in 50 digits."""
+    exact_found = found.xreplace({f: simplest_number(f) for f in found.atoms(sympy.Float)})
+    difference = exact_found - truth
+    for _ in range(LAW_POINTS):
+        at = {s: sympy.Rational(str(round(rng.uniform(lo, hi), 6))) for s, (lo, hi) in zip(symbols, ranges)}
+        scale = abs(sympy.N(truth.subs(at), LAW_DIGITS))
+        gap = abs(sympy.N(difference.subs(at), LAW_DIGITS))
+        if not (gap.is_number and scale.is_number) or not gap <= LAW_TOLERANCE * max(scale, 1):
+            return False
+    return True
+
+
 def judge(request):
     symbols = [sympy.Symbol(name) for name in request['variables']]
     by_name = {s.name: s for s in symbols}
-    truth = sympy.sympify(request['truth'], locals={**DATASET_NAMES, **by_name}, convert_xor=True)
-    reply = {'id': request['id'], 'nrmse': None, 'exact': False, 'close': False, 'complexity': None,
+    # The truth's decimals are the numbers written (1.2 is 6/5), as the law check needs them exact.
+    truth = sympy.sympify(request['truth'], locals={**DATASET_NAMES, **by_name}, convert_xor=True, rational=True)
+    reply = {'id': request['id'], 'nrmse': None, 'exact': False, 'law': False, 'close': False, 'complexity': None,
              'truthComplexity': node_count(truth), 'error': None}
     try:
         found = sympy.sympify(request['found'], locals=by_name)
@@ -66,7 +102,9 @@ def judge(request):
         reply['error'] = f'undefined at {int(undefined.sum())} of {len(undefined)} points'
         return reply
     nrmse = float(np.sqrt(np.mean((y_found.real - y_true) ** 2)) / np.std(y_true))
-    reply.update(nrmse=nrmse, exact=nrmse < EXACT, close=nrmse < CLOSE)
+    exact = nrmse < EXACT
+    law = exact and is_law(found, truth, symbols, request['ranges'], rng)
+    reply.update(nrmse=nrmse, exact=exact, law=law, close=nrmse < CLOSE)
     return reply
 
 
@@ -78,7 +116,7 @@ def main():
         try:
             reply = judge(request)
         except Exception as error:  # one bad formula must not end the run: report it and read the next line
-            reply = {'id': request.get('id'), 'nrmse': None, 'exact': False, 'close': False, 'complexity': None,
+            reply = {'id': request.get('id'), 'nrmse': None, 'exact': False, 'law': False, 'close': False, 'complexity': None,
                      'truthComplexity': None, 'error': f'{type(error).__name__}: {error}'[:300]}
         print(json.dumps(reply), flush=True)
 

@@ -19,7 +19,11 @@ export interface JudgeReply {
   id: string;
   /** RMSE(found - truth) / std(truth) on the fresh points; null when the formula could not be evaluated (see error). */
   nrmse: number | null;
+  /** nrmse < 1e-6. */
   exact: boolean;
+  /** Exact, and equal to the truth once its decimals are the simple numbers they stand for (see discovery-judge.py). */
+  law: boolean;
+  /** nrmse < 1e-2. */
   close: boolean;
   /** Nodes of SymPy's expression tree of the found formula, and of the truth. */
   complexity: number | null;

@@ -122,6 +122,7 @@ function printRow(cells: string[]): void {
 }
 
 function verdictText(row: Row): string {
+  if (row.verdict?.law) return 'law';
   if (row.verdict?.exact) return 'exact';
   if (row.verdict?.close) return 'close';
   return row.verdict?.nrmse === null || row.verdict === null ? 'failed' : '-';
@@ -164,7 +165,7 @@ export async function run(options: ReadonlyMap<string, string> = new Map()): Pro
   const judge = DiscoveryJudge.start(fileURLToPath(new URL('../../bench/discovery-judge.py', import.meta.url)));
   const noisy = noise > 0 ? `, noise ${noise} x the targets' RMS on the training rows` : '';
   console.log(`\ndiscovery: pipeline ${pipeline}, ${chosen.length} equations, KAN [nVars, 5, 1] grid 3, ${TRAIN_ROWS} train rows${noisy}, seed ${SEED}; judged by SymPy on ${JUDGE_POINTS} fresh points`);
-  console.log('verdict: exact = nRMSE < 1e-6, close = nRMSE < 1e-2 (nRMSE = RMSE / std of the truth); nodes = found/truth SymPy tree nodes');
+  console.log('verdict: law = exact and equal to the truth once its decimals are the simple numbers they stand for (50-digit check); exact = nRMSE < 1e-6; close = nRMSE < 1e-2 (nRMSE = RMSE / std of the truth); nodes = found/truth SymPy tree nodes');
   printRow(COLUMNS.map(([name]) => name));
   const rows: Row[] = [];
   try {
@@ -197,6 +198,7 @@ export async function run(options: ReadonlyMap<string, string> = new Map()): Pro
     noise,
     equations: total,
     exact: percent(rows.filter((r) => r.verdict?.exact).length, total),
+    'the law (exact, and equal to the truth as a formula)': percent(rows.filter((r) => r.verdict?.law).length, total),
     close: percent(rows.filter((r) => r.verdict?.close).length, total),
     'no number (failed run, no formula, or not evaluable)': rows.filter((r) => typeof r.verdict?.nrmse !== 'number').length,
     'median seconds per equation': total > 0 ? median(rows.map((r) => r.seconds)) : Number.NaN,

@@ -11,10 +11,10 @@ describe.skipIf(!hasSympy)('discovery judge (skipped without sympy and numpy in 
   const judge = DiscoveryJudge.start(fileURLToPath(new URL('../../../bench/discovery-judge.py', import.meta.url)));
   afterAll(() => judge.close());
 
-  const ask = (truth: string, found: string, vars = 3): Promise<Awaited<ReturnType<DiscoveryJudge['judge']>>> => {
+  const ask = (truth: string, found: string, vars = 3, range: [number, number] = [1, 5]): Promise<Awaited<ReturnType<DiscoveryJudge['judge']>>> => {
     const request: JudgeRequest = {
       id: found, truth, found, variables: Array.from({ length: vars }, (_, v) => `x${v + 1}`),
-      ranges: Array.from({ length: vars }, () => [1, 5] as [number, number]), points: 4000, seed: 1,
+      ranges: Array.from({ length: vars }, () => range), points: 4000, seed: 1,
     };
     return judge.judge(request);
   };
@@ -34,6 +34,21 @@ describe.skipIf(!hasSympy)('discovery judge (skipped without sympy and numpy in 
     const wrong = await ask('x1*x2*x3', 'x1*x2 + x3');
     expect(wrong).toMatchObject({ exact: false, close: false });
     expect(wrong.nrmse!).toBeGreaterThan(1e-2);
+  });
+
+  it('calls the law only a formula equal to the truth once its decimals are the numbers they stand for', async () => {
+    const decimals = await ask('x1/(4*pi*x2^2)', '0.0795774715459477*x1/x2**2', 2);
+    expect(decimals).toMatchObject({ exact: true, law: true });
+    const planck = await ask('x1^3/(exp(x1)-1)', '1/(-0.9999999999999*x1**(-3) + 1.0000000000002*exp(x1)/x1**3)', 1);
+    expect(planck).toMatchObject({ exact: true, law: true });
+    // A ratio of polynomials fitted to 1/(x (e^x + 1)) on [0.5, 3]: within 1e-6 of it there, so exact, but not the law.
+    const approximation = await ask('1/(x1*(exp(x1)+1))', '(-0.24877765070940386*x1 + 0.05088741000477499*x1**2 - 0.0050588218204818125*x1**3 + 0.00020460014656852933*x1**4 + 0.5000096465898518)/(x1 + 0.002565665678988434*x1**2 + 0.1027500398484492*x1**3)', 1, [0.5, 3]);
+    expect(approximation.nrmse!).toBeLessThan(1e-6);
+    expect(approximation).toMatchObject({ exact: true, law: false });
+    // The truth's decimals are the numbers written: 1.2 is 6/5.
+    expect(await ask('1.2*x1 + x2', '6*x1/5 + x2', 2)).toMatchObject({ exact: true, law: true });
+    // A constant off in its ninth digit is exact to the bench's 1e-6, not the law.
+    expect(await ask('x1*x2', '1.000000005*x1*x2', 2)).toMatchObject({ exact: true, law: false });
   });
 
   it('counts the nodes of the expression tree as complexity', async () => {
