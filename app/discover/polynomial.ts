@@ -32,7 +32,7 @@ export const CLEARANCE = 0.05;
 
 /** A function of one input that products of two inputs are made of. */
 interface Factor {
-  name: 'x' | 'x2' | 'inv' | 'sqrt' | 'log' | 'exp' | 'expm' | 'sin' | 'cos';
+  name: 'x' | 'x2' | 'x3' | 'inv' | 'inv2' | 'inv3' | 'sqrt' | 'log' | 'exp' | 'expm' | 'sin' | 'cos' | 'sin2' | 'cos2' | 'gauss' | 'gauss2';
   f: (x: number) => number;
   expr: (x: Expr) => Expr;
   /** 'positive': needs x > 0; 'nonzero': x away from zero. */
@@ -49,6 +49,25 @@ const FACTORS: readonly Factor[] = [
   { name: 'expm', f: (x) => Math.exp(-x), expr: (x) => ({ kind: 'fn', name: 'exp', arg: { kind: 'mul', factors: [{ kind: 'const', value: -1 }, x] } }) },
   { name: 'sin', f: Math.sin, expr: (x) => ({ kind: 'fn', name: 'sin', arg: x }) },
   { name: 'cos', f: Math.cos, expr: (x) => ({ kind: 'fn', name: 'cos', arg: x }) },
+];
+
+const power = (x: Expr, exponent: number): Expr => ({ kind: 'pow', base: x, exponent: { kind: 'const', value: exponent } });
+const negative = (x: Expr): Expr => ({ kind: 'mul', factors: [{ kind: 'const', value: -1 }, x] });
+
+/**
+ * The functions of the input of a one-input target: FACTORS and further powers, functions of x^2 and Gaussians. With
+ * one input the dictionary holds products of two of them too (x^3/(exp(x) - 1) is 1/(x^-3 exp(x) - x^-3), sin(x + x^2)
+ * is sin(x) cos(x^2) + cos(x) sin(x^2)), which over several inputs would make it too large.
+ */
+const ONE_INPUT_FACTORS: readonly Factor[] = [
+  ...FACTORS,
+  { name: 'x3', f: (x) => x * x * x, expr: (x) => power(x, 3) },
+  { name: 'inv2', f: (x) => 1 / (x * x), expr: (x) => power(x, -2), needs: 'nonzero' },
+  { name: 'inv3', f: (x) => 1 / (x * x * x), expr: (x) => power(x, -3), needs: 'nonzero' },
+  { name: 'sin2', f: (x) => Math.sin(x * x), expr: (x) => ({ kind: 'fn', name: 'sin', arg: power(x, 2) }) },
+  { name: 'cos2', f: (x) => Math.cos(x * x), expr: (x) => ({ kind: 'fn', name: 'cos', arg: power(x, 2) }) },
+  { name: 'gauss', f: (x) => Math.exp(-x * x), expr: (x) => ({ kind: 'fn', name: 'exp', arg: negative(power(x, 2)) }) },
+  { name: 'gauss2', f: (x) => Math.exp(-x * x / 2), expr: (x) => ({ kind: 'fn', name: 'exp', arg: { kind: 'mul', factors: [{ kind: 'const', value: -0.5 }, power(x, 2)] } }) },
 ];
 
 /** A term: a monomial (exponent per input), log|x_i|, or a product of functions of distinct inputs. */
@@ -197,11 +216,12 @@ export function polynomialSmooth(data: FitData, weights: Float64Array | null = n
  * The sparse sum of functions of single inputs and products of two of them (x1*cos(x2) + x2*sin(x1),
  * log(x1) + x3*log(x2)) that fits the rows' target exactly; null when none does. The dictionary holds FACTORS (each
  * where its input allows it) and their products over two inputs; a product of two functions of one input is left out,
- * since sin^2 + cos^2 = 1 would make the dictionary dependent. Every subset of up to three terms is tried, then greedy
+ * since sin^2 + cos^2 = 1 would make the dictionary dependent. A target of one input takes the richer dictionary of
+ * ONE_INPUT_FACTORS and their products (functionDictionary). Every subset of up to three terms is tried, then greedy
  * selection up to five; the whole dictionary together is never fitted (it fits any smooth target to rounding).
  */
 export function exactFunctionSum(data: FitData): Expr | null {
-  const dictionary = functionDictionary(data);
+  const dictionary = functionDictionary(data, true);
   if (!dictionary) return null;
   const { terms, fitter } = dictionary;
   const kept = smallestExactSubset(fitter) ?? greedyExactSubset(fitter);
@@ -244,22 +264,61 @@ const NOISY_SUBSETS = 3;
 /**
  * The function dictionary over these inputs: FACTORS (each where its input allows it) and their products over two
  * inputs; a product of two functions of one input is left out, since sin^2 + cos^2 = 1 would make the dictionary
- * dependent. Null when the rows are too few or the dictionary too large.
+ * dependent. With one input (oneInputProducts), ONE_INPUT_FACTORS and the products of two different ones instead; a
+ * product that is a multiple of a term already held (x * x^-2 is 1/x) or constant (exp(x) exp(-x)) is left out. Null
+ * when the rows are too few or the dictionary too large.
  */
-function functionDictionary(data: FitData): { terms: Term[]; fitter: SubsetFitter } | null {
+function functionDictionary(data: FitData, oneInputProducts = false): { terms: Term[]; fitter: SubsetFitter } | null {
   if (data.n < 2 * MAX_FUNCTION_TERMS) return null;
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
-  const usable = data.columns.map((c) => FACTORS.filter((f) => (f.needs === 'positive' ? c.every((v) => v > 0) : f.needs === 'nonzero' ? zeroClearance(c) >= CLEARANCE : true)));
+  const oneInput = oneInputProducts && data.columns.length === 1;
+  const allows = (c: Float64Array) => (f: Factor): boolean => (f.needs === 'positive' ? c.every((v) => v > 0) : f.needs === 'nonzero' ? zeroClearance(c) >= CLEARANCE : true);
+  const usable = data.columns.map((c) => (oneInput ? ONE_INPUT_FACTORS : FACTORS).filter(allows(c)));
   const terms: Term[] = [];
   usable.forEach((factors, i) => factors.forEach((factor) => terms.push({ kind: 'functions', factors: [{ input: i, factor }] })));
+  if (oneInput) {
+    const factors = usable[0]!;
+    for (let a = 0; a < factors.length; a++) {
+      for (let b = a + 1; b < factors.length; b++) terms.push({ kind: 'functions', factors: [{ input: 0, factor: factors[a]! }, { input: 0, factor: factors[b]! }] });
+    }
+  }
   for (let i = 0; i < usable.length; i++) {
     for (let j = i + 1; j < usable.length; j++) {
       for (const a of usable[i]!) for (const b of usable[j]!) terms.push({ kind: 'functions', factors: [{ input: i, factor: a }, { input: j, factor: b }] });
     }
   }
   if (terms.length > MAX_FUNCTION_TERMS || terms.length === 0) return null;
-  return { terms, fitter: new SubsetFitter(data, terms.map((t) => termColumn(t, data)), spread) };
+  const columns = terms.map((t) => termColumn(t, data));
+  const kept = oneInput ? distinctDirections(columns) : columns.map((_, k) => k);
+  return { terms: kept.map((k) => terms[k]!), fitter: new SubsetFitter(data, kept.map((k) => columns[k]!), spread) };
+}
+
+/**
+ * Indices of the columns that are finite, not constant and not a multiple of an earlier kept column (to 1e-12 of their
+ * norms, after centring: a multiple plus a constant is the same term to a fit with an intercept).
+ */
+function distinctDirections(columns: readonly Float64Array[]): number[] {
+  const units: Float64Array[] = [];
+  const kept: number[] = [];
+  columns.forEach((c, k) => {
+    if (!c.every(Number.isFinite)) return;
+    const mean = c.reduce((a, v) => a + v, 0) / c.length;
+    const scale = Math.sqrt(c.reduce((a, v) => a + v * v, 0));
+    const z = c.map((v) => v - mean);
+    const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
+    if (!(norm > 1e-9 * scale)) return;
+    const u = z.map((v) => v / norm);
+    const parallel = units.some((w) => {
+      let d = 0;
+      for (let s = 0; s < u.length; s++) d += u[s]! * w[s]!;
+      return Math.abs(Math.abs(d) - 1) < 1e-12;
+    });
+    if (parallel) return;
+    units.push(u);
+    kept.push(k);
+  });
+  return kept;
 }
 
 /** Least squares of the target on a constant and a subset of candidate columns, each scaled to unit RMS. */

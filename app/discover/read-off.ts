@@ -41,7 +41,7 @@ const POLYNOMIAL_TARGETS: readonly PolynomialTarget[] = [
 /**
  * Exact sparse polynomials (polynomial.ts) of y, and where y keeps one sign of the POLYNOMIAL_TARGETS (and ratios of
  * polynomials where the target asks for them), each written back as a formula of y; failing the polynomial of y, a sum
- * of functions.
+ * of functions, and with one input a sum of functions of each target where neither polynomial nor ratio fits.
  */
 function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
   const out: { expr: Expr; source: string }[] = [];
@@ -57,6 +57,10 @@ function polynomialLaws(data: FitData): { expr: Expr; source: string }[] {
     if (found) out.push({ expr: t.inverse(found, sign), source: `polynomial of ${t.name}` });
     const ratio = found || !t.ratio ? null : exactRational({ ...data, y });
     if (ratio) out.push({ expr: t.inverse(ratio, sign), source: `ratio of polynomials of ${t.name}` });
+    // One input: a sum of functions of the target too (x^3/(exp(x) - 1) is one in 1/y); over several inputs the
+    // dictionary of each target would cost as much as the polynomial searches together.
+    const sum = found || ratio || data.columns.length !== 1 ? null : exactFunctionSum({ ...data, y });
+    if (sum) out.push({ expr: t.inverse(sum, sign), source: `sum of functions of ${t.name}` });
   }
   return out;
 }

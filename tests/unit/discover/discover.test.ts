@@ -152,6 +152,17 @@ describe('discover, with its defaults, on formulas of the KAN paper and the Feyn
     expectLawsFound(laws, 0, 30);
   }, 200_000);
 
+  it.skipIf(!hasSympy)('reads a law of one input that is a sum of products of two functions of it, alone or as a separated factor', () => {
+    // Before the one-input dictionary held products of two functions, each came out as a ratio of polynomials within
+    // 1e-4 of the law: Planck's x^3/(exp(x) - 1) is exp(x)/x^3 - 1/x^3 in 1/y, sin(x + x^2) is sin(x) cos(x^2) + cos(x) sin(x^2).
+    const laws: Law[] = [
+      ['sin(x1^2)*cos(x1)-1', 1, [[-1, 1]], 'sin(x1**2)*cos(x1) - 1', /^sum of functions$/],
+      ['sin(x1)+sin(x1+x1^2)', 1, [[-1, 1]], 'sin(x1) + sin(x1 + x1**2)', /^sum of functions$/],
+      ['x2*x1^3/(exp(x1)-1)', 2, [[0.5, 5], [1, 3]], 'x2*x1**3/(exp(x1) - 1)', /^product of groups x1 \* x2$/],
+    ];
+    expectLawsFound(laws, 0, 30);
+  }, 200_000);
+
   it.skipIf(!hasSympy)('trains its structures on a finer grid when a factor turns over several times in its range', () => {
     // cos(2*pi*x2) has two periods on [-1, 1]: three grid intervals cannot follow it, and every structure trained on them
     // read a tangle (an asin of a 30-term sum for the first). The oracle's refinement shows the grid is the limit.

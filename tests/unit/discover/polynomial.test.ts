@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exactFunctionSum, exactPolynomial, significantFunctionSum, significantPolynomial } from '../../../app/discover/polynomial';
+import { exactLaws } from '../../../app/discover/read-off';
 import { evaluateExpr, type Expr } from '../../../app/symbolic/algebra/expr';
 import { Rng } from '../../../app/util/rng';
 import { rows } from './law-rows';
@@ -87,6 +88,42 @@ describe('exact sparse polynomials', () => {
     expect(exactFunctionSum(rows((x) => Math.tanh(x[0]! + x[1]!), [[1, 3], [1, 3]], 800))).toBeNull();
     // A plain polynomial is left to the polynomial search.
     expect(exactFunctionSum(rows((x) => x[0]! * x[1]!, [[-1, 1], [-1, 1]], 800))).toBeNull();
+  });
+
+  it('with one input, finds sums of products of two functions of it, and still offers nothing outside the dictionary', () => {
+    const laws: [string, (x: number[]) => number, [number, number], number][] = [
+      ['sin(x^2) cos(x) - 1', (x) => Math.sin(x[0]! ** 2) * Math.cos(x[0]!) - 1, [-1, 1], 1],
+      // sin(x + x^2) = sin(x) cos(x^2) + cos(x) sin(x^2).
+      ['sin(x) + sin(x + x^2)', (x) => Math.sin(x[0]!) + Math.sin(x[0]! + x[0]! ** 2), [-1, 1], 3],
+      ['x^2 sin(x) + cos(x)', (x) => x[0]! ** 2 * Math.sin(x[0]!) + Math.cos(x[0]!), [-2, 2], 2],
+      ['sqrt(x) log(x)', (x) => Math.sqrt(x[0]!) * Math.log(x[0]!), [0.5, 4], 1],
+    ];
+    for (const [name, law, range, terms] of laws) {
+      const found = exactFunctionSum(rows(law, [range], 800));
+      expect(found, name).not.toBeNull();
+      expect(termCount(found!), name).toBe(terms);
+      const fresh = rows(law, [range], 50, 2);
+      const values = evaluateExpr(found!, fresh.columns, fresh.n);
+      for (let s = 0; s < fresh.n; s++) expect(values[s]!, name).toBeCloseTo(fresh.y[s]!, 10);
+    }
+    // A product of three functions, and functions the dictionary does not hold: no fit of many terms stands in for them.
+    expect(exactFunctionSum(rows((x) => x[0]! * Math.exp(-x[0]!) * Math.sin(x[0]!), [[0, 4]], 800))).toBeNull();
+    expect(exactFunctionSum(rows((x) => Math.tanh(x[0]!), [[-2, 2]], 800))).toBeNull();
+    expect(exactFunctionSum(rows((x) => Math.atan(x[0]!), [[-2, 2]], 800))).toBeNull();
+  });
+
+  it('with one input, reads a sum of functions of 1/y: x^3/(exp(x) - 1) and the logistic function', () => {
+    const laws: [string, (x: number[]) => number, [number, number]][] = [
+      ['x^3/(exp(x) - 1)', (x) => x[0]! ** 3 / (Math.exp(x[0]!) - 1), [0.5, 5]],
+      ['1/(1 + exp(-x))', (x) => 1 / (1 + Math.exp(-x[0]!)), [-3, 3]],
+    ];
+    for (const [name, law, range] of laws) {
+      const found = exactLaws(rows(law, [range], 800)).find((l) => l.source === 'sum of functions of 1/y');
+      expect(found, name).toBeDefined();
+      const fresh = rows(law, [range], 50, 2);
+      const values = evaluateExpr(found!.expr, fresh.columns, fresh.n);
+      for (let s = 0; s < fresh.n; s++) expect(values[s]! / fresh.y[s]!, name).toBeCloseTo(1, 10);
+    }
   });
 
   it('on noisy rows, finds the sum of functions the rows support (the information criterion choosing among subsets)', () => {
