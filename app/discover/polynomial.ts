@@ -233,13 +233,13 @@ export function exactFunctionSum(data: FitData): Expr | null {
 }
 
 /**
- * The sum of at most MAX_LAW_TERMS functions (exactFunctionSum's dictionary) that noisy rows support: the best subsets
- * of one, two and three terms (SubsetScreen) and each step of greedy selection up to five are refitted, and the one
- * with the lowest information criterion wins. A candidate for discover to judge on validation rows, like
+ * The sum of at most MAX_LAW_TERMS functions (exactFunctionSum's dictionary, with one input its products of two
+ * functions too) that noisy rows support: the best subsets of one, two and three terms (SubsetScreen) and each step of
+ * greedy selection up to five are refitted, and the one with the lowest information criterion wins. A candidate for discover to judge on validation rows, like
  * significantPolynomial; sums of powers only are left to that.
  */
 export function significantFunctionSum(data: FitData): Expr | null {
-  const dictionary = functionDictionary(data);
+  const dictionary = functionDictionary(data, true);
   if (!dictionary) return null;
   const { terms, fitter } = dictionary;
   const screen = new SubsetScreen(fitter);

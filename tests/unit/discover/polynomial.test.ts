@@ -131,6 +131,9 @@ describe('exact sparse polynomials', () => {
       ['x1^2 sqrt(x2) + x3', (x) => x[0]! ** 2 * Math.sqrt(x[1]!) + x[2]!, [[1, 3], [1, 3], [1, 3]], 2],
       ['sin(x1) cos(x2) + x3^2', (x) => Math.sin(x[0]!) * Math.cos(x[1]!) + x[2]! ** 2, [[-2, 2], [-2, 2], [-2, 2]], 2],
       ['exp(-x1) sin(x2)', (x) => Math.exp(-x[0]!) * Math.sin(x[1]!), [[0, 3], [0, 3]], 1],
+      // One input: products of two of its functions.
+      ['sin(x^2) cos(x) - 1', (x) => Math.sin(x[0]! ** 2) * Math.cos(x[0]!) - 1, [[-1, 1]], 1],
+      ['x^2 sin(x) + cos(x)', (x) => x[0]! ** 2 * Math.sin(x[0]!) + Math.cos(x[0]!), [[-2, 2]], 2],
     ];
     for (const [name, law, ranges, terms] of laws) {
       const noisy = rows(law, ranges, 800, 3);
