@@ -221,7 +221,7 @@ export function polynomialSmooth(data: FitData, weights: Float64Array | null = n
  * selection up to five; the whole dictionary together is never fitted (it fits any smooth target to rounding).
  */
 export function exactFunctionSum(data: FitData): Expr | null {
-  const dictionary = functionDictionary(data, true);
+  const dictionary = functionDictionary(data);
   if (!dictionary) return null;
   const { terms, fitter } = dictionary;
   const kept = smallestExactSubset(fitter) ?? greedyExactSubset(fitter);
@@ -235,11 +235,11 @@ export function exactFunctionSum(data: FitData): Expr | null {
 /**
  * The sum of at most MAX_LAW_TERMS functions (exactFunctionSum's dictionary, with one input its products of two
  * functions too) that noisy rows support: the best subsets of one, two and three terms (SubsetScreen) and each step of
- * greedy selection up to five are refitted, and the one with the lowest information criterion wins. A candidate for discover to judge on validation rows, like
- * significantPolynomial; sums of powers only are left to that.
+ * greedy selection up to five are refitted, and the one with the lowest information criterion wins. A candidate for
+ * discover to judge on validation rows, like significantPolynomial; sums of powers only are left to that.
  */
 export function significantFunctionSum(data: FitData): Expr | null {
-  const dictionary = functionDictionary(data, true);
+  const dictionary = functionDictionary(data);
   if (!dictionary) return null;
   const { terms, fitter } = dictionary;
   const screen = new SubsetScreen(fitter);
@@ -264,15 +264,15 @@ const NOISY_SUBSETS = 3;
 /**
  * The function dictionary over these inputs: FACTORS (each where its input allows it) and their products over two
  * inputs; a product of two functions of one input is left out, since sin^2 + cos^2 = 1 would make the dictionary
- * dependent. With one input (oneInputProducts), ONE_INPUT_FACTORS and the products of two different ones instead; a
+ * dependent. With one input, ONE_INPUT_FACTORS and the products of two different ones instead; a
  * product that is a multiple of a term already held (x * x^-2 is 1/x) or constant (exp(x) exp(-x)) is left out. Null
  * when the rows are too few or the dictionary too large.
  */
-function functionDictionary(data: FitData, oneInputProducts = false): { terms: Term[]; fitter: SubsetFitter } | null {
+function functionDictionary(data: FitData): { terms: Term[]; fitter: SubsetFitter } | null {
   if (data.n < 2 * MAX_FUNCTION_TERMS) return null;
   const spread = standardDeviation(data.y);
   if (!(spread > 0) || !data.y.every(Number.isFinite)) return null;
-  const oneInput = oneInputProducts && data.columns.length === 1;
+  const oneInput = data.columns.length === 1;
   const allows = (c: Float64Array) => (f: Factor): boolean => (f.needs === 'positive' ? c.every((v) => v > 0) : f.needs === 'nonzero' ? zeroClearance(c) >= CLEARANCE : true);
   const usable = data.columns.map((c) => (oneInput ? ONE_INPUT_FACTORS : FACTORS).filter(allows(c)));
   const terms: Term[] = [];
