@@ -303,12 +303,8 @@ function distinctDirections(columns: readonly Float64Array[]): number[] {
   const kept: number[] = [];
   columns.forEach((c, k) => {
     if (!c.every(Number.isFinite)) return;
-    const mean = c.reduce((a, v) => a + v, 0) / c.length;
-    const scale = Math.sqrt(c.reduce((a, v) => a + v * v, 0));
-    const z = c.map((v) => v - mean);
-    const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
-    if (!(norm > 1e-9 * scale)) return;
-    const u = z.map((v) => v / norm);
+    const u = centredUnit(c, 1e-9 * Math.sqrt(c.reduce((a, v) => a + v * v, 0)));
+    if (u === null) return;
     const parallel = units.some((w) => {
       let d = 0;
       for (let s = 0; s < u.length; s++) d += u[s]! * w[s]!;
@@ -319,6 +315,14 @@ function distinctDirections(columns: readonly Float64Array[]): number[] {
     kept.push(k);
   });
   return kept;
+}
+
+/** The column less its mean, scaled to unit norm; null when that norm is not above floor (a constant column). */
+function centredUnit(c: Float64Array, floor: number): Float64Array | null {
+  const mean = c.reduce((a, v) => a + v, 0) / c.length;
+  const z = c.map((v) => v - mean);
+  const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
+  return norm > floor ? z.map((v) => v / norm) : null;
 }
 
 /** Least squares of the target on a constant and a subset of candidate columns, each scaled to unit RMS. */
@@ -380,13 +384,7 @@ class SubsetScreen {
     const { data, columns, norms } = fitter;
     const n = data.n;
     const usable = columns.map((_, k) => k).filter((k) => norms[k]! > 0);
-    const units = usable.map((k) => {
-      const c = columns[k]!;
-      const mean = c.reduce((a, v) => a + v, 0) / n;
-      const z = c.map((v) => v - mean);
-      const norm = Math.sqrt(z.reduce((a, v) => a + v * v, 0));
-      return norm > 1e-12 * norms[k]! ? z.map((v) => v / norm) : null;
-    });
+    const units = usable.map((k) => centredUnit(columns[k]!, 1e-12 * norms[k]!));
     this.live = usable.filter((_, q) => units[q] !== null);
     const u = units.filter((c) => c !== null) as Float64Array[];
     const m = u.length;
