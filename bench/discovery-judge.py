@@ -6,8 +6,8 @@ Reply (one line):    {"id", "nrmse", "exact", "law", "close", "complexity", "tru
   nrmse = RMSE(found - truth) / std(truth) on `points` fresh uniform points of the ranges (numpy, seeded);
   exact: nrmse < 1e-6, close: nrmse < 1e-2; complexity = number of nodes of SymPy's expression tree.
   law: exact, and equal to the truth as a formula: with each decimal constant replaced by the simple number it stands
-  for (the shortest nsimplify finds within 1e-9: a rational, or one with pi or e), found - truth is zero to 1e-25 of the truth at LAW_POINTS rational points of
-  the ranges, evaluated with 50 digits. A ratio of polynomials that follows exp(x) to 1e-8 over the ranges is exact
+  for (the shortest nsimplify finds within 1e-9: a rational, or one with pi or e), found - truth is zero to 1e-25 of
+  the truth at LAW_POINTS rational points of the ranges, evaluated with 50 digits. A ratio of polynomials that follows exp(x) to 1e-8 over the ranges is exact
   but not the law; a law whose constant did not snap (0.0225158 for 2/(9*pi^2)) is the law only where nsimplify finds
   that number.
 A formula that does not parse, leaves numeric edges (phi_...) or is undefined somewhere on the ranges is reported with

@@ -177,8 +177,11 @@ function processFigures(out: Figures, folder: string, baselineFolder: string | u
     const [now, base] = timeProcesses(bins.map((bin) => [bin, ...args]), withEnv);
     return [now!, base];
   };
-  const ofStages = (seconds: number, base: ProcessTiming | undefined, sum: (s: number[]) => number): string =>
-    base === undefined ? '' : `; baseline build ${sum(stageSeconds(base)).toFixed(3)} s: ${(seconds / sum(stageSeconds(base))).toFixed(2)} x`;
+  const ofStages = (seconds: number, base: ProcessTiming | undefined, sum: (s: number[]) => number): string => {
+    if (base === undefined) return '';
+    const baseSeconds = sum(stageSeconds(base));
+    return `; baseline build ${baseSeconds.toFixed(3)} s: ${(seconds / baseSeconds).toFixed(2)} x`;
+  };
 
   const bare = timeProcess(['-e', '0']);
   out['bare node start, baseline (s)'] = `${bare.wall.toFixed(3)} (cpu ${bare.cpu.toFixed(2)})`;
